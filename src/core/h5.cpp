@@ -1,0 +1,312 @@
+#include "core/h5.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "core/error.hpp"
+
+namespace cimchar {
+
+namespace {
+
+// Collects the innermost HDF5 error message of the current error stack.
+herr_t walk_cb(unsigned n, const H5E_error2_t* err, void* data) {
+  auto* out = static_cast<std::string*>(data);
+  if (n == 0 && err && err->desc) *out = err->desc;
+  return 0;
+}
+
+std::string hdf5_message() {
+  std::string msg;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &msg);
+  H5Eclear2(H5E_DEFAULT);
+  return msg.empty() ? "unknown HDF5 error" : msg;
+}
+
+// Silence HDF5's automatic printing once; we report errors ourselves.
+void quiet_hdf5() {
+  static std::atomic<bool> done{false};
+  if (!done.exchange(true)) H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
+
+template <class E>
+hid_t checked(hid_t id, const std::string& what) {
+  if (id < 0) throw E(what + ": " + hdf5_message());
+  return id;
+}
+
+struct Handle {
+  hid_t id;
+  herr_t (*close)(hid_t);
+  ~Handle() {
+    if (id >= 0) close(id);
+  }
+};
+
+std::vector<std::string> split_path(const std::string& p) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string::npos) j = p.size();
+    if (j > i) parts.push_back(p.substr(i, j - i));
+    i = j + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+H5Writer::H5Writer(std::filesystem::path final_path) : final_(std::move(final_path)) {
+  quiet_hdf5();
+  std::error_code ec;
+  if (final_.has_parent_path()) std::filesystem::create_directories(final_.parent_path(), ec);
+  tmp_ = final_;
+  tmp_ += ".tmp." + std::to_string(::getpid());
+  file_ = H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file_ < 0) throw IoError("cannot create " + tmp_.string() + ": " + hdf5_message());
+}
+
+H5Writer::~H5Writer() {
+  if (file_ >= 0) H5Fclose(file_);
+  if (!committed_) {
+    std::error_code ec;
+    std::filesystem::remove(tmp_, ec);
+  }
+}
+
+void H5Writer::group(const std::string& path) {
+  std::string cur;
+  for (const auto& part : split_path(path)) {
+    cur += "/" + part;
+    if (H5Lexists(file_, cur.c_str(), H5P_DEFAULT) > 0) continue;
+    hid_t g = checked<IoError>(H5Gcreate2(file_, cur.c_str(), H5P_DEFAULT, H5P_DEFAULT,
+                                          H5P_DEFAULT),
+                               "cannot create group " + cur);
+    H5Gclose(g);
+  }
+}
+
+void H5Writer::ensure_parent(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) group(path.substr(0, slash));
+}
+
+hid_t H5Writer::open_object(const std::string& path) {
+  if (path.empty() || path == "/") return H5Oopen(file_, "/", H5P_DEFAULT);
+  if (H5Lexists(file_, path.c_str(), H5P_DEFAULT) <= 0) group(path);
+  return checked<IoError>(H5Oopen(file_, path.c_str(), H5P_DEFAULT), "cannot open " + path);
+}
+
+void H5Writer::attr(const std::string& obj_path, const std::string& name,
+                    const std::string& value) {
+  Handle obj{open_object(obj_path), H5Oclose};
+  Handle type{H5Tcopy(H5T_C_S1), H5Tclose};
+  H5Tset_size(type.id, value.empty() ? 1 : value.size());
+  H5Tset_cset(type.id, H5T_CSET_UTF8);
+  H5Tset_strpad(type.id, H5T_STR_NULLPAD);
+  Handle space{H5Screate(H5S_SCALAR), H5Sclose};
+  if (H5Aexists(obj.id, name.c_str()) > 0) H5Adelete(obj.id, name.c_str());
+  Handle a{checked<IoError>(H5Acreate2(obj.id, name.c_str(), type.id, space.id, H5P_DEFAULT,
+                                       H5P_DEFAULT),
+                            "cannot create attribute " + name),
+           H5Aclose};
+  const char* data = value.empty() ? "" : value.data();
+  if (H5Awrite(a.id, type.id, data) < 0) throw IoError("cannot write attribute " + name);
+}
+
+void H5Writer::attr(const std::string& obj_path, const std::string& name,
+                    const std::vector<double>& value) {
+  Handle obj{open_object(obj_path), H5Oclose};
+  hsize_t n = value.size();
+  Handle space{H5Screate_simple(1, &n, nullptr), H5Sclose};
+  if (H5Aexists(obj.id, name.c_str()) > 0) H5Adelete(obj.id, name.c_str());
+  Handle a{checked<IoError>(H5Acreate2(obj.id, name.c_str(), H5T_IEEE_F64LE, space.id,
+                                       H5P_DEFAULT, H5P_DEFAULT),
+                            "cannot create attribute " + name),
+           H5Aclose};
+  if (H5Awrite(a.id, H5T_NATIVE_DOUBLE, value.data()) < 0)
+    throw IoError("cannot write attribute " + name);
+}
+
+void H5Writer::attr(const std::string& obj_path, const std::string& name, double value) {
+  Handle obj{open_object(obj_path), H5Oclose};
+  Handle space{H5Screate(H5S_SCALAR), H5Sclose};
+  if (H5Aexists(obj.id, name.c_str()) > 0) H5Adelete(obj.id, name.c_str());
+  Handle a{checked<IoError>(H5Acreate2(obj.id, name.c_str(), H5T_IEEE_F64LE, space.id,
+                                       H5P_DEFAULT, H5P_DEFAULT),
+                            "cannot create attribute " + name),
+           H5Aclose};
+  if (H5Awrite(a.id, H5T_NATIVE_DOUBLE, &value) < 0) throw IoError("cannot write attribute " + name);
+}
+
+void H5Writer::attr(const std::string& obj_path, const std::string& name, int64_t value) {
+  Handle obj{open_object(obj_path), H5Oclose};
+  Handle space{H5Screate(H5S_SCALAR), H5Sclose};
+  if (H5Aexists(obj.id, name.c_str()) > 0) H5Adelete(obj.id, name.c_str());
+  Handle a{checked<IoError>(H5Acreate2(obj.id, name.c_str(), H5T_STD_I64LE, space.id,
+                                       H5P_DEFAULT, H5P_DEFAULT),
+                            "cannot create attribute " + name),
+           H5Aclose};
+  if (H5Awrite(a.id, H5T_NATIVE_INT64, &value) < 0) throw IoError("cannot write attribute " + name);
+}
+
+namespace {
+template <class T>
+void write_numeric(hid_t file, const std::string& path, const std::vector<T>& data,
+                   const std::vector<size_t>& dims, hid_t file_type, hid_t mem_type) {
+  size_t total = 1;
+  std::vector<hsize_t> hd;
+  for (size_t d : dims) {
+    total *= d;
+    hd.push_back(d);
+  }
+  CIMCHAR_CHECK(total == data.size(), "dataset " + path + ": dims do not match data size");
+  Handle space{hd.empty() ? H5Screate(H5S_SCALAR)
+                          : H5Screate_simple(static_cast<int>(hd.size()), hd.data(), nullptr),
+               H5Sclose};
+  Handle ds{checked<IoError>(H5Dcreate2(file, path.c_str(), file_type, space.id, H5P_DEFAULT,
+                                        H5P_DEFAULT, H5P_DEFAULT),
+                             "cannot create dataset " + path),
+            H5Dclose};
+  if (total > 0 && H5Dwrite(ds.id, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
+    throw IoError("cannot write dataset " + path + ": " + hdf5_message());
+}
+}  // namespace
+
+void H5Writer::write(const std::string& path, const std::vector<double>& data,
+                     const std::vector<size_t>& dims, const std::string& units) {
+  ensure_parent(path);
+  write_numeric(file_, path, data, dims, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
+  attr(path, "units", units);
+}
+
+void H5Writer::write_int(const std::string& path, const std::vector<int64_t>& data,
+                     const std::vector<size_t>& dims, const std::string& units) {
+  ensure_parent(path);
+  write_numeric(file_, path, data, dims, H5T_STD_I64LE, H5T_NATIVE_INT64);
+  attr(path, "units", units);
+}
+
+void H5Writer::write_strings(const std::string& path, const std::vector<std::string>& data) {
+  ensure_parent(path);
+  Handle type{H5Tcopy(H5T_C_S1), H5Tclose};
+  H5Tset_size(type.id, H5T_VARIABLE);
+  H5Tset_cset(type.id, H5T_CSET_UTF8);
+  hsize_t n = data.size();
+  Handle space{H5Screate_simple(1, &n, nullptr), H5Sclose};
+  Handle ds{checked<IoError>(H5Dcreate2(file_, path.c_str(), type.id, space.id, H5P_DEFAULT,
+                                        H5P_DEFAULT, H5P_DEFAULT),
+                             "cannot create dataset " + path),
+            H5Dclose};
+  std::vector<const char*> ptrs;
+  for (const auto& s : data) ptrs.push_back(s.c_str());
+  if (n > 0 && H5Dwrite(ds.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
+    throw IoError("cannot write dataset " + path);
+  attr(path, "units", std::string(""));
+}
+
+void H5Writer::commit() {
+  CIMCHAR_CHECK(!committed_, "H5Writer committed twice");
+  if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0 || H5Fclose(file_) < 0) {
+    file_ = -1;
+    throw IoError("cannot finish " + tmp_.string() + ": " + hdf5_message());
+  }
+  file_ = -1;
+  std::error_code ec;
+  std::filesystem::rename(tmp_, final_, ec);
+  if (ec) throw IoError("cannot rename " + tmp_.string() + " to " + final_.string() + ": " +
+                        ec.message());
+  committed_ = true;
+}
+
+H5Reader::H5Reader(const std::filesystem::path& path) : path_(path) {
+  quiet_hdf5();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(path.string() + ": no such file");
+  file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file_ < 0) throw InputError(path.string() + ": not a readable HDF5 file (" +
+                                  hdf5_message() + ")");
+}
+
+H5Reader::~H5Reader() {
+  if (file_ >= 0) H5Fclose(file_);
+}
+
+bool H5Reader::has(const std::string& path) const {
+  // H5Lexists fails on a missing intermediate group, so walk the path.
+  std::string cur;
+  for (const auto& part : split_path(path)) {
+    cur += "/" + part;
+    if (H5Lexists(file_, cur.c_str(), H5P_DEFAULT) <= 0) return false;
+  }
+  return true;
+}
+
+std::vector<double> H5Reader::read(const std::string& path, std::vector<size_t>* dims) const {
+  if (!has(path)) throw InputError(path_.string() + ": no dataset '" + path + "'");
+  Handle ds{checked<InputError>(H5Dopen2(file_, path.c_str(), H5P_DEFAULT),
+                                path_.string() + ": cannot open dataset '" + path + "'"),
+            H5Dclose};
+  Handle type{H5Dget_type(ds.id), H5Tclose};
+  const H5T_class_t cls = H5Tget_class(type.id);
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+    throw InputError(path_.string() + ": dataset '" + path + "' is not numeric");
+  Handle space{H5Dget_space(ds.id), H5Sclose};
+  const int rank = H5Sget_simple_extent_ndims(space.id);
+  std::vector<hsize_t> hd(static_cast<size_t>(std::max(rank, 0)));
+  if (rank > 0) H5Sget_simple_extent_dims(space.id, hd.data(), nullptr);
+  size_t total = 1;
+  if (dims) dims->clear();
+  for (auto d : hd) {
+    total *= d;
+    if (dims) dims->push_back(d);
+  }
+  std::vector<double> out(total);
+  if (total > 0 && H5Dread(ds.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+    throw InputError(path_.string() + ": cannot read dataset '" + path + "': " + hdf5_message());
+  return out;
+}
+
+bool H5Reader::has_attr(const std::string& obj_path, const std::string& name) const {
+  if (obj_path != "/" && !has(obj_path)) return false;
+  return H5Aexists_by_name(file_, obj_path.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::string H5Reader::attr_string(const std::string& obj_path, const std::string& name) const {
+  if (!has_attr(obj_path, name))
+    throw InputError(path_.string() + ": no attribute '" + name + "' on '" + obj_path + "'");
+  Handle a{H5Aopen_by_name(file_, obj_path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+           H5Aclose};
+  Handle type{H5Aget_type(a.id), H5Tclose};
+  if (H5Tget_class(type.id) != H5T_STRING)
+    throw InputError(path_.string() + ": attribute '" + name + "' is not a string");
+  if (H5Tis_variable_str(type.id) > 0) {
+    char* s = nullptr;
+    Handle mt{H5Tcopy(H5T_C_S1), H5Tclose};
+    H5Tset_size(mt.id, H5T_VARIABLE);
+    if (H5Aread(a.id, mt.id, &s) < 0) throw InputError("cannot read attribute " + name);
+    std::string out = s ? s : "";
+    H5free_memory(s);
+    return out;
+  }
+  std::string out(H5Tget_size(type.id), '\0');
+  if (H5Aread(a.id, type.id, out.data()) < 0) throw InputError("cannot read attribute " + name);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+double H5Reader::attr_double(const std::string& obj_path, const std::string& name) const {
+  if (!has_attr(obj_path, name))
+    throw InputError(path_.string() + ": no attribute '" + name + "' on '" + obj_path + "'");
+  Handle a{H5Aopen_by_name(file_, obj_path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+           H5Aclose};
+  double v = 0;
+  if (H5Aread(a.id, H5T_NATIVE_DOUBLE, &v) < 0) throw InputError("cannot read attribute " + name);
+  return v;
+}
+
+}  // namespace cimchar

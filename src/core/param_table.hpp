@@ -1,0 +1,57 @@
+// One table of a compact model's parameters: name, default, unit, allowed range, description,
+// source. The same table parses the TOML card in devices/, validates overrides, renders the
+// ngspice `.param` lines and writes the HDF5 attributes, so the three cannot drift apart.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cimchar {
+
+class H5Writer;
+class Section;
+
+struct ParamSpec {
+  std::string name, unit, description, source;
+  double default_value = 0, min = 0, max = 0;
+};
+
+class ParamTable {
+ public:
+  // Reads devices/<card>.toml: [model] name/subckt/lib/description and [params.<name>] tables.
+  static ParamTable load_card(const std::filesystem::path& card);
+
+  const std::string& model_name() const { return model_name_; }
+  const std::string& subckt() const { return subckt_; }
+  const std::filesystem::path& lib_path() const { return lib_path_; }  // absolute
+  const std::filesystem::path& card_path() const { return card_path_; }
+  const std::string& description() const { return description_; }
+  const std::vector<ParamSpec>& specs() const { return specs_; }
+
+  bool has(const std::string& name) const { return values_.count(name) > 0; }
+  double get(const std::string& name) const;  // Error if the card lacks it
+  // Range-checked; throws ConfigError naming `origin` (file or flag) on violation.
+  void set(const std::string& name, double value, const std::string& origin = "");
+  // Overrides from a flow's table, e.g. [device.params] I0 = "10 uA". Unknown names are errors.
+  void apply(Section& overrides);
+
+  // ".param name=value" lines, one per parameter, full precision.
+  std::string render_params(const std::string& prefix = "") const;
+  // Attributes on obj_path: model, card, and per parameter its value and `<name>_unit`.
+  void write_attrs(H5Writer& out, const std::string& obj_path) const;
+
+ private:
+  std::string model_name_, subckt_, description_;
+  std::filesystem::path lib_path_, card_path_;
+  std::vector<ParamSpec> specs_;
+  std::map<std::string, double> values_;
+};
+
+// Finds a device card: an existing path as given, else <devices dir>/<name>.toml. The devices dir
+// is $CIMCHAR_DEVICES or the source tree's devices/. ConfigError naming both when absent.
+std::filesystem::path find_device_card(const std::string& name_or_path);
+std::filesystem::path devices_dir();
+
+}  // namespace cimchar

@@ -1,0 +1,73 @@
+#include "core/units.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <utility>
+
+namespace cimchar {
+
+namespace {
+std::string trim(const std::string& s) {
+  size_t a = 0, b = s.size();
+  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
+  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
+  return s.substr(a, b - a);
+}
+
+std::optional<double> prefix_factor(const std::string& p) {
+  static const std::pair<const char*, double> table[] = {
+      {"f", 1e-15}, {"p", 1e-12}, {"n", 1e-9}, {"u", 1e-6}, {"\xC2\xB5", 1e-6},
+      {"m", 1e-3},  {"k", 1e3},   {"M", 1e6},  {"G", 1e9},  {"T", 1e12}};
+  for (const auto& [name, f] : table)
+    if (p == name) return f;
+  return std::nullopt;
+}
+
+// Spellings accepted for the same unit.
+std::string canonical_unit(const std::string& u) {
+  if (u == "Ohm" || u == "ohm" || u == "\xCE\xA9") return "ohm";
+  if (u == "sec") return "s";
+  return u;
+}
+}  // namespace
+
+std::optional<double> parse_quantity(const std::string& text, const std::string& expected_unit,
+                                     std::string* why) {
+  const std::string t = trim(text);
+  double value = 0;
+  const char* begin = t.data();
+  const char* end = t.data() + t.size();
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || ptr == begin) {
+    if (why) *why = "'" + text + "' is not a number with a unit";
+    return std::nullopt;
+  }
+  if (!std::isfinite(value)) {
+    if (why) *why = "'" + text + "' is not a finite number";
+    return std::nullopt;
+  }
+  const std::string unit = canonical_unit(trim(std::string(ptr, end)));
+  const std::string want = canonical_unit(expected_unit);
+  if (unit == want) return value;
+  // Try a one-character (or micro sign) SI prefix in front of the expected unit.
+  for (size_t plen : {size_t(1), size_t(2)}) {
+    if (unit.size() > plen && canonical_unit(unit.substr(plen)) == want && !want.empty()) {
+      if (auto f = prefix_factor(unit.substr(0, plen))) return value * *f;
+    }
+  }
+  if (why) {
+    *why = "'" + text + "' has unit '" + unit + "' but '" + (want.empty() ? "(none)" : want) +
+           "' is expected";
+  }
+  return std::nullopt;
+}
+
+std::string format_quantity(double value, const std::string& unit) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", value);
+  return unit.empty() ? std::string(buf) : std::string(buf) + " " + unit;
+}
+
+}  // namespace cimchar

@@ -1,0 +1,1 @@
+// Placeholder: this module's sources land with its issue.

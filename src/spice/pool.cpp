@@ -1,0 +1,2 @@
+// Placeholder until the worker pool lands.
+#include "spice/pool.hpp"
