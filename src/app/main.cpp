@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
                                         cimchar_git_hash() + ")");
   app.footer(kFooter);
   app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand: `cimchar cell --jobs 2`
   app::GlobalOptions g;
   app.add_option("-j,--jobs", g.jobs, "ngspice worker processes (default: number of cores)")
       ->check(CLI::Range(0, 256));

@@ -1,2 +1,285 @@
-// Placeholder until the worker pool lands.
 #include "spice/pool.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/progress.hpp"
+#include "spice/session.hpp"
+#include "spice/wire.hpp"
+
+namespace cimchar::spice {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Messages from a worker start with one byte: 'H' hello (info), 'E' start-up error,
+// 'R' result, 'X' result after which the worker exits (ngspice is unusable).
+[[noreturn]] void worker_main(int fd, const std::string& library, const std::string& dir) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // A private, empty working folder and HOME: ngspice must not read a user's .spiceinit.
+  if (::chdir(dir.c_str()) != 0) ::_exit(3);
+  ::setenv("HOME", dir.c_str(), 1);
+  std::unique_ptr<Session> session;
+  try {
+    session = std::make_unique<Session>(library);
+  } catch (const std::exception& e) {
+    wire::write_message(fd, std::string("E") + e.what());
+    ::_exit(3);
+  }
+  std::string hello = wire::encode(session->info());
+  hello.insert(hello.begin(), 'H');
+  wire::write_message(fd, hello);
+  std::string msg;
+  while (wire::read_message(fd, &msg)) {
+    Job job = wire::decode_job(msg);
+    for (const auto& c : job.commands) {
+      if (c == "cimchar_test_abort") std::abort();
+      if (c == "cimchar_test_segv") {
+        volatile int* p = nullptr;
+        *p = 1;
+      }
+    }
+    JobResult r = session->run(job);
+    const bool exiting = session->broken();
+    std::string out = wire::encode(r);
+    out.insert(out.begin(), exiting ? 'X' : 'R');
+    if (!wire::write_message(fd, out) || exiting) ::_exit(0);
+  }
+  ::_exit(0);
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    return std::string("worker killed by signal ") + std::to_string(sig) + " (" + ::strsignal(sig) + ")";
+  }
+  if (WIFEXITED(status)) return "worker exited with status " + std::to_string(WEXITSTATUS(status));
+  return "worker ended";
+}
+
+}  // namespace
+
+struct WorkerPool::Impl {
+  struct Worker {
+    pid_t pid = -1;
+    int fd = -1;
+    bool busy = false;
+    size_t job = 0;
+    Clock::time_point deadline;
+  };
+  PoolOptions opts;
+  std::string library;
+  std::string dir;
+  std::vector<Worker> workers;
+  NgspiceInfo info;
+  bool have_info = false;
+
+  void spawn(Worker& w) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+      throw Error("cannot create a socket pair for an ngspice worker");
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(sv[0]);
+      ::close(sv[1]);
+      throw Error("cannot fork an ngspice worker");
+    }
+    if (pid == 0) {
+      ::close(sv[0]);
+      for (const auto& o : workers)
+        if (o.fd >= 0) ::close(o.fd);
+      worker_main(sv[1], library, dir);
+    }
+    ::close(sv[1]);
+    w.pid = pid;
+    w.fd = sv[0];
+    w.busy = false;
+    // The hello: the worker loaded ngspice (or says why it could not).
+    pollfd p{w.fd, POLLIN, 0};
+    std::string msg;
+    if (::poll(&p, 1, 60000) <= 0 || !wire::read_message(w.fd, &msg) || msg.empty()) {
+      reap(w, true);
+      throw SpiceError("(none)", "an ngspice worker did not start");
+    }
+    if (msg[0] == 'E') {
+      reap(w, true);
+      throw SpiceError("(none)", msg.substr(1));
+    }
+    if (!have_info) {
+      info = wire::decode_info(msg.substr(1));
+      have_info = true;
+    }
+  }
+
+  // Ends a worker: SIGKILL when `kill`, else wait for it to leave. Returns its wait status.
+  int reap(Worker& w, bool kill) {
+    int status = 0;
+    if (w.fd >= 0) ::close(w.fd);
+    w.fd = -1;
+    if (w.pid > 0) {
+      if (kill) ::kill(w.pid, SIGKILL);
+      ::waitpid(w.pid, &status, 0);
+    }
+    w.pid = -1;
+    w.busy = false;
+    return status;
+  }
+
+  void ensure_started() {
+    for (auto& w : workers)
+      if (w.pid < 0) spawn(w);
+  }
+};
+
+WorkerPool::WorkerPool(PoolOptions opts) : impl_(new Impl) {
+  impl_->opts = opts;
+  impl_->library = resolve_library(opts.library);
+  int n = opts.workers > 0 ? opts.workers : static_cast<int>(std::thread::hardware_concurrency());
+  impl_->workers.resize(static_cast<size_t>(std::max(n, 1)));
+  char tmpl[] = "/tmp/cimchar-ngspice-XXXXXX";
+  if (!::mkdtemp(tmpl)) {
+    delete impl_;
+    throw Error("cannot create a working folder for the ngspice workers");
+  }
+  impl_->dir = tmpl;
+}
+
+WorkerPool::~WorkerPool() {
+  for (auto& w : impl_->workers) {
+    if (w.fd >= 0) ::close(w.fd);  // the worker reads EOF and leaves
+    w.fd = -1;
+  }
+  for (auto& w : impl_->workers) {
+    if (w.pid <= 0) continue;
+    int status;
+    bool gone = false;
+    for (int i = 0; i < 200 && !gone; ++i) {
+      gone = ::waitpid(w.pid, &status, WNOHANG) == w.pid;
+      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!gone) {
+      ::kill(w.pid, SIGKILL);
+      ::waitpid(w.pid, &status, 0);
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(impl_->dir, ec);
+  delete impl_;
+}
+
+int WorkerPool::workers() const { return static_cast<int>(impl_->workers.size()); }
+
+std::vector<int> WorkerPool::worker_pids() const {
+  std::vector<int> p;
+  for (const auto& w : impl_->workers) p.push_back(w.pid);
+  return p;
+}
+
+NgspiceInfo WorkerPool::info() {
+  if (!impl_->have_info) impl_->spawn(impl_->workers[0]);
+  return impl_->info;
+}
+
+JobResult WorkerPool::run_one(const Job& job) { return run({job})[0]; }
+
+std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
+                                       const std::function<void(size_t, const JobResult&)>& on_done) {
+  Impl& im = *impl_;
+  std::vector<JobResult> results(jobs.size());
+  std::vector<int> attempts(jobs.size(), 0);
+  std::deque<size_t> queue;
+  for (size_t i = 0; i < jobs.size(); ++i) queue.push_back(i);
+  size_t done = 0;
+  Progress progress(im.opts.progress_label, jobs.size(), im.opts.progress);
+
+  auto finish = [&](size_t i, JobResult r) {
+    r.attempts = attempts[i];
+    results[i] = std::move(r);
+    ++done;
+    progress.set(done);
+    if (on_done) on_done(i, results[i]);
+  };
+  // A worker lost its job (crash or timeout): retry it once, or report it.
+  auto lost = [&](Impl::Worker& w, Status st, const std::string& why) {
+    const size_t i = w.job;
+    if (attempts[i] <= im.opts.crash_retries) {
+      queue.push_front(i);
+    } else {
+      JobResult r;
+      r.status = st;
+      r.message = why + " (tried " + std::to_string(attempts[i]) + " times)";
+      finish(i, std::move(r));
+    }
+  };
+
+  while (done < jobs.size()) {
+    // Hand out work.
+    for (auto& w : im.workers) {
+      if (queue.empty()) break;
+      if (w.busy) continue;
+      if (w.pid < 0) im.spawn(w);
+      const size_t i = queue.front();
+      queue.pop_front();
+      ++attempts[i];
+      const double t = jobs[i].timeout_s > 0 ? jobs[i].timeout_s : im.opts.default_timeout_s;
+      w.busy = true;
+      w.job = i;
+      w.deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(t * 1e6));
+      if (!wire::write_message(w.fd, wire::encode(jobs[i]))) {
+        const int st = im.reap(w, true);
+        w.job = i;
+        lost(w, Status::crashed, describe_exit(st));
+      }
+    }
+    // Wait for results or the nearest deadline.
+    std::vector<pollfd> fds;
+    std::vector<Impl::Worker*> who;
+    auto next = Clock::time_point::max();
+    for (auto& w : im.workers) {
+      if (!w.busy) continue;
+      fds.push_back({w.fd, POLLIN, 0});
+      who.push_back(&w);
+      next = std::min(next, w.deadline);
+    }
+    if (fds.empty()) continue;
+    const auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait_ms + 1, 0, 1000)));
+    if (n < 0 && errno != EINTR) throw Error("poll failed in the ngspice worker pool");
+    for (size_t k = 0; k < fds.size(); ++k) {
+      Impl::Worker& w = *who[k];
+      if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
+        std::string msg;
+        if (!wire::read_message(w.fd, &msg) || msg.empty() || (msg[0] != 'R' && msg[0] != 'X')) {
+          const int st = im.reap(w, true);
+          lost(w, Status::crashed, describe_exit(st));
+          continue;
+        }
+        JobResult r = wire::decode_result(msg.substr(1));
+        w.busy = false;
+        if (msg[0] == 'X') im.reap(w, false);  // ngspice hit ControlledExit: start afresh
+        finish(w.job, std::move(r));
+      } else if (Clock::now() >= w.deadline) {
+        im.reap(w, true);
+        const double t = jobs[w.job].timeout_s > 0 ? jobs[w.job].timeout_s : im.opts.default_timeout_s;
+        lost(w, Status::timeout, "no result within the " + std::to_string(t) + " s timeout; worker killed");
+      }
+    }
+  }
+  progress.finish();
+  return results;
+}
+
+}  // namespace cimchar::spice

@@ -20,6 +20,8 @@ struct Job {
   // `meas` commands run after the analyses, e.g. "meas tran t1 when v(a)=0.5 cross=1";
   // the measured value is returned as vector "t1".
   std::vector<std::string> measures;
+  // The tests use two reserved commands to prove crash isolation: `cimchar_test_abort` makes
+  // the worker abort(), `cimchar_test_segv` makes it dereference null.
   double timeout_s = 0;     // 0 = the pool's default
   uint64_t seed = 1;        // `set rndseed=<seed>` before loading
   bool convergence_aids = true;  // retry with gmin/source stepping and smaller steps
@@ -70,8 +72,9 @@ class WorkerPool {
   std::vector<JobResult> run(const std::vector<Job>& jobs,
                              const std::function<void(size_t, const JobResult&)>& on_done = {});
   JobResult run_one(const Job& job);
-  NgspiceInfo info();  // asks a worker once, then cached
+  NgspiceInfo info();  // from the first worker's start-up, then cached
   int workers() const;
+  std::vector<int> worker_pids() const;  // for tests and diagnostics
 
  private:
   struct Impl;

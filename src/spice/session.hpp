@@ -1,0 +1,57 @@
+// One loaded libngspice, driven through its shared-library API in the calling process. The
+// library is global, non-reentrant state: a process holds at most one Session, and the pool
+// runs each Session in a worker child process (pool.hpp); the parent never loads ngspice.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "spice/pool.hpp"
+
+namespace cimchar::spice {
+
+class Session {
+ public:
+  // dlopen()s `library` ("" = $CIMCHAR_NGSPICE, else libngspice.so.0) and calls ngSpice_Init.
+  // Throws SpiceError if the library cannot be loaded.
+  explicit Session(const std::string& library);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Loads, runs and removes one circuit; retries with convergence aids on failure.
+  JobResult run(const Job& job);
+  const NgspiceInfo& info() const { return info_; }
+  // After ngspice's ControlledExit the library cannot be used again: the worker must exit.
+  bool broken() const { return broken_; }
+
+  // Called by the C callbacks.
+  void on_char(const char* line);
+  void on_exit(int status);
+
+ private:
+  JobResult attempt(const Job& job, int aid);
+  int command(const std::string& cmd);
+  void set_seed(uint64_t seed);
+  void cleanup();
+
+  void* handle_ = nullptr;
+  struct Api;
+  Api* api_ = nullptr;
+  NgspiceInfo info_;
+  bool broken_ = false;
+  bool capture_all_ = false;
+  std::vector<std::string> out_, err_;
+};
+
+// Library path after applying the default and $CIMCHAR_NGSPICE.
+std::string resolve_library(const std::string& library);
+
+// The netlist line that asks for KLU when the loaded ngspice has it ("" otherwise).
+std::string solver_options_line(const NgspiceInfo& info);
+
+// Convergence aids, tried in order after a failed attempt (docs/spice.md).
+int aid_count();
+const char* aid_name(int aid);  // aid 0 = none
+
+}  // namespace cimchar::spice
