@@ -20,10 +20,12 @@ StanfordAsu::StanfordAsu(const ParamTable& c)
       w_clamp_(c.get("w_clamp")) {}
 
 double StanfordAsu::current_A(double v, double gap) const {
+  gap = std::clamp(gap, 0.0, tox_);
   return I0_ * std::exp(-gap / g0_) * std::sinh(vlim(v) / V0_);
 }
 
 double StanfordAsu::dstate_dt(double v, double gap) const {
+  gap = std::clamp(gap, 0.0, tox_);  // as in the .lib: guards Newton iterates, not physics
   const double T = T0_ + std::abs(v * current_A(v, gap)) * Rth_;
   const double gamma = gamma0_ - beta_ * std::pow(gap / g1_, alpha_);
   const double rate = -Vel0_ * std::exp(-Ea_ * kQOverK / T) *

@@ -125,18 +125,21 @@ FitResult levenberg_marquardt(const std::vector<FitParam>& params, const ModelFn
   std::vector<double> best = fp.p;
   out.predictions = fp.pred;
 
-  // Jacobian in physical coordinates by central differences.
+  // Jacobian in physical coordinates by central differences, each column scaled by its
+  // parameter (units differ by decades: A next to m), so the normal matrix is well conditioned.
   Eigen::MatrixXd J(static_cast<int>(n), static_cast<int>(k));
-  std::vector<double> pp = best, pred_hi(n), pred_lo(n);
+  std::vector<double> pp = best, pred_hi(n), pred_lo(n), col_scale(k);
   for (size_t j = 0; j < k; ++j) {
-    const double h = std::max(std::abs(best[j]) * 1e-6, 1e-300);
+    col_scale[j] = best[j] != 0 ? std::abs(best[j]) : 1.0;
+    const double h = col_scale[j] * 1e-6;
     pp[j] = best[j] + h;
     model(pp, pred_hi);
     pp[j] = best[j] - h;
     model(pp, pred_lo);
     pp[j] = best[j];
     for (size_t i = 0; i < n; ++i)
-      J(static_cast<int>(i), static_cast<int>(j)) = (pred_hi[i] - pred_lo[i]) / (2 * h) / sigma[i];
+      J(static_cast<int>(i), static_cast<int>(j)) =
+          (pred_hi[i] - pred_lo[i]) / (2 * h) / sigma[i] * col_scale[j];
   }
   const double ssr = r.squaredNorm();
   const double s2 = ssr / static_cast<double>(n - k);
@@ -151,7 +154,8 @@ FitResult levenberg_marquardt(const std::vector<FitParam>& params, const ModelFn
     out.names.push_back(params[j].name);
     out.units.push_back(params[j].unit);
     out.values.push_back(best[j]);
-    out.std_errors.push_back(std::sqrt(std::max(cov(static_cast<int>(j), static_cast<int>(j)), 0.0)));
+    out.std_errors.push_back(
+        col_scale[j] * std::sqrt(std::max(cov(static_cast<int>(j), static_cast<int>(j)), 0.0)));
     const double span = params[j].hi - params[j].lo;
     out.at_bound.push_back(std::abs(best[j] - params[j].lo) < 1e-6 * span ||
                            std::abs(best[j] - params[j].hi) < 1e-6 * span);

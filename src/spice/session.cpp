@@ -222,6 +222,7 @@ JobResult Session::attempt(const Job& job, int aid) {
   // Convergence aids and KLU go just before `.end`.
   std::vector<std::string> extra;
   if (kAids[aid].options[0]) extra.emplace_back(kAids[aid].options);
+  if (const std::string klu = solver_options_line(info_); !klu.empty()) extra.push_back(klu);
   size_t end_at = lines.size();
   for (size_t i = 0; i < lines.size(); ++i)
     if (lower(lines[i]).rfind(".end", 0) == 0 && lower(lines[i]).rfind(".ends", 0) != 0) end_at = i;
