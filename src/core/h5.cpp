@@ -102,19 +102,19 @@ hid_t H5Writer::open_object(const std::string& path) {
 
 void H5Writer::attr(const std::string& obj_path, const std::string& name,
                     const std::string& value) {
+  // Variable-length UTF-8, so that h5py reads a str (not bytes).
   Handle obj{open_object(obj_path), H5Oclose};
   Handle type{H5Tcopy(H5T_C_S1), H5Tclose};
-  H5Tset_size(type.id, value.empty() ? 1 : value.size());
+  H5Tset_size(type.id, H5T_VARIABLE);
   H5Tset_cset(type.id, H5T_CSET_UTF8);
-  H5Tset_strpad(type.id, H5T_STR_NULLPAD);
   Handle space{H5Screate(H5S_SCALAR), H5Sclose};
   if (H5Aexists(obj.id, name.c_str()) > 0) H5Adelete(obj.id, name.c_str());
   Handle a{checked<IoError>(H5Acreate2(obj.id, name.c_str(), type.id, space.id, H5P_DEFAULT,
                                        H5P_DEFAULT),
                             "cannot create attribute " + name),
            H5Aclose};
-  const char* data = value.empty() ? "" : value.data();
-  if (H5Awrite(a.id, type.id, data) < 0) throw IoError("cannot write attribute " + name);
+  const char* data = value.c_str();
+  if (H5Awrite(a.id, type.id, &data) < 0) throw IoError("cannot write attribute " + name);
 }
 
 void H5Writer::attr(const std::string& obj_path, const std::string& name,
@@ -288,6 +288,7 @@ std::string H5Reader::attr_string(const std::string& obj_path, const std::string
     char* s = nullptr;
     Handle mt{H5Tcopy(H5T_C_S1), H5Tclose};
     H5Tset_size(mt.id, H5T_VARIABLE);
+    H5Tset_cset(mt.id, H5Tget_cset(type.id));
     if (H5Aread(a.id, mt.id, &s) < 0) throw InputError("cannot read attribute " + name);
     std::string out = s ? s : "";
     H5free_memory(s);

@@ -10,6 +10,7 @@
 #include "core/provenance.hpp"
 #include "core/rng.hpp"
 #include "device/model.hpp"
+#include "device/pulse_sim.hpp"
 #include "flows/cell_jobs.hpp"
 #include "flows/stages.hpp"
 #include "flows/write_verify.hpp"
@@ -182,6 +183,24 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
   std::vector<Level> trials;
   auto rng = stream_rng(ctx.seed, 0xCE11);
   std::uniform_real_distribution<double> start(0.0, 1.0);
+  // Start states: uniform over the states whose read conductance lies in [g_min/2, g_max]
+  // (found on the C++ twin of the read bench). A cell deep in the low-resistance state cannot
+  // be RESET through the series resistor, which takes nearly all of the pulse.
+  auto g_read = [&](double st) {
+    const double v = device::device_voltage(*model, c.v_read, c.bench.r_series_ohm, st);
+    return model->current_A(v, st) / v;
+  };
+  auto state_at = [&](double g) {  // the read conductance is monotone in the state
+    double a = c.state_lo, b = c.state_hi;
+    const bool up = g_read(b) > g_read(a);
+    for (int i = 0; i < 100; ++i) {
+      const double mid = 0.5 * (a + b);
+      if ((g_read(mid) < g) == up) a = mid;
+      else b = mid;
+    }
+    return 0.5 * (a + b);
+  };
+  const double s_a = state_at(c.g_max), s_b = state_at(0.5 * c.g_min);
   for (int64_t b : c.bits) {
     const size_t n = size_t(1) << b;
     const double spacing = (c.g_max - c.g_min) / static_cast<double>(n - 1);
@@ -190,7 +209,7 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
         Level lv{static_cast<int>(b), l, {}};
         lv.trial.g_target_S = c.g_min + spacing * static_cast<double>(l);
         lv.trial.tol_S = c.tol_frac * spacing;
-        lv.trial.state = c.state_lo + start(rng) * (c.state_hi - c.state_lo);
+        lv.trial.state = s_a + start(rng) * (s_b - s_a);
         trials.push_back(lv);
       }
   }

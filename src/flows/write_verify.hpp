@@ -14,8 +14,8 @@
 namespace cimchar::flows {
 
 struct IsppConfig {
-  double v_set_start_V = 0.8, v_set_step_V = 0.05, v_set_max_V = 2.0;
-  double v_reset_start_V = -0.8, v_reset_step_V = 0.05, v_reset_min_V = -2.0;
+  double v_set_start_V = 0.6, v_set_step_V = 0.02, v_set_max_V = 1.2;
+  double v_reset_start_V = -0.7, v_reset_step_V = 0.02, v_reset_min_V = -1.2;
   double pulse_width_s = 50e-9;
   double min_pulse_width_s = 1e-9;
   int max_pulses = 100;
