@@ -9,6 +9,7 @@
 #include "core/h5.hpp"
 #include "core/npy.hpp"
 #include "core/provenance.hpp"
+#include "device/model.hpp"
 #include "fit/device_fit.hpp"
 #include "flows/stages.hpp"
 
@@ -142,7 +143,7 @@ std::filesystem::path run(FitConfig c, const RunContext& ctx) {
   const size_t n = c.data.v_V.size();
   out.write("/data/v", c.data.v_V, {n}, "V");
   out.write("/data/i", c.data.i_A, {n}, "A");
-  out.write("/data/state", c.data.state, {n}, "");
+  out.write("/data/state", c.data.state, {n}, device::make_model(c.card)->state_unit());
   out.write("/data/i_fit", r.predictions, {n}, "A");
   out.commit();
   return path;

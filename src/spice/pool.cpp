@@ -1,5 +1,6 @@
 #include "spice/pool.hpp"
 
+#include <dlfcn.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -88,6 +90,14 @@ struct WorkerPool::Impl {
   bool have_info = false;
 
   void spawn(Worker& w) {
+    // A worker must load ngspice fresh: a forked copy of an already-initialized library is
+    // unusable (measured: the worker dies before its hello).
+    if (void* h = ::dlopen(library.c_str(), RTLD_NOW | RTLD_NOLOAD)) {
+      ::dlclose(h);
+      throw Error("this process has loaded " + library + " itself; create the WorkerPool before "
+                  "any in-process spice::Session (ngspice is global state)");
+    }
+    std::fflush(nullptr);  // or the child would inherit (and may print) unflushed output
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
       throw Error("cannot create a socket pair for an ngspice worker");

@@ -240,6 +240,11 @@ JobResult Session::attempt(const Job& job, int aid) {
   if (broken_ || !load_err.empty()) {
     r.status = Status::bad_netlist;
     std::string where = offending_line(err_, split_lines(job.netlist));
+    if (where.empty()) {  // line 0: inside an included file; name the includes
+      for (const auto& l : split_lines(job.netlist))
+        if (lower(l).rfind(".include", 0) == 0 || lower(l).rfind(".lib", 0) == 0)
+          where += (where.empty() ? "in an included file: " : ", ") + l.substr(l.find(' ') + 1);
+    }
     r.message = "ngspice could not read the netlist" + (where.empty() ? "" : " (" + where + ")");
     r.stderr_lines = err_;
     if (!broken_) cleanup();

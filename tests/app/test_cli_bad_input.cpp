@@ -2,6 +2,9 @@
 // exit code 2, and no output written. These run before any simulation starts.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "cli_runner.hpp"
 
 namespace fs = std::filesystem;
@@ -22,7 +25,9 @@ void expect_bad_input(const Case& c, const std::string& stage, const char* csv =
                        (dir / "out").string());
   EXPECT_EQ(r.exit_code, 2) << c.name << "\n" << r.err;
   for (const char* s : c.expect) {
-    if (s) EXPECT_NE(r.err.find(s), std::string::npos) << c.name << ": no '" << s << "' in\n" << r.err;
+    if (s) {
+      EXPECT_NE(r.err.find(s), std::string::npos) << c.name << ": no '" << s << "' in\n" << r.err;
+    }
   }
   EXPECT_FALSE(fs::exists(dir / "out")) << c.name << ": output folder was created";
 }
@@ -92,4 +97,30 @@ TEST(Cli, VersionAndHelpTeach) {
   EXPECT_EQ(h.exit_code, 0);
   for (const char* s : {"Exit codes", "--jobs", "--seed", "--out", "cell", "fit", "run"})
     EXPECT_NE(h.out.find(s), std::string::npos) << "help lacks " << s;
+}
+
+TEST(CliBadInput, NetlistSyntaxErrorNamesTheLine) {
+  // A device library with a broken line: the run stops with exit code 2, names the line, and
+  // writes nothing.
+  fs::path dir = fresh_dir("bad_lib");
+  const fs::path src = fs::path(CIMCHAR_TEST_SOURCE_DIR) / "devices";
+  fs::copy_file(src / "stanford_asu.toml", dir / "stanford_asu.toml");
+  std::string lib;
+  {
+    std::ifstream in(src / "stanford_asu.lib");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    lib = ss.str();
+  }
+  const std::string good = "Bi te be I = {I0}*exp(-{gap}/{g0})";
+  const auto at = lib.find(good);
+  ASSERT_NE(at, std::string::npos);
+  lib.replace(at, good.size(), "Bi te be I = {I0}*exp(-{gapp}/{g0})");  // undefined parameter
+  write_text(dir / "stanford_asu.lib", lib);
+  write_text(dir / "flow.toml", "[cell]\ndevice = \"" + (dir / "stanford_asu.toml").string() + "\"\n");
+  auto r = run_cimchar("cell " + (dir / "flow.toml").string() + " --out " + (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("gapp"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("stanford_asu.lib"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out" / "cell.h5"));
 }
