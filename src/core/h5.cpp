@@ -131,26 +131,27 @@ void H5Writer::attr(const std::string& obj_path, const std::string& name,
     throw IoError("cannot write attribute " + name);
 }
 
-void H5Writer::attr(const std::string& obj_path, const std::string& name, double value) {
-  Handle obj{open_object(obj_path), H5Oclose};
+namespace {
+void scalar_attr(hid_t obj, const std::string& name, hid_t file_type, hid_t mem_type,
+                 const void* value) {
   Handle space{H5Screate(H5S_SCALAR), H5Sclose};
-  if (H5Aexists(obj.id, name.c_str()) > 0) H5Adelete(obj.id, name.c_str());
-  Handle a{checked<IoError>(H5Acreate2(obj.id, name.c_str(), H5T_IEEE_F64LE, space.id,
-                                       H5P_DEFAULT, H5P_DEFAULT),
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  Handle a{checked<IoError>(H5Acreate2(obj, name.c_str(), file_type, space.id, H5P_DEFAULT,
+                                       H5P_DEFAULT),
                             "cannot create attribute " + name),
            H5Aclose};
-  if (H5Awrite(a.id, H5T_NATIVE_DOUBLE, &value) < 0) throw IoError("cannot write attribute " + name);
+  if (H5Awrite(a.id, mem_type, value) < 0) throw IoError("cannot write attribute " + name);
+}
+}  // namespace
+
+void H5Writer::attr(const std::string& obj_path, const std::string& name, double value) {
+  Handle obj{open_object(obj_path), H5Oclose};
+  scalar_attr(obj.id, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
 }
 
 void H5Writer::attr(const std::string& obj_path, const std::string& name, int64_t value) {
   Handle obj{open_object(obj_path), H5Oclose};
-  Handle space{H5Screate(H5S_SCALAR), H5Sclose};
-  if (H5Aexists(obj.id, name.c_str()) > 0) H5Adelete(obj.id, name.c_str());
-  Handle a{checked<IoError>(H5Acreate2(obj.id, name.c_str(), H5T_STD_I64LE, space.id,
-                                       H5P_DEFAULT, H5P_DEFAULT),
-                            "cannot create attribute " + name),
-           H5Aclose};
-  if (H5Awrite(a.id, H5T_NATIVE_INT64, &value) < 0) throw IoError("cannot write attribute " + name);
+  scalar_attr(obj.id, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
 }
 
 namespace {

@@ -57,14 +57,7 @@ std::vector<double> states_from_fractions(const std::vector<double>& f, double l
 
 CellConfig parse(Section& t) {
   CellConfig c;
-  const std::string dev = t.get_string("device", "stanford_asu");
-  try {
-    c.card = ParamTable::load_card(find_device_card(dev));
-  } catch (const ConfigError& e) {
-    t.fail("device", e.what());
-  }
-  Section params = t.sub("params");
-  c.card.apply(params);
+  c.card = device_from_table(t, "device", "params");
   auto model = device::make_model(c.card);
   c.state_lo = model->state_min();
   c.state_hi = model->state_max();

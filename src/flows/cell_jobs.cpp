@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/error.hpp"
+#include "device/pulse_sim.hpp"
 
 namespace cimchar::flows {
 
@@ -28,12 +29,7 @@ std::string header(const std::string& title, const ParamTable& card) {
 
 // Value of vector y at time t (linear interpolation on ngspice's time points).
 double at_time(const std::vector<double>& t, const std::vector<double>& y, double tq) {
-  if (tq <= t.front()) return y.front();
-  if (tq >= t.back()) return y.back();
-  auto it = std::upper_bound(t.begin(), t.end(), tq);
-  const size_t k = static_cast<size_t>(it - t.begin());
-  const double a = (tq - t[k - 1]) / (t[k] - t[k - 1]);
-  return y[k - 1] + a * (y[k] - y[k - 1]);
+  return device::Pwl{t, y}.at(tq);
 }
 
 }  // namespace

@@ -53,14 +53,7 @@ fit::IvData load(const FitConfig& c) {
 
 FitConfig parse(Section& t) {
   FitConfig c;
-  const std::string dev = t.get_string("device", "stanford_asu");
-  try {
-    c.card = ParamTable::load_card(find_device_card(dev));
-  } catch (const ConfigError& e) {
-    t.fail("device", e.what());
-  }
-  Section fixed = t.sub("fixed");
-  c.card.apply(fixed);
+  c.card = device_from_table(t, "device", "fixed");
   c.data_file = t.require_string("data");
   c.from_out = c.data_file.rfind("@out/", 0) == 0;
   if (!c.from_out) {

@@ -17,6 +17,20 @@ const std::vector<StageInfo>& stages() {
   return list;
 }
 
+ParamTable device_from_table(Section& t, const std::string& device_key,
+                             const std::string& overrides_key) {
+  ParamTable card;
+  const std::string dev = t.get_string(device_key, "stanford_asu");
+  try {
+    card = ParamTable::load_card(find_device_card(dev));
+  } catch (const ConfigError& e) {
+    t.fail(device_key, e.what());
+  }
+  Section overrides = t.sub(overrides_key);
+  card.apply(overrides);
+  return card;
+}
+
 const StageInfo* find_stage(const std::string& name) {
   for (const auto& s : stages())
     if (name == s.name) return &s;
