@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
+#include "core/progress.hpp"
 #include "core/provenance.hpp"
 #include "core/rng.hpp"
 #include "device/model.hpp"
@@ -217,7 +218,13 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
       trials[k].trial.g_S = o.g_read_S();
     }
   }
+  pool.set_progress(false);
+  // One progress line for the whole write-and-verify (its rounds are short batches).
+  Progress wv_progress("cell: write-and-verify (trials done)", trials.size(), ctx.progress);
   for (int round = 0; round <= c.ispp.max_pulses; ++round) {
+    size_t finished = 0;
+    for (const auto& t : trials) finished += t.trial.done ? 1 : 0;
+    wv_progress.set(finished);
     std::vector<spice::Job> pj;
     std::vector<size_t> who;
     for (size_t k = 0; k < trials.size(); ++k) {
@@ -239,6 +246,9 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
       record_pulse(t, o.state_after, o.g_read_S());
     }
   }
+
+  wv_progress.finish();
+  pool.set_progress(ctx.progress);
 
   // 4. Read disturb.
   std::vector<spice::Job> dj;

@@ -190,6 +190,8 @@ WorkerPool::~WorkerPool() {
   delete impl_;
 }
 
+void WorkerPool::set_progress(bool on) { impl_->opts.progress = on; }
+
 int WorkerPool::workers() const { return static_cast<int>(impl_->workers.size()); }
 
 std::vector<int> WorkerPool::worker_pids() const {

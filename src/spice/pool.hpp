@@ -74,6 +74,7 @@ class WorkerPool {
   JobResult run_one(const Job& job);
   NgspiceInfo info();  // from the first worker's start-up, then cached
   int workers() const;
+  void set_progress(bool on);  // a caller that shows its own progress silences the pool's
   std::vector<int> worker_pids() const;  // for tests and diagnostics
 
  private:
