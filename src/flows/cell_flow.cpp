@@ -247,6 +247,7 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
     }
   }
 
+  wv_progress.set(trials.size());
   wv_progress.finish();
   pool.set_progress(ctx.progress);
 
