@@ -22,6 +22,10 @@ struct Job {
   std::vector<std::string> measures;
   // The tests use two reserved commands to prove crash isolation: `cimchar_test_abort` makes
   // the worker abort(), `cimchar_test_segv` makes it dereference null.
+  // Monte Carlo on one loaded circuit: when not empty, the netlist is loaded once and, for
+  // each set k, its commands run (e.g. "alterparam r1v=1.2k"), then `reset` and the
+  // analyses; vectors come back as "<name>@<k>" and each sample's error in sample_errors.
+  std::vector<std::vector<std::string>> alter_sets;
   double timeout_s = 0;     // 0 = the pool's default
   uint64_t seed = 1;        // `set rndseed=<seed>` before loading
   bool convergence_aids = true;  // retry with gmin/source stepping and smaller steps
@@ -37,6 +41,7 @@ struct JobResult {
   std::map<std::string, std::vector<double>> vectors;  // real parts; measures included
   int attempts = 1;                       // worker attempts (crash/timeout retries)
   std::string aid;                        // convergence aid that made it converge, "" if none
+  std::vector<std::string> sample_errors;  // with alter_sets: "" for each sample that ran
   double wall_s = 0;
 
   bool ok() const { return status == Status::ok; }

@@ -214,42 +214,7 @@ void Session::cleanup() {
   command("destroy all");
 }
 
-JobResult Session::attempt(const Job& job, int aid) {
-  JobResult r;
-  out_.clear();
-  err_.clear();
-  auto lines = split_lines(job.netlist);
-  // Convergence aids and KLU go just before `.end`.
-  std::vector<std::string> extra;
-  if (kAids[aid].options[0]) extra.emplace_back(kAids[aid].options);
-  if (const std::string klu = solver_options_line(info_); !klu.empty()) extra.push_back(klu);
-  size_t end_at = lines.size();
-  for (size_t i = 0; i < lines.size(); ++i)
-    if (lower(lines[i]).rfind(".end", 0) == 0 && lower(lines[i]).rfind(".ends", 0) != 0) end_at = i;
-  lines.insert(lines.begin() + static_cast<long>(end_at), extra.begin(), extra.end());
-  if (end_at == lines.size() - extra.size()) lines.emplace_back(".end");
-
-  set_seed(job.seed);
-  std::vector<char*> argv;
-  for (auto& l : lines) argv.push_back(l.data());
-  argv.push_back(nullptr);
-  api_->circ(argv.data());
-  std::vector<std::string> load_err;
-  for (const auto& e : err_)
-    if (is_parse_error(e)) load_err.push_back(e);
-  if (broken_ || !load_err.empty()) {
-    r.status = Status::bad_netlist;
-    std::string where = offending_line(err_, split_lines(job.netlist));
-    if (where.empty()) {  // line 0: inside an included file; name the includes
-      for (const auto& l : split_lines(job.netlist))
-        if (lower(l).rfind(".include", 0) == 0 || lower(l).rfind(".lib", 0) == 0)
-          where += (where.empty() ? "in an included file: " : ", ") + l.substr(l.find(' ') + 1);
-    }
-    r.message = "ngspice could not read the netlist" + (where.empty() ? "" : " (" + where + ")");
-    r.stderr_lines = err_;
-    if (!broken_) cleanup();
-    return r;
-  }
+void Session::analyse(const Job& job, int aid, const std::string& suffix, JobResult& r) {
   const size_t after_load = err_.size();
   for (const auto& cmd : job.commands) {
     command(kAids[aid].small_step ? with_max_step(cmd) : cmd);
@@ -286,7 +251,7 @@ JobResult Session::attempt(const Job& job, int aid) {
         std::vector<double> v(static_cast<size_t>(vi->v_length));
         for (int k = 0; k < vi->v_length; ++k)
           v[static_cast<size_t>(k)] = vi->v_realdata ? vi->v_realdata[k] : vi->v_compdata[k].cx_real;
-        r.vectors[name] = std::move(v);
+        r.vectors[name + suffix] = std::move(v);
         return true;
       }
       return false;
@@ -304,13 +269,70 @@ JobResult Session::attempt(const Job& job, int aid) {
         r.message = "vector '" + name + "' was not produced";
         break;
       }
-      for (double x : r.vectors[name])
+      for (double x : r.vectors[name + suffix])
         if (!std::isfinite(x)) {
           r.status = Status::sim_failed;
           r.message = "vector '" + name + "' contains NaN or Inf";
           break;
         }
       if (!r.ok()) break;
+    }
+  }
+}
+
+JobResult Session::attempt(const Job& job, int aid) {
+  JobResult r;
+  out_.clear();
+  err_.clear();
+  auto lines = split_lines(job.netlist);
+  // Convergence aids and KLU go just before `.end`.
+  std::vector<std::string> extra;
+  if (kAids[aid].options[0]) extra.emplace_back(kAids[aid].options);
+  if (const std::string klu = solver_options_line(info_); !klu.empty()) extra.push_back(klu);
+  size_t end_at = lines.size();
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (lower(lines[i]).rfind(".end", 0) == 0 && lower(lines[i]).rfind(".ends", 0) != 0) end_at = i;
+  lines.insert(lines.begin() + static_cast<long>(end_at), extra.begin(), extra.end());
+  if (end_at == lines.size() - extra.size()) lines.emplace_back(".end");
+
+  set_seed(job.seed);
+  std::vector<char*> argv;
+  for (auto& l : lines) argv.push_back(l.data());
+  argv.push_back(nullptr);
+  api_->circ(argv.data());
+  std::vector<std::string> load_err;
+  for (const auto& e : err_)
+    if (is_parse_error(e)) load_err.push_back(e);
+  if (broken_ || !load_err.empty()) {
+    r.status = Status::bad_netlist;
+    std::string where = offending_line(err_, split_lines(job.netlist));
+    if (where.empty()) {  // line 0: inside an included file; name the includes
+      for (const auto& l : split_lines(job.netlist))
+        if (lower(l).rfind(".include", 0) == 0 || lower(l).rfind(".lib", 0) == 0)
+          where += (where.empty() ? "in an included file: " : ", ") + l.substr(l.find(' ') + 1);
+    }
+    r.message = "ngspice could not read the netlist" + (where.empty() ? "" : " (" + where + ")");
+    r.stderr_lines = err_;
+    if (!broken_) cleanup();
+    return r;
+  }
+  if (job.alter_sets.empty()) {
+    analyse(job, aid, "", r);
+  } else {
+    // One load, many samples: each set of commands (e.g. `alterparam p=v`) then `reset` and
+    // the analyses; a failed sample is recorded and the next one goes on.
+    for (size_t k = 0; k < job.alter_sets.size() && !broken_; ++k) {
+      for (const auto& c : job.alter_sets[k]) command(c);
+      command("reset");
+      JobResult one;
+      analyse(job, aid, "@" + std::to_string(k), one);
+      r.sample_errors.push_back(one.ok() ? "" : one.message);
+      for (auto& [name, v] : one.vectors) r.vectors[name] = std::move(v);
+      command("destroy all");
+    }
+    if (broken_) {
+      r.status = Status::sim_failed;
+      r.message = "ngspice stopped (ControlledExit)";
     }
   }
   r.stderr_lines = err_;

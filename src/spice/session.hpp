@@ -31,6 +31,7 @@ class Session {
 
  private:
   JobResult attempt(const Job& job, int aid);
+  void analyse(const Job& job, int aid, const std::string& suffix, JobResult& r);
   int command(const std::string& cmd);
   void set_seed(uint64_t seed);
   void cleanup();

@@ -71,6 +71,8 @@ std::string encode(const Job& j) {
   w.f64(j.timeout_s);
   w.u64(j.seed);
   w.u64(j.convergence_aids ? 1 : 0);
+  w.u64(j.alter_sets.size());
+  for (const auto& set : j.alter_sets) w.strs(set);
   return w.buf;
 }
 
@@ -85,6 +87,8 @@ Job decode_job(const std::string& bytes) {
   j.timeout_s = r.f64();
   j.seed = r.u64();
   j.convergence_aids = r.u64() != 0;
+  j.alter_sets.resize(r.u64());
+  for (auto& set : j.alter_sets) set = r.strs();
   return j;
 }
 
@@ -102,6 +106,7 @@ std::string encode(const JobResult& res) {
   w.u64(static_cast<uint64_t>(res.attempts));
   w.str(res.aid);
   w.f64(res.wall_s);
+  w.strs(res.sample_errors);
   return w.buf;
 }
 
@@ -123,6 +128,7 @@ JobResult decode_result(const std::string& bytes) {
   res.attempts = static_cast<int>(r.u64());
   res.aid = r.str();
   res.wall_s = r.f64();
+  res.sample_errors = r.strs();
   return res;
 }
 
