@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
                  "path of the libngspice shared library to load (default: $CIMCHAR_NGSPICE, "
                  "else Debian's libngspice.so.0)");
   app.add_flag("-q,--quiet", g.quiet, "no progress bars");
+  app.add_flag("--resume", g.resume,
+               "continue a killed Monte Carlo run from its journal (<out>/<stage>.journal); "
+               "finished samples are not recomputed");
 
   app::Action action;
   app::add_run_command(app, g, action);

@@ -13,6 +13,9 @@ const std::vector<StageInfo>& stages() {
       {"cell", "RRAM cell: I-V loop, read I-V, multi-level write-verify, read disturb, read LUT",
        &prepare_cell_stage},
       {"fit", "compact-model fit to I-V data (Levenberg-Marquardt)", &prepare_fit_stage},
+      {"variation",
+       "Monte Carlo of programmed cells: variation models applied, read in ngspice, error LUT",
+       &prepare_variation_stage},
   };
   return list;
 }
@@ -78,6 +81,7 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
   ctx.config_text = doc.text;
   ctx.config_file = doc.file;
   ctx.progress = opts.progress;
+  ctx.resume = opts.resume;
 
   std::vector<std::pair<const StageInfo*, StageRunner>> prepared;
   for (const auto& s : stages()) {

@@ -32,6 +32,7 @@ struct FlowOptions {
   int jobs = 0;
   std::string ngspice_library;
   bool progress = true;
+  bool resume = false;
 };
 
 // Runs the named stages of a flow file (all stages present when `only` is empty). Every
