@@ -124,7 +124,9 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
   std::filesystem::create_directories(ctx.out_dir, ec);
   const auto journal = ctx.out_dir / "variation.journal";
   McResult r = run_monte_carlo(pool, spec, journal, ctx.resume);
-  if (r.resumed) std::fprintf(stderr, "variation: %zu of %zu samples taken from %s\n", r.resumed, N, journal.c_str());
+  if (ctx.resume)
+    std::fprintf(stderr, "variation: resumed, %zu of %zu samples taken from %s\n", r.resumed, N,
+                 journal.c_str());
 
   std::vector<double> g_prog(N), g_read(N), rel(N), st(N);
   size_t failed = 0;
