@@ -84,8 +84,12 @@ double CellModel::amplitude(double g_S) const {
 
 ElementIV element_iv(const CellModel& m, double amplitude, double v) {
   if (m.element == Element::linear) return {amplitude * v, amplitude};
-  double x = v / m.sinh.v0_V;
-  return {amplitude * std::sinh(x), amplitude * std::cosh(x) / m.sinh.v0_V};
+  // One expm1 gives both without cancellation: with e = expm1(x), exp(x) = 1 + e,
+  // sinh x = e (1 + 1/(1+e)) / 2 and cosh x = 1 + e^2 / (2 (1+e)).
+  const double x = v / m.sinh.v0_V;
+  if (std::abs(x) > 700) return {amplitude * std::sinh(x), amplitude * std::cosh(x) / m.sinh.v0_V};
+  const double e = std::expm1(x), inv = 1 / (1 + e);
+  return {amplitude * 0.5 * e * (1 + inv), amplitude * (1 + 0.5 * e * e * inv) / m.sinh.v0_V};
 }
 
 MosEval level1(const Level1Params& p, double vd, double vg, double vs, double vb) {

@@ -20,7 +20,7 @@ double dot(const double* a, const std::vector<double>& b) {
 }  // namespace
 
 KrylovResult pcg(SchurSystem& S, const double* rhs, double* x, const CurrentProbe& probe,
-                 double tol, int max_iterations) {
+                 double tol, int max_iterations, KrylovWork& work) {
   KrylovResult res;
   const size_t n = S.size();
   std::fill(x, x + n, 0.0);
@@ -28,7 +28,9 @@ KrylovResult pcg(SchurSystem& S, const double* rhs, double* x, const CurrentProb
     res.converged = true;
     return res;
   }
-  std::vector<double> r(rhs, rhs + n), z(n), p(n), q(n);
+  work.resize(n);
+  std::vector<double>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
+  std::copy(rhs, rhs + n, r.begin());
   const double rhs_norm = std::sqrt(dot(rhs, r));
   if (rhs_norm == 0) {
     res.converged = true;

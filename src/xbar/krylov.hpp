@@ -20,6 +20,12 @@ struct CurrentProbe {
   std::vector<double> base;   // currents at x = 0
 };
 
+// Vectors reused across solves so that a solve touches no fresh memory.
+struct KrylovWork {
+  std::vector<double> r, z, p, q;
+  void resize(size_t n) { r.resize(n), z.resize(n), p.resize(n), q.resize(n); }
+};
+
 struct KrylovResult {
   int iterations = 0;
   bool converged = false;
@@ -29,7 +35,10 @@ struct KrylovResult {
 
 // tol: relative to max_c |base_c + scale * x[index_c]| of the current iterate.
 KrylovResult pcg(SchurSystem& S, const double* rhs, double* x, const CurrentProbe& probe,
-                 double tol, int max_iterations);
+                 double tol, int max_iterations, KrylovWork& work);
+// The same iteration as pcg, fused for S.fused_ok() (krylov_lines.cpp).
+KrylovResult pcg_lines(SchurSystem& S, const double* rhs, double* x, const CurrentProbe& probe,
+                       double tol, int max_iterations, KrylovWork& work);
 KrylovResult gmres(SchurSystem& S, const double* rhs, double* x, double rel_tol,
                    int max_iterations, int restart = 40);
 

@@ -120,22 +120,17 @@ void LineFactors::factor_rows(const Network& net, const double* cell_diag) {
   const double g = net.g_wire_row;
   off_ = -g;
   diag_.resize(N * M);
-  l_.resize(N * M);
   inv_.resize(N * M);
+  const double e2 = off_ * off_;
   for (size_t r = 0; r < N; ++r) {
     double* d = diag_.data() + r * M;
-    double* l = l_.data() + r * M;
     double* inv = inv_.data() + r * M;
     const double* cd = cell_diag + r * M;
     for (size_t c = 0; c < M; ++c) d[c] = g * ((c > 0) + (c + 1 < M)) + cd[c];
     d[0] += net.g_drv;
     if (net.drive_both) d[M - 1] += net.g_drv;
-    l[0] = 0;
     inv[0] = 1 / d[0];
-    for (size_t c = 1; c < M; ++c) {
-      l[c] = off_ * inv[c - 1];
-      inv[c] = 1 / (d[c] - l[c] * off_);
-    }
+    for (size_t c = 1; c < M; ++c) inv[c] = 1 / (d[c] - e2 * inv[c - 1]);
   }
 }
 
@@ -157,27 +152,20 @@ void LineFactors::factor_cols(const Network& net, const double* cell_diag) {
   const double g = net.g_wire_col;
   off_ = -g;
   diag_.resize(N * M);
-  l_.resize(N * M);
   inv_.resize(N * M);
+  const double e2 = off_ * off_;
   for (size_t r = 0; r < N; ++r) {
     double* d = diag_.data() + r * M;
     const double* cd = cell_diag + r * M;
     const double wire = g * ((r > 0) + (r + 1 < N)) + (r == net.sense_row ? net.g_sense : 0.0);
     for (size_t c = 0; c < M; ++c) d[c] = wire + cd[c];
   }
-  for (size_t c = 0; c < M; ++c) {
-    l_[c] = 0;
-    inv_[c] = 1 / diag_[c];
-  }
+  for (size_t c = 0; c < M; ++c) inv_[c] = 1 / diag_[c];
   for (size_t r = 1; r < N; ++r) {
     const double* d = diag_.data() + r * M;
     const double* ip = inv_.data() + (r - 1) * M;
-    double* l = l_.data() + r * M;
     double* inv = inv_.data() + r * M;
-    for (size_t c = 0; c < M; ++c) {
-      l[c] = off_ * ip[c];
-      inv[c] = 1 / (d[c] - l[c] * off_);
-    }
+    for (size_t c = 0; c < M; ++c) inv[c] = 1 / (d[c] - e2 * ip[c]);
   }
 }
 
@@ -195,13 +183,12 @@ void LineFactors::solve(const double* rhs, double* out) const {
   const double e = off_;
   if (rows_) {
     for (size_t r = 0; r < N; ++r) {
-      const double* l = l_.data() + r * M;
       const double* inv = inv_.data() + r * M;
       const double* b = rhs + r * M;
       double* x = out + r * M;
       double y = b[0];
       x[0] = y;
-      for (size_t c = 1; c < M; ++c) x[c] = y = b[c] - l[c] * y;
+      for (size_t c = 1; c < M; ++c) x[c] = y = b[c] - e * inv[c - 1] * y;
       double xn = x[M - 1] * inv[M - 1];
       x[M - 1] = xn;
       for (size_t c = M - 1; c-- > 0;) x[c] = xn = (x[c] - e * xn) * inv[c];
@@ -210,10 +197,10 @@ void LineFactors::solve(const double* rhs, double* out) const {
   }
   if (out != rhs) std::copy(rhs, rhs + N * M, out);
   for (size_t r = 1; r < N; ++r) {
-    const double* l = l_.data() + r * M;
+    const double* ip = inv_.data() + (r - 1) * M;
     const double* yp = out + (r - 1) * M;
     double* y = out + r * M;
-    for (size_t c = 0; c < M; ++c) y[c] -= l[c] * yp[c];
+    for (size_t c = 0; c < M; ++c) y[c] -= e * ip[c] * yp[c];
   }
   {
     double* x = out + (N - 1) * M;

@@ -62,12 +62,16 @@ class LineFactors {
   // Diagonal of A^{-1} in the line's node space.
   void inverse_diagonal(std::vector<double>* out) const;
 
+  // Thomas factors for fused kernels: 1/pivot per node; the forward multiplier of node i is
+  // off() * inv()[i-1].
+  const std::vector<double>& inv() const { return inv_; }
+  double off() const { return off_; }
+
  private:
   const Network* net_ = nullptr;
   bool rows_ = true;
   bool full_ = false, fixed_ = false;
   std::vector<double> diag_;  // the assembled diagonal
-  std::vector<double> l_;     // forward multipliers
   std::vector<double> inv_;   // 1 / pivots
   double off_ = 0;            // off-diagonal entry (-g_wire)
 };

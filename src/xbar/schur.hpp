@@ -41,6 +41,12 @@ class SchurSystem {
   // du = -T^{-1} (Fu + B dw)
   void back_substitute(const double* f_u, const double* dw, double* du);
 
+  // For the fused CG kernel (krylov.cpp): two-terminal cells on resistive rows and columns.
+  bool fused_ok() const { return lin_->symmetric && net_.row_full && net_.col_full; }
+  const Linearization& lin() const { return *lin_; }
+  const LineFactors& row_factors() const { return rows_; }
+  const LineFactors& pre_factors() const { return pre_; }
+
  private:
   void add_b(const double* p_w, double* y_u) const;       // y_u += B p_w
   void add_c(const double* z_u, double* y_w) const;       // y_w += C z_u

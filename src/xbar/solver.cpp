@@ -21,12 +21,11 @@ double max_abs(const std::vector<double>& v) {
 }
 }  // namespace
 
-// One iterate: node voltages, cell currents, KCL residuals, column currents.
+// One iterate: node voltages, KCL residuals, column currents.
 struct Point {
-  std::vector<double> u, w, x;     // row nodes, column nodes, 1T1R internal nodes
-  std::vector<double> iu, iw;      // per cell
-  std::vector<double> fu, fw;      // KCL residuals
-  std::vector<double> I;           // column currents
+  std::vector<double> u, w, x;  // row nodes, column nodes, 1T1R internal nodes
+  std::vector<double> fu, fw;   // KCL residuals (current leaving each node)
+  std::vector<double> I;        // column currents
   double fnorm = 0;
 };
 
@@ -37,12 +36,14 @@ struct Solver::Impl {
   SolveOptions opt;
   Network net;
   SchurSystem sys;
-  std::vector<double> amp;  // per-cell element amplitude
-  Linearization lin;
+  std::vector<double> amp;        // per-cell element amplitude
+  Linearization lin, lin_trial;   // Jacobian at p and at the trial point
+  Linearization lin_start;        // linear start problem (nonlinear cells)
   CurrentProbe probe;
-  bool linear_ready = false;
-  std::vector<double> v;  // current input vector (continuation scales it)
-  const std::vector<double>* g_lin = nullptr;  // when set, eval treats cells as these conductances
+  std::vector<double> v;          // current input vector (continuation scales it)
+  Point p, trial;                 // workspaces, reused across solves
+  std::vector<double> rhs, du, dw;
+  KrylovWork work;
 
   Impl(Array a, Wiring w, CellModel c, SolveOptions o)
       : arr(std::move(a)), wiring(w), cell(std::move(c)), opt(o),
@@ -52,11 +53,10 @@ struct Solver::Impl {
     const size_t n = arr.rows * arr.cols;
     amp.resize(n);
     for (size_t k = 0; k < n; ++k) amp[k] = cell.amplitude(arr.g_S[k]);
-    lin.symmetric = cell.symmetric();
-    if (lin.symmetric) {
-      lin.g.resize(n);
-    } else {
-      lin.a.resize(n), lin.b.resize(n), lin.c.resize(n), lin.d.resize(n);
+    for (Linearization* L : {&lin, &lin_trial}) {
+      L->symmetric = cell.symmetric();
+      if (L->symmetric) L->g.resize(n);
+      else L->a.resize(n), L->b.resize(n), L->c.resize(n), L->d.resize(n);
     }
     if (!net.col_fixed) {
       probe.scale = net.g_sense;
@@ -65,153 +65,208 @@ struct Solver::Impl {
     if (cell.linear()) {
       lin.g = arr.g_S;
       sys.set(lin, opt.schur_diag_precond);
-      linear_ready = true;
     }
   }
 
-  void eval(Point& p, bool need_lin) {
+  // Cell currents at pt -> KCL residuals, column currents, residual norm. With out_lin, also the
+  // cells' Jacobian entries; with g_override, the cells are linear with those conductances.
+  void eval(Point& pt, Linearization* out_lin, const std::vector<double>* g_override = nullptr) {
     const size_t N = arr.rows, M = arr.cols;
-    p.iu.resize(N * M);
-    p.iw.resize(N * M);
-    const bool lin_only = cell.linear() || g_lin != nullptr;
-    const std::vector<double>& gl = g_lin ? *g_lin : amp;
-    if (cell.transistor && p.x.size() != N * M)
-      p.x.assign(N * M, std::numeric_limits<double>::quiet_NaN());
+    pt.fu.assign(net.u_size(), 0.0);
+    pt.fw.assign(net.w_size(), 0.0);
+    pt.I.assign(M, 0.0);
+    net.add_row_wire_currents(pt.u.data(), v.data(), pt.fu.data());
+    net.add_col_wire_currents(pt.w.data(), pt.fw.data());
+    const bool linear = cell.linear() || g_override;
+    const std::vector<double>& gl = g_override ? *g_override : amp;
+    if (cell.transistor && !linear && pt.x.size() != N * M)
+      pt.x.assign(N * M, std::numeric_limits<double>::quiet_NaN());
+    const bool full = net.row_full && net.col_full;
     for (size_t r = 0; r < N; ++r) {
       const double vg = cell.transistor ? cell.gate(r) : 0.0;
-      for (size_t c = 0; c < M; ++c) {
-        const size_t k = r * M + c;
-        const double U = p.u[net.ui(r, c)], W = p.w[net.wi(r, c)];
-        if (lin_only) {
-          p.iu[k] = p.iw[k] = gl[k] * (U - W);
-          continue;
+      const size_t k0 = r * M;
+      if (full && linear) {  // the common case, vectorisable
+        const double* u = &pt.u[k0];
+        const double* w = &pt.w[k0];
+        double* fu = &pt.fu[k0];
+        double* fw = &pt.fw[k0];
+        const double* g = &gl[k0];
+        for (size_t c = 0; c < M; ++c) {
+          double i = g[c] * (u[c] - w[c]);
+          fu[c] += i;
+          fw[c] -= i;
         }
-        if (!cell.transistor) {
+        continue;
+      }
+      for (size_t c = 0; c < M; ++c) {
+        const size_t k = k0 + c, iu_ = net.ui(r, c), iw_ = net.wi(r, c);
+        const double U = pt.u[iu_], W = pt.w[iw_];
+        double iu, iw;
+        if (linear) {
+          iu = iw = gl[k] * (U - W);
+        } else if (!cell.transistor) {
           ElementIV e = element_iv(cell, amp[k], U - W);
-          p.iu[k] = p.iw[k] = e.i;
-          if (need_lin) lin.g[k] = e.di_dv;
-          continue;
+          iu = iw = e.i;
+          if (out_lin) out_lin->g[k] = e.di_dv;
+        } else {
+          CellEval e = eval_cell(cell, amp[k], vg, U, W, pt.x[k]);
+          iu = e.iu, iw = e.iw, pt.x[k] = e.x;
+          if (out_lin)
+            out_lin->a[k] = e.diu_du, out_lin->b[k] = e.diu_dw, out_lin->c[k] = e.diw_du,
+            out_lin->d[k] = e.diw_dw;
         }
-        CellEval e = eval_cell(cell, amp[k], vg, U, W, p.x[k]);
-        p.iu[k] = e.iu, p.iw[k] = e.iw, p.x[k] = e.x;
-        if (need_lin) lin.a[k] = e.diu_du, lin.b[k] = e.diu_dw, lin.c[k] = e.diw_du,
-                      lin.d[k] = e.diw_dw;
+        pt.fu[iu_] += iu;
+        pt.fw[iw_] -= iw;
+        if (net.col_fixed) pt.I[c] += iw;
       }
     }
-    p.fu.assign(net.u_size(), 0.0);
-    p.fw.assign(net.w_size(), 0.0);
-    net.add_row_wire_currents(p.u.data(), v.data(), p.fu.data());
-    net.add_col_wire_currents(p.w.data(), p.fw.data());
-    for (size_t r = 0; r < N; ++r)
-      for (size_t c = 0; c < M; ++c) {
-        p.fu[net.ui(r, c)] += p.iu[r * M + c];
-        p.fw[net.wi(r, c)] -= p.iw[r * M + c];
-      }
-    double s = 0;
-    if (!net.row_fixed) for (double f : p.fu) s += f * f;
-    if (!net.col_fixed) for (double f : p.fw) s += f * f;
-    p.fnorm = std::sqrt(s);
-    p.I.assign(M, 0.0);
-    if (net.col_fixed) {
+    if (net.col_fixed && full && linear)
       for (size_t r = 0; r < N; ++r)
-        for (size_t c = 0; c < M; ++c) p.I[c] += p.iw[r * M + c];
-    } else {
-      for (size_t c = 0; c < M; ++c) p.I[c] = net.g_sense * (p.w[net.sense_index(c)] - net.v_sense);
-    }
+        for (size_t c = 0; c < M; ++c) pt.I[c] += gl[r * M + c] * (pt.u[r * M + c] - pt.w[r * M + c]);
+    if (!net.col_fixed)
+      for (size_t c = 0; c < M; ++c)
+        pt.I[c] = net.g_sense * (pt.w[net.sense_index(c)] - net.v_sense);
+    double s = 0;
+    if (!net.row_fixed) for (double f : pt.fu) s += f * f;
+    if (!net.col_fixed) for (double f : pt.fw) s += f * f;
+    pt.fnorm = std::sqrt(s);
   }
 
   // KCL residual norm at which rounding dominates: each node sum adds currents g * (v1 - v2)
   // whose voltage difference carries an absolute error of about eps * |v|.
-  double fnorm_floor(const Point& p) const {
-    double vmax = std::max(max_abs(p.u), max_abs(p.w));
-    double gmax = std::max({net.g_wire_row, net.g_wire_col, net.g_drv, net.g_sense, max_abs(lin.g),
-                            max_abs(lin.a), max_abs(lin.d)});
+  double fnorm_floor(const Point& pt, const Linearization& L) const {
+    double vmax = std::max(max_abs(pt.u), max_abs(pt.w));
+    double gmax = std::max({net.g_wire_row, net.g_wire_col, net.g_drv, net.g_sense, max_abs(L.g),
+                            max_abs(L.a), max_abs(L.d)});
     double n = static_cast<double>(net.u_size() + net.w_size());
     return 16 * std::numeric_limits<double>::epsilon() * vmax * gmax * std::sqrt(n);
   }
 
-  double max_residual(const Point& p) const {
+  double max_residual(const Point& pt) const {
     double m = 0;
-    if (!net.row_fixed) m = std::max(m, max_abs(p.fu));
-    if (!net.col_fixed) m = std::max(m, max_abs(p.fw));
+    if (!net.row_fixed) m = std::max(m, max_abs(pt.fu));
+    if (!net.col_fixed) m = std::max(m, max_abs(pt.fw));
     return m;
   }
 
-  void start_point(Point& p) {
-    p.u.resize(net.u_size());
+  // Ideal start: word lines at their inputs, bit lines at the virtual ground.
+  void start_point(Point& pt) {
+    pt.u.resize(net.u_size());
     for (size_t r = 0; r < arr.rows; ++r) {
-      if (net.row_full) std::fill_n(p.u.begin() + r * arr.cols, arr.cols, v[r]);
-      else p.u[r] = v[r];
+      if (net.row_full) std::fill_n(pt.u.begin() + r * arr.cols, arr.cols, v[r]);
+      else pt.u[r] = v[r];
     }
-    p.w.assign(net.w_size(), net.v_sense);
+    pt.w.assign(net.w_size(), net.v_sense);
+    pt.x.clear();
   }
 
-  // Inner solve for the Newton step at p with tolerance eta; returns krylov result.
-  KrylovResult step(const Point& p, double eta, std::vector<double>& du, std::vector<double>& dw) {
+  // Newton direction (du, dw) at pt for the linearization last given to sys.set().
+  KrylovResult step(const Point& pt, bool symmetric, double eta) {
     const size_t nw = sys.size();
-    std::vector<double> rhs(nw);
+    rhs.resize(nw);
     dw.assign(nw, 0.0);
     du.resize(net.u_size());
     KrylovResult kr;
+    kr.converged = true;
     if (nw > 0) {
-      sys.reduce_rhs(p.fu.data(), p.fw.data(), rhs.data());
-      if (lin.symmetric) {
-        probe.base = p.I;
-        kr = pcg(sys, rhs.data(), dw.data(), probe, eta, opt.max_krylov);
+      sys.reduce_rhs(pt.fu.data(), pt.fw.data(), rhs.data());
+      if (symmetric) {
+        probe.base = pt.I;
+        kr = sys.fused_ok()
+                 ? pcg_lines(sys, rhs.data(), dw.data(), probe, eta, opt.max_krylov, work)
+                 : pcg(sys, rhs.data(), dw.data(), probe, eta, opt.max_krylov, work);
       } else {
         kr = gmres(sys, rhs.data(), dw.data(), std::min(1e-3, eta), opt.max_krylov);
       }
-    } else {
-      kr.converged = true;
     }
-    sys.back_substitute(p.fu.data(), dw.data(), du.data());
+    sys.back_substitute(pt.fu.data(), dw.data(), du.data());
     return kr;
   }
 
-  // Newton from p (updated in place) for the input in `v`. Returns true when converged.
-  bool newton(Point& p, SolveReport& rep) {
-    std::vector<double> du, dw;
-    Point trial;
+  void apply_step(const Point& from, double lambda, Point& to) {
+    to.u.resize(from.u.size());
+    to.w.resize(from.w.size());
+    for (size_t i = 0; i < du.size(); ++i) to.u[i] = from.u[i] + lambda * du[i];
+    for (size_t i = 0; i < dw.size(); ++i) to.w[i] = from.w[i] + lambda * dw[i];
+    if (dw.empty()) to.w = from.w;
+    to.x = from.x;
+  }
+
+  static double rel_change(const Point& a, const Point& b) {
+    double imax = std::max(max_abs(b.I), std::numeric_limits<double>::min()), ch = 0;
+    for (size_t c = 0; c < a.I.size(); ++c) ch = std::max(ch, std::abs(b.I[c] - a.I[c]));
+    return ch / imax;
+  }
+
+  // Newton from p (updated in place) for the input in `v`. True when converged.
+  bool newton(SolveReport& rep) {
+    eval(p, &lin);
+    if (p.fnorm == 0) {
+      rep.current_err_est = 0;
+      return true;
+    }
     double prev_change = 1, eta = 1e-2;
     for (int it = 1; it <= opt.max_newton; ++it) {
-      eval(p, true);
-      if (it == 1 && p.fnorm == 0) return true;
       sys.set(lin, opt.schur_diag_precond);
-      KrylovResult kr = step(p, eta, du, dw);
+      KrylovResult kr = step(p, lin.symmetric, eta);
       rep.krylov_iterations += kr.iterations;
       ++rep.newton_iterations;
       double lambda = 1;
       for (;;) {
-        trial.u = p.u, trial.w = p.w, trial.x = p.x;
-        for (size_t i = 0; i < du.size(); ++i) trial.u[i] += lambda * du[i];
-        for (size_t i = 0; i < dw.size(); ++i) trial.w[i] += lambda * dw[i];
-        eval(trial, false);
-        if (trial.fnorm <= (1 - 1e-4 * lambda) * p.fnorm || trial.fnorm <= fnorm_floor(trial))
+        apply_step(p, lambda, trial);
+        eval(trial, &lin_trial);
+        if (trial.fnorm <= (1 - 1e-4 * lambda) * p.fnorm ||
+            trial.fnorm <= fnorm_floor(trial, lin_trial))
           break;
         lambda *= 0.5;
-        if (lambda < 1e-10) return false;  // no descent: let the caller continue by stepping
+        if (lambda < 1e-10) return false;  // no descent: the caller steps the sources
       }
-      double imax = std::max(max_abs(trial.I), std::numeric_limits<double>::min());
-      double change = 0;
-      for (size_t c = 0; c < p.I.size(); ++c) change = std::max(change, std::abs(trial.I[c] - p.I[c]));
-      change /= imax;
-      if (getenv("XBAR_DEBUG")) fprintf(stderr, "newton %d: fnorm %.3e -> %.3e lambda %g change %.3e eta %.1e kr %d conv %d\n", it, p.fnorm, trial.fnorm, lambda, change, eta, kr.iterations, kr.converged);
+      const double change = rel_change(p, trial);
+      if (std::getenv("XBAR_DEBUG"))
+        std::fprintf(stderr, "newton %d: |F| %.3e -> %.3e lambda %g dI %.3e eta %.1e krylov %d\n",
+                     it, p.fnorm, trial.fnorm, lambda, change, eta, kr.iterations);
       std::swap(p, trial);
-      const bool tight = kr.converged && eta <= opt.current_rtol;
-      if (lambda == 1 && tight) {
-        // Quadratic convergence: the next correction is about K*change^2, K from the last two.
-        double k = prev_change > 0 ? change / (prev_change * prev_change) : 1;
-        double predicted = std::max(k, 1.0) * change * change;
-        if (change <= opt.current_rtol && predicted <= 0.1 * opt.current_rtol) {
+      std::swap(lin, lin_trial);
+      if (lambda == 1 && kr.converged && eta <= opt.current_rtol) {
+        // Quadratic convergence: the next correction is about K change^2 (K from the last two
+        // steps, at least 1), and this step was solved to the target tolerance.
+        double K = std::max(1.0, change / (prev_change * prev_change));
+        double predicted = K * change * change;
+        if (predicted <= 0.1 * opt.current_rtol) {
           rep.current_err_est = std::max(predicted, kr.err_est);
           return true;
         }
       }
       rep.current_err_est = change;
-      if (lambda == 1) eta = std::clamp(0.01 * change * change, 0.5 * opt.current_rtol, 1e-2);
+      eta = lambda == 1 ? std::clamp(0.01 * change * change, 0.5 * opt.current_rtol, 1e-2) : 1e-2;
       prev_change = lambda == 1 ? change : 1;
     }
     return false;
+  }
+
+  // Start point for nonlinear cells: the linear problem with each cell replaced by its chord
+  // conductance at the ideal bias (V[r] - v_sense), solved loosely; Newton refines it.
+  void linear_start(SolveReport& rep) {
+    const size_t N = arr.rows, M = arr.cols;
+    lin_start.symmetric = true;
+    lin_start.g.resize(N * M);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (size_t r = 0; r < N; ++r) {
+      const double vb = v[r] - net.v_sense, vg = cell.transistor ? cell.gate(r) : 0.0;
+      for (size_t c = 0; c < M; ++c) {
+        const size_t k = r * M + c;
+        CellEval e = eval_cell(cell, amp[k], vg, v[r], net.v_sense, nan);
+        double g = std::abs(vb) > 1e-9 ? e.iw / vb : e.diw_du;
+        lin_start.g[k] = std::max(g, 1e-15);
+      }
+    }
+    sys.set(lin_start, opt.schur_diag_precond);
+    eval(p, nullptr, &lin_start.g);
+    KrylovResult kr = step(p, true, 1e-4);
+    rep.krylov_iterations += kr.iterations;
+    apply_step(p, 1.0, trial);
+    std::swap(p, trial);
+    p.x.clear();
   }
 
   std::vector<double> solve(const std::vector<double>& v_in, SolveReport* rep_out,
@@ -222,28 +277,27 @@ struct Solver::Impl {
     for (double x : v_in)
       if (!std::isfinite(x)) throw InputError("input voltage is not finite");
     SolveReport rep;
-    Point p;
     v = v_in;
     start_point(p);
     bool ok;
     if (cell.linear()) {
-      eval(p, false);
-      std::vector<double> du, dw;
-      KrylovResult kr = step(p, opt.current_rtol, du, dw);
+      eval(p, nullptr);
+      KrylovResult kr = step(p, true, opt.current_rtol);
       rep.krylov_iterations = kr.iterations;
       rep.newton_iterations = 1;
-      for (size_t i = 0; i < du.size(); ++i) p.u[i] += du[i];
-      for (size_t i = 0; i < dw.size(); ++i) p.w[i] += dw[i];
-      eval(p, false);
+      apply_step(p, 1.0, trial);
+      std::swap(p, trial);
+      eval(p, nullptr);
       rep.current_err_est = kr.err_est;
       ok = kr.converged;
     } else {
-      if (opt.start_from_linear) linear_start(p, rep);
-      ok = newton(p, rep);
-      if (!ok) ok = continuation(p, v_in, rep);
+      if (opt.start_from_linear) linear_start(rep);
+      ok = newton(rep);
+      if (!ok) ok = continuation(v_in, rep);
     }
     rep.max_current_A = max_abs(p.I);
-    rep.residual_rel = max_residual(p) / std::max(rep.max_current_A, std::numeric_limits<double>::min());
+    rep.residual_rel =
+        max_residual(p) / std::max(rep.max_current_A, std::numeric_limits<double>::min());
     rep.converged = ok && rep.current_err_est <= opt.current_rtol;
     if (!rep.converged) {
       std::ostringstream os;
@@ -259,39 +313,19 @@ struct Solver::Impl {
     return p.I;
   }
 
-  // Start point for nonlinear cells: the solution with each cell replaced by its small-signal
-  // conductance at 0 V (loose tolerance: Newton refines it).
-  void linear_start(Point& p, SolveReport& rep) {
-    if (cell.transistor) return;  // 1T1R starts from the ideal point
-    std::vector<double> g0 = amp;
-    if (cell.element == Element::sinh) for (double& g : g0) g /= cell.sinh.v0_V;
-    Linearization saved = lin;
-    lin.g = g0;
-    g_lin = &g0;
-    sys.set(lin, opt.schur_diag_precond);
-    eval(p, false);
-    std::vector<double> du, dw;
-    KrylovResult kr = step(p, 1e-4, du, dw);
-    rep.krylov_iterations += kr.iterations;
-    for (size_t i = 0; i < du.size(); ++i) p.u[i] += du[i];
-    for (size_t i = 0; i < dw.size(); ++i) p.w[i] += dw[i];
-    g_lin = nullptr;
-    lin = std::move(saved);
-  }
-
   // Source stepping: inputs scaled from v_sense towards v_in in steps that halve on failure.
-  bool continuation(Point& p, const std::vector<double>& v_in, SolveReport& rep) {
-    Point good;
+  bool continuation(const std::vector<double>& v_in, SolveReport& rep) {
     v.assign(v_in.size(), net.v_sense);
-    start_point(good);
+    start_point(p);
+    Point good = p;
     double s = 0, ds = 0.25;
     while (s < 1) {
       double s_next = std::min(1.0, s + ds);
       for (size_t r = 0; r < v.size(); ++r) v[r] = net.v_sense + s_next * (v_in[r] - net.v_sense);
-      Point q = good;
+      p = good;
       ++rep.continuation_steps;
-      if (newton(q, rep)) {
-        good = std::move(q);
+      if (newton(rep)) {
+        good = p;
         s = s_next;
         ds = std::min(2 * ds, 1 - s);
       } else {
@@ -303,16 +337,16 @@ struct Solver::Impl {
     return true;
   }
 
-  void expand(const Point& p, NodeVoltages& nv) const {
+  void expand(const Point& pt, NodeVoltages& nv) const {
     const size_t N = arr.rows, M = arr.cols;
     nv.row_V.resize(N * M);
     nv.col_V.resize(N * M);
     for (size_t r = 0; r < N; ++r)
       for (size_t c = 0; c < M; ++c) {
-        nv.row_V[r * M + c] = p.u[net.ui(r, c)];
-        nv.col_V[r * M + c] = p.w[net.wi(r, c)];
+        nv.row_V[r * M + c] = pt.u[net.ui(r, c)];
+        nv.col_V[r * M + c] = pt.w[net.wi(r, c)];
       }
-    nv.x_V = p.x;
+    nv.x_V = pt.x;
   }
 };
 

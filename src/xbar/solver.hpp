@@ -25,7 +25,7 @@ struct SolveOptions {
   int max_newton = 60;          // per continuation step
   bool schur_diag_precond = true;
   bool throw_on_failure = true;
-  bool start_from_linear = false;  // nonlinear: start Newton from the linear-cell solution
+  bool start_from_linear = true;  // nonlinear: start Newton from a linear (chord) solution
 };
 
 struct SolveReport {
