@@ -212,11 +212,16 @@ Diagnosis diagnose_run(const std::vector<std::string>& lines, bool controlled_ex
       add_unique(convergence, t);
     } else if (contains(l, "solution failed") || contains(l, "operating point failed") ||
                contains(l, "transient op failed")) {
-      add_unique(convergence, t);
-    } else if (contains(l, "source stepping failed")) {
-      // Both gmin stepping variants have failed before source stepping starts; what follows is
-      // ngspice's transient fallback, whose "operating point" need not be a DC solution.
-      add_unique(convergence, "no DC operating point: gmin and source stepping failed");
+      std::string m = t;
+      if (m.size() > 2 && m.compare(m.size() - 2, 2, " -") == 0) m.resize(m.size() - 2);
+      add_unique(convergence, m);
+    } else if (contains(l, "source stepping failed") || contains(l, "transient op started")) {
+      // Newton, gmin stepping and source stepping have failed (or were switched off); ngspice
+      // falls back to a short transient from zero ("optran") whose end point need not be the
+      // DC solution (1e-5 relative off in an exponential-diode test), or any solution at all.
+      add_unique(convergence,
+                 "no DC operating point from Newton, gmin or source stepping (ngspice's "
+                 "transient fallback is not accepted as one)");
     } else if (contains(l, "iteration limit") || contains(l, "no convergence") ||
                contains(l, "non-convergence") || contains(l, "without convergence")) {
       add_unique(convergence, t);
@@ -230,6 +235,13 @@ Diagnosis diagnose_run(const std::vector<std::string>& lines, bool controlled_ex
       last_error = t;
     }
   }
+  // "timestep too small" alone when a more specific variant names the node.
+  const auto specific = std::any_of(convergence.begin(), convergence.end(), [](const auto& s) {
+    return s.rfind("timestep too small (", 0) == 0;
+  });
+  if (specific) convergence.erase(std::remove(convergence.begin(), convergence.end(),
+                                              std::string("timestep too small")),
+                                  convergence.end());
   Diagnosis d;
   if (!bad.empty()) {
     d.status = Status::bad_netlist;

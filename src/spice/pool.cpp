@@ -100,6 +100,8 @@ void PoolOptions::validate() const {
                       ": allowed 0 to 10");
   if (!(max_worker_rss_MB > 0))
     throw ConfigError("pool option 'max_worker_rss_MB' must be > 0 MB");
+  if (max_jobs_per_worker < 0)
+    throw ConfigError("pool option 'max_jobs_per_worker' must be >= 0 (0 = unlimited)");
 }
 
 std::string PoolOptions::str() const {
@@ -107,7 +109,7 @@ std::string PoolOptions::str() const {
   os << "workers=" << workers << " library=\"" << library << "\" default_timeout_s="
      << default_timeout_s << " crash_retries=" << crash_retries
      << " progress=" << (progress ? "true" : "false") << " max_worker_rss_MB="
-     << max_worker_rss_MB;
+     << max_worker_rss_MB << " max_jobs_per_worker=" << max_jobs_per_worker;
   return os.str();
 }
 
@@ -138,6 +140,7 @@ struct WorkerPool::Impl {
     int fd = -1;
     bool busy = false;
     size_t job = 0;
+    int jobs_done = 0;
     Clock::time_point started, deadline;
     wire::FrameBuffer in;
   };
@@ -399,8 +402,11 @@ std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
           res.wall_s = seconds(Clock::now() - w.started);
           const size_t i = w.job;
           w.busy = false;
+          ++w.jobs_done;
           const bool too_big = res.worker_rss_kB > im.opts.max_worker_rss_MB * 1024.0;
-          if (leaving || too_big) im.reap(w, false);
+          const bool too_old =
+              im.opts.max_jobs_per_worker > 0 && w.jobs_done >= im.opts.max_jobs_per_worker;
+          if (leaving || too_big || too_old) im.reap(w, false);
           finish(i, std::move(res));
         }
         if (!open && im.alive(w)) {

@@ -67,6 +67,9 @@ struct PoolOptions {
   std::string progress_label = "ngspice";
   // A worker whose resident memory exceeds this after a job is retired and replaced.
   double max_worker_rss_MB = 4096;
+  // A worker is also replaced after this many jobs (0 = never): ngspice 39 keeps about 1 kB
+  // per job even with the clean-up (docs/spice.md), so this caps a worker's growth at ~2 MB.
+  int max_jobs_per_worker = 2000;
 
   void validate() const;  // throws ConfigError naming the field and its allowed range
   std::string str() const;

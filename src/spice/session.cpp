@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -122,13 +124,69 @@ int rndseed_for(uint64_t seed) {
   return static_cast<int>(1 + seed % (kMax - 1));
 }
 
-bool uses_random_functions(const std::string& netlist) {
-  const std::string l = lower(netlist);
-  for (const char* f : {"gauss", "unif", "trrandom", "trnoise", "rnd", "poisson", "exponential",
-                        "random", "limit"})
-    if (l.find(f) != std::string::npos) return true;
+namespace {
+
+// The text of a netlist line without comments ("*" lines, "; ..." and " $ ..." tails).
+std::string code_of(const std::string& line) {
+  std::string l = lower(line);
+  const auto first = l.find_first_not_of(" \t");
+  if (first == std::string::npos || l[first] == '*') return "";
+  if (const auto p = l.find(';'); p != std::string::npos) l.resize(p);
+  if (const auto p = l.find(" $"); p != std::string::npos) l.resize(p);
+  return l;
+}
+
+bool calls_random(const std::string& code) {
+  // Function calls only (name, optional blanks, "("): a node called "limit_n" is not one.
+  static const char* const kFunctions[] = {"gauss", "unif", "trrandom", "trnoise", "rnd",
+                                           "poisson", "exponential", "limit"};
+  for (const char* f : kFunctions) {
+    for (size_t p = code.find(f); p != std::string::npos; p = code.find(f, p + 1)) {
+      size_t q = p + std::strlen(f);
+      while (q < code.size() && code[q] == ' ') ++q;
+      if (q < code.size() && code[q] == '(') return true;
+    }
+  }
   return false;
 }
+
+// Included file named on a .include / .inc / .lib <file> <section> line, "" if none.
+std::string included_file(const std::string& code) {
+  const auto t = tokens(code);
+  if (t.empty()) return "";
+  const bool inc = t[0] == ".include" || t[0] == ".inc";
+  const bool lib = t[0] == ".lib" && t.size() >= 3;
+  if (!(inc || lib) || t.size() < 2) return "";
+  std::string f = t[1];
+  if (f.size() >= 2 && (f.front() == '"' || f.front() == '\'')) f = f.substr(1, f.size() - 2);
+  return f;
+}
+
+bool random_in(const std::string& text, const std::string& dir, int depth) {
+  for (const auto& line : split_lines(text)) {
+    const std::string code = code_of(line);
+    if (code.empty()) continue;
+    if (calls_random(code)) return true;
+    std::string file = included_file(code);
+    if (file.empty() || depth >= 8) continue;
+    // included_file() saw the lower-cased line; take the path's spelling from the original.
+    const auto at = lower(line).find(file);
+    if (at != std::string::npos) file = line.substr(at, file.size());
+    if (file[0] != '/' && !dir.empty()) file = dir + "/" + file;
+    std::ifstream in(file);
+    if (!in) continue;  // ngspice will report it
+    std::stringstream body;
+    body << in.rdbuf();
+    const auto slash = file.rfind('/');
+    if (random_in(body.str(), slash == std::string::npos ? "" : file.substr(0, slash), depth + 1))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool uses_random_functions(const std::string& netlist) { return random_in(netlist, "", 0); }
 
 struct Session::Api {
   void* handle = nullptr;
@@ -177,6 +235,14 @@ Session::Session(const std::string& library) {
       api_->init(cb_char, cb_stat, cb_exit, nullptr, nullptr, cb_bg, this);
     }
     if (exited_) throw SpiceError(info_.library, "ngspice stopped during initialization", {}, true);
+    // Does this build call SendChar synchronously, on the calling thread?
+    const long n = ++marks_sent_;
+    command("echo " + std::string(kMark) + std::to_string(n));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      synchronous_ = marks_seen_ == n && mark_thread_ == std::this_thread::get_id();
+    }
+    sync();
     query_info();
   } catch (...) {
     delete api_;  // the library stays loaded: unloading a half-initialized ngspice is not safe
@@ -197,11 +263,12 @@ void Session::on_char(const char* text) {
   if (!text) return;
   const std::string s(text);
   const std::string mark = std::string("stdout ") + kMark;
+  std::lock_guard<std::mutex> lock(mu_);
   if (s.rfind(mark, 0) == 0) {
+    mark_thread_ = std::this_thread::get_id();
     marks_seen_ = std::atol(s.c_str() + mark.size());
     return;
   }
-  std::lock_guard<std::mutex> lock(mu_);
   if (collect_) lines_.push_back(s);
 }
 
@@ -214,7 +281,9 @@ void Session::command(const std::string& cmd) {
 }
 
 void Session::sync() {
-  if (exited_) return;
+  // Debian's build prints synchronously from the calling thread: nothing to wait for, and
+  // every extra command costs memory (ngspice keeps ~0.2 kB per command executed).
+  if (exited_ || synchronous_) return;
   const long n = ++marks_sent_;
   command("echo " + std::string(kMark) + std::to_string(n));
   // Builds that print synchronously have delivered the line already; others print from a

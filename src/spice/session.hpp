@@ -14,6 +14,7 @@
 #include <atomic>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "spice/pool.hpp"
@@ -23,7 +24,10 @@ namespace cimchar::spice {
 // The value given to `set rndseed` / `setseed`: ngspice wants an int in [1, 2^31 - 1].
 int rndseed_for(uint64_t seed);
 
-// True when the netlist calls one of ngspice's random functions (agauss, trrandom, trnoise...).
+// True when the netlist, or a file it includes (.include, .lib file section), calls one of
+// ngspice's random functions (agauss, gauss, aunif, unif, limit, trrandom, trnoise, ...).
+// Relative include paths are taken from the working directory, nested ones from the including
+// file's directory.
 bool uses_random_functions(const std::string& netlist);
 
 class Session {
@@ -45,6 +49,8 @@ class Session {
   // False once ngspice asked to be detached (ControlledExit): every later call may fail or
   // crash, so the process should be replaced.
   bool usable() const { return !exited_; }
+  // Whether SendChar arrives synchronously (Debian's build) or from a printing thread.
+  bool synchronous_printing() const { return synchronous_; }
   // True after a job that drew random numbers: ngspice keeps random-generator state that
   // `setseed` does not reset (a cached Gaussian variate), so a fresh process gives the next
   // seeded job a reproducible start. The worker exits after such a job.
@@ -71,7 +77,9 @@ class Session {
   bool collect_ = true;
   std::atomic<bool> exited_{false};
   std::atomic<long> marks_seen_{0};
+  std::thread::id mark_thread_;
   long marks_sent_ = 0;
+  bool synchronous_ = false;  // SendChar runs on the calling thread before a command returns
   bool random_dirty_ = false;
 };
 
