@@ -8,6 +8,11 @@
 namespace cimchar::xbar {
 
 namespace {
+// ngspice's Newton iterates can wander far from the solution, and sinh of a large argument is
+// a hard error there ("out of range for sinh"); the clamp keeps iterates finite and is never
+// active at a physical solution (|V| < 50 V0, e.g. 12.5 V for V0 = 0.25 V).
+constexpr int kSinhArgMax = 50;
+
 std::string num(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.17g", v);
@@ -108,8 +113,9 @@ std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& c
       if (cell.element == Element::linear)
         os << idx("R", r, c) << " " << u << " " << top << " " << num(1 / amp) << "\n";
       else
-        os << idx("B", r, c) << " " << u << " " << top << " I=" << num(amp) << "*sinh((v(" << u
-           << ")-v(" << top << "))/" << num(cell.sinh.v0_V) << ")\n";
+        os << idx("B", r, c) << " " << u << " " << top << " I=" << num(amp) << "*sinh(min(max((v("
+           << u << ")-v(" << top << "))/" << num(cell.sinh.v0_V) << ",-" << kSinhArgMax << "),"
+           << kSinhArgMax << "))\n";
       if (cell.transistor)
         os << idx("M", r, c) << " " << top << " " << idx("g", r) << " " << wn << " 0 nsel W="
            << num(cell.nmos.w_m) << " L=" << num(cell.nmos.l_m) << "\n";
