@@ -7,6 +7,7 @@
 
 #include "resistor_reference.hpp"
 #include "xbar/solver.hpp"
+#include "xbar/transfer.hpp"
 
 using namespace cimchar::xbar;
 
@@ -112,4 +113,25 @@ TEST(XbarLinear, SingleRowLadderClosedForm) {
   const double gd = 1 / (rd + rw);
   const double C = gd * V / (gd * shape(0) + gw * (shape(0) - shape(1)) + g * shape(0));
   for (size_t c = 0; c < M; ++c) EXPECT_NEAR(I[c], g * C * shape(c), 1e-12 * g * V) << c;
+}
+
+TEST(XbarTransfer, MatchesNodalReference) {
+  std::vector<Case> cases;
+  Wiring a, b, c, d;
+  a.r_wire_row_ohm = a.r_wire_col_ohm = 2.5;
+  b.r_wire_row_ohm = 1, b.r_wire_col_ohm = 7, b.r_driver_ohm = 30, b.r_sense_ohm = 12;
+  c = b, c.drive = Drive::both, c.sense = Sense::near, c.v_sense_V = 0.05;
+  d.r_wire_row_ohm = 0, d.r_wire_col_ohm = 3, d.r_driver_ohm = 10;  // ideal word lines: fallback
+  cases = {{23, 37, a}, {40, 9, b}, {17, 17, c}, {6, 5, d}, {1, 1, b}, {3, 64, a}};
+  int seed = 50;
+  for (const Case& cs : cases) {
+    Array arr = random_array(cs.n, cs.m, seed);
+    TransferMatrix t = transfer_matrix(arr, cs.w);
+    for (int k = 0; k < 3; ++k) {
+      std::vector<double> v = random_v(cs.n, seed * 10 + k, -0.1, 0.3);
+      std::vector<double> ref = test::reference_currents(arr, cs.w, v);
+      EXPECT_LT(max_rel_err(t.apply(v), ref), 1e-10) << cs.n << "x" << cs.m << " " << cs.w.describe();
+    }
+    ++seed;
+  }
 }
