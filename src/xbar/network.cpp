@@ -124,11 +124,26 @@ void LineFactors::factor_rows(const Network& net, const double* cell_diag) {
   const double e2 = off_ * off_;
   for (size_t r = 0; r < N; ++r) {
     double* d = diag_.data() + r * M;
-    double* inv = inv_.data() + r * M;
     const double* cd = cell_diag + r * M;
     for (size_t c = 0; c < M; ++c) d[c] = g * ((c > 0) + (c + 1 < M)) + cd[c];
     d[0] += net.g_drv;
     if (net.drive_both) d[M - 1] += net.g_drv;
+  }
+  // The pivot recurrence is a chain of divisions: run four rows at once to overlap them.
+  size_t r = 0;
+  for (; r + 4 <= N; r += 4) {
+    const double* d[4];
+    double* inv[4];
+    for (int b = 0; b < 4; ++b) {
+      d[b] = diag_.data() + (r + b) * M, inv[b] = inv_.data() + (r + b) * M;
+      inv[b][0] = 1 / d[b][0];
+    }
+    for (size_t c = 1; c < M; ++c)
+      for (int b = 0; b < 4; ++b) inv[b][c] = 1 / (d[b][c] - e2 * inv[b][c - 1]);
+  }
+  for (; r < N; ++r) {
+    const double* d = diag_.data() + r * M;
+    double* inv = inv_.data() + r * M;
     inv[0] = 1 / d[0];
     for (size_t c = 1; c < M; ++c) inv[c] = 1 / (d[c] - e2 * inv[c - 1]);
   }
@@ -230,17 +245,30 @@ void LineFactors::inverse_diagonal(std::vector<double>* out) const {
   const double e2 = off_ * off_;
   out->assign(N * M, 0.0);
   if (rows_) {
-    std::vector<double> pb(M);
-    for (size_t r = 0; r < N; ++r) {
-      const double* d = diag_.data() + r * M;
-      const double* inv = inv_.data() + r * M;  // 1/pf
-      double* o = out->data() + r * M;
-      pb[M - 1] = d[M - 1];
-      for (size_t c = M - 1; c-- > 0;) pb[c] = d[c] - e2 / pb[c + 1];
-      for (size_t c = 0; c < M; ++c) {
-        double s = d[c];
+    // Backward pivots pb (kept as 1/pb in `out`, four rows at once to overlap the divisions),
+    // then node i alone: d_i - e^2/pf_{i-1} - e^2/pb_{i+1}.
+    size_t r = 0;
+    auto backward = [&](size_t r0, size_t nb) {
+      double* o[4];
+      const double* d[4];
+      for (size_t b = 0; b < nb; ++b) {
+        o[b] = out->data() + (r0 + b) * M, d[b] = diag_.data() + (r0 + b) * M;
+        o[b][M - 1] = 1 / d[b][M - 1];
+      }
+      for (size_t c = M - 1; c-- > 0;)
+        for (size_t b = 0; b < nb; ++b) o[b][c] = 1 / (d[b][c] - e2 * o[b][c + 1]);
+    };
+    for (; r + 4 <= N; r += 4) backward(r, 4);
+    for (; r < N; ++r) backward(r, 1);
+    for (size_t i = 0; i < N; ++i) {
+      const double* d = diag_.data() + i * M;
+      const double* inv = inv_.data() + i * M;  // 1/pf
+      double* o = out->data() + i * M;          // 1/pb on entry
+      double next = 0;                          // 1/pb_{c+1}
+      for (size_t c = M; c-- > 0;) {
+        double s = d[c] - e2 * next;
         if (c > 0) s -= e2 * inv[c - 1];
-        if (c + 1 < M) s -= e2 / pb[c + 1];
+        next = o[c];
         o[c] = 1 / s;
       }
     }

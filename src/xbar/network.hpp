@@ -65,6 +65,8 @@ class LineFactors {
   // Thomas factors for fused kernels: 1/pivot per node; the forward multiplier of node i is
   // off() * inv()[i-1].
   const std::vector<double>& inv() const { return inv_; }
+  // Frees the assembled diagonal (only inverse_diagonal() needs it).
+  void drop_diagonal() { std::vector<double>().swap(diag_); }
   double off() const { return off_; }
 
  private:

@@ -14,6 +14,7 @@ void SchurSystem::set(const Linearization& lin, bool schur_diag_precond) {
   std::vector<double> cell_diag(n);
   std::vector<double> tinv;
   if (schur_diag_precond) rows_.inverse_diagonal(&tinv);
+  rows_.drop_diagonal();
   for (size_t r = 0; r < N; ++r)
     for (size_t c = 0; c < M; ++c) {
       size_t k = r * M + c;
@@ -22,7 +23,9 @@ void SchurSystem::set(const Linearization& lin, bool schur_diag_precond) {
       double s = schur_diag_precond ? md + cb * tinv[net_.ui(r, c)] : md;
       cell_diag[k] = std::max(s, 0.0);
     }
+  std::vector<double>().swap(tinv);
   pre_.factor_cols(net_, cell_diag.data());
+  pre_.drop_diagonal();
 }
 
 void SchurSystem::add_b(const double* p, double* y) const {

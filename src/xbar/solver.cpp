@@ -55,6 +55,7 @@ struct Solver::Impl {
     for (size_t k = 0; k < n; ++k) amp[k] = cell.amplitude(arr.g_S[k]);
     for (Linearization* L : {&lin, &lin_trial}) {
       L->symmetric = cell.symmetric();
+      if (cell.linear()) break;  // the linear Jacobian is the conductance matrix, set below
       if (L->symmetric) L->g.resize(n);
       else L->a.resize(n), L->b.resize(n), L->c.resize(n), L->d.resize(n);
     }
@@ -63,7 +64,8 @@ struct Solver::Impl {
       for (size_t c = 0; c < arr.cols; ++c) probe.index.push_back(net.sense_index(c));
     }
     if (cell.linear()) {
-      lin.g = arr.g_S;
+      lin.g = std::move(amp);  // amplitude = conductance; eval reads lin.g for linear cells
+      std::vector<double>().swap(arr.g_S);
       sys.set(lin, opt.schur_diag_precond);
     }
   }
@@ -78,7 +80,7 @@ struct Solver::Impl {
     net.add_row_wire_currents(pt.u.data(), v.data(), pt.fu.data());
     net.add_col_wire_currents(pt.w.data(), pt.fw.data());
     const bool linear = cell.linear() || g_override;
-    const std::vector<double>& gl = g_override ? *g_override : amp;
+    const std::vector<double>& gl = g_override ? *g_override : cell.linear() ? lin.g : amp;
     if (cell.transistor && !linear && pt.x.size() != N * M)
       pt.x.assign(N * M, std::numeric_limits<double>::quiet_NaN());
     const bool full = net.row_full && net.col_full;
@@ -238,7 +240,18 @@ struct Solver::Impl {
         }
       }
       rep.current_err_est = change;
-      eta = lambda == 1 ? std::clamp(0.01 * change * change, 0.5 * opt.current_rtol, 1e-2) : 1e-2;
+      if (lambda == 1) {
+        // Inexact Newton: the next step needs the currents only to about the size of the change
+        // after it (K change^2). When the step after next is predicted below the target, solve
+        // the next one to the target so that it can be the last.
+        double K = std::max(1.0, std::min(1e3, change / (prev_change * prev_change)));
+        double next = K * change * change;
+        eta = K * next * next <= 0.1 * opt.current_rtol
+                  ? 0.5 * opt.current_rtol
+                  : std::clamp(0.01 * change * change, 0.5 * opt.current_rtol, 1e-2);
+      } else {
+        eta = 1e-2;
+      }
       prev_change = lambda == 1 ? change : 1;
     }
     return false;
@@ -262,7 +275,7 @@ struct Solver::Impl {
     }
     sys.set(lin_start, opt.schur_diag_precond);
     eval(p, nullptr, &lin_start.g);
-    KrylovResult kr = step(p, true, 1e-4);
+    KrylovResult kr = step(p, true, 1e-3);
     rep.krylov_iterations += kr.iterations;
     apply_step(p, 1.0, trial);
     std::swap(p, trial);
@@ -285,8 +298,8 @@ struct Solver::Impl {
       KrylovResult kr = step(p, true, opt.current_rtol);
       rep.krylov_iterations = kr.iterations;
       rep.newton_iterations = 1;
-      apply_step(p, 1.0, trial);
-      std::swap(p, trial);
+      for (size_t i = 0; i < du.size(); ++i) p.u[i] += du[i];
+      for (size_t i = 0; i < dw.size(); ++i) p.w[i] += dw[i];
       eval(p, nullptr);
       rep.current_err_est = kr.err_est;
       ok = kr.converged;
