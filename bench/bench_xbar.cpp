@@ -22,6 +22,7 @@
 #include <string>
 
 #include "spice/pool.hpp"
+#include "spice/session.hpp"
 #include "xbar/netlist.hpp"
 #include "xbar/solver.hpp"
 #include "xbar/transfer.hpp"
@@ -207,12 +208,12 @@ int ngspice(size_t n) {
   j.vectors = column_current_vectors(n);
   Clock c;
   cimchar::spice::JobResult r = pool.run_one(j);
-  r.throw_if_failed();
+  r.throw_if_failed(j.name);
   std::vector<double> I(n);
-  for (size_t k = 0; k < n; ++k) I[k] = r.vec(j.vectors[k]).at(0);
+  for (size_t k = 0; k < n; ++k) I[k] = r.vec(j.name, j.vectors[k]).at(0);
   double err = rel_diff(Solver(a, wiring(), CellModel{}).solve(v0), I);
-  std::printf("ngspice N=%-4zu op %.2f s (job wall %.2f s)  worker RSS %.0f MB  native vs ngspice %.1e\n",
-              n, r.sim_s, c.w(), r.worker_rss_kB / 1024.0, err);
+  std::printf("ngspice N=%-4zu op %.2f s (job wall incl. load %.2f s)  native vs ngspice %.1e\n",
+              n, r.wall_s, c.w(), err);
   return 0;
 }
 

@@ -1,5 +1,5 @@
 // `cimchar xbar solve`: parse and validate the flags, then call xbar::solve_files.
-#include "app/cmd_xbar.hpp"
+#include "app/commands.hpp"
 
 #include <cmath>
 #include <iostream>
@@ -107,7 +107,8 @@ void run_xbar_solve(const XbarSolveArgs& a) {
 
 }  // namespace
 
-void add_xbar_command(CLI::App& app, int& exit_code) {
+void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action) {
+  (void)g;  // xbar solve runs no ngspice and writes one file named by its own --out
   CLI::App* xbar = app.add_subcommand("xbar", "Crossbar arrays: native IR-drop solver");
   xbar->require_subcommand(1);
   auto args = std::make_shared<XbarSolveArgs>();
@@ -139,10 +140,12 @@ void add_xbar_command(CLI::App& app, int& exit_code) {
   solve->add_option("--nmos", args->nmos, "1T1R: NMOS level-1 parameters, e.g. vto=0.5,kp=1e-4,w=1e-6,l=1e-7");
   solve->add_option("--rtol", args->rtol, "target relative error of the column currents");
   solve->add_flag("--nodes", args->nodes, "also write node voltages (HDF5 output only)");
-  solve->callback([args, solve, &exit_code]() {
+  solve->callback([args, solve, &action]() {
     args->command_line = "# cimchar xbar solve\n" + solve->config_to_str(true, false);
-    run_xbar_solve(*args);
-    exit_code = kExitOk;
+    action = [args] {
+      run_xbar_solve(*args);
+      return static_cast<int>(kExitOk);
+    };
   });
 }
 

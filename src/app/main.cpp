@@ -3,33 +3,76 @@
 
 #include <iostream>
 
-#include "app/cmd_xbar.hpp"
+#include "app/commands.hpp"
 #include "core/error.hpp"
 #include "core/provenance.hpp"
 
+namespace {
+
+const char* kFooter = R"(
+Every stage writes an HDF5 file under --out (default results/<flow name>/<stage>.h5) with
+units on every dataset and the config, seed, versions and git hash as root attributes; see
+docs/results-format.md. Values in flow files are SI numbers or strings with units ("100 ns").
+
+Exit codes:
+  0  ok
+  1  the run failed (a simulation did not converge, a worker crashed, a file could not be written)
+  2  bad input (malformed TOML, unknown key, value out of range or with the wrong unit,
+     missing device card or input file, netlist syntax error); nothing is written
+
+Examples:
+  cimchar run characterization/default.toml      the default end-to-end flow
+  cimchar cell --jobs 2 --out results/mycell     cell characterization (characterization/cell.toml)
+  cimchar fit characterization/fit.toml          fit a compact model to I-V data
+  cimchar xbar solve --g G.npy --v V.npy --r-wire 2.5 --out I.npy
+                                                 column currents of a crossbar (docs/crossbar.md)
+Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DEVICES (device card folder).)";
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"cimchar: characterize RRAM compute-in-memory circuits with SPICE"};
-  app.set_version_flag("--version", std::string("cimchar ") + cimchar::cimchar_version() + " (" +
-                                        cimchar::cimchar_git_hash() + ")");
-  app.footer("Exit codes: 0 ok, 1 run failed, 2 bad input.");
-  int exit_code = 0;
-  cimchar::app::add_xbar_command(app, exit_code);
+  using namespace cimchar;
+  CLI::App app{"cimchar: characterize RRAM compute-in-memory circuits with SPICE (ngspice) and "
+               "carry the results up to a transformer attention layer."};
+  app.set_version_flag("--version", std::string("cimchar ") + cimchar_version() + " (git " +
+                                        cimchar_git_hash() + ")");
+  app.footer(kFooter);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand: `cimchar cell --jobs 2`
+  app::GlobalOptions g;
+  app.add_option("-j,--jobs", g.jobs, "ngspice worker processes (default: number of cores)")
+      ->check(CLI::Range(0, 256));
+  app.add_option("-o,--out", g.out_dir, "output folder (default: results/<flow name>)");
+  app.add_option("--seed", g.seed, "random seed (default: the flow's [flow] seed, else 1)");
+  app.add_option("--ngspice", g.ngspice,
+                 "path of the libngspice shared library to load (default: $CIMCHAR_NGSPICE, "
+                 "else Debian's libngspice.so.0)");
+  app.add_flag("-q,--quiet", g.quiet, "no progress bars");
+
+  app::Action action;
+  app::add_run_command(app, g, action);
+  app::add_stage_commands(app, g, action);
+  app::add_xbar_command(app, g, action);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : cimchar::kExitBadInput;
-  } catch (const cimchar::ConfigError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return cimchar::kExitBadInput;
-  } catch (const cimchar::InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return cimchar::kExitBadInput;
-  } catch (const cimchar::SpiceError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return e.bad_input() ? cimchar::kExitBadInput : cimchar::kExitRunFailed;
-  } catch (const cimchar::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return cimchar::kExitRunFailed;
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitBadInput;
   }
-  return exit_code;
+  try {
+    return action ? action() : kExitOk;
+  } catch (const ConfigError& e) {
+    std::cerr << "cimchar: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const InputError& e) {
+    std::cerr << "cimchar: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const SpiceError& e) {
+    std::cerr << "cimchar: error: " << e.what() << "\n";
+    return e.bad_input() ? kExitBadInput : kExitRunFailed;
+  } catch (const std::exception& e) {
+    std::cerr << "cimchar: error: " << e.what() << "\n";
+    return kExitRunFailed;
+  }
 }

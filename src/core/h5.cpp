@@ -102,19 +102,19 @@ hid_t H5Writer::open_object(const std::string& path) {
 
 void H5Writer::attr(const std::string& obj_path, const std::string& name,
                     const std::string& value) {
+  // Variable-length UTF-8, so that h5py reads a str (not bytes).
   Handle obj{open_object(obj_path), H5Oclose};
   Handle type{H5Tcopy(H5T_C_S1), H5Tclose};
-  H5Tset_size(type.id, value.empty() ? 1 : value.size());
+  H5Tset_size(type.id, H5T_VARIABLE);
   H5Tset_cset(type.id, H5T_CSET_UTF8);
-  H5Tset_strpad(type.id, H5T_STR_NULLPAD);
   Handle space{H5Screate(H5S_SCALAR), H5Sclose};
   if (H5Aexists(obj.id, name.c_str()) > 0) H5Adelete(obj.id, name.c_str());
   Handle a{checked<IoError>(H5Acreate2(obj.id, name.c_str(), type.id, space.id, H5P_DEFAULT,
                                        H5P_DEFAULT),
                             "cannot create attribute " + name),
            H5Aclose};
-  const char* data = value.empty() ? "" : value.data();
-  if (H5Awrite(a.id, type.id, data) < 0) throw IoError("cannot write attribute " + name);
+  const char* data = value.c_str();
+  if (H5Awrite(a.id, type.id, &data) < 0) throw IoError("cannot write attribute " + name);
 }
 
 void H5Writer::attr(const std::string& obj_path, const std::string& name,
@@ -131,26 +131,27 @@ void H5Writer::attr(const std::string& obj_path, const std::string& name,
     throw IoError("cannot write attribute " + name);
 }
 
-void H5Writer::attr(const std::string& obj_path, const std::string& name, double value) {
-  Handle obj{open_object(obj_path), H5Oclose};
+namespace {
+void scalar_attr(hid_t obj, const std::string& name, hid_t file_type, hid_t mem_type,
+                 const void* value) {
   Handle space{H5Screate(H5S_SCALAR), H5Sclose};
-  if (H5Aexists(obj.id, name.c_str()) > 0) H5Adelete(obj.id, name.c_str());
-  Handle a{checked<IoError>(H5Acreate2(obj.id, name.c_str(), H5T_IEEE_F64LE, space.id,
-                                       H5P_DEFAULT, H5P_DEFAULT),
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  Handle a{checked<IoError>(H5Acreate2(obj, name.c_str(), file_type, space.id, H5P_DEFAULT,
+                                       H5P_DEFAULT),
                             "cannot create attribute " + name),
            H5Aclose};
-  if (H5Awrite(a.id, H5T_NATIVE_DOUBLE, &value) < 0) throw IoError("cannot write attribute " + name);
+  if (H5Awrite(a.id, mem_type, value) < 0) throw IoError("cannot write attribute " + name);
+}
+}  // namespace
+
+void H5Writer::attr(const std::string& obj_path, const std::string& name, double value) {
+  Handle obj{open_object(obj_path), H5Oclose};
+  scalar_attr(obj.id, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
 }
 
 void H5Writer::attr(const std::string& obj_path, const std::string& name, int64_t value) {
   Handle obj{open_object(obj_path), H5Oclose};
-  Handle space{H5Screate(H5S_SCALAR), H5Sclose};
-  if (H5Aexists(obj.id, name.c_str()) > 0) H5Adelete(obj.id, name.c_str());
-  Handle a{checked<IoError>(H5Acreate2(obj.id, name.c_str(), H5T_STD_I64LE, space.id,
-                                       H5P_DEFAULT, H5P_DEFAULT),
-                            "cannot create attribute " + name),
-           H5Aclose};
-  if (H5Awrite(a.id, H5T_NATIVE_INT64, &value) < 0) throw IoError("cannot write attribute " + name);
+  scalar_attr(obj.id, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
 }
 
 namespace {
@@ -288,6 +289,7 @@ std::string H5Reader::attr_string(const std::string& obj_path, const std::string
     char* s = nullptr;
     Handle mt{H5Tcopy(H5T_C_S1), H5Tclose};
     H5Tset_size(mt.id, H5T_VARIABLE);
+    H5Tset_cset(mt.id, H5Tget_cset(type.id));
     if (H5Aread(a.id, mt.id, &s) < 0) throw InputError("cannot read attribute " + name);
     std::string out = s ? s : "";
     H5free_memory(s);

@@ -25,9 +25,11 @@ ParamTable ParamTable::load_card(const std::filesystem::path& card) {
   t.lib_path_ = t.card_path_.parent_path() / lib;
   if (!std::filesystem::exists(t.lib_path_))
     model.fail("lib", "library file " + t.lib_path_.string() + " does not exist");
-  model.get_string("state", "");
+  t.state_name_ = model.get_string("state", "");
   model.get_string("state_unit", "");
   model.get_strings("pins", {});
+  t.rram_card_ = model.get_string("rram", "");
+  t.static_subckt_ = model.get_string("static_subckt", "");
   model.finish();
 
   if (!root.has("params")) root.fail("params", "device card has no [params] tables");
@@ -90,6 +92,17 @@ std::string ParamTable::render_params(const std::string& prefix) const {
   char buf[128];
   for (const auto& s : specs_) {
     std::snprintf(buf, sizeof buf, ".param %s%s=%.17g\n", prefix.c_str(), s.name.c_str(),
+                  values_.at(s.name));
+    out += buf;
+  }
+  return out;
+}
+
+std::string ParamTable::render_instance_params() const {
+  std::string out;
+  char buf[128];
+  for (const auto& s : specs_) {
+    std::snprintf(buf, sizeof buf, "%s%s=%.17g", out.empty() ? "" : " ", s.name.c_str(),
                   values_.at(s.name));
     out += buf;
   }

@@ -28,6 +28,11 @@ class ParamTable {
   const std::filesystem::path& lib_path() const { return lib_path_; }  // absolute
   const std::filesystem::path& card_path() const { return card_path_; }
   const std::string& description() const { return description_; }
+  const std::string& rram_card() const { return rram_card_; }
+  // Subcircuit with the state held as a parameter (DC reads); "" if the model has none.
+  const std::string& static_subckt() const { return static_subckt_; }
+  // The state's name: the dynamic subcircuit takes `<state>_ini`, the static one `<state>`.
+  const std::string& state_name() const { return state_name_; }  // 1T1R: the RRAM's card name
   const std::vector<ParamSpec>& specs() const { return specs_; }
 
   bool has(const std::string& name) const { return values_.count(name) > 0; }
@@ -37,13 +42,15 @@ class ParamTable {
   // Overrides from a flow's table, e.g. [device.params] I0 = "10 uA". Unknown names are errors.
   void apply(Section& overrides);
 
+  // "name=value name=value ..." for a subcircuit instance line, full precision.
+  std::string render_instance_params() const;
   // ".param name=value" lines, one per parameter, full precision.
   std::string render_params(const std::string& prefix = "") const;
   // Attributes on obj_path: model, card, and per parameter its value and `<name>_unit`.
   void write_attrs(H5Writer& out, const std::string& obj_path) const;
 
  private:
-  std::string model_name_, subckt_, description_;
+  std::string model_name_, subckt_, description_, rram_card_, static_subckt_, state_name_;
   std::filesystem::path lib_path_, card_path_;
   std::vector<ParamSpec> specs_;
   std::map<std::string, double> values_;

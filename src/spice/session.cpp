@@ -1,481 +1,394 @@
 #include "spice/session.hpp"
 
 #include <dlfcn.h>
-#include <fcntl.h>
 #include <ngspice/sharedspice.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <optional>
 #include <sstream>
-#include <thread>
 
 #include "core/error.hpp"
-#include "spice/aids.hpp"
-#include "spice/classify.hpp"
 
 namespace cimchar::spice {
 
+struct Session::Api {
+  int (*init)(SendChar*, SendStat*, ControlledExit*, SendData*, SendInitData*, BGThreadRunning*,
+              void*) = nullptr;
+  int (*command)(char*) = nullptr;
+  int (*circ)(char**) = nullptr;
+  pvector_info (*vec_info)(char*) = nullptr;
+};
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-std::atomic<bool> g_session_alive{false};  // the library is process-global: one Session at a time
-
-// Prefix of the marker lines that sync() echoes through ngspice.
-constexpr const char* kMark = "cimchar-sync-";
-
-// Keep messages readable: gmin stepping alone prints dozens of lines.
-constexpr size_t kMaxStderrLines = 60;
-
-int cb_char(char* text, int, void* self) {
-  static_cast<Session*>(self)->on_char(text);
+int cb_char(char* s, int, void* user) {
+  static_cast<Session*>(user)->on_char(s);
   return 0;
 }
 int cb_stat(char*, int, void*) { return 0; }
-int cb_exit(int status, NG_BOOL immediate, NG_BOOL quit, int, void* self) {
-  static_cast<Session*>(self)->on_exit(status, immediate, quit);
+int cb_exit(int status, NG_BOOL, NG_BOOL, int, void* user) {
+  static_cast<Session*>(user)->on_exit(status);
   return 0;
 }
-int cb_bg(NG_BOOL, int, void*) { return 0; }
 
 std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
 
-std::vector<std::string> tokens(const std::string& s) {
-  std::istringstream is(s);
-  std::vector<std::string> out;
-  std::string t;
-  while (is >> t) out.push_back(t);
-  return out;
+bool contains(const std::string& hay, const char* needle) { return hay.find(needle) != std::string::npos; }
+
+// Markers of a netlist that ngspice could not read (its return codes say 0 regardless).
+bool is_parse_error(const std::string& l) {
+  const std::string s = lower(l);
+  if (contains(s, "gmin") || contains(s, "source step") || contains(s, "singular")) return false;
+  return contains(s, "error") || contains(s, "undefined parameter") ||
+         contains(s, "can't find model") || contains(s, "cannot compute substitute") ||
+         contains(s, "unknown subckt") || contains(s, "unknown device") ||
+         contains(s, "could not find") || contains(s, "not parsed") ||
+         contains(s, "no such") || contains(s, "unknown model") || contains(s, "syntax");
 }
 
-// A temporary directory with an empty .spiceinit, the working directory and HOME while
-// ngSpice_Init runs; everything restored and removed afterwards.
-class InitSandbox {
- public:
-  InitSandbox() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/cimchar-ngspice-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw IoError("cannot create a temporary directory " + tmpl);
-    dir_ = tmpl;
-    init_file_ = dir_ + "/.spiceinit";
-    if (FILE* f = std::fopen(init_file_.c_str(), "w")) {
-      std::fputs("* written by cimchar: empty so that no user .spiceinit is read\n", f);
-      std::fclose(f);
-    }
-    cwd_fd_ = ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (const char* h = std::getenv("HOME")) home_ = h;
-    ::setenv("HOME", dir_.c_str(), 1);
-    if (::chdir(dir_.c_str()) != 0) throw IoError("cannot enter " + dir_);
-  }
-  ~InitSandbox() {
-    if (cwd_fd_ >= 0) {
-      if (::fchdir(cwd_fd_) != 0) (void)!::chdir("/");
-      ::close(cwd_fd_);
-    } else {
-      (void)!::chdir("/");
-    }
-    if (home_) ::setenv("HOME", home_->c_str(), 1);
-    else ::unsetenv("HOME");
-    ::unlink(init_file_.c_str());
-    ::rmdir(dir_.c_str());
-  }
-  InitSandbox(const InitSandbox&) = delete;
-  InitSandbox& operator=(const InitSandbox&) = delete;
+// Markers of a simulation that did not converge or whose answer cannot be trusted.
+bool is_sim_failure(const std::string& l) {
+  const std::string s = lower(l);
+  return contains(s, "timestep too small") || contains(s, "singular matrix") ||
+         contains(s, "no convergence") || contains(s, "simulation(s) aborted") ||
+         contains(s, "transient solution failed") || contains(s, "iteration limit reached") ||
+         contains(s, "too many iterations") || (contains(s, "error") && !contains(s, "reltol"));
+}
 
- private:
-  std::string dir_, init_file_;
-  int cwd_fd_ = -1;
-  std::optional<std::string> home_;
+struct Aid {
+  const char* name;
+  const char* options;  // inserted before .end
+  bool small_step;      // add a max step to tran commands
+};
+const Aid kAids[] = {
+    {"none", "", false},
+    {"gmin and source stepping", ".options gminsteps=100 srcsteps=100 itl1=1000 itl2=500 itl4=100", false},
+    {"gear integration and a max step of (tstop-tstart)/1e4",
+     ".options gminsteps=100 srcsteps=100 itl1=1000 itl4=200 method=gear", true},
+    {"relaxed tolerances (reltol 3e-3, vntol 1e-5) with gear and max step",
+     ".options gminsteps=100 srcsteps=100 itl1=1000 itl4=500 method=gear reltol=3e-3 vntol=1e-5 "
+     "abstol=1e-10",
+     true},
 };
 
-template <class F>
-F resolve(void* handle, const char* name, const std::string& lib) {
-  void* p = ::dlsym(handle, name);
-  if (!p)
-    throw SpiceError(lib, std::string("the library has no ") + name +
-                              " (not a shared-library build of ngspice?)",
-                     {}, true);
-  return reinterpret_cast<F>(p);
+double spice_number(const std::string& tok) {
+  // Minimal SPICE number parser for tran arguments: value plus scale suffix.
+  char* end = nullptr;
+  double v = std::strtod(tok.c_str(), &end);
+  std::string suf = lower(end ? std::string(end) : "");
+  if (suf.rfind("meg", 0) == 0) return v * 1e6;
+  if (suf.empty()) return v;
+  switch (suf[0]) {
+    case 'f': return v * 1e-15;
+    case 'p': return v * 1e-12;
+    case 'n': return v * 1e-9;
+    case 'u': return v * 1e-6;
+    case 'm': return v * 1e-3;
+    case 'k': return v * 1e3;
+    case 'g': return v * 1e9;
+    case 't': return v * 1e12;
+    default: return v;
+  }
 }
 
-std::vector<std::string> capped(std::vector<std::string> v) {
-  if (v.size() <= kMaxStderrLines) return v;
-  const size_t keep = kMaxStderrLines / 2;
-  std::vector<std::string> out(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(keep));
-  out.push_back("... (" + std::to_string(v.size() - 2 * keep) + " lines omitted)");
-  out.insert(out.end(), v.end() - static_cast<std::ptrdiff_t>(keep), v.end());
-  return out;
+// "tran tstep tstop [tstart [tmax]] [uic]" with tmax set to (tstop - tstart)/1e4 when absent.
+std::string with_max_step(const std::string& cmd) {
+  std::istringstream in(cmd);
+  std::vector<std::string> tok;
+  for (std::string t; in >> t;) tok.push_back(t);
+  if (tok.empty() || lower(tok[0]) != "tran" || tok.size() < 3) return cmd;
+  bool uic = lower(tok.back()) == "uic";
+  if (uic) tok.pop_back();
+  if (tok.size() >= 5) return cmd;  // user gave tmax
+  const double tstop = spice_number(tok[2]);
+  const double tstart = tok.size() >= 4 ? spice_number(tok[3]) : 0.0;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", (tstop - tstart) / 1e4);
+  std::string out = tok[0] + " " + tok[1] + " " + tok[2] + " " + (tok.size() >= 4 ? tok[3] : "0") +
+                    " " + buf;
+  return uic ? out + " uic" : out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    lines.push_back(l);
+  }
+  return lines;
+}
+
+// The offending netlist line when ngspice names it ("Netlist line no. 5:").
+std::string offending_line(const std::vector<std::string>& err, const std::vector<std::string>& net) {
+  for (const auto& e : err) {
+    auto p = e.find("line no.");
+    if (p == std::string::npos) continue;
+    int n = std::atoi(e.c_str() + p + 8);
+    if (n >= 1 && static_cast<size_t>(n) <= net.size())
+      return "line " + std::to_string(n) + ": " + net[static_cast<size_t>(n) - 1];
+  }
+  return "";
 }
 
 }  // namespace
 
-int rndseed_for(uint64_t seed) {
-  constexpr uint64_t kMax = 2147483647ULL;  // INT_MAX
-  if (seed >= 1 && seed <= kMax) return static_cast<int>(seed);
-  return static_cast<int>(1 + seed % (kMax - 1));
+std::string resolve_library(const std::string& library) {
+  if (!library.empty()) return library;
+  if (const char* env = std::getenv("CIMCHAR_NGSPICE"); env && *env) return env;
+  return "libngspice.so.0";
 }
 
-namespace {
+std::string solver_options_line(const NgspiceInfo& info) { return info.klu ? ".options klu" : ""; }
 
-// The text of a netlist line without comments ("*" lines, "; ..." and " $ ..." tails).
-std::string code_of(const std::string& line) {
-  std::string l = lower(line);
-  const auto first = l.find_first_not_of(" \t");
-  if (first == std::string::npos || l[first] == '*') return "";
-  if (const auto p = l.find(';'); p != std::string::npos) l.resize(p);
-  if (const auto p = l.find(" $"); p != std::string::npos) l.resize(p);
-  return l;
-}
+int aid_count() { return static_cast<int>(std::size(kAids)); }
+const char* aid_name(int aid) { return kAids[aid].name; }
 
-bool calls_random(const std::string& code) {
-  // Function calls only (name, optional blanks, "("): a node called "limit_n" is not one.
-  static const char* const kFunctions[] = {"gauss", "unif", "trrandom", "trnoise", "rnd",
-                                           "poisson", "exponential", "limit"};
-  for (const char* f : kFunctions) {
-    for (size_t p = code.find(f); p != std::string::npos; p = code.find(f, p + 1)) {
-      size_t q = p + std::strlen(f);
-      while (q < code.size() && code[q] == ' ') ++q;
-      if (q < code.size() && code[q] == '(') return true;
-    }
+Session::Session(const std::string& library) : api_(new Api) {
+  info_.library = resolve_library(library);
+  handle_ = ::dlopen(info_.library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle_) {
+    const char* e = ::dlerror();
+    throw SpiceError("(none)", "cannot load ngspice library '" + info_.library + "': " + (e ? e : ""));
   }
-  return false;
-}
-
-// Included file named on a .include / .inc / .lib <file> <section> line, "" if none.
-std::string included_file(const std::string& code) {
-  const auto t = tokens(code);
-  if (t.empty()) return "";
-  const bool inc = t[0] == ".include" || t[0] == ".inc";
-  const bool lib = t[0] == ".lib" && t.size() >= 3;
-  if (!(inc || lib) || t.size() < 2) return "";
-  std::string f = t[1];
-  if (f.size() >= 2 && (f.front() == '"' || f.front() == '\'')) f = f.substr(1, f.size() - 2);
-  return f;
-}
-
-bool random_in(const std::string& text, const std::string& dir, int depth) {
-  for (const auto& line : split_lines(text)) {
-    const std::string code = code_of(line);
-    if (code.empty()) continue;
-    if (calls_random(code)) return true;
-    std::string file = included_file(code);
-    if (file.empty() || depth >= 8) continue;
-    // included_file() saw the lower-cased line; take the path's spelling from the original.
-    const auto at = lower(line).find(file);
-    if (at != std::string::npos) file = line.substr(at, file.size());
-    if (file[0] != '/' && !dir.empty()) file = dir + "/" + file;
-    std::ifstream in(file);
-    if (!in) continue;  // ngspice will report it
-    std::stringstream body;
-    body << in.rdbuf();
-    const auto slash = file.rfind('/');
-    if (random_in(body.str(), slash == std::string::npos ? "" : file.substr(0, slash), depth + 1))
-      return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-bool uses_random_functions(const std::string& netlist) { return random_in(netlist, "", 0); }
-
-struct Session::Api {
-  void* handle = nullptr;
-  decltype(&ngSpice_Init) init = nullptr;
-  decltype(&ngSpice_Command) command = nullptr;
-  decltype(&ngSpice_Circ) circ = nullptr;
-  decltype(&ngGet_Vec_Info) vec_info = nullptr;
-  decltype(&ngSpice_CurPlot) cur_plot = nullptr;
-  decltype(&ngSpice_AllVecs) all_vecs = nullptr;
-};
-
-struct Session::Attempt {
-  Diagnosis diag;
-  std::vector<std::string> stderr_lines;
-  std::map<std::string, std::vector<double>> vectors;
-};
-
-Session::Session(const std::string& library) {
-  bool expected = false;
-  if (!g_session_alive.compare_exchange_strong(expected, true))
-    throw Error("only one ngspice Session may exist in a process (libngspice is global state)");
-  try {
-    info_.library = resolve_library(library);
-    api_ = new Api;
-    {
-      InitSandbox sandbox;
-      api_->handle = ::dlopen(info_.library.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (!api_->handle) {
-        const char* why = ::dlerror();
-        throw SpiceError(info_.library,
-                         std::string("cannot load the ngspice shared library: ") +
-                             (why ? why : "unknown error") +
-                             " (set CIMCHAR_NGSPICE to the path of libngspice.so)",
-                         {}, true);
-      }
-      api_->init = resolve<decltype(api_->init)>(api_->handle, "ngSpice_Init", info_.library);
-      api_->command =
-          resolve<decltype(api_->command)>(api_->handle, "ngSpice_Command", info_.library);
-      api_->circ = resolve<decltype(api_->circ)>(api_->handle, "ngSpice_Circ", info_.library);
-      api_->vec_info =
-          resolve<decltype(api_->vec_info)>(api_->handle, "ngGet_Vec_Info", info_.library);
-      api_->cur_plot =
-          resolve<decltype(api_->cur_plot)>(api_->handle, "ngSpice_CurPlot", info_.library);
-      api_->all_vecs =
-          resolve<decltype(api_->all_vecs)>(api_->handle, "ngSpice_AllVecs", info_.library);
-      api_->init(cb_char, cb_stat, cb_exit, nullptr, nullptr, cb_bg, this);
+  api_->init = reinterpret_cast<decltype(api_->init)>(::dlsym(handle_, "ngSpice_Init"));
+  api_->command = reinterpret_cast<decltype(api_->command)>(::dlsym(handle_, "ngSpice_Command"));
+  api_->circ = reinterpret_cast<decltype(api_->circ)>(::dlsym(handle_, "ngSpice_Circ"));
+  api_->vec_info = reinterpret_cast<decltype(api_->vec_info)>(::dlsym(handle_, "ngGet_Vec_Info"));
+  if (!api_->init || !api_->command || !api_->circ || !api_->vec_info)
+    throw SpiceError("(none)", "'" + info_.library + "' lacks the ngspice shared-library API");
+  capture_all_ = true;
+  api_->init(cb_char, cb_stat, cb_exit, nullptr, nullptr, nullptr, this);
+  command("version -f");
+  capture_all_ = false;
+  for (const auto& l : out_) {
+    auto p = l.find("ngspice-");
+    if (p != std::string::npos && info_.version.empty()) {
+      auto e = l.find_first_of(" :", p);
+      info_.version = l.substr(p, e == std::string::npos ? std::string::npos : e - p);
     }
-    if (exited_) throw SpiceError(info_.library, "ngspice stopped during initialization", {}, true);
-    // Does this build call SendChar synchronously, on the calling thread?
-    const long n = ++marks_sent_;
-    command("echo " + std::string(kMark) + std::to_string(n));
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      synchronous_ = marks_seen_ == n && mark_thread_ == std::this_thread::get_id();
-    }
-    sync();
-    query_info();
-  } catch (...) {
-    delete api_;  // the library stays loaded: unloading a half-initialized ngspice is not safe
-    api_ = nullptr;
-    g_session_alive = false;
-    throw;
+    if (contains(l, "KLU")) info_.klu = true;
   }
+  if (::dlsym(handle_, "klu_factor") || ::dlsym(handle_, "klu_l_factor")) info_.klu = true;
+  out_.clear();
+  err_.clear();
 }
 
 Session::~Session() {
-  // The library is not unloaded: an ngspice build that prints from its own thread would crash
-  // if its code went away under that thread. A worker process simply exits.
+  // Unloading a library that hit ControlledExit is what ngspice asks for; otherwise the worker
+  // process exits and the OS reclaims everything, which is faster and safer than dlclose.
   delete api_;
-  g_session_alive = false;
 }
 
-void Session::on_char(const char* text) {
-  if (!text) return;
-  const std::string s(text);
-  const std::string mark = std::string("stdout ") + kMark;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (s.rfind(mark, 0) == 0) {
-    mark_thread_ = std::this_thread::get_id();
-    marks_seen_ = std::atol(s.c_str() + mark.size());
-    return;
-  }
-  if (collect_) lines_.push_back(s);
+void Session::on_char(const char* line) {
+  if (!line) return;
+  std::string s(line);
+  if (s.rfind("stderr ", 0) == 0) err_.push_back(s.substr(7));
+  else if (s.rfind("stdout ", 0) == 0) out_.push_back(s.substr(7));
+  else out_.push_back(s);
 }
 
-void Session::on_exit(int, bool, bool) { exited_ = true; }
+void Session::on_exit(int) { broken_ = true; }
 
-void Session::command(const std::string& cmd) {
-  if (exited_) return;  // after a controlled exit any call may crash
-  std::string buf = cmd;
-  api_->command(buf.data());
+int Session::command(const std::string& cmd) {
+  std::string c = cmd;
+  return api_->command(c.data());
 }
 
-void Session::sync() {
-  // Debian's build prints synchronously from the calling thread: nothing to wait for, and
-  // every extra command costs memory (ngspice keeps ~0.2 kB per command executed).
-  if (exited_ || synchronous_) return;
-  const long n = ++marks_sent_;
-  command("echo " + std::string(kMark) + std::to_string(n));
-  // Builds that print synchronously have delivered the line already; others print from a
-  // thread of their own, which gets 5 s to catch up.
-  const auto until = Clock::now() + std::chrono::seconds(5);
-  while (marks_seen_ < n && !exited_ && Clock::now() < until)
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
+// `setseed` reseeds the generator behind agauss/aunif/gauss (measured: same seed, same draws;
+// `set rndseed` after start-up changed nothing in ngspice 39). trnoise/trrandom sources keep
+// their own state and are not reproducible between jobs in this version.
+void Session::set_seed(uint64_t seed) {
+  command("setseed " + std::to_string(seed % 2147483646 + 1));
 }
 
-std::vector<std::string> Session::take_lines() {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::string> out;
-  out.swap(lines_);
-  return out;
-}
-
-void Session::query_info() {
-  take_lines();
-  command("version -f");
-  sync();
-  for (const auto& raw : take_lines()) {
-    const std::string line = strip_stream(raw);
-    if (info_.version.empty()) {
-      for (const auto& t : tokens(line))
-        if (t.rfind("ngspice-", 0) == 0) {
-          info_.version = t;
-          break;
-        }
-    }
-    const auto d = line.find("Creation Date:");
-    if (d != std::string::npos) {
-      std::string date = line.substr(d + 14);
-      while (!date.empty() && date.front() == ' ') date.erase(0, 1);
-      info_.build_date = date;
-    }
-    // ngspice 41 and later print "Compiled with KLU Direct Linear Solver" here.
-    if (line.find("KLU") != std::string::npos) info_.klu = true;
-  }
-  if (info_.version.empty()) info_.version = "ngspice (unknown version)";
-}
-
-Session::Attempt Session::attempt(const Job& job, const std::string& netlist,
-                                  const std::vector<std::string>& commands) {
-  Attempt a;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    collect_ = false;
-  }
-  const std::string seed = std::to_string(rndseed_for(job.seed));
-  command("set rndseed=" + seed);
-  command("setseed " + seed);
-  sync();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    lines_.clear();
-    collect_ = true;
-  }
-
-  // Load. ngSpice_Circ wants mutable, NULL-terminated lines ending with `.end`.
-  std::vector<std::string> lines = split_lines(insert_before_end(netlist, {}));
-  std::vector<char*> ptrs;
-  for (auto& l : lines) ptrs.push_back(l.data());
-  ptrs.push_back(nullptr);
-  api_->circ(ptrs.data());
-  sync();
-  const auto load_lines = take_lines();
-  for (const auto& l : load_lines)
-    if (is_stderr(l)) a.stderr_lines.push_back(strip_stream(l));
-  a.diag = diagnose_load(load_lines, job.netlist, exited_);
-
-  if (a.diag.status == Status::ok) {
-    for (const auto& c : commands) command(c);
-    for (const auto& m : job.measures) command(m);
-    sync();
-    const auto run_lines = take_lines();
-    for (const auto& l : run_lines)
-      if (is_stderr(l)) a.stderr_lines.push_back(strip_stream(l));
-    a.diag = diagnose_run(run_lines, exited_);
-  }
-
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    collect_ = false;
-  }
-  if (a.diag.status == Status::ok) {
-    auto read = [&](const std::string& name) -> bool {
-      std::string buf = name;
-      pvector_info vi = api_->vec_info(buf.data());
-      if (!vi || vi->v_length < 0 || (!vi->v_realdata && !vi->v_compdata)) return false;
-      std::vector<double> v(static_cast<size_t>(vi->v_length));
-      for (size_t i = 0; i < v.size(); ++i)
-        v[i] = vi->v_realdata ? vi->v_realdata[i] : vi->v_compdata[i].cx_real;
-      a.vectors[name] = std::move(v);
-      return true;
-    };
-    std::vector<std::string> missing, failed_meas;
-    for (const auto& name : job.vectors)
-      if (!read(name)) missing.push_back(name);
-    for (const auto& m : job.measures) {
-      const auto t = tokens(m);
-      if (t.size() < 3 || !read(t[2])) failed_meas.push_back(t.size() >= 3 ? t[2] : m);
-    }
-    if (!missing.empty() || !failed_meas.empty()) {
-      std::string msg;
-      for (const auto& v : missing) msg += (msg.empty() ? "" : ", ") + ("'" + v + "'");
-      if (!msg.empty()) {
-        msg = "vector " + msg + " not found";
-        std::string avail;
-        if (char* plot = api_->cur_plot()) {
-          if (char** names = api_->all_vecs(plot)) {
-            int k = 0;
-            for (; names[k] && k < 30; ++k) avail += std::string(avail.empty() ? "" : " ") + names[k];
-            if (names[k]) avail += " ...";
-          }
-        }
-        if (!avail.empty()) msg += " (the plot has: " + avail + ")";
-      }
-      for (const auto& m : failed_meas)
-        msg += std::string(msg.empty() ? "" : "; ") + "measurement '" + m + "' failed";
-      a.diag = {Status::sim_failed, msg, false};
-    } else {
-      for (const auto& [name, v] : a.vectors) {
-        bool finite = true;
-        for (double x : v) finite = finite && std::isfinite(x);
-        if (!finite) {
-          a.diag = {Status::sim_failed, "NaN or infinite values in '" + name + "'", true};
-          break;
-        }
-      }
-    }
-  }
-
-  // Clean up so that memory does not grow from job to job.
+void Session::cleanup() {
+  if (broken_) return;
   command("remcirc");
   command("destroy all");
-  sync();
-  take_lines();
-  if (a.diag.status != Status::ok) a.vectors.clear();
-  a.stderr_lines = capped(std::move(a.stderr_lines));
-  return a;
+}
+
+void Session::analyse(const Job& job, int aid, const std::string& suffix, JobResult& r) {
+  const size_t after_load = err_.size();
+  for (const auto& cmd : job.commands) {
+    command(kAids[aid].small_step ? with_max_step(cmd) : cmd);
+    if (broken_) break;
+  }
+  for (const auto& m : job.measures) command(m);
+  for (size_t i = after_load; i < err_.size(); ++i) {
+    if (is_sim_failure(err_[i])) {
+      r.status = Status::sim_failed;
+      const std::string s = lower(err_[i]);
+      auto p = s.find("check node");
+      r.message = p != std::string::npos
+                      ? "singular matrix: node '" + std::string(err_[i].substr(p + 10)) +
+                            "' is floating or connected only through capacitors/current sources"
+                      : "simulation failed: " + err_[i];
+      break;
+    }
+  }
+  if (broken_ && r.status == Status::ok) {
+    r.status = Status::sim_failed;
+    r.message = "ngspice stopped (ControlledExit)";
+  }
+  if (r.status == Status::ok) {
+    auto fetch = [&](const std::string& name) -> bool {
+      std::vector<std::string> tries = {name};
+      const std::string ln = lower(name);
+      if (ln.size() > 3 && ln.rfind("v(", 0) == 0 && ln.back() == ')')
+        tries.push_back(name.substr(2, name.size() - 3));
+      if (ln.size() > 3 && ln.rfind("i(", 0) == 0 && ln.back() == ')')
+        tries.push_back(name.substr(2, name.size() - 3) + "#branch");
+      for (auto t : tries) {
+        pvector_info vi = api_->vec_info(t.data());
+        if (!vi || vi->v_length <= 0) continue;
+        std::vector<double> v(static_cast<size_t>(vi->v_length));
+        for (int k = 0; k < vi->v_length; ++k)
+          v[static_cast<size_t>(k)] = vi->v_realdata ? vi->v_realdata[k] : vi->v_compdata[k].cx_real;
+        r.vectors[name + suffix] = std::move(v);
+        return true;
+      }
+      return false;
+    };
+    std::vector<std::string> wanted = job.vectors;
+    for (const auto& m : job.measures) {
+      std::istringstream in(m);
+      std::string a, b, name;
+      in >> a >> b >> name;
+      wanted.push_back(name);
+    }
+    for (const auto& name : wanted) {
+      if (!fetch(name)) {
+        r.status = Status::sim_failed;
+        r.message = "vector '" + name + "' was not produced";
+        break;
+      }
+      for (double x : r.vectors[name + suffix])
+        if (!std::isfinite(x)) {
+          r.status = Status::sim_failed;
+          r.message = "vector '" + name + "' contains NaN or Inf";
+          break;
+        }
+      if (!r.ok()) break;
+    }
+  }
+}
+
+JobResult Session::attempt(const Job& job, int aid) {
+  JobResult r;
+  out_.clear();
+  err_.clear();
+  auto lines = split_lines(job.netlist);
+  // Convergence aids and KLU go just before `.end`.
+  std::vector<std::string> extra;
+  if (kAids[aid].options[0]) extra.emplace_back(kAids[aid].options);
+  if (const std::string klu = solver_options_line(info_); !klu.empty()) extra.push_back(klu);
+  size_t end_at = lines.size();
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (lower(lines[i]).rfind(".end", 0) == 0 && lower(lines[i]).rfind(".ends", 0) != 0) end_at = i;
+  lines.insert(lines.begin() + static_cast<long>(end_at), extra.begin(), extra.end());
+  if (end_at == lines.size() - extra.size()) lines.emplace_back(".end");
+
+  set_seed(job.seed);
+  std::vector<char*> argv;
+  for (auto& l : lines) argv.push_back(l.data());
+  argv.push_back(nullptr);
+  api_->circ(argv.data());
+  std::vector<std::string> load_err;
+  for (const auto& e : err_)
+    if (is_parse_error(e)) load_err.push_back(e);
+  if (broken_ || !load_err.empty()) {
+    r.status = Status::bad_netlist;
+    std::string where = offending_line(err_, split_lines(job.netlist));
+    if (where.empty()) {  // line 0: inside an included file; name the includes
+      for (const auto& l : split_lines(job.netlist))
+        if (lower(l).rfind(".include", 0) == 0 || lower(l).rfind(".lib", 0) == 0)
+          where += (where.empty() ? "in an included file: " : ", ") + l.substr(l.find(' ') + 1);
+    }
+    r.message = "ngspice could not read the netlist" + (where.empty() ? "" : " (" + where + ")");
+    r.stderr_lines = err_;
+    if (!broken_) cleanup();
+    return r;
+  }
+  if (job.alter_sets.empty()) {
+    analyse(job, aid, "", r);
+  } else {
+    // One load, many samples: each set of commands (e.g. `alterparam p=v`) then `reset` and
+    // the analyses; a failed sample is recorded and the next one goes on.
+    for (size_t k = 0; k < job.alter_sets.size() && !broken_; ++k) {
+      for (const auto& c : job.alter_sets[k]) command(c);
+      command("reset");
+      JobResult one;
+      analyse(job, aid, "@" + std::to_string(k), one);
+      r.sample_errors.push_back(one.ok() ? "" : one.message);
+      for (auto& [name, v] : one.vectors) r.vectors[name] = std::move(v);
+      command("destroy all");
+    }
+    if (broken_) {
+      r.status = Status::sim_failed;
+      r.message = "ngspice stopped (ControlledExit)";
+    }
+  }
+  r.stderr_lines = err_;
+  cleanup();
+  return r;
 }
 
 JobResult Session::run(const Job& job) {
-  const auto t0 = Clock::now();
-  JobResult res;
-  res.name = job.name;
-  if (exited_) {
-    res.status = Status::sim_failed;
-    res.message = "ngspice is unusable after an earlier controlled exit";
-    return res;
-  }
-  if (uses_random_functions(job.netlist)) random_dirty_ = true;
-  bool has_tran = false;
-  for (const auto& c : job.commands) has_tran = has_tran || is_tran_command(c);
-
-  Attempt first = attempt(job, job.netlist, job.commands);
-  Attempt* final = &first;
-  Attempt aided;
-  if (first.diag.convergence && job.convergence_aids && !exited_) {
-    for (const auto& aid : convergence_aids(has_tran)) {
-      std::vector<std::string> cmds = job.commands;
-      if (aid.gear_small_step)
-        for (auto& c : cmds) c = with_small_max_step(c);
-      res.aids_tried.push_back(aid.name);
-      aided = attempt(job, insert_before_end(job.netlist, aid.options), cmds);
-      if (aided.diag.status == Status::ok) {
-        res.aid = aid.name;
-        final = &aided;
+  const auto t0 = std::chrono::steady_clock::now();
+  JobResult r = attempt(job, 0);
+  // Aids help convergence; a missing vector or NaN will not be cured by them.
+  const bool convergence = r.message.rfind("simulation failed", 0) == 0 ||
+                           r.message.rfind("singular matrix", 0) == 0;
+  if (r.status == Status::sim_failed && convergence && job.convergence_aids && !broken_) {
+    std::vector<std::string> first_err = r.stderr_lines;
+    const std::string first_msg = r.message;
+    for (int aid = 1; aid < aid_count() && !broken_; ++aid) {
+      r = attempt(job, aid);
+      if (r.ok()) {
+        r.aid = kAids[aid].name;
         break;
       }
-      if (!aided.diag.convergence || exited_) break;
+      if (r.status != Status::sim_failed) break;
+    }
+    if (!r.ok() && r.status == Status::sim_failed) {
+      r.message = first_msg + " (also after the convergence aids: gmin/source stepping, gear "
+                              "with a smaller max step, relaxed tolerances)";
     }
   }
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
 
-  res.status = final->diag.status;
-  res.vectors = std::move(final->vectors);
-  if (res.ok()) {
-    res.stderr_lines = final->stderr_lines;
-  } else {
-    // Report the original failure: the aids change the netlist, the user wrote the first one.
-    res.message = first.diag.message;
-    if (!res.aids_tried.empty()) {
-      res.message += " (convergence aids tried: ";
-      for (size_t i = 0; i < res.aids_tried.size(); ++i)
-        res.message += (i ? ", " : "") + res.aids_tried[i];
-      res.message += ")";
-    }
-    if (exited_) res.message += " [ngspice stopped: controlled exit]";
-    res.stderr_lines = first.stderr_lines;
+const char* to_string(Status s) {
+  switch (s) {
+    case Status::ok: return "ok";
+    case Status::sim_failed: return "simulation failed";
+    case Status::bad_netlist: return "bad netlist";
+    case Status::crashed: return "worker crashed";
+    case Status::timeout: return "timed out";
   }
-  res.wall_s = res.sim_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  return res;
+  return "?";
+}
+
+const std::vector<double>& JobResult::vec(const std::string& job_name, const std::string& v) const {
+  auto it = vectors.find(v);
+  if (it == vectors.end()) throw SpiceError(job_name, "no vector '" + v + "' in the result");
+  return it->second;
+}
+
+void JobResult::throw_if_failed(const std::string& job_name) const {
+  if (ok()) return;
+  std::vector<std::string> tail(stderr_lines.end() - std::min<size_t>(stderr_lines.size(), 8),
+                                stderr_lines.end());
+  throw SpiceError(job_name, std::string(to_string(status)) + ": " + message, tail,
+                   status == Status::bad_netlist);
 }
 
 }  // namespace cimchar::spice

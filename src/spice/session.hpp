@@ -1,86 +1,58 @@
-// One ngspice in this process, driven through libngspice's shared-library API (sharedspice.h):
-// ngSpice_Init with callbacks, ngSpice_Circ, ngSpice_Command, ngGet_Vec_Info. The library is
-// loaded with dlopen, so CIMCHAR_NGSPICE can point at another build. The library is global
-// state: one Session per process (a second one throws), used from one thread. The worker pool
-// runs one Session in each worker process; a bench may run one in-process to measure what
-// the pool costs on top of ngspice.
-//
-// Start-up never reads a user's .spiceinit: ngSpice_Init runs with the working directory and
-// HOME set to a fresh temporary directory holding an empty .spiceinit (ngspice reads
-// ./.spiceinit in preference to the one in the home directory). Debian's system-wide spinit
-// (/usr/share/ngspice/scripts/spinit: code models, aliases) is read as installed.
+// One loaded libngspice, driven through its shared-library API in the calling process. The
+// library is global, non-reentrant state: a process holds at most one Session, and the pool
+// runs each Session in a worker child process (pool.hpp); the parent never loads ngspice.
 #pragma once
 
-#include <atomic>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "spice/pool.hpp"
 
 namespace cimchar::spice {
 
-// The value given to `set rndseed` / `setseed`: ngspice wants an int in [1, 2^31 - 1].
-int rndseed_for(uint64_t seed);
-
-// True when the netlist, or a file it includes (.include, .lib file section), calls one of
-// ngspice's random functions (agauss, gauss, aunif, unif, limit, trrandom, trnoise, ...).
-// Relative include paths are taken from the working directory, nested ones from the including
-// file's directory.
-bool uses_random_functions(const std::string& netlist);
-
 class Session {
  public:
-  // Loads `library` (resolved with resolve_library) and initializes ngspice. Throws SpiceError
-  // (bad_input) when the library cannot be loaded or lacks the API.
-  explicit Session(const std::string& library = "");
+  // dlopen()s `library` ("" = $CIMCHAR_NGSPICE, else libngspice.so.0) and calls ngSpice_Init.
+  // Throws SpiceError if the library cannot be loaded.
+  explicit Session(const std::string& library);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Runs one job: loads the netlist, runs the commands and measures, reads the vectors, then
-  // removes the circuit and all plots (`remcirc`, `destroy all`) so that memory does not grow.
-  // On a convergence failure it retries with the aids of aids.hpp. Never throws for a failed
-  // simulation: the result carries the status, the message and ngspice's stderr lines.
+  // Loads, runs and removes one circuit; retries with convergence aids on failure.
   JobResult run(const Job& job);
-
   const NgspiceInfo& info() const { return info_; }
-  // False once ngspice asked to be detached (ControlledExit): every later call may fail or
-  // crash, so the process should be replaced.
-  bool usable() const { return !exited_; }
-  // Whether SendChar arrives synchronously (Debian's build) or from a printing thread.
-  bool synchronous_printing() const { return synchronous_; }
-  // True after a job that drew random numbers: ngspice keeps random-generator state that
-  // `setseed` does not reset (a cached Gaussian variate), so a fresh process gives the next
-  // seeded job a reproducible start. The worker exits after such a job.
-  bool random_state_dirty() const { return random_dirty_; }
+  // After ngspice's ControlledExit the library cannot be used again: the worker must exit.
+  bool broken() const { return broken_; }
 
-  // Callback entry points (called by libngspice).
-  void on_char(const char* text);
-  void on_exit(int status, bool immediate, bool quit);
+  // Called by the C callbacks.
+  void on_char(const char* line);
+  void on_exit(int status);
 
  private:
-  struct Api;
-  struct Attempt;
-  Attempt attempt(const Job& job, const std::string& netlist,
-                  const std::vector<std::string>& commands);
-  void command(const std::string& cmd);
-  void sync();  // waits until ngspice's printing has caught up (async-printing builds)
-  std::vector<std::string> take_lines();
-  void query_info();
+  JobResult attempt(const Job& job, int aid);
+  void analyse(const Job& job, int aid, const std::string& suffix, JobResult& r);
+  int command(const std::string& cmd);
+  void set_seed(uint64_t seed);
+  void cleanup();
 
+  void* handle_ = nullptr;
+  struct Api;
   Api* api_ = nullptr;
   NgspiceInfo info_;
-  std::mutex mu_;
-  std::vector<std::string> lines_;
-  bool collect_ = true;
-  std::atomic<bool> exited_{false};
-  std::atomic<long> marks_seen_{0};
-  std::thread::id mark_thread_;
-  long marks_sent_ = 0;
-  bool synchronous_ = false;  // SendChar runs on the calling thread before a command returns
-  bool random_dirty_ = false;
+  bool broken_ = false;
+  bool capture_all_ = false;
+  std::vector<std::string> out_, err_;
 };
+
+// Library path after applying the default and $CIMCHAR_NGSPICE.
+std::string resolve_library(const std::string& library);
+
+// The netlist line that asks for KLU when the loaded ngspice has it ("" otherwise).
+std::string solver_options_line(const NgspiceInfo& info);
+
+// Convergence aids, tried in order after a failed attempt (docs/spice.md).
+int aid_count();
+const char* aid_name(int aid);  // aid 0 = none
 
 }  // namespace cimchar::spice

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "spice/pool.hpp"
+#include "spice/session.hpp"
 #include "xbar/netlist.hpp"
 #include "xbar/solver.hpp"
 #include "xbar_cases.hpp"
@@ -71,16 +72,16 @@ inline void run_cases(const std::vector<Case>& cases, double tol) {
   std::vector<spice::JobResult> res = pool().run(jobs);
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
-    ASSERT_TRUE(res[i].ok()) << res[i].describe();
+    ASSERT_TRUE(res[i].ok()) << jobs[i].name << ": " << res[i].message;
     if (!res[i].aid.empty()) std::printf("  (ngspice converged with aid '%s')\n", res[i].aid.c_str());
     std::vector<double> ref(c.m);
-    for (size_t k = 0; k < c.m; ++k) ref[k] = res[i].vec(jobs[i].vectors[k]).at(0);
+    for (size_t k = 0; k < c.m; ++k) ref[k] = res[i].vec(jobs[i].name, jobs[i].vectors[k]).at(0);
     Solver s(arrays[i], c.w, c.cell);
     SolveReport rep;
     std::vector<double> got = s.solve(inputs[i], &rep);
     const double err = max_rel_err(got, ref);
     std::printf("  %-44s %3zux%-3zu ngspice %6.2f s  max rel err %.2e  (Newton %d, Krylov %d)\n",
-                c.label.c_str(), c.n, c.m, res[i].sim_s, err, rep.newton_iterations,
+                c.label.c_str(), c.n, c.m, res[i].wall_s, err, rep.newton_iterations,
                 rep.krylov_iterations);
     EXPECT_LE(err, tol) << c.label << ": " << c.w.describe() << ", " << c.cell.describe();
   }

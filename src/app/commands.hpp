@@ -1,0 +1,34 @@
+// Subcommands of the cimchar command line, one file each. Each registers its CLI11
+// subcommand and sets `action` to what runs after parsing; main() runs it and maps errors to
+// exit codes. Physics stays out of here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace cimchar::app {
+
+struct GlobalOptions {
+  int jobs = 0;
+  std::string out_dir;
+  std::optional<uint64_t> seed;
+  std::string ngspice;
+  bool quiet = false;
+};
+
+using Action = std::function<int()>;
+
+void add_run_command(CLI::App& app, GlobalOptions& g, Action& action);
+void add_stage_commands(CLI::App& app, GlobalOptions& g, Action& action);
+// `cimchar xbar solve` (cmd_xbar.cpp): native crossbar solve from .npy / HDF5 files.
+void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action);
+
+// A flow path as given, or characterization/<name> under the source tree when the user runs
+// cimchar from elsewhere.
+std::string resolve_flow(const std::string& path);
+
+}  // namespace cimchar::app

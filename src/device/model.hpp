@@ -1,0 +1,34 @@
+// C++ twins of the compact models in devices/: the same equations as the ngspice subcircuits,
+// evaluated directly, so that fits, crossbar solvers and the attention executor can use them
+// without a simulator. Built from a device card (ParamTable); SI units throughout.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/param_table.hpp"
+
+namespace cimchar::device {
+
+class CompactModel {
+ public:
+  virtual ~CompactModel() = default;
+  virtual std::string name() const = 0;
+  // Current from top to bottom electrode at device voltage v and state (self-heating included).
+  virtual double current_A(double v_V, double state) const = 0;
+  // d(state)/dt at device voltage v, bounds (windows) included.
+  virtual double dstate_dt(double v_V, double state) const = 0;
+  virtual double state_min() const = 0;
+  virtual double state_max() const = 0;
+  virtual std::string state_unit() const = 0;
+  // ngspice's state node carries state * node_scale volts (e.g. the gap in nm).
+  virtual double node_scale() const = 0;
+  // The end of the state range with the higher conductance.
+  virtual double state_lrs() const = 0;
+};
+
+// Explicit registry by the card's [model] name: stanford_asu, vteam. Throws ConfigError for
+// a card whose model has no twin.
+std::unique_ptr<CompactModel> make_model(const ParamTable& card);
+
+}  // namespace cimchar::device

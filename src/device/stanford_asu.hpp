@@ -1,0 +1,29 @@
+// Stanford/ASU filament-gap RRAM model (devices/stanford_asu.lib, README there):
+//   I = I0 exp(-g/g0) sinh(V/V0)
+//   dg/dt = -Vel0 exp(-q Ea/(k T)) sinh(gamma a0/tox q V/(k T)), gamma = gamma0 - beta (g/g1)^alpha
+//   T = T0 + |V I| Rth
+// Guan, Yu, Wong, IEEE EDL 33(10):1405 (2012); Jiang et al., IEEE TED 63(5):1884 (2016).
+#pragma once
+
+#include "device/model.hpp"
+
+namespace cimchar::device {
+
+class StanfordAsu : public CompactModel {
+ public:
+  explicit StanfordAsu(const ParamTable& card);
+  std::string name() const override { return "stanford_asu"; }
+  double current_A(double v_V, double gap_m) const override;
+  double dstate_dt(double v_V, double gap_m) const override;
+  double state_min() const override { return gap_min_; }
+  double state_max() const override { return gap_max_; }
+  std::string state_unit() const override { return "m"; }
+  double node_scale() const override { return 1e9; }
+  double state_lrs() const override { return gap_min_; }
+
+ private:
+  double I0_, g0_, V0_, Vel0_, Ea_, a0_, tox_, gamma0_, beta_, g1_, alpha_, Rth_, T0_;
+  double gap_min_, gap_max_, w_clamp_;
+};
+
+}  // namespace cimchar::device

@@ -1,0 +1,83 @@
+#include "device/variation.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/config.hpp"
+
+namespace cimchar::device {
+
+void VariationParams::read(Section& t) {
+  Section a = t.sub("d2d");
+  d2d = a.get_bool("enabled", d2d);
+  d2d_c0_S = a.get_double("c0", d2d_c0_S, "S", {0, 1});
+  d2d_c1 = a.get_double("c1", d2d_c1, "", {0, 10});
+  d2d_c2_per_S = a.get_double("c2", d2d_c2_per_S, "1/S", {0, 1e12});
+  a.finish();
+  Section b = t.sub("c2c");
+  c2c = b.get_bool("enabled", c2c);
+  c2c_rel = b.get_double("sigma_rel", c2c_rel, "", {0, 10});
+  b.finish();
+  Section r = t.sub("read_noise");
+  read_noise = r.get_bool("enabled", read_noise);
+  read_rel = r.get_double("sigma_rel", read_rel, "", {0, 10});
+  r.finish();
+  Section d = t.sub("drift");
+  drift = d.get_bool("enabled", drift);
+  drift_t0_s = d.get_double("t0", drift_t0_s, "s", {1e-12, 1e12});
+  drift_nu_mean = d.get_double("nu_mean", drift_nu_mean, "", {-1, 1});
+  drift_nu_sigma = d.get_double("nu_sigma", drift_nu_sigma, "", {0, 1});
+  d.finish();
+  Section s = t.sub("stuck");
+  stuck = s.get_bool("enabled", stuck);
+  p_stuck_on = s.get_double("p_on", p_stuck_on, "", {0, 1});
+  p_stuck_off = s.get_double("p_off", p_stuck_off, "", {0, 1});
+  if (p_stuck_on + p_stuck_off > 1) s.fail("p_off", "p_on + p_off must not exceed 1");
+  g_stuck_on_S = s.get_double("g_on", g_stuck_on_S, "S", {0, 1});
+  g_stuck_off_S = s.get_double("g_off", g_stuck_off_S, "S", {0, 1});
+  s.finish();
+  t.finish();
+}
+
+double VariationSampler::sigma_d2d_S(double g) const {
+  return p_.d2d_c0_S + p_.d2d_c1 * g + p_.d2d_c2_per_S * g * g;
+}
+
+ProgrammedCell VariationSampler::program(double g_target, std::mt19937_64& rng) const {
+  std::normal_distribution<double> n01(0.0, 1.0);
+  std::uniform_real_distribution<double> u01(0.0, 1.0);
+  ProgrammedCell c;
+  // Every draw is taken whether or not its effect is on, so that switching one effect on
+  // does not shift the random streams of the others.
+  const double z_d2d = n01(rng), z_c2c = n01(rng), z_nu = n01(rng), u = u01(rng);
+  double g = g_target;
+  if (p_.d2d) g += sigma_d2d_S(g_target) * z_d2d;
+  if (p_.c2c) g *= 1.0 + p_.c2c_rel * z_c2c;
+  c.g_S = std::max(g, 0.0);
+  if (p_.drift) c.nu = p_.drift_nu_mean + p_.drift_nu_sigma * z_nu;
+  if (p_.stuck) {
+    if (u < p_.p_stuck_on) {
+      c.stuck = Stuck::on;
+      c.g_S = p_.g_stuck_on_S;
+    } else if (u < p_.p_stuck_on + p_.p_stuck_off) {
+      c.stuck = Stuck::off;
+      c.g_S = p_.g_stuck_off_S;
+    }
+  }
+  return c;
+}
+
+double VariationSampler::at_time(const ProgrammedCell& c, double t) const {
+  if (!p_.drift || c.stuck != Stuck::none || t <= p_.drift_t0_s) return c.g_S;
+  return c.g_S * std::pow(t / p_.drift_t0_s, -c.nu);
+}
+
+double VariationSampler::read(const ProgrammedCell& c, double t, std::mt19937_64& rng) const {
+  std::normal_distribution<double> n01(0.0, 1.0);
+  const double z = n01(rng);
+  double g = at_time(c, t);
+  if (p_.read_noise) g *= 1.0 + p_.read_rel * z;
+  return std::max(g, 0.0);
+}
+
+}  // namespace cimchar::device

@@ -1,0 +1,152 @@
+// The fitting stage (`cimchar fit`, [fit] in a flow): fits chosen parameters of a device
+// compact model to I-V data from a CSV file (header line with column names) or an HDF5 file
+// (dataset paths), and writes fitted values, standard errors and the residual RMS.
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "core/error.hpp"
+#include "core/h5.hpp"
+#include "core/npy.hpp"
+#include "core/provenance.hpp"
+#include "device/model.hpp"
+#include "fit/device_fit.hpp"
+#include "flows/stages.hpp"
+
+namespace cimchar::flows {
+
+namespace {
+
+struct FitConfig {
+  ParamTable card;
+  fit::IvData data;
+  fit::DeviceFitOptions opts;
+  std::string data_file, file;
+  bool from_out = false;  // "@out/...": written by an earlier stage of the same run
+  bool is_h5 = false;
+  std::string v_col, i_col, state_col;
+  double fixed_state = 0;
+};
+
+std::vector<double> read_column(const FitConfig& c, const std::string& name) {
+  if (c.is_h5) return H5Reader(c.data_file).read(name);
+  return read_csv(c.data_file).column(name, c.data_file);
+}
+
+// Reads and checks the data; ConfigError naming the flow's `data` key on bad content.
+fit::IvData load(const FitConfig& c) {
+  fit::IvData d;
+  d.source = c.data_file;
+  d.v_V = read_column(c, c.v_col);
+  d.i_A = read_column(c, c.i_col);
+  d.state = c.state_col.empty() ? std::vector<double>(d.v_V.size(), c.fixed_state)
+                                : read_column(c, c.state_col);
+  if (d.v_V.size() != d.i_A.size() || d.state.size() != d.v_V.size())
+    throw ConfigError(c.file, "fit.data", 0,
+                      c.data_file + ": the voltage, current and state columns differ in length");
+  for (size_t i = 0; i < d.v_V.size(); ++i)
+    if (!std::isfinite(d.v_V[i]) || !std::isfinite(d.i_A[i]) || !std::isfinite(d.state[i]))
+      throw ConfigError(c.file, "fit.data", 0,
+                        c.data_file + ": point " + std::to_string(i + 1) + " is not finite");
+  return d;
+}
+
+FitConfig parse(Section& t) {
+  FitConfig c;
+  c.card = device_from_table(t, "device", "fixed");
+  c.data_file = t.require_string("data");
+  c.from_out = c.data_file.rfind("@out/", 0) == 0;
+  if (!c.from_out) {
+    // Relative data paths are relative to the flow file's folder.
+    std::filesystem::path p(c.data_file);
+    if (p.is_relative() && !std::filesystem::exists(p))
+      p = std::filesystem::path(t.file()).parent_path() / p;
+    c.data_file = p.string();
+    if (!std::filesystem::exists(p)) t.fail("data", "data file " + c.data_file + " does not exist");
+  }
+  const std::string ext = std::filesystem::path(c.data_file).extension().string();
+  c.is_h5 = ext == ".h5" || ext == ".hdf5";
+  c.v_col = t.get_string("v_column", c.is_h5 ? "/data/v" : "v");
+  c.i_col = t.get_string("i_column", c.is_h5 ? "/data/i" : "i");
+  c.state_col = t.get_string("state_column", "");
+  if (c.state_col.empty()) c.fixed_state = t.require_double("state", "", {-1e300, 1e300});
+  c.file = t.file();
+  if (!c.from_out) c.data = load(c);  // bad data fails now, before any stage runs
+
+  c.opts.params = t.get_strings("params", {});
+  if (c.opts.params.empty()) t.fail("params", "name the parameters to fit, e.g. [\"I0\", \"V0\"]");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Section init = t.sub("initial");
+  Section lo = t.sub("lower");
+  Section hi = t.sub("upper");
+  for (const auto& name : c.opts.params) {
+    const ParamSpec* spec = nullptr;
+    for (const auto& s : c.card.specs())
+      if (s.name == name) spec = &s;
+    if (!spec) t.fail("params", "model '" + c.card.model_name() + "' has no parameter '" + name + "'");
+    const Range r{spec->min, spec->max};
+    c.opts.initial.push_back(init.get_double(name, nan, spec->unit, r));
+    c.opts.lo.push_back(lo.get_double(name, nan, spec->unit, r));
+    c.opts.hi.push_back(hi.get_double(name, nan, spec->unit, r));
+  }
+  init.finish();
+  lo.finish();
+  hi.finish();
+  c.opts.rel_sigma = t.get_double("rel_sigma", 0.01, "", {0, 1});
+  c.opts.abs_sigma_A = t.get_double("abs_sigma", 1e-12, "A", {0, 1});
+  if (c.opts.rel_sigma == 0 && c.opts.abs_sigma_A == 0)
+    t.fail("rel_sigma", "rel_sigma and abs_sigma cannot both be zero");
+  t.finish();
+  return c;
+}
+
+std::filesystem::path run(FitConfig c, const RunContext& ctx) {
+  if (c.from_out) {
+    c.data_file = (ctx.out_dir / c.data_file.substr(5)).string();
+    c.data = load(c);
+  }
+  fit::FitResult r = fit::fit_device(c.card, c.data, c.opts);
+  std::printf("fit of %s to %zu points from %s: %s after %d evaluations\n",
+              c.card.model_name().c_str(), c.data.v_V.size(), c.data_file.c_str(),
+              r.status.c_str(), r.evaluations);
+  std::printf("  %-10s %14s %14s %8s  %s\n", "parameter", "value", "std error", "rel", "unit");
+  for (size_t k = 0; k < r.names.size(); ++k)
+    std::printf("  %-10s %14.6g %14.3g %7.2f%%  %s%s\n", r.names[k].c_str(), r.values[k],
+                r.std_errors[k], 100 * r.std_errors[k] / std::abs(r.values[k]),
+                r.units[k].c_str(), r.at_bound[k] ? "  (at its bound)" : "");
+  std::printf("  residual RMS %.4g A (weighted %.4g)\n", r.residual_rms, r.weighted_residual_rms);
+
+  if (!r.converged) throw FitError("the fit did not converge (" + r.status + "); nothing written");
+  auto path = ctx.out_dir / "fit.h5";
+  H5Writer out(path);
+  write_provenance(out, {ctx.config_text, ctx.seed, ""});
+  c.card.write_attrs(out, "/device");
+  for (size_t k = 0; k < r.names.size(); ++k) {
+    const std::string g = "/fit/params/" + r.names[k];
+    out.write(g + "/value", {r.values[k]}, {}, r.units[k]);
+    out.write(g + "/std_error", {r.std_errors[k]}, {}, r.units[k]);
+    out.attr(g, "at_bound", static_cast<int64_t>(r.at_bound[k] ? 1 : 0));
+  }
+  out.write_strings("/fit/names", r.names);
+  out.write("/fit/residual_rms", {r.residual_rms}, {}, "A");
+  out.write("/fit/weighted_residual_rms", {r.weighted_residual_rms}, {}, "");
+  out.attr("/fit", "status", r.status);
+  out.attr("/fit", "converged", static_cast<int64_t>(r.converged ? 1 : 0));
+  out.attr("/fit", "data_file", c.data_file);
+  const size_t n = c.data.v_V.size();
+  out.write("/data/v", c.data.v_V, {n}, "V");
+  out.write("/data/i", c.data.i_A, {n}, "A");
+  out.write("/data/state", c.data.state, {n}, device::make_model(c.card)->state_unit());
+  out.write("/data/i_fit", r.predictions, {n}, "A");
+  out.commit();
+  return path;
+}
+
+}  // namespace
+
+StageRunner prepare_fit_stage(Section& table, const RunContext&) {
+  auto cfg = std::make_shared<FitConfig>(parse(table));
+  return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
+}
+
+}  // namespace cimchar::flows

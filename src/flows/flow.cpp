@@ -1,0 +1,99 @@
+#include "flows/flow.hpp"
+
+#include <iostream>
+
+#include "core/error.hpp"
+#include "flows/stages.hpp"
+
+namespace cimchar::flows {
+
+const std::vector<StageInfo>& stages() {
+  // Pipeline order: a flow's stages run in this order whatever their order in the file.
+  static const std::vector<StageInfo> list = {
+      {"cell", "RRAM cell: I-V loop, read I-V, multi-level write-verify, read disturb, read LUT",
+       &prepare_cell_stage},
+      {"fit", "compact-model fit to I-V data (Levenberg-Marquardt)", &prepare_fit_stage},
+  };
+  return list;
+}
+
+ParamTable device_from_table(Section& t, const std::string& device_key,
+                             const std::string& overrides_key) {
+  ParamTable card;
+  const std::string dev = t.get_string(device_key, "stanford_asu");
+  try {
+    card = ParamTable::load_card(find_device_card(dev));
+  } catch (const ConfigError& e) {
+    t.fail(device_key, e.what());
+  }
+  Section overrides = t.sub(overrides_key);
+  card.apply(overrides);
+  return card;
+}
+
+const StageInfo* find_stage(const std::string& name) {
+  for (const auto& s : stages())
+    if (name == s.name) return &s;
+  return nullptr;
+}
+
+std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_file,
+                                            const FlowOptions& opts,
+                                            const std::vector<std::string>& only) {
+  TomlDoc doc = TomlDoc::parse_file(flow_file);
+  Section root(doc.root, doc.file, "");
+  Section flow = root.sub("flow");
+  const std::string name = flow.get_string("name", flow_file.stem().string());
+  const auto seed_cfg = flow.get_int("seed", 1, 0, INT64_MAX);
+  std::vector<std::string> wanted = flow.get_strings("stages", {});
+  flow.finish();
+
+  for (const auto& key : root.keys()) {
+    if (key == "flow") continue;
+    if (!find_stage(key)) {
+      std::string list;
+      for (const auto& s : stages()) list += (list.empty() ? "" : ", ") + std::string(s.name);
+      root.fail(key, "unknown stage '" + key + "' (stages: " + list + ")");
+    }
+  }
+  if (wanted.empty())
+    for (const auto& s : stages())
+      if (root.has(s.name)) wanted.push_back(s.name);
+  for (const auto& w : wanted) {
+    if (!find_stage(w)) flow.fail("stages", "unknown stage '" + w + "'");
+  }
+  if (!only.empty()) {
+    for (const auto& o : only)
+      if (!root.has(o))
+        throw ConfigError(doc.file, o, 0, "this flow has no [" + o + "] table");
+    wanted = only;
+  }
+  if (wanted.empty()) throw ConfigError(doc.file, "", 0, "the flow names no stage to run");
+
+  RunContext ctx;
+  ctx.out_dir = opts.out_dir ? *opts.out_dir : std::filesystem::path("results") / name;
+  ctx.seed = opts.seed ? *opts.seed : static_cast<uint64_t>(seed_cfg);
+  ctx.jobs = opts.jobs;
+  ctx.ngspice_library = opts.ngspice_library;
+  ctx.config_text = doc.text;
+  ctx.config_file = doc.file;
+  ctx.progress = opts.progress;
+
+  std::vector<std::pair<const StageInfo*, StageRunner>> prepared;
+  for (const auto& s : stages()) {
+    bool run = false;
+    for (const auto& w : wanted) run = run || w == s.name;
+    if (!run) continue;
+    Section table = root.sub(s.name);
+    prepared.emplace_back(&s, s.prepare(table, ctx));
+  }
+  std::vector<std::filesystem::path> written;
+  for (const auto& [s, runner] : prepared) {
+    std::cerr << "cimchar: stage " << s->name << " (" << s->summary << ")\n";
+    written.push_back(runner(ctx));
+    std::cerr << "cimchar: wrote " << written.back().string() << "\n";
+  }
+  return written;
+}
+
+}  // namespace cimchar::flows

@@ -1,0 +1,222 @@
+#include "flows/monte_carlo.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+namespace cimchar::flows {
+
+namespace {
+
+std::string num(double v) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.17g", v);
+  return b;
+}
+
+// Journal: a header line identifying the spec, then records
+// [uint64 index][uint64 failed][n_params doubles][n_vectors doubles][uint32 len][message].
+uint64_t spec_id(const McSpec& s) {
+  uint64_t h = splitmix64(s.seed) ^ splitmix64(s.samples);
+  for (const auto& p : s.params)
+    for (char c : p) h = splitmix64(h ^ static_cast<unsigned char>(c));
+  for (const auto& v : s.vectors)
+    for (char c : v) h = splitmix64(h ^ static_cast<unsigned char>(c));
+  for (double x : s.nominal) {
+    uint64_t b;
+    std::memcpy(&b, &x, 8);
+    h = splitmix64(h ^ b);
+  }
+  return h;
+}
+
+class Journal {
+ public:
+  Journal(const std::filesystem::path& path, uint64_t id, bool resume, McResult& res)
+      : path_(path) {
+    if (path.empty()) return;
+    if (resume && std::filesystem::exists(path)) read_existing(id, res);
+    const bool fresh = !resume || !std::filesystem::exists(path);
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | (fresh ? O_TRUNC : O_APPEND), 0644);
+    if (fd_ < 0) throw IoError("cannot open Monte Carlo journal " + path.string());
+    if (fresh) {
+      put(&id, 8);
+    } else {  // drop a torn last record, then append after the good ones
+      if (::ftruncate(fd_, static_cast<off_t>(good_bytes_)) != 0)
+        throw IoError("cannot truncate Monte Carlo journal " + path.string());
+      ::lseek(fd_, 0, SEEK_END);
+    }
+  }
+  ~Journal() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void record(size_t i, const McResult& r) {
+    if (fd_ < 0) return;
+    const uint64_t idx = i, f = static_cast<uint64_t>(r.failed[i]);
+    buf_.append(reinterpret_cast<const char*>(&idx), 8);
+    buf_.append(reinterpret_cast<const char*>(&f), 8);
+    buf_.append(reinterpret_cast<const char*>(&r.params[i * r.n_params]), r.n_params * 8);
+    buf_.append(reinterpret_cast<const char*>(&r.values[i * r.n_vectors]), r.n_vectors * 8);
+    const uint32_t len = static_cast<uint32_t>(r.messages[i].size());
+    buf_.append(reinterpret_cast<const char*>(&len), 4);
+    buf_ += r.messages[i];
+  }
+  void flush() {
+    if (fd_ < 0 || buf_.empty()) return;
+    put(buf_.data(), buf_.size());
+    ::fsync(fd_);
+    buf_.clear();
+  }
+
+ private:
+  void put(const void* p, size_t n) {
+    const char* c = static_cast<const char*>(p);
+    while (n > 0) {
+      ssize_t k = ::write(fd_, c, n);
+      if (k <= 0) throw IoError("cannot write Monte Carlo journal " + path_.string());
+      c += k;
+      n -= static_cast<size_t>(k);
+    }
+  }
+  void read_existing(uint64_t id, McResult& res) {
+    std::ifstream in(path_, std::ios::binary);
+    uint64_t have = 0;
+    in.read(reinterpret_cast<char*>(&have), 8);
+    if (!in || have != id)
+      throw ConfigError(path_.string(), "", 0,
+                        "this journal belongs to a different run (seed, samples or parameters "
+                        "differ); remove it or run without --resume");
+    good_bytes_ = 8;
+    const size_t rec = 16 + 8 * (res.n_params + res.n_vectors) + 4;
+    std::string b(rec, '\0');
+    while (in.read(b.data(), static_cast<std::streamsize>(rec))) {
+      uint64_t idx, f;
+      std::memcpy(&idx, b.data(), 8);
+      std::memcpy(&f, b.data() + 8, 8);
+      uint32_t len;
+      std::memcpy(&len, b.data() + rec - 4, 4);
+      std::string msg(len, '\0');
+      if (len && !in.read(msg.data(), len)) break;  // torn tail: ignored, recomputed
+      if (idx >= res.samples) break;
+      std::memcpy(&res.params[idx * res.n_params], b.data() + 16, res.n_params * 8);
+      std::memcpy(&res.values[idx * res.n_vectors], b.data() + 16 + 8 * res.n_params,
+                  res.n_vectors * 8);
+      res.failed[idx] = static_cast<int64_t>(f);
+      res.messages[idx] = msg;
+      done.push_back(idx);
+      good_bytes_ += rec + len;
+    }
+  }
+
+ public:
+  std::vector<size_t> done;
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  size_t good_bytes_ = 0;
+  std::string buf_;
+};
+
+}  // namespace
+
+McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
+                         const std::filesystem::path& journal_path, bool resume) {
+  CIMCHAR_CHECK(spec.params.size() == spec.nominal.size(), "McSpec: params and nominal differ");
+  McResult res;
+  res.samples = spec.samples;
+  res.n_params = spec.params.size();
+  res.n_vectors = spec.vectors.size();
+  res.params.assign(res.samples * res.n_params, 0.0);
+  res.values.assign(res.samples * res.n_vectors, std::numeric_limits<double>::quiet_NaN());
+  res.failed.assign(res.samples, 0);
+  res.messages.assign(res.samples, "");
+  Journal journal(journal_path, spec_id(spec), resume, res);
+  std::vector<bool> todo(res.samples, true);
+  for (size_t i : journal.done) todo[i] = false;
+  res.resumed = journal.done.size();
+
+  // Draw every pending sample's values from its own stream.
+  for (size_t i = 0; i < res.samples; ++i) {
+    if (!todo[i]) continue;
+    auto rng = stream_rng(spec.seed, i);
+    auto v = spec.draw(i, rng);
+    CIMCHAR_CHECK(v.size() == res.n_params, "McSpec::draw returned the wrong count");
+    std::copy(v.begin(), v.end(), res.params.begin() + static_cast<long>(i * res.n_params));
+  }
+  // Jobs: a batch of samples on one loaded circuit, or one netlist per sample.
+  std::vector<spice::Job> jobs;
+  std::vector<std::vector<size_t>> members;
+  std::vector<size_t> batch;
+  auto flush_batch = [&] {
+    if (batch.empty()) return;
+    spice::Job j;
+    j.name = spec.name;
+    j.name += '[';
+    j.name += std::to_string(batch.front());
+    j.name += "..]";
+    j.commands = spec.commands;
+    j.vectors = spec.vectors;
+    if (spec.reparse) {
+      std::vector<double> v(res.params.begin() + static_cast<long>(batch[0] * res.n_params),
+                            res.params.begin() + static_cast<long>((batch[0] + 1) * res.n_params));
+      j.netlist = spec.render(v);
+    } else {
+      j.netlist = spec.render(spec.nominal);
+      for (size_t i : batch) {
+        std::vector<std::string> set;
+        for (size_t p = 0; p < res.n_params; ++p)
+          set.push_back("alterparam " + spec.params[p] + "=" + num(res.params[i * res.n_params + p]));
+        j.alter_sets.push_back(set);
+      }
+    }
+    jobs.push_back(j);
+    members.push_back(batch);
+    batch.clear();
+  };
+  for (size_t i = 0; i < res.samples; ++i) {
+    if (!todo[i]) continue;
+    batch.push_back(i);
+    if (spec.reparse || batch.size() >= spec.samples_per_job) flush_batch();
+  }
+  flush_batch();
+
+  pool.run(jobs, [&](size_t k, const spice::JobResult& r) {
+    const auto& idx = members[k];
+    for (size_t m = 0; m < idx.size(); ++m) {
+      const size_t i = idx[m];
+      std::string suffix;
+      if (!spec.reparse) {
+        suffix = '@';
+        suffix += std::to_string(m);
+      }
+      std::string err;
+      if (!r.ok()) err = r.message;
+      else if (!spec.reparse && m < r.sample_errors.size()) err = r.sample_errors[m];
+      for (size_t v = 0; v < res.n_vectors && err.empty(); ++v) {
+        auto it = r.vectors.find(spec.vectors[v] + suffix);
+        if (it == r.vectors.end() || it->second.empty()) err = "no vector " + spec.vectors[v];
+        else res.values[i * res.n_vectors + v] = it->second.back();
+      }
+      if (!err.empty()) {
+        res.failed[i] = 1;
+        res.messages[i] = err;
+        for (size_t v = 0; v < res.n_vectors; ++v)
+          res.values[i * res.n_vectors + v] = std::numeric_limits<double>::quiet_NaN();
+      }
+      journal.record(i, res);
+    }
+    journal.flush();
+  });
+  return res;
+}
+
+}  // namespace cimchar::flows

@@ -1,0 +1,54 @@
+// Monte Carlo of a netlist on the worker pool. Sample i draws its parameter values from its
+// own random stream, stream_rng(seed, i), so results do not depend on the number of workers or
+// on the order in which jobs finish. By default the circuit is loaded once per job and each
+// sample is an `alterparam` + `reset` + analysis on it (ngspice's own mechanism); `reparse`
+// renders and loads a netlist per sample instead (kept to measure the difference).
+//
+// Results stream into a journal (<out>.journal, one fixed-size record per finished sample,
+// flushed per job), so a run killed at any point, kill -9 included, resumes with `resume` and
+// recomputes nothing that finished. A failed sample is recorded (its seed stream index and
+// ngspice's message) and the run goes on.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "spice/pool.hpp"
+
+namespace cimchar::flows {
+
+struct McSpec {
+  std::string name;                   // prefix of job names
+  // Netlist text whose varied parameters are `.param` lines: render(values) gives the text.
+  std::function<std::string(const std::vector<double>& values)> render;
+  std::vector<std::string> params;    // names of the varied .params, in order
+  std::vector<double> nominal;        // their nominal values (the loaded circuit in alter mode)
+  std::vector<std::string> commands;  // analyses, e.g. {"op"}
+  std::vector<std::string> vectors;   // each sample keeps the last value of each vector
+  size_t samples = 0;
+  uint64_t seed = 1;
+  // Values of the parameters for sample i, drawn from `rng` (= stream_rng(seed, i)).
+  std::function<std::vector<double>(size_t i, std::mt19937_64& rng)> draw;
+  bool reparse = false;
+  size_t samples_per_job = 64;
+};
+
+struct McResult {
+  size_t samples = 0, n_params = 0, n_vectors = 0;
+  std::vector<double> params;   // [samples, n_params]
+  std::vector<double> values;   // [samples, n_vectors]; NaN where the sample failed
+  std::vector<int64_t> failed;  // [samples] 1 = failed
+  std::vector<std::string> messages;  // [samples] ngspice's message for failed samples
+  size_t resumed = 0;           // samples taken from the journal instead of recomputed
+};
+
+// journal: path of the journal file ("" = no journal). resume: reuse its finished samples
+// (a journal from a different spec is an error naming the file).
+McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
+                         const std::filesystem::path& journal, bool resume);
+
+}  // namespace cimchar::flows

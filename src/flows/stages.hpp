@@ -1,0 +1,20 @@
+// Stage entry points, one per file (cell_flow.cpp, fit_flow.cpp, ...).
+#pragma once
+
+#include <filesystem>
+
+#include "core/config.hpp"
+#include "core/param_table.hpp"
+#include "flows/flow.hpp"
+
+namespace cimchar::flows {
+
+// The card named by `device_key` (default stanford_asu), with the overrides in the sub-table
+// `overrides_key` applied; a bad card or override is a ConfigError naming the flow's key.
+ParamTable device_from_table(Section& t, const std::string& device_key,
+                             const std::string& overrides_key);
+
+StageRunner prepare_cell_stage(Section& table, const RunContext& ctx);
+StageRunner prepare_fit_stage(Section& table, const RunContext& ctx);
+
+}  // namespace cimchar::flows

@@ -1,0 +1,126 @@
+// Bad input through the real command line: one clear message naming the file, key or line,
+// exit code 2, and no output written. These run before any simulation starts.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli_runner.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Case {
+  const char* name;
+  const char* flow;       // flow file text
+  const char* expect[3];  // substrings the error message must contain
+};
+
+void expect_bad_input(const Case& c, const std::string& stage, const char* csv = nullptr) {
+  fs::path dir = fresh_dir(c.name);
+  write_text(dir / "flow.toml", c.flow);
+  if (csv) write_text(dir / "iv.csv", csv);
+  auto r = run_cimchar(stage + " " + (dir / "flow.toml").string() + " --out " +
+                       (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2) << c.name << "\n" << r.err;
+  for (const char* s : c.expect) {
+    if (s) {
+      EXPECT_NE(r.err.find(s), std::string::npos) << c.name << ": no '" << s << "' in\n" << r.err;
+    }
+  }
+  EXPECT_FALSE(fs::exists(dir / "out")) << c.name << ": output folder was created";
+}
+
+}  // namespace
+
+TEST(CliBadInput, MalformedToml) {
+  expect_bad_input({"malformed", "[cell]\ndevice = \"stanford_asu\nr_series = 5\n",
+                    {"flow.toml:2", "malformed TOML", nullptr}},
+                   "cell");
+}
+
+TEST(CliBadInput, UnknownKeyNamesKeyAndLine) {
+  expect_bad_input({"unknown_key", "[cell]\ndevice = \"stanford_asu\"\n\n[cell.program]\nbitz = [1]\n",
+                    {"flow.toml:5", "cell.program.bitz", "unknown key"}},
+                   "cell");
+}
+
+TEST(CliBadInput, ParameterOutOfRange) {
+  expect_bad_input({"out_of_range", "[cell]\nr_series = \"-5 kohm\"\n",
+                    {"cell.r_series", "outside the allowed range", nullptr}},
+                   "cell");
+}
+
+TEST(CliBadInput, WrongUnit) {
+  expect_bad_input({"wrong_unit", "[cell.iv_loop]\nv_max = \"1.5 A\"\n",
+                    {"cell.iv_loop.v_max", "'V' is expected", nullptr}},
+                   "cell");
+}
+
+TEST(CliBadInput, DeviceParameterOutOfRangeOrUnknown) {
+  expect_bad_input({"dev_param", "[cell]\ndevice = \"stanford_asu\"\n[cell.params]\nnot_a_param = 1\n",
+                    {"cell.params.not_a_param", "no parameter", nullptr}},
+                   "cell");
+}
+
+TEST(CliBadInput, MissingDeviceCard) {
+  expect_bad_input({"missing_card", "[cell]\ndevice = \"no_such_model\"\n",
+                    {"cell.device", "no device card", nullptr}},
+                   "cell");
+}
+
+TEST(CliBadInput, MissingInputFile) {
+  expect_bad_input({"missing_data", "[fit]\ndata = \"nope.csv\"\nparams = [\"I0\"]\nstate = 1e-9\n",
+                    {"fit.data", "does not exist", nullptr}},
+                   "fit");
+}
+
+TEST(CliBadInput, NanInData) {
+  expect_bad_input({"nan_data",
+                    "[fit]\ndata = \"iv.csv\"\nparams = [\"I0\"]\nstate = 1e-9\n",
+                    {"iv.csv:3", "not a finite number", nullptr}},
+                   "fit", "v,i\n0.1,1e-6\n0.2,nan\n");
+}
+
+TEST(CliBadInput, MissingFlowFile) {
+  auto r = run_cimchar("run /nonexistent/flow.toml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/flow.toml"), std::string::npos) << r.err;
+}
+
+TEST(Cli, VersionAndHelpTeach) {
+  auto v = run_cimchar("--version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.out.find("cimchar 0."), std::string::npos) << v.out;
+  auto h = run_cimchar("--help");
+  EXPECT_EQ(h.exit_code, 0);
+  for (const char* s : {"Exit codes", "--jobs", "--seed", "--out", "cell", "fit", "run"})
+    EXPECT_NE(h.out.find(s), std::string::npos) << "help lacks " << s;
+}
+
+TEST(CliBadInput, NetlistSyntaxErrorNamesTheLine) {
+  // A device library with a broken line: the run stops with exit code 2, names the line, and
+  // writes nothing.
+  fs::path dir = fresh_dir("bad_lib");
+  const fs::path src = fs::path(CIMCHAR_TEST_SOURCE_DIR) / "devices";
+  fs::copy_file(src / "stanford_asu.toml", dir / "stanford_asu.toml");
+  std::string lib;
+  {
+    std::ifstream in(src / "stanford_asu.lib");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    lib = ss.str();
+  }
+  const std::string good = "Bi te be I = {I0}*exp(-{gap}/{g0})";
+  const auto at = lib.find(good);
+  ASSERT_NE(at, std::string::npos);
+  lib.replace(at, good.size(), "Bi te be I = {I0}*exp(-{gapp}/{g0})");  // undefined parameter
+  write_text(dir / "stanford_asu.lib", lib);
+  write_text(dir / "flow.toml", "[cell]\ndevice = \"" + (dir / "stanford_asu.toml").string() + "\"\n");
+  auto r = run_cimchar("cell " + (dir / "flow.toml").string() + " --out " + (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("gapp"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("stanford_asu.lib"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out" / "cell.h5"));
+}

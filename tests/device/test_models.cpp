@@ -1,0 +1,61 @@
+// The C++ twins against their published equations, evaluated independently here.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/param_table.hpp"
+#include "device/model.hpp"
+#include "device/mosfet.hpp"
+
+using namespace cimchar;
+
+namespace {
+ParamTable card(const char* name) {
+  return ParamTable::load_card(std::string(CIMCHAR_TEST_SOURCE_DIR) + "/devices/" + name + ".toml");
+}
+}  // namespace
+
+TEST(StanfordTwin, ConductionLawAtPublishedDefaults) {
+  auto m = device::make_model(card("stanford_asu"));
+  // I = I0 exp(-g/g0) sinh(V/V0) with I0 = 1 mA, g0 = 0.25 nm, V0 = 0.25 V (Stanford v1.0.0).
+  for (double g : {0.1e-9, 0.9e-9, 1.7e-9})
+    for (double v : {-0.3, 0.05, 0.2}) {
+      const double expect = 1e-3 * std::exp(-g / 0.25e-9) * std::sinh(v / 0.25);
+      EXPECT_NEAR(m->current_A(v, g), expect, 1e-12 * std::abs(expect));
+    }
+  EXPECT_DOUBLE_EQ(m->state_min(), 0.1e-9);
+  EXPECT_DOUBLE_EQ(m->state_max(), 1.7e-9);
+}
+
+TEST(StanfordTwin, GapVelocityFollowsHoppingLaw) {
+  auto m = device::make_model(card("stanford_asu"));
+  const double g = 1.0e-9, v = 1.0;
+  const double I = 1e-3 * std::exp(-g / 0.25e-9) * std::sinh(v / 0.25);
+  const double T = 298 + v * I * 2.1e3;
+  const double kT_q = 1.380649e-23 * T / 1.602176634e-19;
+  const double gamma = 16 - 0.8 * std::pow(g / 1e-9, 3);
+  const double expect = -10 * std::exp(-0.6 / kT_q) * std::sinh(gamma * 0.25e-9 / 5e-9 * v / kT_q);
+  EXPECT_NEAR(m->dstate_dt(v, g), expect, 1e-5 * std::abs(expect));
+  EXPECT_LT(m->dstate_dt(1.0, 1.0e-9), 0.0);   // positive bias: SET, the gap shrinks
+  EXPECT_GT(m->dstate_dt(-1.0, 1.0e-9), 0.0);  // negative bias: RESET
+  EXPECT_EQ(m->dstate_dt(1.0, 0.1e-9), 0.0);   // stops at gap_min
+}
+
+TEST(VteamTwin, LinearConductionAndThresholds) {
+  auto m = device::make_model(card("vteam"));
+  EXPECT_NEAR(m->current_A(0.1, 0.0), 0.1 / 10e3, 1e-15);
+  EXPECT_NEAR(m->current_A(0.1, 1.0), 0.1 / 200e3, 1e-15);
+  EXPECT_NEAR(m->current_A(0.1, 0.5), 0.1 / (10e3 + 0.5 * 190e3), 1e-15);
+  EXPECT_EQ(m->dstate_dt(0.1, 0.5), 0.0);  // below both thresholds: no drift
+  // Positive bias above |v_on| = 0.2 V: w falls at k_on/d (u/v_on - 1)^alpha_on, u = -V.
+  const double expect = -10.0 / 3e-9 * std::pow(-0.5 / -0.2 - 1, 3);
+  EXPECT_NEAR(m->dstate_dt(0.5, 0.5), expect, 1e-9 * std::abs(expect));
+}
+
+TEST(Level1Nmos, ShichmanHodgesRegions) {
+  device::Level1Nmos n{1e-6, 0.5e-6, 0.0, 0.5, 200e-6, 0.05};
+  const double beta = 200e-6 * 2.0;
+  EXPECT_EQ(n.drain_current_A(0.4, 1.0), 0.0);
+  EXPECT_NEAR(n.drain_current_A(1.5, 0.2), beta * (1 + 0.05 * 0.2) * 0.2 * (1.0 - 0.1), 1e-15);
+  EXPECT_NEAR(n.drain_current_A(1.5, 2.0), 0.5 * beta * (1 + 0.05 * 2.0) * 1.0, 1e-15);
+}

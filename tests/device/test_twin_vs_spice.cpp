@@ -1,0 +1,91 @@
+// SET and RESET pulses through the C++ twin (Boost.Odeint) and through ngspice, on the same
+// bench: PWL source, series resistor, cell. Required (issue 2): final state within 1% of the
+// state range and current waveform RMS relative error under 2%.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "core/param_table.hpp"
+#include "device/model.hpp"
+#include "device/pulse_sim.hpp"
+#include "spice/pool.hpp"
+
+using namespace cimchar;
+
+namespace {
+
+struct PulseCase {
+  const char* card;
+  double state0, v_V, width_s, r_series_ohm;
+};
+
+std::string num(double v) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.12g", v);
+  return b;
+}
+
+void compare(spice::WorkerPool& pool, const PulseCase& pc) {
+  ParamTable card =
+      ParamTable::load_card(std::string(CIMCHAR_TEST_SOURCE_DIR) + "/devices/" + pc.card + ".toml");
+  auto model = device::make_model(card);
+  const double edge = 1e-9;
+  device::Pwl src{{0, edge, edge + pc.width_s, 2 * edge + pc.width_s, 3 * edge + pc.width_s},
+                  {0, pc.v_V, pc.v_V, 0, 0}};
+  const double t_end = src.t_s.back();
+  spice::Job j;
+  j.name = std::string(pc.card) + " pulse";
+  std::string pwl = "pwl(";
+  for (size_t k = 0; k < src.t_s.size(); ++k) pwl += num(src.t_s[k]) + " " + num(src.v_V[k]) + " ";
+  pwl += ")";
+  j.netlist = "twin check\n.include " + card.lib_path().string() + "\nvs in 0 " + pwl +
+              "\nrs in te " + num(pc.r_series_ohm) + "\nx1 te 0 x " + card.subckt() + " " +
+              card.render_instance_params() + " " + card.state_name() + "_ini=" + num(pc.state0) +
+              "\n.options method=gear\n.end\n";
+  j.commands = {"tran " + num(t_end / 2000) + " " + num(t_end) + " 0 " + num(t_end / 2000) + " uic"};
+  j.vectors = {"time", "i(vs)", "v(x)"};
+  auto r = pool.run_one(j);
+  ASSERT_TRUE(r.ok()) << r.message << "\n" << (r.stderr_lines.empty() ? "" : r.stderr_lines.back());
+  const auto& t = r.vec(j.name, "time");
+  const auto& i_sp = r.vec(j.name, "i(vs)");
+  const auto& x_sp = r.vec(j.name, "v(x)");
+  auto tw = device::simulate_pulse(*model, src, pc.r_series_ohm, pc.state0, t);
+  double se = 0, ss = 0;
+  for (size_t k = 0; k < t.size(); ++k) {
+    const double is = -i_sp[k];
+    se += (tw.i_A[k] - is) * (tw.i_A[k] - is);
+    ss += is * is;
+  }
+  const double rms_rel = std::sqrt(se / ss);
+  const double range = model->state_max() - model->state_min();
+  const double x_end_spice = x_sp.back() / model->node_scale();
+  const double moved = std::abs(x_end_spice - pc.state0) / range;
+  std::printf("%s v=%g V: state %.4g -> %.4g (ngspice) / %.4g (twin); moved %.0f%% of range; "
+              "current RMS rel err %.3g%%\n",
+              pc.card, pc.v_V, pc.state0, x_end_spice, tw.state.back(), moved * 100, rms_rel * 100);
+  EXPECT_GT(moved, 0.05) << "the pulse should really switch the cell";
+  EXPECT_LT(std::abs(tw.state.back() - x_end_spice) / range, 0.01);
+  EXPECT_LT(rms_rel, 0.02);
+}
+
+spice::PoolOptions quiet() {
+  spice::PoolOptions o;
+  o.workers = 2;
+  o.progress = false;
+  return o;
+}
+
+}  // namespace
+
+TEST(TwinVsSpice, StanfordSetAndReset) {
+  spice::WorkerPool pool(quiet());
+  compare(pool, {"stanford_asu", 1.7e-9, 1.2, 50e-9, 5e3});   // SET from the HRS end
+  compare(pool, {"stanford_asu", 0.9e-9, -1.0, 50e-9, 5e3});  // RESET from a mid state
+}
+
+TEST(TwinVsSpice, VteamSetAndReset) {
+  spice::WorkerPool pool(quiet());
+  compare(pool, {"vteam", 1.0, 0.6, 20e-9, 5e3});   // SET: positive bias lowers w
+  compare(pool, {"vteam", 0.1, -0.3, 50e-9, 5e3});  // RESET
+}

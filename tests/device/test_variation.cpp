@@ -1,0 +1,120 @@
+// Variation models against their analytic distributions: sample moments within a few
+// standard errors of the sampling distribution, fault rates within binomial bounds, drift by
+// its formula. Each effect alone, and the effects off leave the conductance untouched.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "device/variation.hpp"
+
+using namespace cimchar;
+using namespace cimchar::device;
+
+namespace {
+constexpr int kN = 200000;
+
+struct Moments {
+  double mean = 0, sd = 0;
+};
+template <class F>
+Moments sample(F f) {
+  double s = 0, s2 = 0;
+  for (int i = 0; i < kN; ++i) {
+    const double x = f(i);
+    s += x;
+    s2 += x * x;
+  }
+  Moments m;
+  m.mean = s / kN;
+  m.sd = std::sqrt((s2 - s * s / kN) / (kN - 1));
+  return m;
+}
+}  // namespace
+
+TEST(Variation, AllOffIsIdentity) {
+  VariationSampler v({});
+  auto rng = stream_rng(1, 0);
+  for (int i = 0; i < 100; ++i) {
+    auto c = v.program(50e-6, rng);
+    EXPECT_EQ(c.g_S, 50e-6);
+    EXPECT_EQ(v.read(c, 1e4, rng), 50e-6);
+  }
+}
+
+TEST(Variation, DeviceToDevicePolynomialSigma) {
+  VariationParams p;
+  p.d2d = true;
+  p.d2d_c0_S = 0.5e-6;
+  p.d2d_c1 = 0.03;
+  p.d2d_c2_per_S = 100.0;
+  VariationSampler v(p);
+  const double g = 40e-6, sigma = 0.5e-6 + 0.03 * g + 100.0 * g * g;
+  auto rng = stream_rng(2, 0);
+  auto m = sample([&](int) { return v.program(g, rng).g_S; });
+  EXPECT_NEAR(m.mean, g, 4 * sigma / std::sqrt(kN));
+  EXPECT_NEAR(m.sd / sigma, 1.0, 4 / std::sqrt(2.0 * kN));
+}
+
+TEST(Variation, CycleToCycleAndReadNoiseAreRelative) {
+  VariationParams p;
+  p.c2c = true;
+  p.c2c_rel = 0.05;
+  p.read_noise = true;
+  p.read_rel = 0.02;
+  VariationSampler v(p);
+  auto rng = stream_rng(3, 0);
+  const double g = 80e-6;
+  // One programming then one read: relative sigma sqrt(0.05^2 + 0.02^2 + (0.05*0.02)^2).
+  const double rel = std::sqrt(0.05 * 0.05 + 0.02 * 0.02 + 0.05 * 0.05 * 0.02 * 0.02);
+  auto m = sample([&](int) { return v.read(v.program(g, rng), 0.0, rng); });
+  EXPECT_NEAR(m.mean / g, 1.0, 4 * rel / std::sqrt(kN));
+  EXPECT_NEAR(m.sd / (rel * g), 1.0, 4 / std::sqrt(2.0 * kN));
+}
+
+TEST(Variation, PowerLawDrift) {
+  VariationParams p;
+  p.drift = true;
+  p.drift_t0_s = 1.0;
+  p.drift_nu_mean = 0.02;
+  p.drift_nu_sigma = 0.0;
+  VariationSampler v(p);
+  auto rng = stream_rng(4, 0);
+  auto c = v.program(100e-6, rng);
+  EXPECT_NEAR(v.at_time(c, 1e4), 100e-6 * std::pow(1e4, -0.02), 1e-18);
+  EXPECT_EQ(v.at_time(c, 0.5), 100e-6);  // before t0 no drift
+}
+
+TEST(Variation, StuckAtRates) {
+  VariationParams p;
+  p.stuck = true;
+  p.p_stuck_on = 0.01;
+  p.p_stuck_off = 0.03;
+  p.g_stuck_on_S = 1e-3;
+  p.g_stuck_off_S = 1e-7;
+  VariationSampler v(p);
+  auto rng = stream_rng(5, 0);
+  int on = 0, off = 0;
+  for (int i = 0; i < kN; ++i) {
+    auto c = v.program(50e-6, rng);
+    on += c.stuck == Stuck::on;
+    off += c.stuck == Stuck::off;
+    if (c.stuck == Stuck::on) {
+      EXPECT_EQ(c.g_S, 1e-3);
+    }
+  }
+  EXPECT_NEAR(on / double(kN), 0.01, 4 * std::sqrt(0.01 * 0.99 / kN));
+  EXPECT_NEAR(off / double(kN), 0.03, 4 * std::sqrt(0.03 * 0.97 / kN));
+}
+
+TEST(Variation, TableIsValidated) {
+  auto d = TomlDoc::parse_string("[d2d]\nenabled = true\nc0 = \"1 uS\"\n[stuck]\np_on = 0.7\np_off = 0.6\n", "v.toml");
+  Section s(d.root, d.file, "variation");
+  VariationParams p;
+  EXPECT_THROW(p.read(s), ConfigError);
+  auto d2 = TomlDoc::parse_string("[c2c]\nsigma_rel = -0.1\n", "v.toml");
+  Section s2(d2.root, d2.file, "variation");
+  EXPECT_THROW(p.read(s2), ConfigError);
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/python3
+"""The README's default flow, end to end: `cimchar run characterization/default.toml` into a
+temporary folder; the fit stage must recover the card's conduction parameters from the I-V that
+the cell stage simulated in ngspice (noise-free data: within 0.1%)."""
+import os, subprocess, sys, tempfile
+import h5py
+
+cimchar, src = sys.argv[1], sys.argv[2]
+passed = failed = 0
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL:", what)
+
+with tempfile.TemporaryDirectory() as d:
+    r = subprocess.run([cimchar, "run", os.path.join(src, "characterization/default.toml"),
+                        "--out", d, "-q"], capture_output=True, text=True)
+    check(r.returncode == 0, "exit code %d: %s" % (r.returncode, r.stderr[-2000:]))
+    for stage in ("cell", "fit"):
+        p = os.path.join(d, stage + ".h5")
+        check(os.path.exists(p), stage + ".h5 written")
+        check(p in r.stdout, "path printed: " + p)
+    f = h5py.File(os.path.join(d, "fit.h5"), "r")
+    truth = {"I0": 1e-3, "g0": 0.25e-9, "V0": 0.25}
+    for name, t in truth.items():
+        v = float(f["/fit/params/%s/value" % name][()])
+        check(abs(v - t) / t < 1e-3, "%s = %.6g (card %.6g)" % (name, v, t))
+        check(f["/fit/params/%s/value" % name].attrs["units"] in ("A", "m", "V"), name + " units")
+    check(f["/fit"].attrs["converged"] == 1, "fit converged")
+
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
