@@ -81,6 +81,14 @@ void run_xbar_solve(const XbarSolveArgs& a) {
   xbar::CellModel& cell = req.cell;
   if (a.cell != "linear") {
     ParamTable card = ParamTable::load_card(find_device_card(a.cell));
+    if (!card.rram_card().empty()) {  // a 1T1R card: its transistor, and the RRAM card it names
+      cell.transistor = true;
+      cell.bulk_at_source = true;  // devices/one_t_one_r.lib ties the bulk to the source
+      cell.nmos.w_m = card.get("W"), cell.nmos.l_m = card.get("L"), cell.nmos.ld_m = card.get("LD");
+      cell.nmos.vto_V = card.get("VTO"), cell.nmos.kp_A_per_V2 = card.get("KP");
+      cell.nmos.lambda_per_V = card.get("LAMBDA"), cell.nmos.gamma_sqrtV = 0;
+      card = ParamTable::load_card(find_device_card(card.rram_card()));
+    }
     if (!card.has("V0"))
       throw ConfigError(card.card_path().string(), "params.V0", 0,
                         "--cell needs a card with the sinh I-V voltage V0 (I = A sinh(V/V0))");
@@ -88,12 +96,16 @@ void run_xbar_solve(const XbarSolveArgs& a) {
     cell.sinh.v0_V = card.get("V0");
     cell.sinh.v_ref_V = a.v_ref;
   }
+  if (!a.nmos.empty()) {
+    if (!cell.transistor && a.v_gate.empty())
+      throw ConfigError("--nmos: only used with --v-gate (1T1R cells)");
+    parse_nmos(a.nmos, cell.nmos);
+  }
   if (!a.v_gate.empty()) {
     cell.transistor = true;
     cell.v_gate_V = a.v_gate;
-    parse_nmos(a.nmos, cell.nmos);
-  } else if (!a.nmos.empty()) {
-    throw ConfigError("--nmos: only used with --v-gate (1T1R cells)");
+  } else if (cell.transistor) {
+    throw ConfigError("--cell " + a.cell + ": a 1T1R cell needs --v-gate (the word-line gate voltage)");
   }
   if (!(a.rtol > 0 && a.rtol < 1e-2)) throw ConfigError("--rtol: must be in (0, 1e-2)");
   req.options.current_rtol = a.rtol;
@@ -132,8 +144,8 @@ void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action) {
   solve->add_option("--sense", args->sense, "far (past the last row) or near (before row 0)")
       ->check(CLI::IsMember({"far", "near"}));
   solve->add_option("--cell", args->cell,
-                    "linear, or a device card with a sinh I-V (e.g. stanford_asu): "
-                    "G is then the chord conductance at --v-ref");
+                    "linear, a device card with a sinh I-V (stanford_asu: G is then the chord "
+                    "conductance at --v-ref), or a 1T1R card (one_t_one_r, needs --v-gate)");
   solve->add_option("--v-ref", args->v_ref, "sinh cells: G is I(v_ref)/v_ref; 0 = slope at 0 V");
   solve->add_option("--v-gate", args->v_gate,
                     "1T1R: gate voltage (one value, or one per row) of a level-1 NMOS selector");

@@ -137,10 +137,12 @@ MosEval level1(const Level1Params& p, double vd, double vg, double vs, double vb
     e.ids = cdrain;
     e.dids_dvd = gds;
     e.dids_dvs = -(gm + gds + gmbs);
+    e.dids_dvb = gmbs;
   } else {
     e.ids = -cdrain;
     e.dids_dvd = gm + gds + gmbs;
     e.dids_dvs = -gds;
+    e.dids_dvb = -gmbs;
   }
   return e;
 }
@@ -156,9 +158,10 @@ CellEval eval_cell(const CellModel& m, double amplitude, double v_gate, double u
     return c;
   }
   // Internal node x: F(x) = I_R(u - x) + cbd(x) - ids(x) = 0, strictly decreasing in x.
+  const double vb = m.bulk_at_source ? w : 0.0;
   auto F = [&](double x, double* dF, MosEval* me, ElementIV* ie) {
     *ie = element_iv(m, amplitude, u - x);
-    *me = level1(m.nmos, x, v_gate, w, 0.0);
+    *me = level1(m.nmos, x, v_gate, w, vb);
     *dF = -(ie->di_dv + me->gbd + me->dids_dvd);
     return ie->i + me->cbd - me->ids;
   };
@@ -181,15 +184,24 @@ CellEval eval_cell(const CellModel& m, double amplitude, double v_gate, double u
     f = F(x, &dF, &me, &ie);
     if (done || hi - lo <= 0) break;
   }
+  // Partial derivatives at fixed x of the channel current and of the drain junction's current
+  // into x with respect to w (the bulk moves with w when tied to the source).
+  const double tied = m.bulk_at_source ? 1.0 : 0.0;
+  const double dids_dw = me.dids_dvs + tied * me.dids_dvb;
+  const double dcbd_dw = tied * me.gbd;
   const double D = -dF;
-  const double dx_du = ie.di_dv / D, dx_dw = -me.dids_dvs / D;
+  const double dx_du = ie.di_dv / D, dx_dw = (dcbd_dw - dids_dw) / D;
   c.x = x;
   c.iu = ie.i;
-  c.iw = me.ids + me.cbs;
+  // Column node: channel current in; bulk diodes: from the source junction (bulk at 0 V), or the
+  // drain junction draws its current out of w when the bulk is w.
+  c.iw = m.bulk_at_source ? me.ids - me.cbd : me.ids + me.cbs;
   c.diu_du = ie.di_dv * (1 - dx_du);
   c.diu_dw = -ie.di_dv * dx_dw;
-  c.diw_du = me.dids_dvd * dx_du;
-  c.diw_dw = me.dids_dvd * dx_dw + me.dids_dvs - me.gbs;
+  const double diw_dx = me.dids_dvd + tied * me.gbd;  // d(-cbd)/dx = +gbd when tied
+  c.diw_du = diw_dx * dx_du;
+  c.diw_dw = m.bulk_at_source ? diw_dx * dx_dw + dids_dw - me.gbd
+                              : diw_dx * dx_dw + dids_dw - me.gbs;
   return c;
 }
 

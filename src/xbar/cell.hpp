@@ -7,7 +7,8 @@
 //             I(v_ref) = G v_ref, i.e. A = G v_ref / sinh(v_ref / V0); v_ref_V = 0 means the
 //             small-signal conductance at 0 V, A = G V0.
 //  - 1T1R:    the resistive element above from the row node to an internal node x, then an NMOS
-//             (drain x, source = column node, gate = the row's gate voltage, bulk at 0 V) in
+//             (drain x, source = column node, gate = the row's gate voltage, bulk at 0 V or tied
+//             to the source as in devices/one_t_one_r.lib) in
 //             ngspice's level-1 (Shichman-Hodges) form: mos1load.c / mos1temp.c of ngspice 39 at
 //             the nominal temperature (27 C = TNOM), including the bulk-drain and bulk-source
 //             junction currents and gmin, so that the native solution matches ngspice.
@@ -48,6 +49,7 @@ struct CellModel {
   SinhParams sinh;
   bool transistor = false;       // 1T1R
   Level1Params nmos;
+  bool bulk_at_source = false;   // 1T1R: NMOS bulk tied to its source (else to 0 V)
   std::vector<double> v_gate_V;  // per row, or one value for all rows
 
   void validate(size_t rows) const;  // ConfigError naming the field
@@ -68,7 +70,8 @@ ElementIV element_iv(const CellModel& m, double amplitude, double v);
 // Level-1 channel current from drain to source and its derivatives, bulk and junctions included.
 struct MosEval {
   double ids;                  // channel current drain -> source
-  double dids_dvd, dids_dvs;   // gate and bulk are fixed here
+  double dids_dvd, dids_dvs;   // gate and bulk fixed
+  double dids_dvb;             // bulk (body effect)
   double cbd, gbd;             // bulk-drain junction current (bulk -> drain) and d/dvbd
   double cbs, gbs;             // bulk-source junction current and d/dvbs
 };

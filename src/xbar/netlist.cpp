@@ -117,7 +117,8 @@ std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& c
            << u << ")-v(" << top << "))/" << num(cell.sinh.v0_V) << ",-" << kSinhArgMax << "),"
            << kSinhArgMax << "))\n";
       if (cell.transistor)
-        os << idx("M", r, c) << " " << top << " " << idx("g", r) << " " << wn << " 0 nsel W="
+        os << idx("M", r, c) << " " << top << " " << idx("g", r) << " " << wn << " "
+           << (cell.bulk_at_source ? wn : std::string("0")) << " nsel W="
            << num(cell.nmos.w_m) << " L=" << num(cell.nmos.l_m) << "\n";
     }
   os << ".end\n";

@@ -10,7 +10,8 @@
 //   RS<c>  s<c> vg<c>         sense resistance;   VS<c> vg<c> 0 DC v_sense  (virtual ground)
 //   cells: R<r>_<c> (linear), B<r>_<c> I=A*sinh(V/V0) (sinh; V/V0 clamped to +-50 so that
 //          ngspice's Newton iterates stay finite), plus for 1T1R an NMOS
-//          M<r>_<c> x<r>_<c> g<r> <column node> 0 with VG<r> g<r> 0 the row's gate voltage.
+//          M<r>_<c> x<r>_<c> g<r> <column node> <bulk: 0 or the column node> with VG<r> g<r> 0
+//          the row's gate voltage.
 // The column current I[c] is i(VS<c>): current flowing into the virtual ground.
 #pragma once
 

@@ -46,6 +46,8 @@ TEST(XbarNgspice, SinhCells) {
 TEST(XbarNgspice, OneTransistorOneResistor) {
   std::vector<double> gates(24);
   for (size_t r = 0; r < gates.size(); ++r) gates[r] = r % 5 == 4 ? 0.3 : 1.0 + 0.02 * r;
+  CellModel tied = one_t_one_r(Element::sinh, {1.1});
+  tied.bulk_at_source = true;  // as devices/one_t_one_r.lib
   run_cases(
       {
           {"linear/random/random/1ohm", 16, 16, GPattern::random, VPattern::random, 0.5,
@@ -55,6 +57,8 @@ TEST(XbarNgspice, OneTransistorOneResistor) {
           {"linear/checker/alternating/near/vs0.05", 12, 20, GPattern::checkerboard,
            VPattern::alternating, 0.6, wiring(10, 10, 0, 0, Drive::near, Sense::near, 0.05),
            one_t_one_r(Element::linear, {1.5})},
+          {"sinh/random/random/2ohm/bulk-at-source", 20, 14, GPattern::random, VPattern::random,
+           0.7, wiring(2, 2, 15, 5, Drive::both), tied},
       },
       1e-5);
 }
