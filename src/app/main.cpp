@@ -24,6 +24,8 @@ Examples:
   cimchar run characterization/default.toml      the default end-to-end flow
   cimchar cell --jobs 2 --out results/mycell     cell characterization (characterization/cell.toml)
   cimchar fit characterization/fit.toml          fit a compact model to I-V data
+  cimchar xbar solve --g G.npy --v V.npy --r-wire 2.5 --out I.npy
+                                                 column currents of a crossbar (docs/crossbar.md)
 Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DEVICES (device card folder).)";
 
 }  // namespace
@@ -53,6 +55,7 @@ int main(int argc, char** argv) {
   app::Action action;
   app::add_run_command(app, g, action);
   app::add_stage_commands(app, g, action);
+  app::add_xbar_command(app, g, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,164 @@
+// `cimchar xbar solve`: parse and validate the flags, then call xbar::solve_files.
+#include "app/commands.hpp"
+
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/param_table.hpp"
+#include "xbar/xbar_files.hpp"
+
+namespace cimchar::app {
+
+namespace {
+
+struct XbarSolveArgs {
+  std::string g_file, v_file, out_file, cell = "linear", drive = "near", sense = "far", nmos;
+  double r_wire = 0, r_driver = 0, r_sense = 0, v_sense = 0, v_ref = 0, rtol = 1e-10;
+  double r_wire_row = NAN, r_wire_col = NAN;
+  std::vector<double> v_gate;
+  bool nodes = false;
+  std::string command_line;
+};
+
+double resistance(double v, const char* flag) {
+  if (!std::isfinite(v) || v < 0)
+    throw ConfigError(std::string(flag) + ": must be a finite resistance >= 0 ohm, got " +
+                      std::to_string(v));
+  return v;
+}
+
+// "vto=0.5,kp=1e-4" -> Level1Params
+void parse_nmos(const std::string& spec, xbar::Level1Params& p) {
+  std::stringstream ss(spec);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    if (eq == std::string::npos) throw ConfigError("--nmos: expected key=value, got '" + item + "'");
+    std::string k = item.substr(0, eq);
+    double v;
+    try {
+      size_t used = 0;
+      v = std::stod(item.substr(eq + 1), &used);
+      if (used != item.size() - eq - 1) throw std::invalid_argument(k);
+    } catch (const std::exception&) {
+      throw ConfigError("--nmos: '" + item + "' is not key=<number>");
+    }
+    if (k == "vto") p.vto_V = v;
+    else if (k == "kp") p.kp_A_per_V2 = v;
+    else if (k == "gamma") p.gamma_sqrtV = v;
+    else if (k == "phi") p.phi_V = v;
+    else if (k == "lambda") p.lambda_per_V = v;
+    else if (k == "is") p.is_A = v;
+    else if (k == "w") p.w_m = v;
+    else if (k == "l") p.l_m = v;
+    else if (k == "ld") p.ld_m = v;
+    else throw ConfigError("--nmos: unknown parameter '" + k +
+                           "' (vto, kp, gamma, phi, lambda, is, w, l, ld)");
+  }
+}
+
+void run_xbar_solve(const XbarSolveArgs& a) {
+  xbar::SolveFilesRequest req;
+  req.g_file = a.g_file, req.v_file = a.v_file, req.out_file = a.out_file;
+  req.write_nodes = a.nodes;
+  req.command_line = a.command_line;
+  xbar::Wiring& w = req.wiring;
+  w.r_wire_row_ohm = resistance(std::isnan(a.r_wire_row) ? a.r_wire : a.r_wire_row,
+                                std::isnan(a.r_wire_row) ? "--r-wire" : "--r-wire-row");
+  w.r_wire_col_ohm = resistance(std::isnan(a.r_wire_col) ? a.r_wire : a.r_wire_col,
+                                std::isnan(a.r_wire_col) ? "--r-wire" : "--r-wire-col");
+  w.r_driver_ohm = resistance(a.r_driver, "--r-driver");
+  w.r_sense_ohm = resistance(a.r_sense, "--r-sense");
+  if (!std::isfinite(a.v_sense)) throw ConfigError("--v-sense: must be finite");
+  w.v_sense_V = a.v_sense;
+  w.drive = a.drive == "both" ? xbar::Drive::both : xbar::Drive::near;
+  w.sense = a.sense == "near" ? xbar::Sense::near : xbar::Sense::far;
+
+  xbar::CellModel& cell = req.cell;
+  if (a.cell != "linear") {
+    ParamTable card = ParamTable::load_card(find_device_card(a.cell));
+    if (!card.rram_card().empty()) {  // a 1T1R card: its transistor, and the RRAM card it names
+      cell.transistor = true;
+      cell.bulk_at_source = true;  // devices/one_t_one_r.lib ties the bulk to the source
+      cell.nmos.w_m = card.get("W"), cell.nmos.l_m = card.get("L"), cell.nmos.ld_m = card.get("LD");
+      cell.nmos.vto_V = card.get("VTO"), cell.nmos.kp_A_per_V2 = card.get("KP");
+      cell.nmos.lambda_per_V = card.get("LAMBDA"), cell.nmos.gamma_sqrtV = 0;
+      card = ParamTable::load_card(find_device_card(card.rram_card()));
+    }
+    if (!card.has("V0"))
+      throw ConfigError(card.card_path().string(), "params.V0", 0,
+                        "--cell needs a card with the sinh I-V voltage V0 (I = A sinh(V/V0))");
+    cell.element = xbar::Element::sinh;
+    cell.sinh.v0_V = card.get("V0");
+    cell.sinh.v_ref_V = a.v_ref;
+  }
+  if (!a.nmos.empty()) {
+    if (!cell.transistor && a.v_gate.empty())
+      throw ConfigError("--nmos: only used with --v-gate (1T1R cells)");
+    parse_nmos(a.nmos, cell.nmos);
+  }
+  if (!a.v_gate.empty()) {
+    cell.transistor = true;
+    cell.v_gate_V = a.v_gate;
+  } else if (cell.transistor) {
+    throw ConfigError("--cell " + a.cell + ": a 1T1R cell needs --v-gate (the word-line gate voltage)");
+  }
+  if (!(a.rtol > 0 && a.rtol < 1e-2)) throw ConfigError("--rtol: must be in (0, 1e-2)");
+  req.options.current_rtol = a.rtol;
+
+  xbar::SolveFilesSummary s = xbar::solve_files(req);
+  std::cerr << "xbar solve: " << s.rows << " x " << s.cols << ", " << s.vectors
+            << " vector(s) in " << s.seconds << " s; estimated current error <= "
+            << s.worst_err_est << " of max |I|, KCL residual <= " << s.worst_residual
+            << "; wrote " << req.out_file.string() << "\n";
+}
+
+}  // namespace
+
+void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action) {
+  (void)g;  // xbar solve runs no ngspice and writes one file named by its own --out
+  CLI::App* xbar = app.add_subcommand("xbar", "Crossbar arrays: native IR-drop solver");
+  xbar->require_subcommand(1);
+  auto args = std::make_shared<XbarSolveArgs>();
+  CLI::App* solve = xbar->add_subcommand(
+      "solve",
+      "Column currents of one programmed array for one or more input vectors (docs/crossbar.md)");
+  solve->add_option("--g", args->g_file, "conductances G[rows, cols] in S (.npy or HDF5 dataset G)")
+      ->required();
+  solve->add_option("--v", args->v_file,
+                    "inputs V[vectors, rows] or V[rows] in V (.npy or HDF5 dataset V)")
+      ->required();
+  solve->add_option("--out", args->out_file, "column currents in A: .npy or .h5/.hdf5")->required();
+  solve->add_option("--r-wire", args->r_wire, "wire resistance per segment, ohm (both line kinds)");
+  solve->add_option("--r-wire-row", args->r_wire_row, "word-line segment resistance, ohm");
+  solve->add_option("--r-wire-col", args->r_wire_col, "bit-line segment resistance, ohm");
+  solve->add_option("--r-driver", args->r_driver, "driver resistance, ohm");
+  solve->add_option("--r-sense", args->r_sense, "sense resistance, ohm");
+  solve->add_option("--v-sense", args->v_sense, "virtual-ground voltage, V");
+  solve->add_option("--drive", args->drive, "near (column-0 end) or both")
+      ->check(CLI::IsMember({"near", "both"}));
+  solve->add_option("--sense", args->sense, "far (past the last row) or near (before row 0)")
+      ->check(CLI::IsMember({"far", "near"}));
+  solve->add_option("--cell", args->cell,
+                    "linear, a device card with a sinh I-V (stanford_asu: G is then the chord "
+                    "conductance at --v-ref), or a 1T1R card (one_t_one_r, needs --v-gate)");
+  solve->add_option("--v-ref", args->v_ref, "sinh cells: G is I(v_ref)/v_ref; 0 = slope at 0 V");
+  solve->add_option("--v-gate", args->v_gate,
+                    "1T1R: gate voltage (one value, or one per row) of a level-1 NMOS selector");
+  solve->add_option("--nmos", args->nmos, "1T1R: NMOS level-1 parameters, e.g. vto=0.5,kp=1e-4,w=1e-6,l=1e-7");
+  solve->add_option("--rtol", args->rtol, "target relative error of the column currents");
+  solve->add_flag("--nodes", args->nodes, "also write node voltages (HDF5 output only)");
+  solve->callback([args, solve, &action]() {
+    args->command_line = "# cimchar xbar solve\n" + solve->config_to_str(true, false);
+    action = [args] {
+      run_xbar_solve(*args);
+      return static_cast<int>(kExitOk);
+    };
+  });
+}
+
+}  // namespace cimchar::app

@@ -1,0 +1,92 @@
+// Crossbar cell models for the native solver and the netlist generator, SI units.
+//
+//  - linear:  I = G V.
+//  - sinh:    I = A sinh(V / V0), the read-out I-V of the Stanford/ASU RRAM model at a fixed gap g,
+//             A = I0 exp(-g / g0) (Guan, Yu, Wong, IEEE EDL 33(10), 2012; Jiang et al., SISPAD 2014).
+//             The array's G[r,c] sets A per cell: G is the chord conductance at v_ref_V,
+//             I(v_ref) = G v_ref, i.e. A = G v_ref / sinh(v_ref / V0); v_ref_V = 0 means the
+//             small-signal conductance at 0 V, A = G V0.
+//  - 1T1R:    the resistive element above from the row node to an internal node x, then an NMOS
+//             (drain x, source = column node, gate = the row's gate voltage, bulk at 0 V or tied
+//             to the source as in devices/one_t_one_r.lib) in
+//             ngspice's level-1 (Shichman-Hodges) form: mos1load.c / mos1temp.c of ngspice 39 at
+//             the nominal temperature (27 C = TNOM), including the bulk-drain and bulk-source
+//             junction currents and gmin, so that the native solution matches ngspice.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace cimchar::xbar {
+
+enum class Element { linear, sinh };
+
+struct SinhParams {
+  double v0_V = 0.25;
+  double v_ref_V = 0;  // G is the chord conductance at this voltage; 0: small-signal at 0 V
+};
+
+// ngspice level-1 NMOS parameters (names as in ngspice's .model card).
+struct Level1Params {
+  double vto_V = 0.7;
+  double kp_A_per_V2 = 2e-5;
+  double gamma_sqrtV = 0;
+  double phi_V = 0.6;
+  double lambda_per_V = 0;
+  double is_A = 1e-14;    // junction saturation current
+  double w_m = 1e-6;
+  double l_m = 1e-6;
+  double ld_m = 0;        // lateral diffusion
+  double gmin_S = 1e-12;  // ngspice's default .options gmin, added to each junction
+
+  void validate() const;
+  std::string model_card(const std::string& name) const;  // ".model <name> nmos level=1 ..."
+};
+
+struct CellModel {
+  Element element = Element::linear;
+  SinhParams sinh;
+  bool transistor = false;       // 1T1R
+  Level1Params nmos;
+  bool bulk_at_source = false;   // 1T1R: NMOS bulk tied to its source (else to 0 V)
+  std::vector<double> v_gate_V;  // per row, or one value for all rows
+
+  void validate(size_t rows) const;  // ConfigError naming the field
+  std::string describe() const;
+  double gate(size_t r) const { return v_gate_V.size() == 1 ? v_gate_V[0] : v_gate_V[r]; }
+  bool symmetric() const { return !transistor; }  // Jacobian symmetric (2-terminal cells)
+  bool linear() const { return element == Element::linear && !transistor; }
+  // Resistive element amplitude for reference conductance g: linear -> g, sinh -> A.
+  double amplitude(double g_S) const;
+};
+
+// Resistive element current and its derivative at voltage v (amplitude from CellModel::amplitude).
+struct ElementIV {
+  double i, di_dv;
+};
+ElementIV element_iv(const CellModel& m, double amplitude, double v);
+
+// Level-1 channel current from drain to source and its derivatives, bulk and junctions included.
+struct MosEval {
+  double ids;                  // channel current drain -> source
+  double dids_dvd, dids_dvs;   // gate and bulk fixed
+  double dids_dvb;             // bulk (body effect)
+  double cbd, gbd;             // bulk-drain junction current (bulk -> drain) and d/dvbd
+  double cbs, gbs;             // bulk-source junction current and d/dvbs
+};
+MosEval level1(const Level1Params& p, double vd, double vg, double vs, double vb = 0);
+
+// One 1T1R or 2-terminal cell between row node u and column node w.
+// iu: current leaving the row node into the cell; iw: current entering the column node from the
+// cell (differs from iu by junction leakage to the bulk); j*: partial derivatives.
+struct CellEval {
+  double iu, iw;
+  double diu_du, diu_dw, diw_du, diw_dw;
+  double x;  // internal node voltage (1T1R), else 0
+};
+// x_guess: starting point for the internal node (1T1R), NaN for none.
+CellEval eval_cell(const CellModel& m, double amplitude, double v_gate, double u, double w,
+                   double x_guess);
+
+}  // namespace cimchar::xbar

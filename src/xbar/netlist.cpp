@@ -1,0 +1,128 @@
+#include "xbar/netlist.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace cimchar::xbar {
+
+namespace {
+// ngspice's Newton iterates can wander far from the solution, and sinh of a large argument is
+// a hard error there ("out of range for sinh"); the clamp keeps iterates finite and is never
+// active at a physical solution (|V| < 50 V0, e.g. 12.5 V for V0 = 0.25 V).
+constexpr int kSinhArgMax = 50;
+
+std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.17g", v);
+  return b;
+}
+std::string idx(const char* p, size_t i) { return p + std::to_string(i); }
+std::string idx(const char* p, size_t i, size_t j) {
+  std::string s = p;
+  s += std::to_string(i);
+  s += '_';
+  s += std::to_string(j);
+  return s;
+}
+std::string row_node(const Wiring& w, size_t r, size_t c) {
+  if (w.r_wire_row_ohm > 0) return idx("u", r, c);
+  return w.r_driver_ohm > 0 ? idx("d", r) : idx("in", r);
+}
+std::string col_node(const Wiring& w, size_t r, size_t c) {
+  if (w.r_wire_col_ohm > 0) return idx("w", r, c);
+  return w.r_sense_ohm > 0 ? idx("s", c) : idx("vg", c);
+}
+}  // namespace
+
+std::string row_node_vector(const Wiring& w, size_t r, size_t c) {
+  return "v(" + row_node(w, r, c) + ")";
+}
+std::string col_node_vector(const Wiring& w, size_t r, size_t c) {
+  return "v(" + col_node(w, r, c) + ")";
+}
+
+std::vector<std::string> column_current_vectors(size_t cols) {
+  std::vector<std::string> v;
+  for (size_t c = 0; c < cols; ++c) v.push_back("i(" + idx("vs", c) + ")");
+  return v;
+}
+
+std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& cell,
+                             const std::vector<double>& v_in, const NetlistOptions& o) {
+  a.validate();
+  w.validate();
+  cell.validate(a.rows);
+  if (v_in.size() != a.rows)
+    throw InputError("netlist: " + std::to_string(v_in.size()) + " input voltages for " +
+                     std::to_string(a.rows) + " rows");
+  const size_t N = a.rows, M = a.cols;
+  std::ostringstream os;
+  os << "* " << o.title << "\n* " << N << " x " << M << " cells, " << cell.describe() << "\n* "
+     << w.describe() << "\n";
+  os << ".options reltol=" << num(o.reltol) << " vntol=" << num(o.vntol_V)
+     << " abstol=" << num(o.abstol_A) << " gmin=" << num(cell.nmos.gmin_S) << "\n";
+  if (!o.solver_options.empty()) os << o.solver_options << "\n";
+  if (cell.transistor) os << cell.nmos.model_card("nsel") << "\n";
+
+  const bool row_wire = w.r_wire_row_ohm > 0, col_wire = w.r_wire_col_ohm > 0;
+  for (size_t r = 0; r < N; ++r) {
+    os << idx("VIN", r) << " " << idx("in", r) << " 0 DC " << num(v_in[r]) << "\n";
+    // Driver output node(s): the driven end of the word line (merged when a resistance is 0).
+    std::string d = w.r_driver_ohm > 0 ? idx("d", r) : idx("in", r);
+    std::string e = w.r_driver_ohm > 0 ? idx("e", r) : idx("in", r);
+    if (w.r_driver_ohm > 0) {
+      os << idx("RD", r) << " " << idx("in", r) << " " << d << " " << num(w.r_driver_ohm) << "\n";
+      if (w.drive == Drive::both)
+        os << idx("RDB", r) << " " << idx("in", r) << " " << (row_wire ? e : d) << " "
+           << num(w.r_driver_ohm) << "\n";
+    }
+    if (row_wire) {
+      os << idx("RW", r, 0) << " " << d << " " << row_node(w, r, 0) << " " << num(w.r_wire_row_ohm)
+         << "\n";
+      for (size_t c = 0; c + 1 < M; ++c)
+        os << idx("RW", r, c + 1) << " " << row_node(w, r, c) << " " << row_node(w, r, c + 1) << " "
+           << num(w.r_wire_row_ohm) << "\n";
+      if (w.drive == Drive::both)
+        os << idx("RWB", r) << " " << row_node(w, r, M - 1) << " " << e << " "
+           << num(w.r_wire_row_ohm) << "\n";
+    }
+    if (cell.transistor)
+      os << idx("VG", r) << " " << idx("g", r) << " 0 DC " << num(cell.gate(r)) << "\n";
+  }
+  const size_t end = w.sense == Sense::far ? N - 1 : 0;
+  for (size_t c = 0; c < M; ++c) {
+    os << idx("VS", c) << " " << idx("vg", c) << " 0 DC " << num(w.v_sense_V) << "\n";
+    std::string s = w.r_sense_ohm > 0 ? idx("s", c) : idx("vg", c);
+    if (w.r_sense_ohm > 0)
+      os << idx("RS", c) << " " << s << " " << idx("vg", c) << " " << num(w.r_sense_ohm) << "\n";
+    if (col_wire) {
+      for (size_t r = 0; r + 1 < N; ++r)
+        os << idx("RB", r, c) << " " << col_node(w, r, c) << " " << col_node(w, r + 1, c) << " "
+           << num(w.r_wire_col_ohm) << "\n";
+      os << idx("RB", end == 0 ? N : end, c) << " " << col_node(w, end, c) << " " << s << " "
+         << num(w.r_wire_col_ohm) << "\n";
+    }
+  }
+  for (size_t r = 0; r < N; ++r)
+    for (size_t c = 0; c < M; ++c) {
+      std::string u = row_node(w, r, c), wn = col_node(w, r, c);
+      std::string top = cell.transistor ? idx("x", r, c) : wn;
+      double amp = cell.amplitude(a.g(r, c));
+      if (cell.element == Element::linear)
+        os << idx("R", r, c) << " " << u << " " << top << " " << num(1 / amp) << "\n";
+      else
+        os << idx("B", r, c) << " " << u << " " << top << " I=" << num(amp) << "*sinh(min(max((v("
+           << u << ")-v(" << top << "))/" << num(cell.sinh.v0_V) << ",-" << kSinhArgMax << "),"
+           << kSinhArgMax << "))\n";
+      if (cell.transistor)
+        os << idx("M", r, c) << " " << top << " " << idx("g", r) << " " << wn << " "
+           << (cell.bulk_at_source ? wn : std::string("0")) << " nsel W="
+           << num(cell.nmos.w_m) << " L=" << num(cell.nmos.l_m) << "\n";
+    }
+  os << ".end\n";
+  return os.str();
+}
+
+}  // namespace cimchar::xbar

@@ -1,0 +1,291 @@
+#include "xbar/network.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+
+namespace cimchar::xbar {
+
+Network::Network(size_t rows, size_t cols, const Wiring& wr) : N(rows), M(cols) {
+  CIMCHAR_CHECK(N > 0 && M > 0, "empty network");
+  drive_both = wr.drive == Drive::both;
+  row_full = wr.r_wire_row_ohm > 0;
+  if (row_full) {
+    g_wire_row = 1 / wr.r_wire_row_ohm;
+    g_drv = 1 / (wr.r_driver_ohm + wr.r_wire_row_ohm);
+  } else if (wr.r_driver_ohm > 0) {
+    g_drv = (drive_both ? 2.0 : 1.0) / wr.r_driver_ohm;
+  } else {
+    row_fixed = true;
+  }
+  col_full = wr.r_wire_col_ohm > 0;
+  if (col_full) {
+    g_wire_col = 1 / wr.r_wire_col_ohm;
+    g_sense = 1 / (wr.r_sense_ohm + wr.r_wire_col_ohm);
+  } else if (wr.r_sense_ohm > 0) {
+    g_sense = 1 / wr.r_sense_ohm;
+  } else {
+    col_fixed = true;
+  }
+  sense_row = wr.sense == Sense::far ? N - 1 : 0;
+  v_sense = wr.v_sense_V;
+}
+
+void Network::add_row_wire_currents(const double* u, const double* v_in, double* f) const {
+  if (row_fixed) return;
+  if (!row_full) {
+    for (size_t r = 0; r < N; ++r) f[r] += g_drv * (u[r] - v_in[r]);
+    return;
+  }
+  const double g = g_wire_row;
+  for (size_t r = 0; r < N; ++r) {
+    const double* x = u + r * M;
+    double* y = f + r * M;
+    for (size_t c = 0; c + 1 < M; ++c) {
+      double i = g * (x[c] - x[c + 1]);
+      y[c] += i;
+      y[c + 1] -= i;
+    }
+    y[0] += g_drv * (x[0] - v_in[r]);
+    if (drive_both) y[M - 1] += g_drv * (x[M - 1] - v_in[r]);
+  }
+}
+
+void Network::add_col_wire_currents(const double* w, double* f) const {
+  if (col_fixed) return;
+  if (!col_full) {
+    for (size_t c = 0; c < M; ++c) f[c] += g_sense * (w[c] - v_sense);
+    return;
+  }
+  const double g = g_wire_col;
+  for (size_t r = 0; r + 1 < N; ++r) {
+    const double* a = w + r * M;
+    const double* b = a + M;
+    double* fa = f + r * M;
+    double* fb = fa + M;
+    for (size_t c = 0; c < M; ++c) {
+      double i = g * (a[c] - b[c]);
+      fa[c] += i;
+      fb[c] -= i;
+    }
+  }
+  double* fs = f + sense_row * M;
+  const double* ws = w + sense_row * M;
+  for (size_t c = 0; c < M; ++c) fs[c] += g_sense * (ws[c] - v_sense);
+}
+
+void Network::add_col_wire_matvec(const double* p, double* y) const {
+  if (col_fixed) return;
+  if (!col_full) {
+    for (size_t c = 0; c < M; ++c) y[c] += g_sense * p[c];
+    return;
+  }
+  const double g = g_wire_col;
+  for (size_t r = 0; r < N; ++r) {
+    const double* x = p + r * M;
+    double* out = y + r * M;
+    const double* up = r > 0 ? x - M : nullptr;
+    const double* dn = r + 1 < N ? x + M : nullptr;
+    if (up && dn) {
+      for (size_t c = 0; c < M; ++c) out[c] += g * (2 * x[c] - up[c] - dn[c]);
+    } else if (up) {
+      for (size_t c = 0; c < M; ++c) out[c] += g * (x[c] - up[c]);
+    } else if (dn) {
+      for (size_t c = 0; c < M; ++c) out[c] += g * (x[c] - dn[c]);
+    }
+  }
+  double* os = y + sense_row * M;
+  const double* xs = p + sense_row * M;
+  for (size_t c = 0; c < M; ++c) os[c] += g_sense * xs[c];
+}
+
+void LineFactors::factor_rows(const Network& net, const double* cell_diag) {
+  net_ = &net;
+  rows_ = true;
+  full_ = net.row_full;
+  fixed_ = net.row_fixed;
+  const size_t N = net.N, M = net.M;
+  if (fixed_) return;
+  if (!full_) {
+    diag_.assign(N, net.g_drv);
+    inv_.resize(N);
+    for (size_t r = 0; r < N; ++r) {
+      double s = net.g_drv;
+      for (size_t c = 0; c < M; ++c) s += cell_diag[r * M + c];
+      diag_[r] = s;
+      inv_[r] = 1 / s;
+    }
+    return;
+  }
+  const double g = net.g_wire_row;
+  off_ = -g;
+  diag_.resize(N * M);
+  inv_.resize(N * M);
+  const double e2 = off_ * off_;
+  for (size_t r = 0; r < N; ++r) {
+    double* d = diag_.data() + r * M;
+    const double* cd = cell_diag + r * M;
+    for (size_t c = 0; c < M; ++c) d[c] = g * ((c > 0) + (c + 1 < M)) + cd[c];
+    d[0] += net.g_drv;
+    if (net.drive_both) d[M - 1] += net.g_drv;
+  }
+  // The pivot recurrence is a chain of divisions: run four rows at once to overlap them.
+  size_t r = 0;
+  for (; r + 4 <= N; r += 4) {
+    const double* d[4];
+    double* inv[4];
+    for (int b = 0; b < 4; ++b) {
+      d[b] = diag_.data() + (r + b) * M, inv[b] = inv_.data() + (r + b) * M;
+      inv[b][0] = 1 / d[b][0];
+    }
+    for (size_t c = 1; c < M; ++c)
+      for (int b = 0; b < 4; ++b) inv[b][c] = 1 / (d[b][c] - e2 * inv[b][c - 1]);
+  }
+  for (; r < N; ++r) {
+    const double* d = diag_.data() + r * M;
+    double* inv = inv_.data() + r * M;
+    inv[0] = 1 / d[0];
+    for (size_t c = 1; c < M; ++c) inv[c] = 1 / (d[c] - e2 * inv[c - 1]);
+  }
+}
+
+void LineFactors::factor_cols(const Network& net, const double* cell_diag) {
+  net_ = &net;
+  rows_ = false;
+  full_ = net.col_full;
+  fixed_ = net.col_fixed;
+  const size_t N = net.N, M = net.M;
+  if (fixed_) return;
+  if (!full_) {
+    diag_.assign(M, net.g_sense);
+    for (size_t r = 0; r < N; ++r)
+      for (size_t c = 0; c < M; ++c) diag_[c] += cell_diag[r * M + c];
+    inv_.resize(M);
+    for (size_t c = 0; c < M; ++c) inv_[c] = 1 / diag_[c];
+    return;
+  }
+  const double g = net.g_wire_col;
+  off_ = -g;
+  diag_.resize(N * M);
+  inv_.resize(N * M);
+  const double e2 = off_ * off_;
+  for (size_t r = 0; r < N; ++r) {
+    double* d = diag_.data() + r * M;
+    const double* cd = cell_diag + r * M;
+    const double wire = g * ((r > 0) + (r + 1 < N)) + (r == net.sense_row ? net.g_sense : 0.0);
+    for (size_t c = 0; c < M; ++c) d[c] = wire + cd[c];
+  }
+  for (size_t c = 0; c < M; ++c) inv_[c] = 1 / diag_[c];
+  for (size_t r = 1; r < N; ++r) {
+    const double* d = diag_.data() + r * M;
+    const double* ip = inv_.data() + (r - 1) * M;
+    double* inv = inv_.data() + r * M;
+    for (size_t c = 0; c < M; ++c) inv[c] = 1 / (d[c] - e2 * ip[c]);
+  }
+}
+
+void LineFactors::solve(const double* rhs, double* out) const {
+  const size_t N = net_->N, M = net_->M;
+  if (fixed_) {
+    std::fill(out, out + (rows_ ? net_->u_size() : net_->w_size()), 0.0);
+    return;
+  }
+  if (!full_) {
+    const size_t n = inv_.size();
+    for (size_t i = 0; i < n; ++i) out[i] = rhs[i] * inv_[i];
+    return;
+  }
+  const double e = off_;
+  if (rows_) {
+    for (size_t r = 0; r < N; ++r) {
+      const double* inv = inv_.data() + r * M;
+      const double* b = rhs + r * M;
+      double* x = out + r * M;
+      double y = b[0];
+      x[0] = y;
+      for (size_t c = 1; c < M; ++c) x[c] = y = b[c] - e * inv[c - 1] * y;
+      double xn = x[M - 1] * inv[M - 1];
+      x[M - 1] = xn;
+      for (size_t c = M - 1; c-- > 0;) x[c] = xn = (x[c] - e * xn) * inv[c];
+    }
+    return;
+  }
+  if (out != rhs) std::copy(rhs, rhs + N * M, out);
+  for (size_t r = 1; r < N; ++r) {
+    const double* ip = inv_.data() + (r - 1) * M;
+    const double* yp = out + (r - 1) * M;
+    double* y = out + r * M;
+    for (size_t c = 0; c < M; ++c) y[c] -= e * ip[c] * yp[c];
+  }
+  {
+    double* x = out + (N - 1) * M;
+    const double* inv = inv_.data() + (N - 1) * M;
+    for (size_t c = 0; c < M; ++c) x[c] *= inv[c];
+  }
+  for (size_t r = N - 1; r-- > 0;) {
+    const double* inv = inv_.data() + r * M;
+    const double* xn = out + (r + 1) * M;
+    double* x = out + r * M;
+    for (size_t c = 0; c < M; ++c) x[c] = (x[c] - e * xn[c]) * inv[c];
+  }
+}
+
+void LineFactors::inverse_diagonal(std::vector<double>* out) const {
+  const size_t N = net_->N, M = net_->M;
+  if (fixed_) {
+    out->assign(rows_ ? net_->u_size() : net_->w_size(), 0.0);
+    return;
+  }
+  if (!full_) {
+    *out = inv_;
+    return;
+  }
+  // Node i alone after eliminating both sides: diag_i - e^2/pf_{i-1} - e^2/pb_{i+1}, where pf
+  // and pb are the forward and backward Thomas pivots.
+  const double e2 = off_ * off_;
+  out->assign(N * M, 0.0);
+  if (rows_) {
+    // Backward pivots pb (kept as 1/pb in `out`, four rows at once to overlap the divisions),
+    // then node i alone: d_i - e^2/pf_{i-1} - e^2/pb_{i+1}.
+    size_t r = 0;
+    auto backward = [&](size_t r0, size_t nb) {
+      double* o[4];
+      const double* d[4];
+      for (size_t b = 0; b < nb; ++b) {
+        o[b] = out->data() + (r0 + b) * M, d[b] = diag_.data() + (r0 + b) * M;
+        o[b][M - 1] = 1 / d[b][M - 1];
+      }
+      for (size_t c = M - 1; c-- > 0;)
+        for (size_t b = 0; b < nb; ++b) o[b][c] = 1 / (d[b][c] - e2 * o[b][c + 1]);
+    };
+    for (; r + 4 <= N; r += 4) backward(r, 4);
+    for (; r < N; ++r) backward(r, 1);
+    for (size_t i = 0; i < N; ++i) {
+      const double* d = diag_.data() + i * M;
+      const double* inv = inv_.data() + i * M;  // 1/pf
+      double* o = out->data() + i * M;          // 1/pb on entry
+      double next = 0;                          // 1/pb_{c+1}
+      for (size_t c = M; c-- > 0;) {
+        double s = d[c] - e2 * next;
+        if (c > 0) s -= e2 * inv[c - 1];
+        next = o[c];
+        o[c] = 1 / s;
+      }
+    }
+    return;
+  }
+  std::vector<double> pb(N * M);
+  std::copy(diag_.end() - M, diag_.end(), pb.end() - M);
+  for (size_t r = N - 1; r-- > 0;)
+    for (size_t c = 0; c < M; ++c)
+      pb[r * M + c] = diag_[r * M + c] - e2 / pb[(r + 1) * M + c];
+  for (size_t r = 0; r < N; ++r)
+    for (size_t c = 0; c < M; ++c) {
+      double s = diag_[r * M + c];
+      if (r > 0) s -= e2 * inv_[(r - 1) * M + c];
+      if (r + 1 < N) s -= e2 / pb[(r + 1) * M + c];
+      (*out)[r * M + c] = 1 / s;
+    }
+}
+
+}  // namespace cimchar::xbar

@@ -1,1 +1,0 @@
-// Placeholder: this module's sources land with its issue.
