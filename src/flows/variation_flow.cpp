@@ -16,7 +16,9 @@
 #include "device/model.hpp"
 #include "device/variation.hpp"
 #include "flows/monte_carlo.hpp"
+#include "core/rng.hpp"
 #include "flows/stages.hpp"
+#include "xbar/solver.hpp"
 
 namespace cimchar::flows {
 
@@ -28,6 +30,10 @@ struct VariationConfig {
   std::vector<double> targets;  // S, at v_verify
   double v_verify = 0.1, v_read = 0.2, t_read = 1.0;
   size_t samples = 200, samples_per_job = 64;
+  // Crossbar part: column-current error of programmed arrays, IR drop on and off.
+  std::vector<int64_t> xbar_sizes;  // empty: no crossbar part
+  size_t xbar_arrays = 20;
+  double r_wire = 2.5, input_activity = 0.5;
 };
 
 std::string num(double v) {
@@ -58,6 +64,12 @@ VariationConfig parse(Section& t) {
   c.samples_per_job = static_cast<size_t>(t.get_int("samples_per_job", 64, 1, 100000));
   Section m = t.sub("model");
   c.var.read(m);
+  Section x = t.sub("crossbar");
+  c.xbar_sizes = x.get_ints("sizes", {}, 2, 1024);
+  c.xbar_arrays = static_cast<size_t>(x.get_int("arrays", 20, 1, 100000));
+  c.r_wire = x.get_double("r_wire", 2.5, "ohm", {1e-6, 1e3});
+  c.input_activity = x.get_double("input_activity", 0.5, "", {0.01, 1});
+  x.finish();
   t.finish();
   return c;
 }
@@ -82,6 +94,57 @@ double quantile(std::vector<double> x, double q) {
   const size_t k = static_cast<size_t>(pos);
   const double f = pos - static_cast<double>(k);
   return k + 1 < x.size() ? x[k] * (1 - f) + x[k + 1] * f : x[k];
+}
+
+struct XbarStats {
+  std::vector<double> mean, sigma, q05, q95;  // [size, ir] of (I - I_ideal) / max|I_ideal|
+};
+
+// Arrays of N x N cells programmed to random levels with the variation models applied, driven by
+// random inputs (each row on with probability input_activity, at v_read), solved natively with
+// wire resistance r_wire (IR drop on) and without (off). Error of each column current relative to
+// the array's largest ideal (target, no IR drop) column current.
+XbarStats crossbar_errors(const VariationConfig& c, const device::VariationSampler& sampler,
+                          uint64_t seed) {
+  XbarStats s;
+  for (size_t k = 0; k < c.xbar_sizes.size(); ++k) {
+    const size_t n = static_cast<size_t>(c.xbar_sizes[k]);
+    for (int ir = 0; ir < 2; ++ir) {
+      std::vector<double> err;
+      for (size_t a = 0; a < c.xbar_arrays; ++a) {
+        auto rng = stream_rng(seed, 0x5AB0000000ULL + (k << 20) + a);  // same arrays for IR on/off
+        std::uniform_int_distribution<size_t> level(0, c.targets.size() - 1);
+        std::bernoulli_distribution on(c.input_activity);
+        xbar::Array target{n, n, std::vector<double>(n * n)}, prog = target;
+        for (size_t i = 0; i < n * n; ++i) {
+          target.g_S[i] = c.targets[level(rng)];
+          prog.g_S[i] = std::max(sampler.read(sampler.program(target.g_S[i], rng), c.t_read, rng), 1e-12);
+        }
+        std::vector<double> v(n);
+        for (auto& x : v) x = on(rng) ? c.v_read : 0.0;
+        xbar::Wiring w;
+        if (ir) w.r_wire_row_ohm = w.r_wire_col_ohm = c.r_wire;
+        xbar::Solver solver(prog, w, xbar::CellModel{});
+        const auto i_act = solver.solve(v);
+        const auto i_ideal = xbar::ideal_currents(target, xbar::CellModel{}, v);
+        double scale = 0;
+        for (double x : i_ideal) scale = std::max(scale, std::abs(x));
+        if (scale <= 0) continue;
+        for (size_t col = 0; col < n; ++col) err.push_back((i_act[col] - i_ideal[col]) / scale);
+      }
+      double sm = 0, s2 = 0;
+      for (double e : err) {
+        sm += e;
+        s2 += e * e;
+      }
+      const double cnt = static_cast<double>(err.size());
+      s.mean.push_back(cnt ? sm / cnt : std::nan(""));
+      s.sigma.push_back(cnt > 1 ? std::sqrt(std::max(0.0, (s2 - sm * sm / cnt) / (cnt - 1))) : 0.0);
+      s.q05.push_back(quantile(err, 0.05));
+      s.q95.push_back(quantile(err, 0.95));
+    }
+  }
+  return s;
 }
 
 std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
@@ -163,6 +226,21 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
   }
   if (failed) std::printf("  %zu samples failed (recorded in /mc/failed and /mc/messages)\n", failed);
 
+  XbarStats xs;
+  if (!c.xbar_sizes.empty()) {
+    xs = crossbar_errors(c, sampler, ctx.seed);
+    std::printf("crossbar column-current error, relative to the largest ideal column current "
+                "(%zu arrays per size, %.3g ohm per wire segment when IR drop is on):\n",
+                c.xbar_arrays, c.r_wire);
+    std::printf("  size  IR drop   mean      sigma     q05       q95\n");
+    for (size_t k = 0; k < c.xbar_sizes.size(); ++k)
+      for (int ir = 0; ir < 2; ++ir) {
+        const size_t j = 2 * k + static_cast<size_t>(ir);
+        std::printf("  %4lld  %-7s %9.4f %9.4f %9.4f %9.4f\n", static_cast<long long>(c.xbar_sizes[k]),
+                    ir ? "on" : "off", xs.mean[j], xs.sigma[j], xs.q05[j], xs.q95[j]);
+      }
+  }
+
   auto path = ctx.out_dir / "variation.h5";
   H5Writer out(path);
   write_provenance(out, {ctx.config_text, ctx.seed, info.version});
@@ -187,6 +265,23 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
   out.attr("/lut/cell_error", "axes", std::string("target_g"));
   out.attr("/lut/cell_error", "definition",
            std::string("relative error (G_read - G_target)/G_target, G_read = I(v_read)/v_read"));
+  if (!c.xbar_sizes.empty()) {
+    const size_t K = c.xbar_sizes.size();
+    std::vector<double> sizes(c.xbar_sizes.begin(), c.xbar_sizes.end());
+    out.write("/lut/column_error/size", sizes, {K}, "");
+    out.write("/lut/column_error/ir_drop", {0.0, 1.0}, {2}, "");
+    for (auto [name, v] : {std::pair{"mean", &xs.mean}, {"sigma", &xs.sigma}, {"q05", &xs.q05},
+                           {"q95", &xs.q95}}) {
+      out.write(std::string("/lut/column_error/") + name, *v, {K, 2}, "");
+      out.attr(std::string("/lut/column_error/") + name, "axes", std::string("size,ir_drop"));
+    }
+    out.attr("/lut/column_error", "definition",
+             std::string("(I_column - I_ideal)/max|I_ideal| per array; I_ideal from the target "
+                         "conductances without wire resistance"));
+    out.attr("/lut/column_error", "r_wire_ohm", c.r_wire);
+    out.attr("/lut/column_error", "input_activity", c.input_activity);
+    out.attr("/lut/column_error", "arrays", static_cast<int64_t>(c.xbar_arrays));
+  }
   out.commit();
   std::filesystem::remove(journal, ec);
   return path;

@@ -72,6 +72,23 @@ with tempfile.TemporaryDirectory() as d:
     check(np.all(np.abs(m - (ratio - 1)) < 1e-6), "mean_rel %s vs %.6f" % (m, ratio - 1))
     f.close()
 
+    # 2b. Crossbar part: with no variation and no IR drop the column currents are the ideal
+    #     sums exactly; with wire resistance they can only drop.
+    xb = "[variation.crossbar]\nsizes = [8, 32]\narrays = 4\nr_wire = \"2 ohm\"\n"
+    out = os.path.join(d, "xb")
+    r = run(d, flow(10, xb), out)
+    check(r.returncode == 0, "crossbar run: " + r.stderr[-500:])
+    f = h5py.File(os.path.join(out, "variation.h5"), "r")
+    mean = f["/lut/column_error/mean"][:]
+    q05 = f["/lut/column_error/q05"][:]
+    q95 = f["/lut/column_error/q95"][:]
+    check(mean.shape == (2, 2), "column_error shape [size, ir_drop]")
+    check(np.all(np.abs(q05[:, 0]) < 1e-9) and np.all(np.abs(q95[:, 0]) < 1e-9),
+          "no variation, no IR drop: exact (%s, %s)" % (q05[:, 0], q95[:, 0]))
+    check(np.all(q95[:, 1] <= 1e-12) and mean[1, 1] < mean[0, 1] < 0,
+          "IR drop lowers currents, more in the larger array (%s)" % mean[:, 1])
+    f.close()
+
     # 3. kill -9 in the middle, --resume, same numbers as a clean run.
     big = flow(6000, d2d)
     clean = os.path.join(d, "clean")
