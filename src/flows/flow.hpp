@@ -21,6 +21,8 @@ struct StageInfo {
   const char* name;
   const char* summary;
   StageRunner (*prepare)(Section& table, const RunContext& ctx);
+  // Sharded stages run on every MPI rank (they split their samples); the others run on rank 0.
+  bool sharded = false;
 };
 
 const std::vector<StageInfo>& stages();

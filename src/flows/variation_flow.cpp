@@ -16,6 +16,7 @@
 #include "device/model.hpp"
 #include "device/variation.hpp"
 #include "flows/monte_carlo.hpp"
+#include "core/ranks.hpp"
 #include "core/rng.hpp"
 #include "flows/stages.hpp"
 #include "xbar/solver.hpp"
@@ -187,10 +188,11 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
   std::filesystem::create_directories(ctx.out_dir, ec);
   const auto journal = ctx.out_dir / "variation.journal";
   McResult r = run_monte_carlo(pool, spec, journal, ctx.resume);
-  if (ctx.resume)
+  if (ctx.resume && ranks().root())
     std::fprintf(stderr, "variation: resumed, %zu of %zu samples taken from %s\n", r.resumed, N,
                  journal.c_str());
 
+  const bool root = ranks().root();
   std::vector<double> g_prog(N), g_read(N), rel(N), st(N);
   size_t failed = 0;
   for (size_t i = 0; i < N; ++i) {
@@ -201,9 +203,9 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
     failed += static_cast<size_t>(r.failed[i]);
   }
   std::vector<double> mean(L), sigma(L), q05(L), q50(L), q95(L), gmean(L);
-  std::printf("variation: %zu levels x %zu samples, read at %.3g V (verify at %.3g V), t_read %.3g s\n",
+  if (root) std::printf("variation: %zu levels x %zu samples, read at %.3g V (verify at %.3g V), t_read %.3g s\n",
               L, S, c.v_read, c.v_verify, c.t_read);
-  std::printf("  target_uS  G_read mean_uS  rel.err mean   sigma    q05      q95\n");
+  if (root) std::printf("  target_uS  G_read mean_uS  rel.err mean   sigma    q05      q95\n");
   for (size_t l = 0; l < L; ++l) {
     std::vector<double> e(rel.begin() + static_cast<long>(l * S), rel.begin() + static_cast<long>((l + 1) * S));
     double s = 0, s2 = 0, gs = 0;
@@ -221,13 +223,13 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
     q05[l] = quantile(e, 0.05);
     q50[l] = quantile(e, 0.5);
     q95[l] = quantile(e, 0.95);
-    std::printf("  %9.3f %13.3f %12.4f %9.4f %8.4f %8.4f\n", c.targets[l] * 1e6, gmean[l] * 1e6,
+    if (root) std::printf("  %9.3f %13.3f %12.4f %9.4f %8.4f %8.4f\n", c.targets[l] * 1e6, gmean[l] * 1e6,
                 mean[l], sigma[l], q05[l], q95[l]);
   }
-  if (failed) std::printf("  %zu samples failed (recorded in /mc/failed and /mc/messages)\n", failed);
+  if (failed && root) std::printf("  %zu samples failed (recorded in /mc/failed and /mc/messages)\n", failed);
 
   XbarStats xs;
-  if (!c.xbar_sizes.empty()) {
+  if (!c.xbar_sizes.empty() && root) {
     xs = crossbar_errors(c, sampler, ctx.seed);
     std::printf("crossbar column-current error, relative to the largest ideal column current "
                 "(%zu arrays per size, %.3g ohm per wire segment when IR drop is on):\n",
@@ -242,6 +244,14 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
   }
 
   auto path = ctx.out_dir / "variation.h5";
+  std::filesystem::path jmine = journal;
+  if (ranks().size > 1)
+    jmine += ".rank" + std::to_string(ranks().rank) + "of" + std::to_string(ranks().size);
+  if (!root) {  // rank 0 writes the file
+    barrier();
+    std::filesystem::remove(jmine, ec);
+    return path;
+  }
   H5Writer out(path);
   write_provenance(out, {ctx.config_text, ctx.seed, info.version});
   c.card.write_attrs(out, "/device");
@@ -283,7 +293,8 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
     out.attr("/lut/column_error", "arrays", static_cast<int64_t>(c.xbar_arrays));
   }
   out.commit();
-  std::filesystem::remove(journal, ec);
+  barrier();
+  std::filesystem::remove(jmine, ec);
   return path;
 }
 

@@ -116,6 +116,25 @@ with tempfile.TemporaryDirectory() as d:
         check(np.array_equal(a[ds][:], b[ds][:], equal_nan=True), "resumed %s equals clean" % ds)
     check(not os.path.exists(journal), "journal removed after success")
 
+    # 3b. The same run sharded over 2 MPI ranks gives the same file (datasets).
+    import shutil
+    if shutil.which("mpirun"):
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   OMPI_MCA_rmaps_base_oversubscribe="1")
+        out = os.path.join(d, "mpi")
+        r = subprocess.run(["mpirun", "-n", "2", cimchar, "variation", p, "--out", out, "-q"],
+                           capture_output=True, text=True, env=env)
+        check(r.returncode == 0, "mpirun -n 2: " + r.stderr[-800:])
+        if r.returncode == 0:
+            m = h5py.File(os.path.join(out, "variation.h5"), "r")
+            for ds in ["/mc/g_programmed", "/mc/g_read", "/mc/state", "/mc/failed",
+                       "/lut/cell_error/sigma_rel"]:
+                check(np.array_equal(a[ds][:], m[ds][:], equal_nan=True), "2 ranks: %s equals 1 rank" % ds)
+            check(not any(n.startswith("variation.journal") for n in os.listdir(out)),
+                  "rank journals removed")
+    else:
+        print("note: mpirun not found, MPI check skipped")
+
     # 4. Bad input: nothing written, exit 2.
     for bad, key in [(flow(0, ""), "variation.samples"),
                      (flow(10, "[variation.model.c2c]\nsigma_rel = -0.1\n"), "sigma_rel")]:
