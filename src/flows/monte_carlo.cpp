@@ -1,3 +1,4 @@
+#include "core/units.hpp"
 #include "flows/monte_carlo.hpp"
 
 #include <fcntl.h>
@@ -17,11 +18,6 @@ namespace cimchar::flows {
 
 namespace {
 
-std::string num(double v) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.17g", v);
-  return b;
-}
 
 // Journal: a header line identifying the spec, then records
 // [uint64 index][uint64 failed][n_params doubles][n_vectors doubles][uint32 len][message].
@@ -183,7 +179,7 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
       for (size_t i : batch) {
         std::vector<std::string> set;
         for (size_t p = 0; p < res.n_params; ++p)
-          set.push_back("alterparam " + spec.params[p] + "=" + num(res.params[i * res.n_params + p]));
+          set.push_back("alterparam " + spec.params[p] + "=" + netlist_number(res.params[i * res.n_params + p]));
         j.alter_sets.push_back(set);
       }
     }

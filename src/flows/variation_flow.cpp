@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "core/units.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/provenance.hpp"
@@ -37,11 +38,6 @@ struct VariationConfig {
   double r_wire = 2.5, input_activity = 0.5;
 };
 
-std::string num(double v) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.17g", v);
-  return b;
-}
 
 VariationConfig parse(Section& t) {
   VariationConfig c;
@@ -161,8 +157,8 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
   spec.params = {"statev", "gprog"};  // gprog rides along (recorded), statev is simulated
   spec.nominal = {state_for(*model, c.targets[0], c.v_verify), c.targets[0]};
   spec.render = [&](const std::vector<double>& v) {
-    return "variation read\n.include " + lib + "\n.param statev=" + num(v[0]) + "\n.param gprog=" +
-           num(v[1]) + "\nvr te 0 " + num(c.v_read) + "\nx1 te 0 " + sub + " " + inst + " " +
+    return "variation read\n.include " + lib + "\n.param statev=" + netlist_number(v[0]) + "\n.param gprog=" +
+           netlist_number(v[1]) + "\nvr te 0 " + netlist_number(c.v_read) + "\nx1 te 0 " + sub + " " + inst + " " +
            state + "={statev}\n.end\n";
   };
   spec.commands = {"op"};
