@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -224,7 +223,7 @@ struct Solver::Impl {
         if (lambda < 1e-10) return false;  // no descent: the caller steps the sources
       }
       const double change = rel_change(p, trial);
-      if (std::getenv("XBAR_DEBUG"))
+      if (opt.trace)
         std::fprintf(stderr, "newton %d: |F| %.3e -> %.3e lambda %g dI %.3e eta %.1e krylov %d\n",
                      it, p.fnorm, trial.fnorm, lambda, change, eta, kr.iterations);
       std::swap(p, trial);
