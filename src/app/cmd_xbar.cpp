@@ -16,6 +16,7 @@ namespace {
 
 struct XbarSolveArgs {
   std::string g_file, v_file, out_file, cell = "linear", drive = "near", sense = "far", nmos;
+  std::string method = "auto";
   double r_wire = 0, r_driver = 0, r_sense = 0, v_sense = 0, v_ref = 0, rtol = 1e-10;
   double r_wire_row = NAN, r_wire_col = NAN;
   std::vector<double> v_gate;
@@ -109,12 +110,19 @@ void run_xbar_solve(const XbarSolveArgs& a) {
   }
   if (!(a.rtol > 0 && a.rtol < 1e-2)) throw ConfigError("--rtol: must be in (0, 1e-2)");
   req.options.current_rtol = a.rtol;
+  req.method = a.method == "transfer"    ? xbar::Method::transfer
+               : a.method == "iterative" ? xbar::Method::iterative
+                                         : xbar::Method::automatic;
 
   xbar::SolveFilesSummary s = xbar::solve_files(req);
   std::cerr << "xbar solve: " << s.rows << " x " << s.cols << ", " << s.vectors
-            << " vector(s) in " << s.seconds << " s; estimated current error <= "
-            << s.worst_err_est << " of max |I|, KCL residual <= " << s.worst_residual
-            << "; wrote " << req.out_file.string() << "\n";
+            << " vector(s) in " << s.seconds << " s";
+  if (s.used_transfer)
+    std::cerr << " (transfer matrix, direct)";
+  else
+    std::cerr << "; estimated current error <= " << s.worst_err_est
+              << " of max |I|, KCL residual <= " << s.worst_residual;
+  std::cerr << "; wrote " << req.out_file.string() << "\n";
 }
 
 }  // namespace
@@ -152,6 +160,10 @@ void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action) {
   solve->add_option("--nmos", args->nmos, "1T1R: NMOS level-1 parameters, e.g. vto=0.5,kp=1e-4,w=1e-6,l=1e-7");
   solve->add_option("--rtol", args->rtol, "target relative error of the column currents");
   solve->add_flag("--nodes", args->nodes, "also write node voltages (HDF5 output only)");
+  solve->add_option("--method", args->method,
+                    "auto (transfer matrix for linear cells and >= 48 vectors), iterative, or "
+                    "transfer")
+      ->check(CLI::IsMember({"auto", "iterative", "transfer"}));
   solve->callback([args, solve, &action]() {
     args->command_line = "# cimchar xbar solve\n" + solve->config_to_str(true, false);
     action = [args] {

@@ -14,6 +14,8 @@ const std::vector<StageInfo>& stages() {
       {"cell", "RRAM cell: I-V loop, read I-V, multi-level write-verify, read disturb, read LUT",
        &prepare_cell_stage},
       {"fit", "compact-model fit to I-V data (Levenberg-Marquardt)", &prepare_fit_stage},
+      {"irdrop", "crossbar IR drop: size/wire/conductance/activity sweep, compact model, LUT",
+       &prepare_irdrop_stage},
       {"variation",
        "Monte Carlo of programmed cells: variation models applied, read in ngspice, error LUT",
        &prepare_variation_stage, /*sharded=*/true},

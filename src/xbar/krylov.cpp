@@ -30,7 +30,7 @@ KrylovResult pcg(SchurSystem& S, const double* rhs, double* x, const CurrentProb
   }
   work.resize(n);
   std::vector<double>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
-  std::copy(rhs, rhs + n, r.begin());
+  if (rhs != r.data()) std::copy(rhs, rhs + n, r.begin());
   const double rhs_norm = std::sqrt(dot(rhs, r));
   if (rhs_norm == 0) {
     res.converged = true;

@@ -20,7 +20,8 @@ struct CurrentProbe {
   std::vector<double> base;   // currents at x = 0
 };
 
-// Vectors reused across solves so that a solve touches no fresh memory.
+// Vectors reused across solves so that a solve touches no fresh memory. The right-hand side
+// may be passed in r itself (sized with resize()).
 struct KrylovWork {
   std::vector<double> r, z, p, q;
   void resize(size_t n) { r.resize(n), z.resize(n), p.resize(n), q.resize(n); }

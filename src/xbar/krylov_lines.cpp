@@ -197,7 +197,7 @@ KrylovResult pcg_lines(SchurSystem& S, const double* rhs, double* x, const Curre
     return res;
   }
   work.resize(n);
-  std::copy(rhs, rhs + n, work.r.begin());
+  if (rhs != work.r.data()) std::copy(rhs, rhs + n, work.r.begin());
   std::vector<double> ybuf(kBlock * M);
   Ctx k{N, M, net.sense_row, S.lin().g.data(), S.row_factors().inv().data(),
         S.pre_factors().inv().data(), S.row_factors().off(), S.pre_factors().off(),

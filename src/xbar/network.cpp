@@ -99,6 +99,17 @@ void Network::add_col_wire_matvec(const double* p, double* y) const {
   for (size_t c = 0; c < M; ++c) os[c] += g_sense * xs[c];
 }
 
+namespace {
+// Diagonal of word line r at column c: wire segments, driver(s), cells.
+inline double row_diag(const Network& net, const double* cd, size_t r, size_t c) {
+  const size_t M = net.M;
+  double d = net.g_wire_row * ((c > 0) + (c + 1 < M)) + cd[r * M + c];
+  if (c == 0) d += net.g_drv;
+  if (c + 1 == M && net.drive_both) d += net.g_drv;
+  return d;
+}
+}  // namespace
+
 void LineFactors::factor_rows(const Network& net, const double* cell_diag) {
   net_ = &net;
   rows_ = true;
@@ -107,45 +118,28 @@ void LineFactors::factor_rows(const Network& net, const double* cell_diag) {
   const size_t N = net.N, M = net.M;
   if (fixed_) return;
   if (!full_) {
-    diag_.assign(N, net.g_drv);
     inv_.resize(N);
     for (size_t r = 0; r < N; ++r) {
       double s = net.g_drv;
       for (size_t c = 0; c < M; ++c) s += cell_diag[r * M + c];
-      diag_[r] = s;
       inv_[r] = 1 / s;
     }
     return;
   }
-  const double g = net.g_wire_row;
-  off_ = -g;
-  diag_.resize(N * M);
+  off_ = -net.g_wire_row;
   inv_.resize(N * M);
   const double e2 = off_ * off_;
-  for (size_t r = 0; r < N; ++r) {
-    double* d = diag_.data() + r * M;
-    const double* cd = cell_diag + r * M;
-    for (size_t c = 0; c < M; ++c) d[c] = g * ((c > 0) + (c + 1 < M)) + cd[c];
-    d[0] += net.g_drv;
-    if (net.drive_both) d[M - 1] += net.g_drv;
-  }
-  // The pivot recurrence is a chain of divisions: run four rows at once to overlap them.
-  size_t r = 0;
-  for (; r + 4 <= N; r += 4) {
-    const double* d[4];
+  // The pivot recurrence is a chain of divisions: run up to four rows at once to overlap them.
+  for (size_t r = 0; r < N; r += 4) {
+    const size_t nb = std::min<size_t>(4, N - r);
     double* inv[4];
-    for (int b = 0; b < 4; ++b) {
-      d[b] = diag_.data() + (r + b) * M, inv[b] = inv_.data() + (r + b) * M;
-      inv[b][0] = 1 / d[b][0];
+    for (size_t b = 0; b < nb; ++b) {
+      inv[b] = inv_.data() + (r + b) * M;
+      inv[b][0] = 1 / row_diag(net, cell_diag, r + b, 0);
     }
     for (size_t c = 1; c < M; ++c)
-      for (int b = 0; b < 4; ++b) inv[b][c] = 1 / (d[b][c] - e2 * inv[b][c - 1]);
-  }
-  for (; r < N; ++r) {
-    const double* d = diag_.data() + r * M;
-    double* inv = inv_.data() + r * M;
-    inv[0] = 1 / d[0];
-    for (size_t c = 1; c < M; ++c) inv[c] = 1 / (d[c] - e2 * inv[c - 1]);
+      for (size_t b = 0; b < nb; ++b)
+        inv[b][c] = 1 / (row_diag(net, cell_diag, r + b, c) - e2 * inv[b][c - 1]);
   }
 }
 
@@ -157,30 +151,26 @@ void LineFactors::factor_cols(const Network& net, const double* cell_diag) {
   const size_t N = net.N, M = net.M;
   if (fixed_) return;
   if (!full_) {
-    diag_.assign(M, net.g_sense);
+    inv_.assign(M, net.g_sense);
     for (size_t r = 0; r < N; ++r)
-      for (size_t c = 0; c < M; ++c) diag_[c] += cell_diag[r * M + c];
-    inv_.resize(M);
-    for (size_t c = 0; c < M; ++c) inv_[c] = 1 / diag_[c];
+      for (size_t c = 0; c < M; ++c) inv_[c] += cell_diag[r * M + c];
+    for (size_t c = 0; c < M; ++c) inv_[c] = 1 / inv_[c];
     return;
   }
-  const double g = net.g_wire_col;
-  off_ = -g;
-  diag_.resize(N * M);
+  off_ = -net.g_wire_col;
   inv_.resize(N * M);
   const double e2 = off_ * off_;
   for (size_t r = 0; r < N; ++r) {
-    double* d = diag_.data() + r * M;
+    const double wire = net.g_wire_col * ((r > 0) + (r + 1 < N)) +
+                        (r == net.sense_row ? net.g_sense : 0.0);
     const double* cd = cell_diag + r * M;
-    const double wire = g * ((r > 0) + (r + 1 < N)) + (r == net.sense_row ? net.g_sense : 0.0);
-    for (size_t c = 0; c < M; ++c) d[c] = wire + cd[c];
-  }
-  for (size_t c = 0; c < M; ++c) inv_[c] = 1 / diag_[c];
-  for (size_t r = 1; r < N; ++r) {
-    const double* d = diag_.data() + r * M;
-    const double* ip = inv_.data() + (r - 1) * M;
     double* inv = inv_.data() + r * M;
-    for (size_t c = 0; c < M; ++c) inv[c] = 1 / (d[c] - e2 * ip[c]);
+    if (r == 0) {
+      for (size_t c = 0; c < M; ++c) inv[c] = 1 / (wire + cd[c]);
+    } else {
+      const double* ip = inv - M;
+      for (size_t c = 0; c < M; ++c) inv[c] = 1 / (wire + cd[c] - e2 * ip[c]);
+    }
   }
 }
 
@@ -230,7 +220,7 @@ void LineFactors::solve(const double* rhs, double* out) const {
   }
 }
 
-void LineFactors::inverse_diagonal(std::vector<double>* out) const {
+void LineFactors::inverse_diagonal(const double* cell_diag, std::vector<double>* out) const {
   const size_t N = net_->N, M = net_->M;
   if (fixed_) {
     out->assign(rows_ ? net_->u_size() : net_->w_size(), 0.0);
@@ -240,52 +230,33 @@ void LineFactors::inverse_diagonal(std::vector<double>* out) const {
     *out = inv_;
     return;
   }
-  // Node i alone after eliminating both sides: diag_i - e^2/pf_{i-1} - e^2/pb_{i+1}, where pf
-  // and pb are the forward and backward Thomas pivots.
+  CIMCHAR_CHECK(rows_, "inverse diagonal of column lines is not needed");
+  // Backward pivots pb (kept as 1/pb in `out`, four rows at once to overlap the divisions),
+  // then node c alone after eliminating both sides: d_c - e^2/pf_{c-1} - e^2/pb_{c+1}.
   const double e2 = off_ * off_;
-  out->assign(N * M, 0.0);
-  if (rows_) {
-    // Backward pivots pb (kept as 1/pb in `out`, four rows at once to overlap the divisions),
-    // then node i alone: d_i - e^2/pf_{i-1} - e^2/pb_{i+1}.
-    size_t r = 0;
-    auto backward = [&](size_t r0, size_t nb) {
-      double* o[4];
-      const double* d[4];
-      for (size_t b = 0; b < nb; ++b) {
-        o[b] = out->data() + (r0 + b) * M, d[b] = diag_.data() + (r0 + b) * M;
-        o[b][M - 1] = 1 / d[b][M - 1];
-      }
-      for (size_t c = M - 1; c-- > 0;)
-        for (size_t b = 0; b < nb; ++b) o[b][c] = 1 / (d[b][c] - e2 * o[b][c + 1]);
-    };
-    for (; r + 4 <= N; r += 4) backward(r, 4);
-    for (; r < N; ++r) backward(r, 1);
-    for (size_t i = 0; i < N; ++i) {
-      const double* d = diag_.data() + i * M;
-      const double* inv = inv_.data() + i * M;  // 1/pf
-      double* o = out->data() + i * M;          // 1/pb on entry
-      double next = 0;                          // 1/pb_{c+1}
-      for (size_t c = M; c-- > 0;) {
-        double s = d[c] - e2 * next;
-        if (c > 0) s -= e2 * inv[c - 1];
-        next = o[c];
-        o[c] = 1 / s;
-      }
+  out->resize(N * M);
+  for (size_t r = 0; r < N; r += 4) {
+    const size_t nb = std::min<size_t>(4, N - r);
+    double* o[4];
+    for (size_t b = 0; b < nb; ++b) {
+      o[b] = out->data() + (r + b) * M;
+      o[b][M - 1] = 1 / row_diag(*net_, cell_diag, r + b, M - 1);
     }
-    return;
+    for (size_t c = M - 1; c-- > 0;)
+      for (size_t b = 0; b < nb; ++b)
+        o[b][c] = 1 / (row_diag(*net_, cell_diag, r + b, c) - e2 * o[b][c + 1]);
   }
-  std::vector<double> pb(N * M);
-  std::copy(diag_.end() - M, diag_.end(), pb.end() - M);
-  for (size_t r = N - 1; r-- > 0;)
-    for (size_t c = 0; c < M; ++c)
-      pb[r * M + c] = diag_[r * M + c] - e2 / pb[(r + 1) * M + c];
-  for (size_t r = 0; r < N; ++r)
-    for (size_t c = 0; c < M; ++c) {
-      double s = diag_[r * M + c];
-      if (r > 0) s -= e2 * inv_[(r - 1) * M + c];
-      if (r + 1 < N) s -= e2 / pb[(r + 1) * M + c];
-      (*out)[r * M + c] = 1 / s;
+  for (size_t r = 0; r < N; ++r) {
+    const double* inv = inv_.data() + r * M;  // 1/pf
+    double* o = out->data() + r * M;          // 1/pb on entry
+    double next = 0;                          // 1/pb_{c+1}
+    for (size_t c = M; c-- > 0;) {
+      double s = row_diag(*net_, cell_diag, r, c) - e2 * next;
+      if (c > 0) s -= e2 * inv[c - 1];
+      next = o[c];
+      o[c] = 1 / s;
     }
+  }
 }
 
 }  // namespace cimchar::xbar

@@ -59,21 +59,18 @@ class LineFactors {
   void factor_cols(const Network& net, const double* cell_diag);
   // out = A^{-1} rhs (out may alias rhs). Fixed lines give 0.
   void solve(const double* rhs, double* out) const;
-  // Diagonal of A^{-1} in the line's node space.
-  void inverse_diagonal(std::vector<double>* out) const;
+  // Diagonal of A^{-1} in the line's node space (word lines; cell_diag as given to factor_rows).
+  void inverse_diagonal(const double* cell_diag, std::vector<double>* out) const;
 
   // Thomas factors for fused kernels: 1/pivot per node; the forward multiplier of node i is
   // off() * inv()[i-1].
   const std::vector<double>& inv() const { return inv_; }
-  // Frees the assembled diagonal (only inverse_diagonal() needs it).
-  void drop_diagonal() { std::vector<double>().swap(diag_); }
   double off() const { return off_; }
 
  private:
   const Network* net_ = nullptr;
   bool rows_ = true;
   bool full_ = false, fixed_ = false;
-  std::vector<double> diag_;  // the assembled diagonal
   std::vector<double> inv_;   // 1 / pivots
   double off_ = 0;            // off-diagonal entry (-g_wire)
 };

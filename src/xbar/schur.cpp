@@ -6,26 +6,26 @@ namespace cimchar::xbar {
 
 void SchurSystem::set(const Linearization& lin, bool schur_diag_precond) {
   lin_ = &lin;
-  const size_t N = net_.N, M = net_.M, n = N * M;
+  const size_t N = net_.N, M = net_.M;
   const double* a = lin.symmetric ? lin.g.data() : lin.a.data();
   rows_.factor_rows(net_, a);
-  tu_.resize(net_.u_size());
-
-  std::vector<double> cell_diag(n);
-  std::vector<double> tinv;
-  if (schur_diag_precond) rows_.inverse_diagonal(&tinv);
-  rows_.drop_diagonal();
-  for (size_t r = 0; r < N; ++r)
-    for (size_t c = 0; c < M; ++c) {
-      size_t k = r * M + c;
-      double cb = lin.symmetric ? -lin.g[k] * lin.g[k] : lin.c[k] * lin.b[k];
-      double md = lin.symmetric ? lin.g[k] : -lin.d[k];
-      double s = schur_diag_precond ? md + cb * tinv[net_.ui(r, c)] : md;
-      cell_diag[k] = std::max(s, 0.0);
+  // Preconditioner diagonal per cell: -d plus the exact diagonal of C T^{-1} B (c b (T^{-1})_ii),
+  // built in place over the inverse row diagonal in the u-space scratch (whose size is N*M
+  // whenever the row lines are resistive; ideal rows use their own small buffer).
+  std::vector<double>& diag = net_.row_full ? tu_ : small_;
+  if (schur_diag_precond) rows_.inverse_diagonal(a, &diag);
+  diag.resize(N * M);
+  for (size_t r = N; r-- > 0;)
+    for (size_t c = M; c-- > 0;) {
+      const size_t k = r * M + c;
+      const double cb = lin.symmetric ? -lin.g[k] * lin.g[k] : lin.c[k] * lin.b[k];
+      const double md = lin.symmetric ? lin.g[k] : -lin.d[k];
+      const double s = schur_diag_precond ? md + cb * diag[net_.ui(r, c)] : md;
+      diag[k] = std::max(s, 0.0);
     }
-  std::vector<double>().swap(tinv);
-  pre_.factor_cols(net_, cell_diag.data());
-  pre_.drop_diagonal();
+  pre_.factor_cols(net_, diag.data());
+  tu_.resize(net_.u_size());
+  std::vector<double>().swap(small_);
 }
 
 void SchurSystem::add_b(const double* p, double* y) const {

@@ -55,7 +55,8 @@ class SchurSystem {
   const Network& net_;
   const Linearization* lin_ = nullptr;
   LineFactors rows_, pre_;
-  std::vector<double> tu_;  // u-space scratch
+  std::vector<double> tu_;                 // u-space scratch
+  std::vector<double> small_;              // set() scratch when word lines are ideal
 };
 
 }  // namespace cimchar::xbar

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -42,7 +41,7 @@ struct Solver::Impl {
   CurrentProbe probe;
   std::vector<double> v;          // current input vector (continuation scales it)
   Point p, trial;                 // workspaces, reused across solves
-  std::vector<double> rhs, du, dw;
+  std::vector<double> du, dw;
   KrylovWork work;
 
   Impl(Array a, Wiring w, CellModel c, SolveOptions o)
@@ -165,20 +164,20 @@ struct Solver::Impl {
   // Newton direction (du, dw) at pt for the linearization last given to sys.set().
   KrylovResult step(const Point& pt, bool symmetric, double eta) {
     const size_t nw = sys.size();
-    rhs.resize(nw);
     dw.assign(nw, 0.0);
     du.resize(net.u_size());
     KrylovResult kr;
     kr.converged = true;
     if (nw > 0) {
-      sys.reduce_rhs(pt.fu.data(), pt.fw.data(), rhs.data());
+      work.resize(nw);
+      double* rhs = work.r.data();  // the Krylov solvers start from r = rhs
+      sys.reduce_rhs(pt.fu.data(), pt.fw.data(), rhs);
       if (symmetric) {
         probe.base = pt.I;
-        kr = sys.fused_ok()
-                 ? pcg_lines(sys, rhs.data(), dw.data(), probe, eta, opt.max_krylov, work)
-                 : pcg(sys, rhs.data(), dw.data(), probe, eta, opt.max_krylov, work);
+        kr = sys.fused_ok() ? pcg_lines(sys, rhs, dw.data(), probe, eta, opt.max_krylov, work)
+                            : pcg(sys, rhs, dw.data(), probe, eta, opt.max_krylov, work);
       } else {
-        kr = gmres(sys, rhs.data(), dw.data(), std::min(1e-3, eta), opt.max_krylov);
+        kr = gmres(sys, rhs, dw.data(), std::min(1e-3, eta), opt.max_krylov);
       }
     }
     sys.back_substitute(pt.fu.data(), dw.data(), du.data());
@@ -224,7 +223,7 @@ struct Solver::Impl {
         if (lambda < 1e-10) return false;  // no descent: the caller steps the sources
       }
       const double change = rel_change(p, trial);
-      if (std::getenv("XBAR_DEBUG"))
+      if (opt.trace)
         std::fprintf(stderr, "newton %d: |F| %.3e -> %.3e lambda %g dI %.3e eta %.1e krylov %d\n",
                      it, p.fnorm, trial.fnorm, lambda, change, eta, kr.iterations);
       std::swap(p, trial);

@@ -26,6 +26,7 @@ struct SolveOptions {
   bool schur_diag_precond = true;
   bool throw_on_failure = true;
   bool start_from_linear = true;  // nonlinear: start Newton from a linear (chord) solution
+  bool trace = false;             // one line per Newton step on stderr
 };
 
 struct SolveReport {

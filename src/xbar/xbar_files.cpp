@@ -8,6 +8,7 @@
 #include "core/h5.hpp"
 #include "core/npy.hpp"
 #include "core/provenance.hpp"
+#include "xbar/transfer.hpp"
 
 namespace cimchar::xbar {
 
@@ -79,9 +80,18 @@ std::vector<double> read_inputs(const std::filesystem::path& file, size_t rows, 
   return v;
 }
 
+namespace {
+std::vector<double> solve_iteratively(const Array& a, const SolveFilesRequest& req,
+                                      const std::vector<double>& v, size_t count,
+                                      SolveFilesSummary* sum, std::vector<double>* row_V,
+                                      std::vector<double>* col_V, std::vector<double>* x_V);
+void write_output(const SolveFilesRequest& req, const SolveFilesSummary& sum, bool one_d,
+                  const std::vector<double>& I, const std::vector<double>& row_V,
+                  const std::vector<double>& col_V, const std::vector<double>& x_V);
+}  // namespace
+
 SolveFilesSummary solve_files(const SolveFilesRequest& req) {
-  const Kind out_kind = kind_of(req.out_file, "output file");
-  if (req.write_nodes && out_kind != Kind::h5)
+  if (req.write_nodes && kind_of(req.out_file, "output file") != Kind::h5)
     throw ConfigError("--nodes needs an HDF5 output (.h5/.hdf5), not '" + req.out_file.string() + "'");
   req.wiring.validate();
   Array a = read_conductances(req.g_file);
@@ -89,16 +99,37 @@ SolveFilesSummary solve_files(const SolveFilesRequest& req) {
   size_t count = 0;
   bool one_d = false;
   std::vector<double> v = read_inputs(req.v_file, a.rows, &count, &one_d);
+  std::vector<double> row_V, col_V, x_V;
 
+  if (req.method == Method::transfer && (!req.cell.linear() || req.write_nodes))
+    throw ConfigError("--method transfer: needs linear cells and no --nodes");
   auto t0 = std::chrono::steady_clock::now();
-  SolveFilesSummary sum{a.rows, a.cols, count, 0, 0, 0};
+  SolveFilesSummary sum{a.rows, a.cols, count, 0, 0, 0, false};
+  sum.used_transfer = req.method == Method::transfer ||
+                      (req.method == Method::automatic && req.cell.linear() && !req.write_nodes &&
+                       count >= kTransferMinVectors);
+  std::vector<double> I;
+  if (sum.used_transfer) {
+    I = transfer_matrix(a, req.wiring).apply_batch(v, count);
+  } else {
+    I = solve_iteratively(a, req, v, count, &sum, &row_V, &col_V, &x_V);
+  }
+  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_output(req, sum, one_d, I, row_V, col_V, x_V);
+  return sum;
+}
+
+namespace {
+std::vector<double> solve_iteratively(const Array& a, const SolveFilesRequest& req,
+                                      const std::vector<double>& v, size_t count,
+                                      SolveFilesSummary* sum, std::vector<double>* row_V,
+                                      std::vector<double>* col_V, std::vector<double>* x_V) {
   const size_t N = a.rows, M = a.cols;
   Solver solver(a, req.wiring, req.cell, req.options);
   std::vector<double> I(count * M);
-  std::vector<double> row_V, col_V, x_V;
   if (req.write_nodes) {
-    row_V.resize(count * N * M), col_V.resize(count * N * M);
-    if (req.cell.transistor) x_V.resize(count * N * M);
+    row_V->resize(count * N * M), col_V->resize(count * N * M);
+    if (req.cell.transistor) x_V->resize(count * N * M);
   }
   std::vector<double> vk(N);
   for (size_t k = 0; k < count; ++k) {
@@ -107,20 +138,26 @@ SolveFilesSummary solve_files(const SolveFilesRequest& req) {
     NodeVoltages nv;
     std::vector<double> Ik = solver.solve(vk, &rep, req.write_nodes ? &nv : nullptr);
     std::copy(Ik.begin(), Ik.end(), I.begin() + k * M);
-    sum.worst_err_est = std::max(sum.worst_err_est, rep.current_err_est);
-    sum.worst_residual = std::max(sum.worst_residual, rep.residual_rel);
+    sum->worst_err_est = std::max(sum->worst_err_est, rep.current_err_est);
+    sum->worst_residual = std::max(sum->worst_residual, rep.residual_rel);
     if (req.write_nodes) {
-      std::copy(nv.row_V.begin(), nv.row_V.end(), row_V.begin() + k * N * M);
-      std::copy(nv.col_V.begin(), nv.col_V.end(), col_V.begin() + k * N * M);
-      if (!x_V.empty()) std::copy(nv.x_V.begin(), nv.x_V.end(), x_V.begin() + k * N * M);
+      std::copy(nv.row_V.begin(), nv.row_V.end(), row_V->begin() + k * N * M);
+      std::copy(nv.col_V.begin(), nv.col_V.end(), col_V->begin() + k * N * M);
+      if (!x_V->empty()) std::copy(nv.x_V.begin(), nv.x_V.end(), x_V->begin() + k * N * M);
     }
   }
-  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return I;
+}
 
+void write_output(const SolveFilesRequest& req, const SolveFilesSummary& sum, bool one_d,
+                  const std::vector<double>& I, const std::vector<double>& row_V,
+                  const std::vector<double>& col_V, const std::vector<double>& x_V) {
+  const size_t N = sum.rows, M = sum.cols, count = sum.vectors;
+  const Kind out_kind = kind_of(req.out_file, "output file");
   std::vector<size_t> idims = one_d ? std::vector<size_t>{M} : std::vector<size_t>{count, M};
   if (out_kind == Kind::npy) {
     write_npy(req.out_file, I, idims);
-    return sum;
+    return;
   }
   H5Writer out(req.out_file);
   Provenance prov;
@@ -135,6 +172,7 @@ SolveFilesSummary solve_files(const SolveFilesRequest& req) {
   out.attr("/", "r_driver_ohm", req.wiring.r_driver_ohm);
   out.attr("/", "r_sense_ohm", req.wiring.r_sense_ohm);
   out.attr("/", "v_sense_V", req.wiring.v_sense_V);
+  out.attr("/", "method", std::string(sum.used_transfer ? "transfer matrix" : "iterative"));
   out.attr("/", "max_current_err_est", sum.worst_err_est);
   out.attr("/", "max_residual_rel", sum.worst_residual);
   if (req.write_nodes) {
@@ -144,7 +182,7 @@ SolveFilesSummary solve_files(const SolveFilesRequest& req) {
     if (!x_V.empty()) out.write("/x_V", x_V, nd, "V");
   }
   out.commit();
-  return sum;
 }
+}  // namespace
 
 }  // namespace cimchar::xbar

@@ -18,8 +18,13 @@
 
 namespace cimchar::xbar {
 
+enum class Method { automatic, iterative, transfer };
+
 struct SolveFilesRequest {
   std::filesystem::path g_file, v_file, out_file;
+  // automatic: the transfer matrix (transfer.hpp) for linear cells and at least
+  // kTransferMinVectors vectors without node voltages, else the iterative solver.
+  Method method = Method::automatic;
   Wiring wiring;
   CellModel cell;
   SolveOptions options;
@@ -33,9 +38,14 @@ Array read_conductances(const std::filesystem::path& file);
 std::vector<double> read_inputs(const std::filesystem::path& file, size_t rows, size_t* count,
                                 bool* one_d);
 
+// Measured break-even (bench/RESULTS.md): the transfer matrix's build costs about 40 further
+// iterative solves at N = 256..1024.
+constexpr size_t kTransferMinVectors = 48;
+
 struct SolveFilesSummary {
   size_t rows = 0, cols = 0, vectors = 0;
   double worst_err_est = 0, worst_residual = 0, seconds = 0;
+  bool used_transfer = false;
 };
 SolveFilesSummary solve_files(const SolveFilesRequest& req);
 

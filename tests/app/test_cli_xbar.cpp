@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -142,4 +143,25 @@ TEST(CliXbar, BadInputExitsTwoWithoutOutput) {
   }
   EXPECT_EQ(run(gv + " --out " + d / "out.txt"), 2);
   EXPECT_FALSE(fs::exists(d / "out.txt"));
+}
+
+TEST(CliXbar, TransferMatrixMethodAgreesWithIterative) {
+  Dir d;
+  const size_t n = 12, m = 9, k = 60;  // 60 vectors: `auto` picks the transfer matrix
+  std::vector<double> g(n * m), v(k * n);
+  for (size_t i = 0; i < g.size(); ++i) g[i] = 1e-6 + 1e-6 * double((i * 37) % 97);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = 0.002 * double((i * 13) % 101);
+  write_npy(d / "G.npy", g, {n, m});
+  write_npy(d / "V.npy", v, {k, n});
+  const std::string common = "--g " + d / "G.npy" + " --v " + d / "V.npy" +
+                             " --r-wire 3 --r-driver 20 --r-sense 10";
+  ASSERT_EQ(run(common + " --out " + d / "auto.npy"), 0);
+  ASSERT_EQ(run(common + " --method iterative --out " + d / "cg.npy"), 0);
+  std::vector<size_t> dims;
+  std::vector<double> a = read_npy(d / "auto.npy", &dims), b = read_npy(d / "cg.npy", &dims);
+  double imax = 0, e = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    imax = std::max(imax, std::abs(b[i])), e = std::max(e, std::abs(a[i] - b[i]));
+  EXPECT_LT(e / imax, 1e-9);
+  EXPECT_EQ(run(common + " --method transfer --cell stanford_asu --out " + d / "x.npy"), 2);
 }

@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""`cimchar irdrop` end to end: run a small flow, read irdrop.h5 with h5py and check it against
+physics evaluated here (not by cimchar): ideal currents I = V G, Kirchhoff's current law on every
+bit line (column current = sum of its cell currents from the stored voltage maps), agreement
+with the stored ngspice currents, and the compact model re-evaluated from the formulas in
+docs/crossbar.md with the stored coefficients."""
+import math, os, subprocess, sys, tempfile
+import h5py, numpy as np
+
+cimchar, src = sys.argv[1], sys.argv[2]
+passed = failed = 0
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL:", what)
+
+flow = """
+[flow]
+name = "e2e_irdrop"
+seed = 3
+[irdrop]
+sizes = [8, 16, 24]
+r_wire = ["1 ohm", "5 ohm"]
+distributions = ["uniform", "binary"]
+activity = [0.5, 1.0]
+trials = 2
+maps_max_size = 16
+spice_max_size = 16
+position_bins = 4
+"""
+
+def ladder(x):
+    return math.acosh(1 + x / 2)
+
+def f_w(N, g, R, Rs):
+    gs, gw, s = 1 / (Rs + R), 1 / R, ladder(g * R)
+    C = lambda j: math.cosh((j + 0.5) * s)
+    B = gs / (gw * (C(N - 1) - C(N - 2)) + (gs + g) * C(N - 1))
+    return B * math.sinh(N * s) / (2 * N * math.sinh(s / 2))
+
+def f_u(M, g, R, Rd, c):
+    gd, gw, t = 1 / (Rd + R), 1 / R, ladder(g * R)
+    S = lambda k: math.cosh((M - 0.5 - k) * t)
+    A = gd / (gd * S(0) + gw * (S(0) - S(1)) + g * S(0))
+    return A * S(c)
+
+with tempfile.TemporaryDirectory() as d:
+    path = os.path.join(d, "flow.toml")
+    open(path, "w").write(flow)
+    r = subprocess.run([cimchar, "irdrop", path, "--out", d, "-q"], capture_output=True, text=True)
+    check(r.returncode == 0, "cimchar irdrop exit code %d: %s" % (r.returncode, r.stderr))
+    f = h5py.File(os.path.join(d, "irdrop.h5"), "r")
+    sizes, rw, act = f["irdrop/sizes"][:], f["irdrop/r_wire"][:], f["irdrop/activity"][:]
+    theta = f["lut/irdrop/model/theta"][:]
+    model = f["lut/irdrop/model"].attrs
+    check(len(theta) == 5, "five model coefficients")
+    for n in sizes.astype(int):
+        g = f["irdrop/N%d" % n]
+        ii, ia, vin, gm = g["i_ideal"][:], g["i_actual"][:], g["v_in"][:], g["g_mean"][:]
+        check(ia.shape == (len(rw), 2, len(act), 2, n), "i_actual shape for N=%d" % n)
+        check(np.all(ia <= ii * (1 + 1e-12)), "IR drop never raises a current (N=%d)" % n)
+        if n <= 16:
+            G, vc = g["g"][:], g["v_cell"][:]
+            for idx in np.ndindex(len(rw), 2, len(act)):
+                V = vin[idx][0]
+                ideal = V @ G[idx]
+                check(np.allclose(ii[idx][0], ideal, rtol=1e-12, atol=0), "I_ideal = V G at %s" % (idx,))
+                kcl = (G[idx] * vc[idx]).sum(axis=0)
+                err = np.abs(kcl - ia[idx][0]).max() / np.abs(ia[idx][0]).max()
+                check(err < 1e-9, "bit-line KCL from the voltage maps at N=%d %s: %.2e" % (n, idx, err))
+            isp = g["i_ngspice"][:]
+            e = np.abs(ia[:, :, :, 0, :] - isp).max() / np.abs(isp).max()
+            check(e < 1e-6, "native vs ngspice at N=%d: %.2e" % (n, e))
+        # The compact model from the documented formulas, on trial 0 of every point.
+        for ri, R in enumerate(rw):
+            for di in range(2):
+                for ai in range(len(act)):
+                    gbar, a = gm[ri, di, ai, 0], g["activity"][ri, di, ai, 0]
+                    fw = f_w(n, gbar, R, 0.0)
+                    pred = []
+                    for c in range(n):
+                        lu, lw = math.log(f_u(n, gbar * fw, R, 0.0, c)), math.log(fw)
+                        phi = [lu, lw, lu * lw, (1 - a) * lu, (1 - a) * lw]
+                        pred.append(math.exp(sum(t * p for t, p in zip(theta, phi))))
+                    ratio = ia[ri, di, ai, 0] / ii[ri, di, ai, 0]
+                    e = np.abs(np.array(pred) / ratio - 1).max()
+                    check(e < 0.25, "model within 25%% per column at N=%d R=%g: %.3f" % (n, R, e))
+    check(model["rel_err_vs_native_rms"] < 0.05, "model rms error vs native %.3f" % model["rel_err_vs_native_rms"])
+    check(model["native_vs_ngspice_max"] < 1e-6, "stored native vs ngspice %.2e" % model["native_vs_ngspice_max"])
+    lut = f["lut/irdrop/ratio"]
+    check(lut.shape == (3, 2, 2, 2, 4), "LUT shape %s" % (lut.shape,))
+    check(lut.attrs["axes"] in ("size,r_wire,distribution,activity,position", b"size,r_wire,distribution,activity,position"), "LUT axes")
+
+print("%d checks passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
