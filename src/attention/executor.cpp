@@ -70,11 +70,11 @@ void apply_activation(Mat& x, Activation a) {
 
 Mat SoftmaxCore::attend(const HeadId& id, const Mat& q, const Mat& k, const Mat& v,
                         const Mat* mask, MatmulBackend& backend, Mat* probs) {
-  auto scores_unit = backend.make(Product::scores, id.layer);
+  auto scores_unit = backend.make({Product::scores, id.layer, id.batch, id.head});
   scores_unit->program(k);
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.cols()));
   Mat p = masked_softmax(scores_unit->apply(q) * scale, mask);
-  auto context_unit = backend.make(Product::context, id.layer);
+  auto context_unit = backend.make({Product::context, id.layer, id.batch, id.head});
   context_unit->program(v.transpose());
   Mat ctx = context_unit->apply(p);
   if (probs) *probs = std::move(p);
@@ -83,7 +83,7 @@ Mat SoftmaxCore::attend(const HeadId& id, const Mat& q, const Mat& k, const Mat&
 
 namespace {
 std::unique_ptr<Matmul> programmed(MatmulBackend& be, Product p, int layer, const Mat& w) {
-  auto u = be.make(p, layer);
+  auto u = be.make({p, layer, -1, -1});
   u->program(w);
   return u;
 }

@@ -28,11 +28,21 @@ class Matmul {
   virtual Mat apply(const Mat& x) = 0;
 };
 
+// Which product unit: static products have batch = head = -1; dynamic ones name the sequence
+// and head whose K or V they store. Backends derive their random streams from it, so results
+// do not depend on the order units are made in.
+struct UnitId {
+  Product product = Product::q_proj;
+  int layer = 0;
+  int batch = -1;
+  int head = -1;
+};
+
 class MatmulBackend {
  public:
   virtual ~MatmulBackend() = default;
-  // A new, unprogrammed product unit for product `p` of layer `layer`.
-  virtual std::unique_ptr<Matmul> make(Product p, int layer) = 0;
+  // A new, unprogrammed product unit.
+  virtual std::unique_ptr<Matmul> make(const UnitId& id) = 0;
 };
 
 // Exact floating-point products (the `ideal` scheme, and digital products in hybrid schemes).
@@ -47,7 +57,7 @@ class IdealMatmul final : public Matmul {
 
 class IdealBackend final : public MatmulBackend {
  public:
-  std::unique_ptr<Matmul> make(Product, int) override { return std::make_unique<IdealMatmul>(); }
+  std::unique_ptr<Matmul> make(const UnitId&) override { return std::make_unique<IdealMatmul>(); }
 };
 
 }  // namespace cimchar::attention
