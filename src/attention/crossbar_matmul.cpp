@@ -1,0 +1,355 @@
+#include "attention/crossbar_matmul.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <utility>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+namespace cimchar::attention {
+
+namespace {
+
+double pow2(int k) { return std::ldexp(1.0, k); }
+
+// First violated constraint as (key, message); key empty when valid.
+std::pair<std::string, std::string> check(const CrossbarConfig& c) {
+  auto in = [](int v, int lo, int hi) { return v >= lo && v <= hi; };
+  if (!in(c.rows, 1, 65536)) return {"rows", "must be in [1, 65536]"};
+  if (!in(c.cols, 1, 65536)) return {"cols", "must be in [1, 65536]"};
+  if (!in(c.weight_bits, 2, 16)) return {"weight_bits", "must be in [2, 16]"};
+  if (!in(c.bits_per_cell, 1, 8)) return {"bits_per_cell", "must be in [1, 8]"};
+  if (!in(c.input_bits, 2, 16)) return {"input_bits", "must be in [2, 16]"};
+  if (!in(c.dac_bits, 1, c.input_bits)) return {"dac_bits", "must be in [1, input_bits]"};
+  if (c.input_sign == InputSign::twos_complement && c.dac_bits != 1)
+    return {"input_sign", "'twos_complement' needs bit-serial inputs (dac_bits = 1)"};
+  if (!(c.adc_bits == 0 || in(c.adc_bits, 1, 24))) return {"adc_bits", "must be 0 (ideal) or in [1, 24]"};
+  if (c.signed_weights == SignedWeights::differential && c.diff_sense == DiffSense::analog &&
+      c.adc_bits == 1)
+    return {"adc_bits", "a bipolar ADC (differential_sense = 'analog') needs at least 2 bits"};
+  if (!(c.adc_full_scale > 0 && c.adc_full_scale <= 10))
+    return {"adc_full_scale", "must be in (0, 10] (fraction of the worst-case column current)"};
+  if (!(c.g_off_S >= 0 && std::isfinite(c.g_off_S))) return {"g_off", "must be >= 0 S"};
+  if (!(c.g_on_S > c.g_off_S && std::isfinite(c.g_on_S))) return {"g_on", "must be > g_off"};
+  if (!(c.v_read_V > 0 && std::isfinite(c.v_read_V))) return {"v_read", "must be > 0 V"};
+  const int ns = c.weight_slices();
+  const int need = 2 * ns;  // a differential pair of slices, or the slices and the reference
+  if (c.cols < need)
+    return {"cols", "must hold at least " + std::to_string(need) + " columns (" +
+                        std::to_string(ns) + " slices of " + std::to_string(c.bits_per_cell) +
+                        " bits per signed value)"};
+  return {};
+}
+
+}  // namespace
+
+int CrossbarConfig::weight_slices() const {
+  const int bits = signed_weights == SignedWeights::differential ? weight_bits - 1 : weight_bits;
+  return (bits + bits_per_cell - 1) / bits_per_cell;
+}
+
+void CrossbarConfig::validate() const {
+  auto [key, msg] = check(*this);
+  if (!key.empty()) throw ConfigError("crossbar." + key + ": " + msg);
+}
+
+CrossbarConfig CrossbarConfig::parse(Section& s, const CrossbarConfig& d) {
+  CrossbarConfig c = d;
+  c.rows = static_cast<int>(s.get_int("rows", d.rows, 1, 65536));
+  c.cols = static_cast<int>(s.get_int("cols", d.cols, 1, 65536));
+  c.signed_weights =
+      s.get_choice("signed_weights",
+                   d.signed_weights == SignedWeights::differential ? "differential" : "offset",
+                   {"differential", "offset"}) == "offset"
+          ? SignedWeights::offset
+          : SignedWeights::differential;
+  c.diff_sense = s.get_choice("differential_sense",
+                              d.diff_sense == DiffSense::digital ? "digital" : "analog",
+                              {"digital", "analog"}) == "analog"
+                     ? DiffSense::analog
+                     : DiffSense::digital;
+  c.weight_bits = static_cast<int>(s.get_int("weight_bits", d.weight_bits, 2, 16));
+  c.bits_per_cell = static_cast<int>(s.get_int("bits_per_cell", d.bits_per_cell, 1, 8));
+  c.weight_scale_per_column =
+      s.get_choice("weight_scale", d.weight_scale_per_column ? "column" : "tensor",
+                   {"column", "tensor"}) == "column";
+  c.input_bits = static_cast<int>(s.get_int("input_bits", d.input_bits, 2, 16));
+  c.dac_bits = static_cast<int>(s.get_int("dac_bits", d.dac_bits, 1, 16));
+  c.input_sign = s.get_choice("input_sign",
+                              d.input_sign == InputSign::split ? "split" : "twos_complement",
+                              {"split", "twos_complement"}) == "twos_complement"
+                     ? InputSign::twos_complement
+                     : InputSign::split;
+  c.input_scale_per_row =
+      s.get_choice("input_scale", d.input_scale_per_row ? "row" : "tensor", {"row", "tensor"}) ==
+      "row";
+  c.adc_bits = static_cast<int>(s.get_int("adc_bits", d.adc_bits, 0, 24));
+  c.adc_full_scale = s.get_double("adc_full_scale", d.adc_full_scale, "", {1e-9, 10});
+  c.g_on_S = s.get_double("g_on", d.g_on_S, "S", {0, 1});
+  c.g_off_S = s.get_double("g_off", d.g_off_S, "S", {0, 1});
+  c.v_read_V = s.get_double("v_read", d.v_read_V, "V", {1e-6, 100});
+  auto [key, msg] = check(c);
+  if (!key.empty()) s.fail(key, msg);
+  return c;
+}
+
+std::string CrossbarConfig::describe() const {
+  std::ostringstream o;
+  o << rows << "x" << cols << " tiles, "
+    << (signed_weights == SignedWeights::differential
+            ? std::string("differential pairs (") +
+                  (diff_sense == DiffSense::digital ? "digital" : "analog") + " subtraction)"
+            : std::string("offset columns"))
+    << ", " << weight_bits << "-bit weights in " << weight_slices() << " slice(s) of "
+    << bits_per_cell << " bit(s)/cell, " << input_bits << "-bit inputs "
+    << (dac_bits == 1 ? std::string("bit-serial") : std::to_string(dac_bits) + " bits/cycle")
+    << (input_sign == InputSign::split ? " (signed: two passes)" : " (two's complement)") << ", "
+    << (adc_bits == 0 ? std::string("ideal readout") : std::to_string(adc_bits) + "-bit ADC")
+    << " at " << adc_full_scale << " of full scale, G " << g_off_S << ".." << g_on_S
+    << " S, v_read " << v_read_V << " V";
+  return o.str();
+}
+
+Mat LinearConductance::program(const Mat& level, const CrossbarConfig& c, std::mt19937_64&) {
+  const double step = (c.g_on_S - c.g_off_S) / (c.levels() - 1);
+  return (level.array() * step + c.g_off_S).matrix();
+}
+
+namespace {
+class IdealTile final : public TileArray {
+ public:
+  explicit IdealTile(Mat g) : g_(std::move(g)) {}
+  Mat currents(const Mat& v_V) override { return v_V * g_; }
+
+ private:
+  Mat g_;
+};
+}  // namespace
+
+std::unique_ptr<TileArray> IdealArrayModel::make(Mat g_S) {
+  return std::make_unique<IdealTile>(std::move(g_S));
+}
+
+void UniformAdc::convert(Mat& i, double fs, bool bipolar, std::mt19937_64&) {
+  if (bits_ == 0) return;
+  if (bipolar) {
+    const double n = pow2(bits_ - 1) - 1, step = fs / n;
+    i = i.unaryExpr([=](double v) { return std::clamp(std::round(v / step), -n, n) * step; });
+  } else {
+    const double n = pow2(bits_) - 1, step = fs / n;
+    i = i.unaryExpr([=](double v) { return std::clamp(std::round(v / step), 0.0, n) * step; });
+  }
+}
+
+ProductStats& ProductStats::operator+=(const ProductStats& o) {
+  programs += o.programs;
+  cell_writes += o.cell_writes;
+  tiles += o.tiles;
+  applies += o.applies;
+  vectors += o.vectors;
+  array_reads += o.array_reads;
+  adc_conversions += o.adc_conversions;
+  macs += o.macs;
+  return *this;
+}
+
+struct CrossbarMatmul::Tile {
+  Eigen::Index row0 = 0, nrows = 0, lcol0 = 0, nlcols = 0;
+  std::unique_ptr<TileArray> array;
+};
+
+CrossbarMatmul::CrossbarMatmul(const CrossbarConfig& cfg, const CrossbarParts& parts,
+                               ProductStats& stats, std::mt19937_64 rng)
+    : cfg_(cfg), parts_(parts), stats_(stats), rng_(rng) {
+  cfg_.validate();
+  if (!parts_.adc) parts_.adc = std::make_shared<UniformAdc>(cfg_.adc_bits);
+  CIMCHAR_CHECK(parts_.conductance && parts_.array, "crossbar parts missing");
+}
+
+CrossbarMatmul::~CrossbarMatmul() = default;
+
+Eigen::Index CrossbarMatmul::physical_cols() const {
+  Eigen::Index n = 0;
+  for (Eigen::Index ct = 0; ct < col_tiles_; ++ct) n += tiles_[static_cast<size_t>(ct)].nlcols * group_ + n_ref_;
+  return n;
+}
+
+void CrossbarMatmul::program(const Mat& w) {
+  CIMCHAR_CHECK(w.rows() > 0 && w.cols() > 0, "crossbar program: empty matrix");
+  out_ = w.rows();
+  in_ = w.cols();
+  const bool diff = cfg_.signed_weights == SignedWeights::differential;
+  const int ns = cfg_.weight_slices(), bpc = cfg_.bits_per_cell;
+  const double qmax = pow2(cfg_.weight_bits - 1) - 1, offset = pow2(cfg_.weight_bits - 1);
+  group_ = diff ? 2 * ns : ns;
+  n_ref_ = diff ? 0 : ns;
+  lcols_per_tile_ = (cfg_.cols - n_ref_) / group_;
+
+  // Symmetric quantization, one scale per logical column (output) or for the whole matrix.
+  w_scale_.resize(out_);
+  const double wmax_all = w.cwiseAbs().maxCoeff();
+  for (Eigen::Index j = 0; j < out_; ++j) {
+    const double m = cfg_.weight_scale_per_column ? w.row(j).cwiseAbs().maxCoeff() : wmax_all;
+    w_scale_(j) = m > 0 ? m / qmax : 1.0;
+  }
+  auto slice = [&](double v, int s) {  // s-th bits_per_cell-bit digit of the integer v >= 0
+    return std::fmod(std::floor(v / pow2(s * bpc)), static_cast<double>(cfg_.levels()));
+  };
+
+  row_tiles_ = (in_ + cfg_.rows - 1) / cfg_.rows;
+  col_tiles_ = (out_ + lcols_per_tile_ - 1) / lcols_per_tile_;
+  tiles_.clear();
+  for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
+    for (Eigen::Index ct = 0; ct < col_tiles_; ++ct) {
+      Tile t;
+      t.row0 = rt * cfg_.rows;
+      t.nrows = std::min<Eigen::Index>(cfg_.rows, in_ - t.row0);
+      t.lcol0 = ct * lcols_per_tile_;
+      t.nlcols = std::min<Eigen::Index>(lcols_per_tile_, out_ - t.lcol0);
+      const Eigen::Index npc = t.nlcols * group_ + n_ref_;
+      Mat level(t.nrows, npc);
+      for (Eigen::Index jj = 0; jj < t.nlcols; ++jj) {
+        const Eigen::Index j = t.lcol0 + jj;
+        for (Eigen::Index i = 0; i < t.nrows; ++i) {
+          const double q = std::round(w(j, t.row0 + i) / w_scale_(j));
+          for (int s = 0; s < ns; ++s) {
+            if (diff) {
+              level(i, jj * group_ + 2 * s) = slice(std::max(q, 0.0), s);
+              level(i, jj * group_ + 2 * s + 1) = slice(std::max(-q, 0.0), s);
+            } else {
+              level(i, jj * group_ + s) = slice(q + offset, s);
+            }
+          }
+        }
+      }
+      for (int s = 0; s < n_ref_; ++s) level.col(t.nlcols * group_ + s).setConstant(slice(offset, s));
+      t.array = parts_.array->make(parts_.conductance->program(level, cfg_, rng_));
+      stats_.cell_writes += t.nrows * npc;
+      tiles_.push_back(std::move(t));
+    }
+  }
+  stats_.programs += 1;
+  stats_.tiles += static_cast<int64_t>(tiles_.size());
+}
+
+Mat CrossbarMatmul::apply(const Mat& x) {
+  CIMCHAR_CHECK(!tiles_.empty(), "crossbar apply before program");
+  CIMCHAR_CHECK(x.cols() == in_, "crossbar apply: input has " + std::to_string(x.cols()) +
+                                     " columns, the array stores " + std::to_string(in_) + " rows");
+  const Eigen::Index n = x.rows();
+  const bool is_signed = x.size() > 0 && x.minCoeff() < 0;
+  const double qx = is_signed ? pow2(cfg_.input_bits - 1) - 1 : pow2(cfg_.input_bits) - 1;
+  Vec x_scale(n);
+  const double xmax_all = x.size() ? x.cwiseAbs().maxCoeff() : 0.0;
+  for (Eigen::Index r = 0; r < n; ++r) {
+    const double m = cfg_.input_scale_per_row ? x.row(r).cwiseAbs().maxCoeff() : xmax_all;
+    x_scale(r) = m > 0 ? m / qx : 1.0;
+  }
+  Mat xi(n, in_);
+  for (Eigen::Index r = 0; r < n; ++r) xi.row(r) = (x.row(r) / x_scale(r)).array().round().matrix();
+
+  // Passes of non-negative integer inputs, each applied in chunks of dac_bits.
+  struct Pass {
+    Mat m;
+    std::vector<double> chunk_weight;
+  };
+  std::vector<Pass> passes;
+  const int db = cfg_.dac_bits;
+  if (is_signed && cfg_.input_sign == InputSign::twos_complement) {
+    const int ib = cfg_.input_bits;
+    Pass p{xi.unaryExpr([ib](double v) { return v < 0 ? v + pow2(ib) : v; }), {}};
+    for (int c = 0; c < ib; ++c) p.chunk_weight.push_back(c == ib - 1 ? -pow2(c) : pow2(c));
+    passes.push_back(std::move(p));
+  } else {
+    const int mag_bits = is_signed ? cfg_.input_bits - 1 : cfg_.input_bits;
+    const int n_c = (mag_bits + db - 1) / db;
+    std::vector<double> cw, ncw;
+    for (int c = 0; c < n_c; ++c) {
+      cw.push_back(pow2(c * db));
+      ncw.push_back(-pow2(c * db));
+    }
+    passes.push_back({xi.cwiseMax(0.0), cw});
+    if (is_signed) passes.push_back({(-xi).cwiseMax(0.0), ncw});
+  }
+
+  const bool diff = cfg_.signed_weights == SignedWeights::differential;
+  const bool analog_diff = diff && cfg_.diff_sense == DiffSense::analog;
+  const int ns = cfg_.weight_slices(), bpc = cfg_.bits_per_cell;
+  const double dmax = pow2(db) - 1, v_unit = cfg_.v_read_V / dmax;
+  const double i_unit = v_unit * (cfg_.g_on_S - cfg_.g_off_S) / (cfg_.levels() - 1);
+  // The ADC range is a design constant: a fraction of the current of a full tile (every row
+  // driven at v_read, every cell at g_on), whether or not a matrix fills the tile.
+  const double fs_uni = cfg_.adc_full_scale * cfg_.rows * cfg_.v_read_V * cfg_.g_on_S;
+  const double fs_bi = cfg_.adc_full_scale * cfg_.rows * cfg_.v_read_V * (cfg_.g_on_S - cfg_.g_off_S);
+  Mat acc = Mat::Zero(n, out_);
+  int64_t conversions_per_vector = 0, reads_per_vector = 0;
+  for (const Pass& pass : passes) {
+    for (size_t c = 0; c < pass.chunk_weight.size(); ++c) {
+      const double div = pow2(static_cast<int>(c) * db);
+      const Mat v = pass.m.unaryExpr([=](double t) { return std::fmod(std::floor(t / div), dmax + 1); }) * v_unit;
+      for (const Tile& t : tiles_) {
+        Mat cur = t.array->currents(v.middleCols(t.row0, t.nrows));
+        Mat d(n, t.nlcols * ns);  // per (logical column, slice): the signed current
+        if (analog_diff) {
+          for (Eigen::Index k = 0; k < t.nlcols * ns; ++k) d.col(k) = cur.col(2 * k) - cur.col(2 * k + 1);
+          parts_.adc->convert(d, fs_bi, true, rng_);
+          conversions_per_vector += t.nlcols * ns;
+        } else {
+          parts_.adc->convert(cur, fs_uni, false, rng_);
+          conversions_per_vector += cur.cols();
+          for (Eigen::Index jj = 0; jj < t.nlcols; ++jj)
+            for (int s = 0; s < ns; ++s)
+              d.col(jj * ns + s) = diff ? Mat(cur.col(jj * group_ + 2 * s) - cur.col(jj * group_ + 2 * s + 1))
+                                        : Mat(cur.col(jj * group_ + s) - cur.col(t.nlcols * group_ + s));
+        }
+        reads_per_vector += 1;
+        const double wgt = pass.chunk_weight[c] / i_unit;
+        for (Eigen::Index jj = 0; jj < t.nlcols; ++jj) {
+          auto col = acc.col(t.lcol0 + jj);
+          for (int s = 0; s < ns; ++s) col += (wgt * pow2(s * bpc)) * d.col(jj * ns + s);
+        }
+      }
+    }
+  }
+  for (Eigen::Index r = 0; r < n; ++r) acc.row(r) *= x_scale(r);
+  for (Eigen::Index j = 0; j < out_; ++j) acc.col(j) *= w_scale_(j);
+  stats_.applies += 1;
+  stats_.vectors += n;
+  stats_.array_reads += n * reads_per_vector;
+  stats_.adc_conversions += n * conversions_per_vector;
+  stats_.macs += n * in_ * out_;
+  return acc;
+}
+
+void CountingIdealMatmul::program(const Mat& w) {
+  w_ = w;
+  stats_.programs += 1;
+}
+
+Mat CountingIdealMatmul::apply(const Mat& x) {
+  stats_.applies += 1;
+  stats_.vectors += x.rows();
+  stats_.macs += x.rows() * x.cols() * w_.rows();
+  return x * w_.transpose();
+}
+
+CrossbarBackend::CrossbarBackend(CrossbarConfig cfg, CrossbarParts parts,
+                                 std::array<bool, kProductCount> analog, uint64_t seed)
+    : cfg_(std::move(cfg)), parts_(std::move(parts)), analog_(analog), seed_(seed) {
+  cfg_.validate();
+  if (!parts_.adc) parts_.adc = std::make_shared<UniformAdc>(cfg_.adc_bits);
+}
+
+std::unique_ptr<Matmul> CrossbarBackend::make(const UnitId& id) {
+  const auto p = static_cast<size_t>(id.product);
+  if (!analog_[p]) return std::make_unique<CountingIdealMatmul>(stats_[p]);
+  // One stream per unit: (product, layer, batch, head) packed into the stream index.
+  const uint64_t stream = ((static_cast<uint64_t>(p) * 4096 + static_cast<uint64_t>(id.layer)) *
+                               1048576 + static_cast<uint64_t>(id.batch + 1)) * 4096 +
+                          static_cast<uint64_t>(id.head + 1);
+  return std::make_unique<CrossbarMatmul>(cfg_, parts_, stats_[p], stream_rng(seed_, stream));
+}
+
+}  // namespace cimchar::attention

@@ -1,0 +1,189 @@
+// A matrix product mapped onto RRAM crossbar tiles, the way ISAAC-style accelerators do it
+// (Shafiee et al., ISCA 2016; PRIME, Chi et al., ISCA 2016):
+//  - the stored operand W [out, in] is quantized to signed integers (weight_bits, symmetric, one
+//    scale per column or per tensor) and held as conductances, signed values either as
+//    differential column pairs (W+ and W-) or as offset-binary columns with a reference column
+//    holding the offset, each value sliced over ceil(bits / bits_per_cell) cells;
+//  - the array is tiled rows x cols; tiles along `in` produce partial sums added digitally;
+//  - the input x is quantized (input_bits, one scale per row or per tensor) and applied as row
+//    voltages, dac_bits at a time (dac_bits = 1: bit-serial), signed inputs as a positive and a
+//    negative pass (split) or, bit-serial only, as two's complement with a negative MSB cycle;
+//  - every column current is read by an ADC (adc_bits over a full scale that is a fraction of
+//    the worst-case column current; 0 bits = ideal readout), and the codes are shifted and
+//    added digitally across slices, input cycles and tiles.
+// The analog parts are interfaces so that nonidealities plug in without touching the mapping:
+// ConductanceModel (levels -> programmed G: write-verify spread, variation, faults, drift),
+// ArrayModel (G and row voltages -> column currents: ideal Ohm/Kirchhoff, or an IR-drop
+// solver) and AdcModel (current -> digital estimate: uniform, or a measured transfer curve).
+// Units: G in S, voltages in V, currents in A.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "attention/matmul.hpp"
+#include "core/config.hpp"
+
+namespace cimchar::attention {
+
+enum class SignedWeights { differential, offset };
+enum class DiffSense { digital, analog };  // differential pairs: two ADC reads, or I+ - I- first
+enum class InputSign { split, twos_complement };
+
+struct CrossbarConfig {
+  int rows = 128, cols = 128;  // tile size
+  SignedWeights signed_weights = SignedWeights::differential;
+  DiffSense diff_sense = DiffSense::digital;
+  int weight_bits = 8;  // signed, symmetric: |w_int| <= 2^(weight_bits-1) - 1
+  int bits_per_cell = 2;
+  bool weight_scale_per_column = true;
+  int input_bits = 8;  // signed inputs: |x_int| <= 2^(input_bits-1) - 1; non-negative: 2^bits - 1
+  int dac_bits = 1;    // bits applied per read cycle; 1 = bit-serial
+  InputSign input_sign = InputSign::split;
+  bool input_scale_per_row = true;
+  int adc_bits = 8;             // 0 = ideal readout (no quantization, no clipping)
+  double adc_full_scale = 1.0;  // ADC range as a fraction of the worst-case column current
+  double g_on_S = 100e-6, g_off_S = 1e-6;
+  double v_read_V = 0.2;
+
+  // Reads the keys of `s` (rows, cols, signed_weights, ...); defaults are the values above.
+  static CrossbarConfig parse(Section& s, const CrossbarConfig& defaults);
+  void validate() const;  // ConfigError naming the key and the allowed range
+  std::string describe() const;
+
+  int weight_slices() const;  // cells per stored value (per polarity)
+  int levels() const { return 1 << bits_per_cell; }
+};
+
+// Levels -> programmed conductances of one tile.
+class ConductanceModel {
+ public:
+  virtual ~ConductanceModel() = default;
+  // level [rows, cols], integers in [0, levels-1] -> G [rows, cols] in S.
+  virtual Mat program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) = 0;
+};
+
+// Ideal programming: G = g_off + level / (levels - 1) * (g_on - g_off).
+class LinearConductance final : public ConductanceModel {
+ public:
+  Mat program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) override;
+};
+
+// One programmed tile: row voltages -> column currents.
+class TileArray {
+ public:
+  virtual ~TileArray() = default;
+  virtual Mat currents(const Mat& v_V) = 0;  // v [n, rows] V -> I [n, cols] A
+};
+
+class ArrayModel {
+ public:
+  virtual ~ArrayModel() = default;
+  virtual std::unique_ptr<TileArray> make(Mat g_S) = 0;  // G [rows, cols]
+};
+
+// Ohm's and Kirchhoff's laws with ideal wires: I = V G.
+class IdealArrayModel final : public ArrayModel {
+ public:
+  std::unique_ptr<TileArray> make(Mat g_S) override;
+};
+
+// Column readout. Converts currents in place to the currents the digital side reconstructs
+// from the codes. Unipolar range [0, full_scale_A], bipolar [-full_scale_A, full_scale_A].
+class AdcModel {
+ public:
+  virtual ~AdcModel() = default;
+  virtual void convert(Mat& i_A, double full_scale_A, bool bipolar, std::mt19937_64& rng) = 0;
+};
+
+// Uniform quantizer with clipping: unipolar 2^bits - 1 steps over [0, fs]; bipolar mid-tread,
+// 2^(bits-1) - 1 steps each side. bits = 0: ideal.
+class UniformAdc final : public AdcModel {
+ public:
+  explicit UniformAdc(int bits) : bits_(bits) {}
+  void convert(Mat& i_A, double full_scale_A, bool bipolar, std::mt19937_64& rng) override;
+
+ private:
+  int bits_;
+};
+
+struct CrossbarParts {
+  std::shared_ptr<ConductanceModel> conductance = std::make_shared<LinearConductance>();
+  std::shared_ptr<ArrayModel> array = std::make_shared<IdealArrayModel>();
+  std::shared_ptr<AdcModel> adc;  // default: UniformAdc(config.adc_bits)
+};
+
+// Counters per product kind; writes of the dynamic products are the K and V writes.
+struct ProductStats {
+  int64_t programs = 0;         // matrices written
+  int64_t cell_writes = 0;      // physical cells programmed (reference columns included)
+  int64_t tiles = 0;            // tiles written, summed over programs
+  int64_t applies = 0;          // apply() calls
+  int64_t vectors = 0;          // input vectors (rows of x)
+  int64_t array_reads = 0;      // tile activations: vectors x passes x input cycles x tiles
+  int64_t adc_conversions = 0;  // column conversions
+  int64_t macs = 0;             // logical multiply-accumulates (analog or digital)
+  ProductStats& operator+=(const ProductStats& o);
+};
+using StatsTable = std::array<ProductStats, kProductCount>;
+
+class CrossbarMatmul final : public Matmul {
+ public:
+  CrossbarMatmul(const CrossbarConfig& cfg, const CrossbarParts& parts, ProductStats& stats,
+                 std::mt19937_64 rng);
+  ~CrossbarMatmul() override;
+  void program(const Mat& w) override;
+  Mat apply(const Mat& x) override;
+
+  int row_tiles() const { return static_cast<int>(row_tiles_); }
+  int col_tiles() const { return static_cast<int>(col_tiles_); }
+  Eigen::Index physical_cols() const;  // over all column tiles, reference columns included
+
+ private:
+  struct Tile;
+  CrossbarConfig cfg_;
+  CrossbarParts parts_;
+  ProductStats& stats_;
+  std::mt19937_64 rng_;
+  Eigen::Index in_ = 0, out_ = 0;
+  Eigen::Index row_tiles_ = 0, col_tiles_ = 0, lcols_per_tile_ = 0;
+  int group_ = 0, n_ref_ = 0;  // physical columns per logical column; reference columns per tile
+  Vec w_scale_;                // per logical column
+  std::vector<Tile> tiles_;    // row-tile major
+};
+
+// Digital products counted as MACs only.
+class CountingIdealMatmul final : public Matmul {
+ public:
+  explicit CountingIdealMatmul(ProductStats& stats) : stats_(stats) {}
+  void program(const Mat& w) override;
+  Mat apply(const Mat& x) override;
+
+ private:
+  ProductStats& stats_;
+  Mat w_;
+};
+
+// A backend mapping the chosen products onto crossbars and computing the rest exactly.
+class CrossbarBackend final : public MatmulBackend {
+ public:
+  CrossbarBackend(CrossbarConfig cfg, CrossbarParts parts, std::array<bool, kProductCount> analog,
+                  uint64_t seed);
+  std::unique_ptr<Matmul> make(const UnitId& id) override;
+  const StatsTable& stats() const { return stats_; }
+  const CrossbarConfig& config() const { return cfg_; }
+  bool analog(Product p) const { return analog_[static_cast<size_t>(p)]; }
+
+ private:
+  CrossbarConfig cfg_;
+  CrossbarParts parts_;
+  std::array<bool, kProductCount> analog_;
+  uint64_t seed_;
+  StatsTable stats_{};
+};
+
+}  // namespace cimchar::attention

@@ -1,0 +1,274 @@
+#include "attention/model.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "core/error.hpp"
+#include "core/h5.hpp"
+
+namespace cimchar::attention {
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::relu: return "relu";
+    case Activation::gelu: return "gelu";
+    case Activation::gelu_tanh: return "gelu_tanh";
+  }
+  return "?";
+}
+
+bool Batch::mask_for(int b, int h, int n_heads, Mat& out) const {
+  bool any = false;
+  if (attn_mask.size() == 1) {
+    out = attn_mask[0];
+    any = true;
+  } else if (!attn_mask.empty()) {
+    out = attn_mask[static_cast<size_t>(b * n_heads + h)];
+    any = true;
+  }
+  if (!key_padding.empty()) {
+    const auto& kp = key_padding[static_cast<size_t>(b)];
+    for (int j = 0; j < seq; ++j) {
+      if (!kp[static_cast<size_t>(j)]) continue;
+      if (!any) {
+        out = Mat::Zero(seq, seq);
+        any = true;
+      }
+      out.col(j).setConstant(-std::numeric_limits<double>::infinity());
+    }
+  }
+  return any;
+}
+
+namespace {
+
+class Loader {
+ public:
+  explicit Loader(const std::filesystem::path& p) : r_(p), file_(p.string()) {}
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw InputError(file_ + ": " + what);
+  }
+
+  std::vector<double> read(const std::string& path, const std::vector<size_t>& want) {
+    std::vector<size_t> dims;
+    auto data = r_.read(path, &dims);
+    if (dims != want) fail("dataset '" + path + "' has shape " + shape(dims) + ", expected " +
+                           shape(want));
+    for (double v : data)
+      if (std::isnan(v) || (std::isinf(v) && v > 0)) fail("dataset '" + path + "' holds NaN or +inf");
+    return data;
+  }
+  // Row-major [rows, cols] dataset into an Eigen matrix.
+  Mat matrix(const std::string& path, size_t rows, size_t cols) {
+    auto d = read(path, {rows, cols});
+    Mat m(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    for (size_t i = 0; i < rows; ++i)
+      for (size_t j = 0; j < cols; ++j) m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = d[i * cols + j];
+    check_finite(path, m);
+    return m;
+  }
+  Vec vector(const std::string& path, size_t n) {
+    auto d = read(path, {n});
+    Vec v = Eigen::Map<Vec>(d.data(), static_cast<Eigen::Index>(n));
+    check_finite(path, v);
+    return v;
+  }
+  void check_finite(const std::string& path, const Eigen::Ref<const Mat>& m) {
+    if (!m.allFinite()) fail("dataset '" + path + "' holds non-finite values");
+  }
+  int64_t attr_int(const std::string& obj, const std::string& name, int64_t lo, int64_t hi) {
+    if (!r_.has_attr(obj, name)) fail("missing attribute '" + name + "' on '" + obj + "'");
+    double v = r_.attr_double(obj, name);
+    if (v != std::floor(v) || v < static_cast<double>(lo) || v > static_cast<double>(hi))
+      fail("attribute '" + name + "' on '" + obj + "' must be an integer in [" +
+           std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(v));
+    return static_cast<int64_t>(v);
+  }
+  double attr_pos(const std::string& obj, const std::string& name) {
+    if (!r_.has_attr(obj, name)) fail("missing attribute '" + name + "' on '" + obj + "'");
+    double v = r_.attr_double(obj, name);
+    if (!(v > 0) || !std::isfinite(v)) fail("attribute '" + name + "' on '" + obj + "' must be > 0");
+    return v;
+  }
+  std::string attr_str(const std::string& obj, const std::string& name) {
+    if (!r_.has_attr(obj, name)) fail("missing attribute '" + name + "' on '" + obj + "'");
+    return r_.attr_string(obj, name);
+  }
+  bool has(const std::string& p) const { return r_.has(p); }
+  std::vector<size_t> dims_of(const std::string& p) {
+    std::vector<size_t> dims;
+    r_.read(p, &dims);
+    return dims;
+  }
+  static std::string shape(const std::vector<size_t>& d) {
+    std::string s = "[";
+    for (size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + std::to_string(d[i]);
+    return s + "]";
+  }
+  LayerNormWeights norm(const std::string& g, size_t d) {
+    LayerNormWeights n;
+    n.weight = vector(g + "/weight", d);
+    n.bias = vector(g + "/bias", d);
+    n.eps = attr_pos(g, "eps");
+    return n;
+  }
+
+ private:
+  H5Reader r_;
+  std::string file_;
+};
+
+}  // namespace
+
+ModelFile load_model_file(const std::filesystem::path& path) {
+  Loader L(path);
+  ModelFile mf;
+  mf.path = path;
+  const std::string fmt = L.attr_str("/", "format");
+  if (fmt != "cimchar-attention-model")
+    L.fail("attribute 'format' is '" + fmt + "', expected 'cimchar-attention-model' "
+           "(docs/model-format.md)");
+  const int64_t version = L.attr_int("/", "format_version", 0, 1000);
+  if (version != 1) L.fail("format_version " + std::to_string(version) + " is not supported (1)");
+  Model& m = mf.model;
+  m.kind = L.attr_str("/", "kind");
+  m.d_model = static_cast<int>(L.attr_int("/model", "d_model", 1, 1 << 20));
+  const auto n_layers = L.attr_int("/model", "n_layers", 1, 10000);
+  const auto d = static_cast<size_t>(m.d_model);
+  for (int64_t i = 0; i < n_layers; ++i) {
+    const std::string g = "/model/layers/" + std::to_string(i);
+    if (!L.has(g)) L.fail("missing group '" + g + "' (n_layers = " + std::to_string(n_layers) + ")");
+    LayerWeights lw;
+    lw.residual = L.attr_int(g, "residual", 0, 1) != 0;
+    lw.norm_first = L.attr_int(g, "norm_first", 0, 1) != 0;
+    AttnWeights& a = lw.attn;
+    const std::string ag = g + "/attn";
+    a.n_heads = static_cast<int>(L.attr_int(ag, "n_heads", 1, m.d_model));
+    if (m.d_model % a.n_heads != 0)
+      L.fail("d_model " + std::to_string(m.d_model) + " is not a multiple of n_heads " +
+             std::to_string(a.n_heads) + " in '" + ag + "'");
+    a.w_q = L.matrix(ag + "/w_q", d, d);
+    a.w_k = L.matrix(ag + "/w_k", d, d);
+    a.w_v = L.matrix(ag + "/w_v", d, d);
+    a.b_q = L.vector(ag + "/b_q", d);
+    a.b_k = L.vector(ag + "/b_k", d);
+    a.b_v = L.vector(ag + "/b_v", d);
+    a.out_proj = L.attr_int(ag, "out_proj", 0, 1) != 0;
+    if (a.out_proj) {
+      a.w_o = L.matrix(ag + "/w_o", d, d);
+      a.b_o = L.vector(ag + "/b_o", d);
+    }
+    if (L.has(g + "/norm1")) lw.norm1 = L.norm(g + "/norm1", d);
+    if (L.has(g + "/norm2")) lw.norm2 = L.norm(g + "/norm2", d);
+    if (L.has(g + "/ffn")) {
+      FfnWeights f;
+      auto dims = L.dims_of(g + "/ffn/w1");
+      if (dims.size() != 2 || dims[1] != d || dims[0] == 0)
+        L.fail("dataset '" + g + "/ffn/w1' has shape " + Loader::shape(dims) + ", expected [d_ff, " +
+               std::to_string(d) + "]");
+      const size_t d_ff = dims[0];
+      f.w1 = L.matrix(g + "/ffn/w1", d_ff, d);
+      f.b1 = L.vector(g + "/ffn/b1", d_ff);
+      f.w2 = L.matrix(g + "/ffn/w2", d, d_ff);
+      f.b2 = L.vector(g + "/ffn/b2", d);
+      const std::string act = L.attr_str(g + "/ffn", "activation");
+      if (act == "relu") f.activation = Activation::relu;
+      else if (act == "gelu") f.activation = Activation::gelu;
+      else if (act == "gelu_tanh") f.activation = Activation::gelu_tanh;
+      else L.fail("unknown activation '" + act + "' in '" + g + "/ffn' (relu, gelu, gelu_tanh)");
+      lw.ffn = std::move(f);
+      if (!lw.norm_first && lw.norm1 && !lw.norm2)
+        L.fail("'" + g + "' has an FFN and norm1 but no norm2");
+    }
+    if (lw.norm_first && (!lw.norm1 || (lw.ffn && !lw.norm2)))
+      L.fail("'" + g + "' is norm_first but lacks norm1/norm2");
+    if (lw.attn.n_heads != (m.layers.empty() ? lw.attn.n_heads : m.layers[0].attn.n_heads))
+      L.fail("layers have different head counts; not supported");
+    m.layers.push_back(std::move(lw));
+  }
+  if (L.has("/model/final_norm")) m.final_norm = L.norm("/model/final_norm", d);
+
+  // Input batch.
+  auto xd = L.dims_of("/input/x");
+  if (xd.size() != 3 || xd[0] == 0 || xd[1] == 0)
+    L.fail("dataset '/input/x' has shape " + Loader::shape(xd) + ", expected [batch, seq, d_model]");
+  if (xd[2] != d)
+    L.fail("input x has d_model " + std::to_string(xd[2]) + " but the model expects " +
+           std::to_string(d) + " (/input/x is " + Loader::shape(xd) + ")");
+  const size_t B = xd[0], S = xd[1];
+  Batch& bt = mf.batch;
+  bt.seq = static_cast<int>(S);
+  auto load3 = [&](const std::string& p, std::vector<Mat>& out) {
+    auto v = L.read(p, {B, S, d});
+    out.clear();
+    for (size_t b = 0; b < B; ++b) {
+      Mat x(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(d));
+      for (size_t s = 0; s < S; ++s)
+        for (size_t j = 0; j < d; ++j)
+          x(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(j)) = v[(b * S + s) * d + j];
+      if (!x.allFinite()) L.fail("dataset '" + p + "' holds non-finite values");
+      out.push_back(std::move(x));
+    }
+  };
+  load3("/input/x", bt.x);
+  if (L.has("/input/attn_mask")) {
+    auto md = L.dims_of("/input/attn_mask");
+    const size_t H = static_cast<size_t>(m.n_heads());
+    size_t count = 0;
+    if (md == std::vector<size_t>{S, S}) count = 1;
+    else if (md == std::vector<size_t>{B, H, S, S}) count = B * H;
+    else
+      L.fail("dataset '/input/attn_mask' has shape " + Loader::shape(md) + ", expected [" +
+             std::to_string(S) + ", " + std::to_string(S) + "] or [" + std::to_string(B) + ", " +
+             std::to_string(H) + ", " + std::to_string(S) + ", " + std::to_string(S) + "]");
+    std::vector<double> v = L.read("/input/attn_mask", md);
+    for (size_t k = 0; k < count; ++k) {
+      Mat mk(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(S));
+      for (size_t i = 0; i < S; ++i)
+        for (size_t j = 0; j < S; ++j)
+          mk(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = v[(k * S + i) * S + j];
+      bt.attn_mask.push_back(std::move(mk));
+    }
+  }
+  if (L.has("/input/key_padding_mask")) {
+    auto v = L.read("/input/key_padding_mask", {B, S});
+    bt.key_padding.assign(B, std::vector<bool>(S, false));
+    for (size_t b = 0; b < B; ++b)
+      for (size_t s = 0; s < S; ++s) {
+        const double k = v[b * S + s];
+        if (k != 0 && k != 1) L.fail("dataset '/input/key_padding_mask' must hold 0 or 1");
+        bt.key_padding[b][s] = k != 0;
+      }
+  }
+  check_batch(m, bt, path.string());
+  if (L.has("/output/y")) load3("/output/y", mf.reference.y);
+  if (L.has("/output/y_fp64")) load3("/output/y_fp64", mf.reference.y_fp64);
+  return mf;
+}
+
+void check_batch(const Model& model, const Batch& batch, const std::string& what) {
+  const int H = model.n_heads();
+  for (int b = 0; b < batch.size(); ++b) {
+    const Mat& x = batch.x[static_cast<size_t>(b)];
+    if (x.cols() != model.d_model || x.rows() != batch.seq)
+      throw InputError(what + ": input item " + std::to_string(b) + " is [" +
+                       std::to_string(x.rows()) + ", " + std::to_string(x.cols()) +
+                       "], the model expects [seq, " + std::to_string(model.d_model) + "]");
+    Mat mk;
+    for (int h = 0; h < H; ++h) {
+      if (!batch.mask_for(b, h, H, mk)) break;
+      for (int i = 0; i < batch.seq; ++i) {
+        bool open = false;
+        for (int j = 0; j < batch.seq && !open; ++j) open = mk(i, j) != -std::numeric_limits<double>::infinity();
+        if (!open)
+          throw InputError(what + ": batch item " + std::to_string(b) + ", head " +
+                           std::to_string(h) + ": query " + std::to_string(i) +
+                           " has every key masked");
+      }
+      if (batch.attn_mask.size() <= 1) break;  // the same mask for every head
+    }
+  }
+}
+
+}  // namespace cimchar::attention

@@ -1,0 +1,88 @@
+// A transformer attention model as read from an HDF5 model file (docs/model-format.md):
+// weights per layer, an input batch with its masks, and the torch reference outputs.
+// Dimensionless throughout (activations and weights are numbers, not physical quantities).
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cimchar::attention {
+
+using Mat = Eigen::MatrixXd;  // column-major; activations are [tokens, features]
+using Vec = Eigen::VectorXd;
+
+struct LayerNormWeights {
+  Vec weight, bias;
+  double eps = 1e-5;
+};
+
+enum class Activation { relu, gelu, gelu_tanh };
+const char* activation_name(Activation a);
+
+struct AttnWeights {
+  int n_heads = 1;
+  Mat w_q, w_k, w_v;  // [d_model, d_model], torch layout [out, in]: y = x W^T + b
+  Vec b_q, b_k, b_v;
+  bool out_proj = true;
+  Mat w_o;
+  Vec b_o;
+};
+
+struct FfnWeights {
+  Mat w1, w2;  // [d_ff, d_model], [d_model, d_ff]
+  Vec b1, b2;
+  Activation activation = Activation::relu;
+};
+
+struct LayerWeights {
+  AttnWeights attn;
+  bool residual = true;
+  bool norm_first = false;
+  std::optional<LayerNormWeights> norm1, norm2;
+  std::optional<FfnWeights> ffn;
+};
+
+struct Model {
+  std::string kind;  // mha, encoder_layer, encoder, bert_*
+  int d_model = 0;
+  std::vector<LayerWeights> layers;
+  std::optional<LayerNormWeights> final_norm;
+  int n_heads() const { return layers.empty() ? 0 : layers.front().attn.n_heads; }
+};
+
+// The input batch: one [seq, d_model] matrix per batch item, and the masks.
+struct Batch {
+  std::vector<Mat> x;
+  int seq = 0;
+  // Additive mask (-inf = blocked): none, one [seq, seq] for all, or one per (batch, head).
+  std::vector<Mat> attn_mask;  // size 0, 1, or batch*heads (index b*heads + h)
+  std::vector<std::vector<bool>> key_padding;  // [batch][seq], true = padded; empty = none
+  int size() const { return static_cast<int>(x.size()); }
+  // The combined additive mask of (b, h) into `out`; false when nothing is masked.
+  bool mask_for(int b, int h, int n_heads, Mat& out) const;
+};
+
+struct Reference {
+  std::vector<Mat> y;       // torch float32 output per batch item (empty if absent)
+  std::vector<Mat> y_fp64;  // float64 rerun (empty if absent)
+};
+
+struct ModelFile {
+  std::filesystem::path path;
+  Model model;
+  Batch batch;
+  Reference reference;
+};
+
+// Reads and validates a model file. InputError naming the file and the dataset or attribute
+// on anything missing or of the wrong shape.
+ModelFile load_model_file(const std::filesystem::path& path);
+
+// Checks that `batch` fits `model` (d_model, mask shapes); InputError otherwise.
+void check_batch(const Model& model, const Batch& batch, const std::string& what);
+
+}  // namespace cimchar::attention

@@ -1,0 +1,114 @@
+// Bad model files are refused with an InputError that names what is wrong.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <string>
+
+#include "attention/model.hpp"
+#include "core/error.hpp"
+#include "core/h5.hpp"
+
+using namespace cimchar;
+using namespace cimchar::attention;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Spec {
+  int d = 4, heads = 2, seq = 3, batch = 1, x_d = 4;
+  std::string format = "cimchar-attention-model";
+  bool drop_wk = false;
+  std::vector<size_t> mask_dims;  // empty: no mask
+  double mask_value = 0;
+};
+
+fs::path write_model(const Spec& s, const std::string& name) {
+  fs::path p = fs::temp_directory_path() / "cimchar_test_attention" / (name + ".h5");
+  H5Writer w(p);
+  w.attr("/", "format", s.format);
+  w.attr("/", "format_version", int64_t{1});
+  w.attr("/", "kind", std::string("mha"));
+  w.group("/model");
+  w.attr("/model", "d_model", int64_t{s.d});
+  w.attr("/model", "n_heads", int64_t{s.heads});
+  w.attr("/model", "n_layers", int64_t{1});
+  const std::string g = "/model/layers/0";
+  w.group(g + "/attn");
+  w.attr(g, "residual", int64_t{0});
+  w.attr(g, "norm_first", int64_t{0});
+  w.attr(g + "/attn", "n_heads", int64_t{s.heads});
+  w.attr(g + "/attn", "out_proj", int64_t{1});
+  const size_t d = static_cast<size_t>(s.d);
+  std::vector<double> m(d * d, 0.1), v(d, 0.0);
+  for (const char* k : {"w_q", "w_k", "w_v", "w_o"}) {
+    if (s.drop_wk && std::string(k) == "w_k") continue;
+    w.write(g + "/attn/" + k, m, {d, d}, "");
+  }
+  for (const char* k : {"b_q", "b_k", "b_v", "b_o"}) w.write(g + "/attn/" + k, v, {d}, "");
+  const size_t B = static_cast<size_t>(s.batch), S = static_cast<size_t>(s.seq);
+  w.write("/input/x", std::vector<double>(B * S * static_cast<size_t>(s.x_d), 1.0),
+          {B, S, static_cast<size_t>(s.x_d)}, "");
+  if (!s.mask_dims.empty()) {
+    size_t n = 1;
+    for (size_t k : s.mask_dims) n *= k;
+    w.write("/input/attn_mask", std::vector<double>(n, s.mask_value), s.mask_dims, "");
+  }
+  w.commit();
+  return p;
+}
+
+void expect_input_error(const fs::path& p, const std::string& needle) {
+  try {
+    load_model_file(p);
+    FAIL() << "no error for " << p;
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(ModelFile, ValidMinimalFileLoads) {
+  const ModelFile mf = load_model_file(write_model(Spec{}, "ok"));
+  EXPECT_EQ(mf.model.d_model, 4);
+  EXPECT_EQ(mf.model.n_heads(), 2);
+  EXPECT_EQ(mf.batch.size(), 1);
+  EXPECT_EQ(mf.batch.seq, 3);
+}
+
+TEST(ModelFile, InputWidthMismatchNamesBoth) {
+  Spec s;
+  s.x_d = 5;
+  expect_input_error(write_model(s, "xd"), "input x has d_model 5 but the model expects 4");
+}
+
+TEST(ModelFile, WrongFormatAttribute) {
+  Spec s;
+  s.format = "something-else";
+  expect_input_error(write_model(s, "fmt"), "cimchar-attention-model");
+}
+
+TEST(ModelFile, MissingWeightNamed) {
+  Spec s;
+  s.drop_wk = true;
+  expect_input_error(write_model(s, "wk"), "/model/layers/0/attn/w_k");
+}
+
+TEST(ModelFile, MaskShapeMismatch) {
+  Spec s;
+  s.mask_dims = {3, 4};
+  expect_input_error(write_model(s, "mask"), "attn_mask");
+}
+
+TEST(ModelFile, FullyMaskedQueryRow) {
+  Spec s;
+  s.mask_dims = {3, 3};
+  s.mask_value = -std::numeric_limits<double>::infinity();
+  expect_input_error(write_model(s, "allmasked"), "every key masked");
+}
+
+TEST(ModelFile, MissingFile) {
+  expect_input_error("/nonexistent/model.h5", "no such file");
+}
+
+}  // namespace

@@ -1,0 +1,464 @@
+#!/usr/bin/python3
+"""Export a PyTorch attention module, an input batch and the torch outputs to one HDF5 model
+file that `cimchar attention --model FILE` runs (layout: docs/model-format.md).
+
+As a module (Debian's /usr/bin/python3 with python3-torch, python3-h5py, python3-numpy):
+
+    import sys; sys.path.insert(0, "tools")
+    from export_torch import export_attention
+    export_attention(module, x, "model.h5", attn_mask=None, key_padding_mask=None)
+
+handles torch.nn.MultiheadAttention (self-attention: query = key = value = x),
+torch.nn.TransformerEncoderLayer, torch.nn.TransformerEncoder and, when the `transformers`
+package is importable, Hugging Face BertSelfAttention / BertAttention / BertLayer. x is
+batch-first, [batch, seq, d_model], whatever the module's own batch_first is.
+
+As a script it builds a randomly initialised module and exports it:
+
+    /usr/bin/python3 tools/export_torch.py encoder --d-model 32 --heads 4 --layers 2 \\
+        --seq 16 --batch 2 --out model.h5
+
+The module runs in eval mode through torch's standard (non-fused) code path, once as given
+(float32: /output/y) and once as a float64 copy (/output/y_fp64), so a reimplementation can
+be checked both against what torch computes in float32 and against the exact function.
+"""
+import argparse
+import copy
+import datetime
+import math
+import os
+import sys
+
+import h5py
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+FORMAT = "cimchar-attention-model"
+FORMAT_VERSION = 1
+
+
+class ExportError(ValueError):
+    """The module or its inputs cannot be expressed in the model format."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Module description: every supported module becomes a list of layers, each a dict of numpy
+# arrays and attributes in the same vocabulary (docs/model-format.md).
+
+
+def _np(t):
+    return t.detach().cpu().to(torch.float32).numpy().copy()
+
+
+def _activation_name(act):
+    if act is F.relu or isinstance(act, torch.nn.ReLU):
+        return "relu"
+    if act is F.gelu:
+        return "gelu"
+    if isinstance(act, torch.nn.GELU):
+        return "gelu_tanh" if getattr(act, "approximate", "none") == "tanh" else "gelu"
+    raise ExportError(f"unsupported activation {act!r}: only ReLU and GELU (exact or tanh) are "
+                      "modelled")
+
+
+def _layer_norm(ln):
+    if not isinstance(ln, torch.nn.LayerNorm):
+        raise ExportError(f"expected torch.nn.LayerNorm, got {type(ln).__name__}")
+    (d,) = ln.normalized_shape
+    w = _np(ln.weight) if ln.weight is not None else np.ones(d, np.float32)
+    b = _np(ln.bias) if ln.bias is not None else np.zeros(d, np.float32)
+    return {"weight": w, "bias": b, "eps": float(ln.eps)}
+
+
+def _linear(lin, d_out, d_in):
+    w = _np(lin.weight)
+    if w.shape != (d_out, d_in):
+        raise ExportError(f"linear layer weight has shape {w.shape}, expected {(d_out, d_in)}")
+    b = _np(lin.bias) if lin.bias is not None else np.zeros(d_out, np.float32)
+    return w, b
+
+
+def _mha_attn(mha):
+    if not isinstance(mha, torch.nn.MultiheadAttention):
+        raise ExportError(f"expected torch.nn.MultiheadAttention, got {type(mha).__name__}")
+    if not mha._qkv_same_embed_dim:
+        raise ExportError("MultiheadAttention with kdim/vdim != embed_dim is not supported "
+                          "(self-attention only)")
+    if mha.bias_k is not None or mha.add_zero_attn:
+        raise ExportError("MultiheadAttention with add_bias_kv or add_zero_attn is not supported")
+    d = mha.embed_dim
+    w = _np(mha.in_proj_weight)
+    b = _np(mha.in_proj_bias) if mha.in_proj_bias is not None else np.zeros(3 * d, np.float32)
+    w_o, b_o = _linear(mha.out_proj, d, d)
+    return {"n_heads": int(mha.num_heads),
+            "w_q": w[:d], "w_k": w[d:2 * d], "w_v": w[2 * d:],
+            "b_q": b[:d], "b_k": b[d:2 * d], "b_v": b[2 * d:],
+            "w_o": w_o, "b_o": b_o}
+
+
+def _encoder_layer(layer):
+    attn = _mha_attn(layer.self_attn)
+    d = layer.self_attn.embed_dim
+    d_ff = layer.linear1.out_features
+    w1, b1 = _linear(layer.linear1, d_ff, d)
+    w2, b2 = _linear(layer.linear2, d, d_ff)
+    return {"attn": attn, "residual": 1, "norm_first": int(bool(layer.norm_first)),
+            "norm1": _layer_norm(layer.norm1), "norm2": _layer_norm(layer.norm2),
+            "ffn": {"w1": w1, "b1": b1, "w2": w2, "b2": b2,
+                    "activation": _activation_name(layer.activation)}}
+
+
+def _is_hf(module, name):
+    return type(module).__name__ == name and type(module).__module__.startswith("transformers")
+
+
+def _bert_self(sa):
+    if getattr(sa, "position_embedding_type", "absolute") != "absolute":
+        raise ExportError("BertSelfAttention with relative position embeddings is not supported")
+    if getattr(sa, "is_decoder", False):
+        raise ExportError("BertSelfAttention as a decoder (cross-attention, cache) is not supported")
+    d = sa.query.in_features
+    if sa.all_head_size != d:
+        raise ExportError("BertSelfAttention with all_head_size != hidden size is not supported")
+    w_q, b_q = _linear(sa.query, d, d)
+    w_k, b_k = _linear(sa.key, d, d)
+    w_v, b_v = _linear(sa.value, d, d)
+    return {"n_heads": int(sa.num_attention_heads), "w_q": w_q, "w_k": w_k, "w_v": w_v,
+            "b_q": b_q, "b_k": b_k, "b_v": b_v}
+
+
+def _bert_attention_layer(att):
+    """BertAttention: LayerNorm(x + dense(self_attention(x))), post-norm, no FFN."""
+    attn = _bert_self(att.self)
+    d = att.self.query.in_features
+    attn["w_o"], attn["b_o"] = _linear(att.output.dense, d, d)
+    return {"attn": attn, "residual": 1, "norm_first": 0, "norm1": _layer_norm(att.output.LayerNorm)}
+
+
+def _bert_layer(layer):
+    if getattr(layer, "add_cross_attention", False):
+        raise ExportError("BertLayer with cross-attention is not supported")
+    out = _bert_attention_layer(layer.attention)
+    d = layer.attention.self.query.in_features
+    d_ff = layer.intermediate.dense.out_features
+    w1, b1 = _linear(layer.intermediate.dense, d_ff, d)
+    w2, b2 = _linear(layer.output.dense, d, d_ff)
+    act = layer.intermediate.intermediate_act_fn
+    name = type(act).__name__
+    if name == "GELUActivation" and not getattr(act, "use_gelu_python", False):
+        act_name = "gelu"
+    elif name in ("GELUActivation",):
+        act_name = "gelu"
+    elif name in ("NewGELUActivation", "GELUTanh", "PytorchGELUTanh"):
+        act_name = "gelu_tanh"
+    else:
+        act_name = _activation_name(act)
+    out["ffn"] = {"w1": w1, "b1": b1, "w2": w2, "b2": b2, "activation": act_name}
+    out["norm2"] = _layer_norm(layer.output.LayerNorm)
+    return out
+
+
+def describe(module):
+    """(kind, layers, final_norm or None) for a supported module."""
+    if isinstance(module, torch.nn.MultiheadAttention):
+        return "mha", [{"attn": _mha_attn(module), "residual": 0, "norm_first": 0}], None
+    if isinstance(module, torch.nn.TransformerEncoderLayer):
+        return "encoder_layer", [_encoder_layer(module)], None
+    if isinstance(module, torch.nn.TransformerEncoder):
+        final = _layer_norm(module.norm) if module.norm is not None else None
+        return "encoder", [_encoder_layer(l) for l in module.layers], final
+    if _is_hf(module, "BertSelfAttention"):
+        return "bert_self_attention", [{"attn": _bert_self(module), "residual": 0,
+                                        "norm_first": 0}], None
+    if _is_hf(module, "BertAttention"):
+        return "bert_attention", [_bert_attention_layer(module)], None
+    if _is_hf(module, "BertLayer"):
+        return "bert_layer", [_bert_layer(module)], None
+    raise ExportError(f"unsupported module {type(module).__module__}.{type(module).__name__}: "
+                      "expected MultiheadAttention, TransformerEncoderLayer, TransformerEncoder "
+                      "or a transformers BertSelfAttention/BertAttention/BertLayer")
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the module.
+
+
+def _additive(mask, dtype):
+    """A torch attn_mask (bool: True = blocked, or float: added) as a float additive mask."""
+    if mask is None:
+        return None
+    mask = torch.as_tensor(mask)
+    if mask.dtype == torch.bool:
+        out = torch.zeros(mask.shape, dtype=dtype)
+        return out.masked_fill(mask, float("-inf"))
+    return mask.to(dtype)
+
+
+def _run(module, kind, x, attn_mask, key_padding_mask, capture):
+    """Forward pass through torch's standard path; `capture` collects per-layer attention
+    probabilities [batch, heads, seq, seq]."""
+    b, s, _ = x.shape
+    if kind in ("mha", "encoder_layer", "encoder"):
+        mhas = ([module] if kind == "mha" else
+                [module.self_attn] if kind == "encoder_layer" else [l.self_attn for l in module.layers])
+        batch_first = mhas[0].batch_first
+        originals = []
+        for m in mhas:
+            orig = m.forward
+
+            def wrapped(*args, _orig=orig, **kw):
+                kw["need_weights"] = True
+                kw["average_attn_weights"] = False
+                out, w = _orig(*args, **kw)
+                capture.append(w.detach())
+                return out, w
+
+            originals.append((m, orig))
+            m.forward = wrapped
+        try:
+            xin = x if batch_first else x.transpose(0, 1)
+            # Grad enabled with parameters that require grad keeps torch off its fused fast path
+            # (which, with a key padding mask, zeros the outputs at padded positions).
+            with torch.enable_grad():
+                if kind == "mha":
+                    y = module(xin, xin, xin, attn_mask=attn_mask,
+                               key_padding_mask=key_padding_mask, need_weights=False)[0]
+                elif kind == "encoder_layer":
+                    y = module(xin, src_mask=attn_mask, src_key_padding_mask=key_padding_mask)
+                else:
+                    y = module(xin, mask=attn_mask, src_key_padding_mask=key_padding_mask)
+        finally:
+            for m, orig in originals:
+                del m.forward
+        y = y if batch_first else y.transpose(0, 1)
+        return y.detach()
+    # Hugging Face modules take one extended additive mask [batch, 1 or heads, seq, seq].
+    dtype = x.dtype
+    ext = torch.zeros((b, 1, s, s), dtype=dtype)
+    if attn_mask is not None:
+        am = _additive(attn_mask, dtype)
+        ext = ext + (am.view(b, -1, s, s) if am.dim() == 3 else am.view(1, 1, s, s))
+    if key_padding_mask is not None:
+        kp = torch.as_tensor(key_padding_mask).to(torch.bool).view(b, 1, 1, s)
+        ext = ext.masked_fill(kp, torch.finfo(dtype).min)
+    sa = module if kind == "bert_self_attention" else (
+        module.self if kind == "bert_attention" else module.attention.self)
+    with torch.no_grad():
+        out = sa(x, attention_mask=ext, output_attentions=True)
+        capture.append(out[1].detach())
+        if kind == "bert_self_attention":
+            y = out[0]
+        else:
+            y = module(x, attention_mask=ext)[0]
+    return y.detach()
+
+
+def _check_inputs(module, kind, layers, x, attn_mask, key_padding_mask):
+    if not isinstance(x, torch.Tensor) or x.dim() != 3:
+        raise ExportError("x must be a tensor [batch, seq, d_model]")
+    d_model = layers[0]["attn"]["w_q"].shape[1]
+    b, s, d = x.shape
+    if d != d_model:
+        raise ExportError(f"x has d_model {d}, the module expects {d_model}")
+    heads = layers[0]["attn"]["n_heads"]
+    blocked = torch.zeros((b, heads, s, s), dtype=torch.bool)
+    if attn_mask is not None:
+        am = _additive(attn_mask, torch.float64)
+        if am.dim() == 2:
+            if tuple(am.shape) != (s, s):
+                raise ExportError(f"attn_mask has shape {tuple(am.shape)}, expected ({s}, {s}) "
+                                  f"or ({b * heads}, {s}, {s})")
+            blocked |= torch.isneginf(am).view(1, 1, s, s)
+        elif am.dim() == 3:
+            if tuple(am.shape) != (b * heads, s, s):
+                raise ExportError(f"attn_mask has shape {tuple(am.shape)}, expected ({s}, {s}) "
+                                  f"or ({b * heads}, {s}, {s})")
+            blocked |= torch.isneginf(am).view(b, heads, s, s)
+        else:
+            raise ExportError("attn_mask must be 2-D [seq, seq] or 3-D [batch*heads, seq, seq]")
+    if key_padding_mask is not None:
+        kp = torch.as_tensor(key_padding_mask)
+        if kp.dtype != torch.bool:
+            raise ExportError("key_padding_mask must be a bool tensor (True = padded key)")
+        if tuple(kp.shape) != (b, s):
+            raise ExportError(f"key_padding_mask has shape {tuple(kp.shape)}, expected ({b}, {s})")
+        blocked |= kp.view(b, 1, 1, s)
+    if bool(blocked.all(dim=-1).any()):
+        raise ExportError("a query row has every key masked (torch would return NaN there)")
+
+
+def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, extra=None):
+    """Runs `module` in eval mode on x ([batch, seq, d_model], batch-first) and writes its
+    weights, the inputs, the torch outputs (float32 and a float64 rerun) and the per-layer
+    attention probabilities to the HDF5 file `path` (written to a temporary name, then renamed).
+
+    attn_mask: [seq, seq] or [batch*heads, seq, seq], bool (True = blocked) or float (added to
+    the scores), as torch.nn.MultiheadAttention takes it. key_padding_mask: bool [batch, seq],
+    True = padded key. extra: optional callable(h5py.File) that adds more groups (task data).
+    Returns the float32 torch output."""
+    kind, layers, final_norm = describe(module)
+    x = torch.as_tensor(x).to(torch.float32)
+    _check_inputs(module, kind, layers, x, attn_mask, key_padding_mask)
+    was_training = module.training
+    module.eval()
+    try:
+        attn32 = []
+        y32 = _run(module, kind, x, _additive(attn_mask, torch.float32)
+                   if attn_mask is not None and torch.as_tensor(attn_mask).dtype != torch.bool
+                   else attn_mask, key_padding_mask, attn32)
+        m64 = copy.deepcopy(module).double().eval()
+        for p in m64.parameters():
+            p.requires_grad_(True)
+        attn64 = []
+        y64 = _run(m64, kind, x.double(), _additive(attn_mask, torch.float64)
+                   if attn_mask is not None and torch.as_tensor(attn_mask).dtype != torch.bool
+                   else attn_mask, key_padding_mask, attn64)
+    finally:
+        module.train(was_training)
+    if y32.shape != x.shape:
+        raise ExportError(f"module output has shape {tuple(y32.shape)}, expected {tuple(x.shape)}")
+
+    path = os.fspath(path)
+    tmp = f"{path}.tmp.{os.getpid()}"
+    try:
+        with h5py.File(tmp, "w") as f:
+            _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask,
+                   y32, y64, attn32)
+            if extra is not None:
+                extra(f)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return y32
+
+
+def _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask, y32, y64, attn):
+    f.attrs["format"] = FORMAT
+    f.attrs["format_version"] = np.int64(FORMAT_VERSION)
+    f.attrs["kind"] = kind
+    f.attrs["source_class"] = f"{type(module).__module__}.{type(module).__name__}"
+    f.attrs["torch_version"] = str(torch.__version__)
+    f.attrs["exporter"] = "tools/export_torch.py"
+    f.attrs["created"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    d_model = layers[0]["attn"]["w_q"].shape[1]
+    m = f.create_group("model")
+    m.attrs["d_model"] = np.int64(d_model)
+    m.attrs["n_heads"] = np.int64(layers[0]["attn"]["n_heads"])
+    m.attrs["n_layers"] = np.int64(len(layers))
+    for i, layer in enumerate(layers):
+        g = m.create_group(f"layers/{i}")
+        g.attrs["residual"] = np.int64(layer["residual"])
+        g.attrs["norm_first"] = np.int64(layer["norm_first"])
+        a = g.create_group("attn")
+        a.attrs["n_heads"] = np.int64(layer["attn"]["n_heads"])
+        a.attrs["out_proj"] = np.int64("w_o" in layer["attn"])
+        for k in ("w_q", "w_k", "w_v", "w_o", "b_q", "b_k", "b_v", "b_o"):
+            if k in layer["attn"]:
+                a.create_dataset(k, data=layer["attn"][k])
+        for nk in ("norm1", "norm2"):
+            if nk in layer:
+                n = g.create_group(nk)
+                n.create_dataset("weight", data=layer[nk]["weight"])
+                n.create_dataset("bias", data=layer[nk]["bias"])
+                n.attrs["eps"] = layer[nk]["eps"]
+        if "ffn" in layer:
+            ff = g.create_group("ffn")
+            for k in ("w1", "b1", "w2", "b2"):
+                ff.create_dataset(k, data=layer["ffn"][k])
+            ff.attrs["activation"] = layer["ffn"]["activation"]
+    if final_norm is not None:
+        n = m.create_group("final_norm")
+        n.create_dataset("weight", data=final_norm["weight"])
+        n.create_dataset("bias", data=final_norm["bias"])
+        n.attrs["eps"] = final_norm["eps"]
+
+    inp = f.create_group("input")
+    inp.create_dataset("x", data=_np(x))
+    if attn_mask is not None:
+        am = _additive(attn_mask, torch.float32)
+        b, s, _ = x.shape
+        if am.dim() == 3:
+            am = am.view(b, -1, s, s)
+        inp.create_dataset("attn_mask", data=am.numpy())
+    if key_padding_mask is not None:
+        inp.create_dataset("key_padding_mask",
+                           data=torch.as_tensor(key_padding_mask).numpy().astype(np.uint8))
+    out = f.create_group("output")
+    out.create_dataset("y", data=_np(y32))
+    out.create_dataset("y_fp64", data=y64.detach().numpy().astype(np.float64))
+    for i, w in enumerate(attn):
+        out.create_dataset(f"attn/{i}", data=_np(w))
+
+
+# ---------------------------------------------------------------------------------------------
+# Script: random modules.
+
+
+def build_module(kind, d_model, heads, layers=1, d_ff=None, activation="relu", norm_first=False,
+                 final_norm=False, batch_first=True, seed=0):
+    torch.manual_seed(seed)
+    d_ff = d_ff or 2 * d_model
+    act = {"relu": "relu", "gelu": "gelu", "gelu_tanh": torch.nn.GELU(approximate="tanh")}[activation]
+    if kind == "mha":
+        return torch.nn.MultiheadAttention(d_model, heads, batch_first=batch_first)
+
+    def layer():
+        return torch.nn.TransformerEncoderLayer(d_model, heads, d_ff, dropout=0.1, activation=act,
+                                                batch_first=batch_first, norm_first=norm_first)
+    if kind == "encoder_layer":
+        mod = layer()
+    elif kind == "encoder":
+        mod = torch.nn.TransformerEncoder(layer(), layers,
+                                          norm=torch.nn.LayerNorm(d_model) if final_norm else None,
+                                          enable_nested_tensor=False)
+    else:
+        raise ExportError(f"unknown kind {kind!r}")
+    # Non-trivial layer-norm affine parameters, so they are exercised.
+    with torch.no_grad():
+        for m in mod.modules():
+            if isinstance(m, torch.nn.LayerNorm):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+    return mod
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("kind", choices=["mha", "encoder_layer", "encoder"])
+    ap.add_argument("--d-model", type=int, default=32)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--d-ff", type=int, default=None)
+    ap.add_argument("--activation", choices=["relu", "gelu", "gelu_tanh"], default="relu")
+    ap.add_argument("--norm-first", action="store_true")
+    ap.add_argument("--final-norm", action="store_true")
+    ap.add_argument("--seq", type=int, default=16)
+    ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--causal", action="store_true", help="causal attn_mask")
+    ap.add_argument("--pad", type=int, default=0, help="pad the last N keys of batch item 0")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args(argv)
+    mod = build_module(a.kind, a.d_model, a.heads, a.layers, a.d_ff, a.activation, a.norm_first,
+                       a.final_norm, seed=a.seed)
+    g = torch.Generator().manual_seed(a.seed + 1)
+    x = torch.randn(a.batch, a.seq, a.d_model, generator=g)
+    attn_mask = (torch.triu(torch.ones(a.seq, a.seq, dtype=torch.bool), diagonal=1)
+                 if a.causal else None)
+    kpm = None
+    if a.pad:
+        kpm = torch.zeros(a.batch, a.seq, dtype=torch.bool)
+        kpm[0, a.seq - a.pad:] = True
+    try:
+        export_attention(mod, x, a.out, attn_mask=attn_mask, key_padding_mask=kpm)
+    except ExportError as e:
+        print(f"export_torch: error: {e}", file=sys.stderr)
+        return 2
+    print(a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
