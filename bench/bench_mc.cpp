@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <random>
 
+#include "core/units.hpp"
 #include "core/build_info.hpp"
 #include "core/param_table.hpp"
 #include "flows/monte_carlo.hpp"
@@ -15,11 +16,6 @@ using namespace cimchar;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-std::string num(double v) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.17g", v);
-  return b;
-}
 
 flows::McSpec cell_spec(const ParamTable& card, size_t n) {
   flows::McSpec s;
@@ -28,7 +24,7 @@ flows::McSpec cell_spec(const ParamTable& card, size_t n) {
   s.nominal = {1.0e-9};
   const std::string lib = card.lib_path().string(), inst = card.render_instance_params();
   s.render = [lib, inst](const std::vector<double>& v) {
-    return "mc cell\n.include " + lib + "\n.param gapv=" + num(v[0]) +
+    return "mc cell\n.include " + lib + "\n.param gapv=" + netlist_number(v[0]) +
            "\nvr te 0 0.1\nx1 te 0 rram_stanford_static " + inst + " gap={gapv}\n.end\n";
   };
   s.commands = {"op"};
@@ -55,7 +51,7 @@ flows::McSpec xbar_spec(size_t n, int N) {
     }
   s.render = [N, names = s.params](const std::vector<double>& v) {
     std::string t = "mc xbar\n";
-    for (size_t k = 0; k < v.size(); ++k) t += ".param " + names[k] + "=" + num(v[k]) + "\n";
+    for (size_t k = 0; k < v.size(); ++k) t += ".param " + names[k] + "=" + netlist_number(v[k]) + "\n";
     for (int r = 0; r < N; ++r) {
       t += "vr" + std::to_string(r) + " d" + std::to_string(r) + " 0 0.1\n";
       for (int c = 0; c < N; ++c) {

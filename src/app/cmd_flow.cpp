@@ -24,6 +24,7 @@ flows::FlowOptions flow_options(const GlobalOptions& g) {
   o.jobs = g.jobs;
   o.ngspice_library = g.ngspice;
   o.progress = !g.quiet;
+  o.resume = g.resume;
   return o;
 }
 

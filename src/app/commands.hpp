@@ -18,6 +18,7 @@ struct GlobalOptions {
   std::optional<uint64_t> seed;
   std::string ngspice;
   bool quiet = false;
+  bool resume = false;
 };
 
 using Action = std::function<int()>;

@@ -6,6 +6,7 @@
 #include "app/commands.hpp"
 #include "core/error.hpp"
 #include "core/provenance.hpp"
+#include "core/ranks.hpp"
 
 namespace {
 
@@ -32,6 +33,7 @@ Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DEVICES (device card 
 
 int main(int argc, char** argv) {
   using namespace cimchar;
+  RankGuard mpi(&argc, &argv);  // MPI, when launched by mpirun
   CLI::App app{"cimchar: characterize RRAM compute-in-memory circuits with SPICE (ngspice) and "
                "carry the results up to a transformer attention layer."};
   app.set_version_flag("--version", std::string("cimchar ") + cimchar_version() + " (git " +
@@ -48,6 +50,9 @@ int main(int argc, char** argv) {
                  "path of the libngspice shared library to load (default: $CIMCHAR_NGSPICE, "
                  "else Debian's libngspice.so.0)");
   app.add_flag("-q,--quiet", g.quiet, "no progress bars");
+  app.add_flag("--resume", g.resume,
+               "continue a killed Monte Carlo run from its journal (<out>/<stage>.journal); "
+               "finished samples are not recomputed");
 
   app::Action action;
   app::add_run_command(app, g, action);

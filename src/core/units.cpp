@@ -64,6 +64,12 @@ std::optional<double> parse_quantity(const std::string& text, const std::string&
   return std::nullopt;
 }
 
+std::string netlist_number(double value) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", value);
+  return buf;
+}
+
 std::string format_quantity(double value, const std::string& unit) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6g", value);

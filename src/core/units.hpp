@@ -13,6 +13,9 @@ namespace cimchar {
 std::optional<double> parse_quantity(const std::string& text, const std::string& expected_unit,
                                      std::string* why);
 
+// A number as netlist text, with every digit a double carries (%.17g).
+std::string netlist_number(double value);
+
 // "1.5e-06 A" style rendering for messages and tables.
 std::string format_quantity(double value, const std::string& unit);
 

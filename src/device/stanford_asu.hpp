@@ -2,6 +2,8 @@
 //   I = I0 exp(-g/g0) sinh(V/V0)
 //   dg/dt = -Vel0 exp(-q Ea/(k T)) sinh(gamma a0/tox q V/(k T)), gamma = gamma0 - beta (g/g1)^alpha
 //   T = T0 + |V I| Rth
+// plus cimchar's numerical regularizations (devices/README.md): a linear window of width
+// w_clamp at the gap bounds and a smooth velocity limit vel_max tanh(v/vel_max).
 // Guan, Yu, Wong, IEEE EDL 33(10):1405 (2012); Jiang et al., IEEE TED 63(5):1884 (2016).
 #pragma once
 
@@ -23,7 +25,7 @@ class StanfordAsu : public CompactModel {
 
  private:
   double I0_, g0_, V0_, Vel0_, Ea_, a0_, tox_, gamma0_, beta_, g1_, alpha_, Rth_, T0_;
-  double gap_min_, gap_max_, w_clamp_;
+  double gap_min_, gap_max_, w_clamp_, vel_max_;
 };
 
 }  // namespace cimchar::device

@@ -64,6 +64,7 @@ CellConfig parse(Section& t) {
   c.state_hi = model->state_max();
   c.bench.r_series_ohm = t.get_double("r_series", 20e3, "ohm", {0, 1e9});
   c.bench.temp_K = t.get_double("temperature", 300, "K", {1, 1000});
+  c.bench.c_cell_F = t.get_double("c_cell", 1e-15, "F", {1e-18, 1e-9});
 
   Section loop = t.sub("iv_loop");
   c.loop_v_max = loop.get_double("v_max", 1.5, "V", {0.01, 10});

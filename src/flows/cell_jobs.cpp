@@ -1,3 +1,4 @@
+#include "core/units.hpp"
 #include "flows/cell_jobs.hpp"
 
 #include <algorithm>
@@ -11,20 +12,24 @@ namespace cimchar::flows {
 
 namespace {
 
-std::string num(double v) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.12g", v);
-  return b;
-}
 
 // "<subckt> <params> <state>_ini=<value>" for the dynamic cell.
 std::string dynamic_instance(const ParamTable& card, double state) {
   return card.subckt() + " " + card.render_instance_params() + " " + card.state_name() +
-         "_ini=" + num(state);
+         "_ini=" + netlist_number(state);
 }
 
+// The cell's parasitic capacitance across te-be: it gives the top electrode a time constant
+// (r_series x c_cell, 5 ps by default), without which the RESET runaway is an algebraic jump
+// that ngspice's step control cannot follow ("timestep too small").
+std::string cell_cap(const CellBenchSettings& b) {
+  return "\ncp te 0 " + netlist_number(b.c_cell_F) + "\n";
+}
+
+// Transient benches integrate with gear: the state equations are stiff at the window edges
+// and in the RESET runaway, where the trapezoidal rule rings (devices/README.md).
 std::string header(const std::string& title, const ParamTable& card) {
-  return title + "\n.include " + card.lib_path().string() + "\n";
+  return title + "\n.include " + card.lib_path().string() + "\n.options method=gear\n";
 }
 
 // Value of vector y at time t (linear interpolation on ngspice's time points).
@@ -39,11 +44,11 @@ spice::Job iv_loop_job(const ParamTable& card, const CellBenchSettings& b, doubl
   const double t1 = v_max / rate, t2 = 2 * t1, t3 = t2 + (-v_min) / rate, t4 = t3 + (-v_min) / rate;
   spice::Job j;
   j.name = "cell/iv_loop";
-  j.netlist = header("cell iv loop", card) + "vs in 0 pwl(0 0 " + num(t1) + " " + num(v_max) +
-              " " + num(t2) + " 0 " + num(t3) + " " + num(v_min) + " " + num(t4) + " 0)\n" +
-              "rs in te " + num(std::max(b.r_series_ohm, 1e-3)) + "\n" +
-              "x1 te 0 x " + dynamic_instance(card, state0) + "\n.end\n";
-  j.commands = {"tran " + num(t4 / 4000) + " " + num(t4) + " 0 " + num(t4 / 4000) + " uic"};
+  j.netlist = header("cell iv loop", card) + "vs in 0 pwl(0 0 " + netlist_number(t1) + " " + netlist_number(v_max) +
+              " " + netlist_number(t2) + " 0 " + netlist_number(t3) + " " + netlist_number(v_min) + " " + netlist_number(t4) + " 0)\n" +
+              "rs in te " + netlist_number(std::max(b.r_series_ohm, 1e-3)) + "\n" +
+              "x1 te 0 x " + dynamic_instance(card, state0) + cell_cap(b) + ".end\n";
+  j.commands = {"tran " + netlist_number(t4 / 4000) + " " + netlist_number(t4) + " 0 " + netlist_number(t4 / 4000) + " uic"};
   j.vectors = {"time", "v(in)", "v(te)", "i(vs)", "v(x)"};
   return j;
 }
@@ -65,16 +70,16 @@ spice::Job read_iv_job(const ParamTable& card, double state, const std::vector<d
   std::snprintf(tag, sizeof tag, "cell/read_iv(state=%.4g)", state);
   j.name = tag;
   j.netlist = header("cell read", card) + "vs te 0 0\nx1 te 0 " + card.static_subckt() + " " +
-              card.render_instance_params() + " " + card.state_name() + "=" + num(state) +
+              card.render_instance_params() + " " + card.state_name() + "=" + netlist_number(state) +
               "\n.end\n";
   if (v.size() == 1) {
-    j.netlist = header("cell read", card) + "vs te 0 " + num(v[0]) + "\nx1 te 0 " +
+    j.netlist = header("cell read", card) + "vs te 0 " + netlist_number(v[0]) + "\nx1 te 0 " +
                 card.static_subckt() + " " + card.render_instance_params() + " " +
-                card.state_name() + "=" + num(state) + "\n.end\n";
+                card.state_name() + "=" + netlist_number(state) + "\n.end\n";
     j.commands = {"op"};
   } else {
     const double step = (v.back() - v.front()) / static_cast<double>(v.size() - 1);
-    j.commands = {"dc vs " + num(v.front()) + " " + num(v.back() + 0.25 * step) + " " + num(step)};
+    j.commands = {"dc vs " + netlist_number(v.front()) + " " + netlist_number(v.back() + 0.25 * step) + " " + netlist_number(step)};
   }
   j.vectors = {"v(te)", "i(vs)"};
   return j;
@@ -102,9 +107,9 @@ spice::Job pulse_read_job(const ParamTable& card, const CellBenchSettings& b, do
   std::string pwl = "pwl(";
   for (size_t k = 0; k < pts.size(); ++k) {
     if (k) pwl += ' ';
-    pwl += num(pts[k].first);
+    pwl += netlist_number(pts[k].first);
     pwl += ' ';
-    pwl += num(pts[k].second);
+    pwl += netlist_number(pts[k].second);
   }
   pwl += ")";
   spice::Job j;
@@ -112,10 +117,10 @@ spice::Job pulse_read_job(const ParamTable& card, const CellBenchSettings& b, do
   std::snprintf(tag, sizeof tag, "cell/pulse(v=%.3g V, w=%.3g s, state0=%.4g)", v_pulse, width, state0);
   j.name = tag;
   j.netlist = header("cell pulse", card) + "vs in 0 " + pwl + "\nrs in te " +
-              num(std::max(b.r_series_ohm, 1e-3)) + "\nx1 te 0 x " + dynamic_instance(card, state0) +
-              "\n.end\n";
+              netlist_number(std::max(b.r_series_ohm, 1e-3)) + "\nx1 te 0 x " + dynamic_instance(card, state0) + cell_cap(b) +
+              ".end\n";
   const double tmax = std::min(edge, t / 200);
-  j.commands = {"tran " + num(tmax) + " " + num(t) + " 0 " + num(tmax) + " uic"};
+  j.commands = {"tran " + netlist_number(tmax) + " " + netlist_number(t) + " 0 " + netlist_number(tmax) + " uic"};
   j.vectors = {"v(te)", "i(vs)", "v(x)"};
   j.seed = 0;
   return j;
@@ -138,11 +143,11 @@ spice::Job disturb_job(const ParamTable& card, const CellBenchSettings& b, doubl
   char tag[96];
   std::snprintf(tag, sizeof tag, "cell/disturb(state0=%.4g)", state0);
   j.name = tag;
-  j.netlist = header("cell read disturb", card) + "vs in 0 pulse(0 " + num(v_read) + " 0 " +
-              num(edge) + " " + num(edge) + " " + num(width - 2 * edge) + " " + num(period) +
-              ")\nrs in te " + num(std::max(b.r_series_ohm, 1e-3)) + "\nx1 te 0 x " +
-              dynamic_instance(card, state0) + "\n.end\n";
-  j.commands = {"tran " + num(period / 10) + " " + num(t_end) + " 0 " + num(period / 10) + " uic"};
+  j.netlist = header("cell read disturb", card) + "vs in 0 pulse(0 " + netlist_number(v_read) + " 0 " +
+              netlist_number(edge) + " " + netlist_number(edge) + " " + netlist_number(width - 2 * edge) + " " + netlist_number(period) +
+              ")\nrs in te " + netlist_number(std::max(b.r_series_ohm, 1e-3)) + "\nx1 te 0 x " +
+              dynamic_instance(card, state0) + cell_cap(b) + ".end\n";
+  j.commands = {"tran " + netlist_number(period / 10) + " " + netlist_number(t_end) + " 0 " + netlist_number(period / 10) + " uic"};
   j.vectors = {"time", "i(vs)", "v(x)"};
   j.timeout_s = 600;
   return j;

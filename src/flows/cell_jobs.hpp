@@ -13,6 +13,7 @@ namespace cimchar::flows {
 struct CellBenchSettings {
   double r_series_ohm = 20e3;
   double temp_K = 300;
+  double c_cell_F = 1e-15;  // parasitic capacitance across the cell
 };
 
 struct IvLoop {

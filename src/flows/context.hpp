@@ -16,6 +16,7 @@ struct RunContext {
   std::string config_text;        // the whole flow file, recorded in every output
   std::string config_file;
   bool progress = true;
+  bool resume = false;            // --resume: reuse finished Monte Carlo samples (journals)
 };
 
 }  // namespace cimchar::flows

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "core/error.hpp"
+#include "core/ranks.hpp"
 #include "flows/stages.hpp"
 
 namespace cimchar::flows {
@@ -15,6 +16,9 @@ const std::vector<StageInfo>& stages() {
       {"fit", "compact-model fit to I-V data (Levenberg-Marquardt)", &prepare_fit_stage},
       {"irdrop", "crossbar IR drop: size/wire/conductance/activity sweep, compact model, LUT",
        &prepare_irdrop_stage},
+      {"variation",
+       "Monte Carlo of programmed cells: variation models applied, read in ngspice, error LUT",
+       &prepare_variation_stage, /*sharded=*/true},
   };
   return list;
 }
@@ -80,6 +84,7 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
   ctx.config_text = doc.text;
   ctx.config_file = doc.file;
   ctx.progress = opts.progress;
+  ctx.resume = opts.resume;
 
   std::vector<std::pair<const StageInfo*, StageRunner>> prepared;
   for (const auto& s : stages()) {
@@ -90,11 +95,18 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
     prepared.emplace_back(&s, s.prepare(table, ctx));
   }
   std::vector<std::filesystem::path> written;
+  const Ranks rk = ranks();
   for (const auto& [s, runner] : prepared) {
-    std::cerr << "cimchar: stage " << s->name << " (" << s->summary << ")\n";
+    if (rk.size > 1 && !s->sharded && !rk.root()) {
+      barrier();  // rank 0 runs it
+      continue;
+    }
+    if (rk.root()) std::cerr << "cimchar: stage " << s->name << " (" << s->summary << ")\n";
     written.push_back(runner(ctx));
-    std::cerr << "cimchar: wrote " << written.back().string() << "\n";
+    if (rk.root()) std::cerr << "cimchar: wrote " << written.back().string() << "\n";
+    if (rk.size > 1 && !s->sharded) barrier();
   }
+  if (!rk.root()) written.clear();  // only rank 0 writes and reports files
   return written;
 }
 

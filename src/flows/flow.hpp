@@ -21,6 +21,8 @@ struct StageInfo {
   const char* name;
   const char* summary;
   StageRunner (*prepare)(Section& table, const RunContext& ctx);
+  // Sharded stages run on every MPI rank (they split their samples); the others run on rank 0.
+  bool sharded = false;
 };
 
 const std::vector<StageInfo>& stages();
@@ -32,6 +34,7 @@ struct FlowOptions {
   int jobs = 0;
   std::string ngspice_library;
   bool progress = true;
+  bool resume = false;
 };
 
 // Runs the named stages of a flow file (all stages present when `only` is empty). Every

@@ -1,3 +1,4 @@
+#include "core/units.hpp"
 #include "flows/monte_carlo.hpp"
 
 #include <fcntl.h>
@@ -10,17 +11,13 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/ranks.hpp"
 #include "core/rng.hpp"
 
 namespace cimchar::flows {
 
 namespace {
 
-std::string num(double v) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.17g", v);
-  return b;
-}
 
 // Journal: a header line identifying the spec, then records
 // [uint64 index][uint64 failed][n_params doubles][n_vectors doubles][uint32 len][message].
@@ -139,8 +136,16 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
   res.values.assign(res.samples * res.n_vectors, std::numeric_limits<double>::quiet_NaN());
   res.failed.assign(res.samples, 0);
   res.messages.assign(res.samples, "");
-  Journal journal(journal_path, spec_id(spec), resume, res);
+  // Under MPI, rank r owns samples r, r + size, ...: with one stream per sample the result
+  // does not depend on how samples are shared out.
+  const Ranks rk = ranks();
+  std::filesystem::path jpath = journal_path;
+  if (rk.size > 1 && !jpath.empty())
+    jpath += ".rank" + std::to_string(rk.rank) + "of" + std::to_string(rk.size);
+  Journal journal(jpath, spec_id(spec), resume, res);
   std::vector<bool> todo(res.samples, true);
+  for (size_t i = 0; i < res.samples; ++i)
+    if (i % static_cast<size_t>(rk.size) != static_cast<size_t>(rk.rank)) todo[i] = false;
   for (size_t i : journal.done) todo[i] = false;
   res.resumed = journal.done.size();
 
@@ -174,7 +179,7 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
       for (size_t i : batch) {
         std::vector<std::string> set;
         for (size_t p = 0; p < res.n_params; ++p)
-          set.push_back("alterparam " + spec.params[p] + "=" + num(res.params[i * res.n_params + p]));
+          set.push_back("alterparam " + spec.params[p] + "=" + netlist_number(res.params[i * res.n_params + p]));
         j.alter_sets.push_back(set);
       }
     }
@@ -216,6 +221,20 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
     }
     journal.flush();
   });
+  if (rk.size > 1) {
+    for (size_t i = 0; i < res.samples; ++i) {
+      if (i % static_cast<size_t>(rk.size) == static_cast<size_t>(rk.rank)) continue;
+      for (size_t p = 0; p < res.n_params; ++p) res.params[i * res.n_params + p] = 0.0;
+      for (size_t v = 0; v < res.n_vectors; ++v) res.values[i * res.n_vectors + v] = 0.0;
+    }
+    sum_over_ranks(res.params);
+    sum_over_ranks(res.values);
+    sum_over_ranks(res.failed);
+    gather_strings(res.messages);
+    std::vector<double> resumed = {static_cast<double>(res.resumed)};
+    sum_over_ranks(resumed);
+    res.resumed = static_cast<size_t>(resumed[0]);
+  }
   return res;
 }
 

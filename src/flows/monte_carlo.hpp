@@ -46,6 +46,8 @@ struct McResult {
   size_t resumed = 0;           // samples taken from the journal instead of recomputed
 };
 
+// Under mpirun the samples are shared among the ranks (each with its own pool and journal,
+// <journal>.rank<r>of<n>) and every rank ends with the whole result.
 // journal: path of the journal file ("" = no journal). resume: reuse its finished samples
 // (a journal from a different spec is an error naming the file).
 McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,

@@ -16,6 +16,7 @@ ParamTable device_from_table(Section& t, const std::string& device_key,
 
 StageRunner prepare_cell_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_fit_stage(Section& table, const RunContext& ctx);
+StageRunner prepare_variation_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_irdrop_stage(Section& table, const RunContext& ctx);
 
 }  // namespace cimchar::flows

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -34,6 +35,8 @@ using Clock = std::chrono::steady_clock;
   // A private, empty working folder and HOME: ngspice must not read a user's .spiceinit.
   if (::chdir(dir.c_str()) != 0) ::_exit(3);
   ::setenv("HOME", dir.c_str(), 1);
+  const char* hooks = std::getenv("CIMCHAR_SPICE_TEST_HOOKS");
+  const bool test_hooks = hooks && std::string(hooks) == "1";
   std::unique_ptr<Session> session;
   try {
     session = std::make_unique<Session>(library);
@@ -47,11 +50,13 @@ using Clock = std::chrono::steady_clock;
   std::string msg;
   while (wire::read_message(fd, &msg)) {
     Job job = wire::decode_job(msg);
-    for (const auto& c : job.commands) {
-      if (c == "cimchar_test_abort") std::abort();
-      if (c == "cimchar_test_segv") {
-        volatile int* p = nullptr;
-        *p = 1;
+    if (test_hooks) {
+      for (const auto& c : job.commands) {
+        if (c == "cimchar_test_abort") std::abort();
+        if (c == "cimchar_test_segv") {
+          volatile int* p = nullptr;
+          *p = 1;
+        }
       }
     }
     JobResult r = session->run(job);
@@ -73,6 +78,13 @@ std::string describe_exit(int status) {
 }
 
 }  // namespace
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) return std::max(CPU_COUNT(&set), 1);
+  return std::max(static_cast<int>(std::thread::hardware_concurrency()), 1);
+}
 
 struct WorkerPool::Impl {
   struct Worker {
@@ -157,7 +169,7 @@ struct WorkerPool::Impl {
 WorkerPool::WorkerPool(PoolOptions opts) : impl_(new Impl) {
   impl_->opts = opts;
   impl_->library = resolve_library(opts.library);
-  int n = opts.workers > 0 ? opts.workers : static_cast<int>(std::thread::hardware_concurrency());
+  int n = opts.workers > 0 ? opts.workers : available_cores();
   impl_->workers.resize(static_cast<size_t>(std::max(n, 1)));
   char tmpl[] = "/tmp/cimchar-ngspice-XXXXXX";
   if (!::mkdtemp(tmpl)) {

@@ -20,8 +20,9 @@ struct Job {
   // `meas` commands run after the analyses, e.g. "meas tran t1 when v(a)=0.5 cross=1";
   // the measured value is returned as vector "t1".
   std::vector<std::string> measures;
-  // The tests use two reserved commands to prove crash isolation: `cimchar_test_abort` makes
-  // the worker abort(), `cimchar_test_segv` makes it dereference null.
+  // With CIMCHAR_SPICE_TEST_HOOKS=1 in the environment (the tests only), two reserved
+  // commands prove crash isolation: `cimchar_test_abort` makes the worker abort(),
+  // `cimchar_test_segv` makes it dereference null.
   // Monte Carlo on one loaded circuit: when not empty, the netlist is loaded once and, for
   // each set k, its commands run (e.g. "alterparam r1v=1.2k"), then `reset` and the
   // analyses; vectors come back as "<name>@<k>" and each sample's error in sample_errors.
@@ -65,6 +66,12 @@ struct NgspiceInfo {
   bool klu = false;     // the loaded build has the KLU solver
   std::string library;  // path that was loaded
 };
+
+// ".options klu" when the loaded ngspice has KLU, "" otherwise (the session adds it to every
+// netlist it loads; netlist generators may call it to write the line themselves).
+std::string solver_options_line(const NgspiceInfo& info);
+// Cores this process may run on (sched_getaffinity), at least 1: the default worker count.
+int available_cores();
 
 class WorkerPool {
  public:

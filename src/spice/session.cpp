@@ -55,7 +55,11 @@ bool is_parse_error(const std::string& l) {
 // Markers of a simulation that did not converge or whose answer cannot be trusted.
 bool is_sim_failure(const std::string& l) {
   const std::string s = lower(l);
+  // "Transient op started": every DC method failed and ngspice fell back to a short transient,
+  // whose end point it reports as the operating point (measured wrong by far in circuits with
+  // no operating point); treated as a failure so that the aids run.
   return contains(s, "timestep too small") || contains(s, "singular matrix") ||
+         contains(s, "transient op started") ||
          contains(s, "no convergence") || contains(s, "simulation(s) aborted") ||
          contains(s, "transient solution failed") || contains(s, "iteration limit reached") ||
          contains(s, "too many iterations") || (contains(s, "error") && !contains(s, "reltol"));

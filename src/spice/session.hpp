@@ -48,8 +48,6 @@ class Session {
 // Library path after applying the default and $CIMCHAR_NGSPICE.
 std::string resolve_library(const std::string& library);
 
-// The netlist line that asks for KLU when the loaded ngspice has it ("" otherwise).
-std::string solver_options_line(const NgspiceInfo& info);
 
 // Convergence aids, tried in order after a failed attempt (docs/spice.md).
 int aid_count();

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/units.hpp"
 #include "core/param_table.hpp"
 #include "device/model.hpp"
 #include "device/mosfet.hpp"
@@ -13,11 +14,6 @@
 using namespace cimchar;
 
 namespace {
-std::string num(double v) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.15g", v);
-  return b;
-}
 ParamTable card(const char* n) {
   return ParamTable::load_card(std::string(CIMCHAR_TEST_SOURCE_DIR) + "/devices/" + n + ".toml");
 }
@@ -37,11 +33,11 @@ TEST(OneTOneR, Level1MatchesNgspice) {
   const std::vector<double> vgs = {0.8, 1.2, 1.8};
   for (double vg : vgs) {
     spice::Job j;
-    j.name = "nmos vgs=" + num(vg);
-    j.netlist = "nmos\nvd d 0 0\nvg g 0 " + num(vg) + "\nm1 d g 0 0 nacc w=" + num(mos.get("W")) +
-                " l=" + num(mos.get("L")) + "\n.model nacc nmos level=1 vto=" + num(mos.get("VTO")) +
-                " kp=" + num(mos.get("KP")) + " lambda=" + num(mos.get("LAMBDA")) + " ld=" +
-                num(mos.get("LD")) + "\n.end\n";
+    j.name = "nmos vgs=" + netlist_number(vg);
+    j.netlist = "nmos\nvd d 0 0\nvg g 0 " + netlist_number(vg) + "\nm1 d g 0 0 nacc w=" + netlist_number(mos.get("W")) +
+                " l=" + netlist_number(mos.get("L")) + "\n.model nacc nmos level=1 vto=" + netlist_number(mos.get("VTO")) +
+                " kp=" + netlist_number(mos.get("KP")) + " lambda=" + netlist_number(mos.get("LAMBDA")) + " ld=" +
+                netlist_number(mos.get("LD")) + "\n.end\n";
     j.commands = {"dc vd 0.05 2.0 0.05"};
     j.vectors = {"v(d)", "i(vd)"};
     jobs.push_back(j);
@@ -70,10 +66,10 @@ TEST(OneTOneR, StaticCellCurrentMatchesSeriesSolve) {
   const double gap = 1.0e-9, vbl = 0.3, vwl = 1.5;
   spice::Job j;
   j.name = "1t1r read";
-  j.netlist = "1t1r read\n.include " + mos.lib_path().string() + "\nvb bl 0 " + num(vbl) +
-              "\nvw wl 0 " + num(vwl) + "\nx1 bl wl 0 " + mos.static_subckt() + " " +
+  j.netlist = "1t1r read\n.include " + mos.lib_path().string() + "\nvb bl 0 " + netlist_number(vbl) +
+              "\nvw wl 0 " + netlist_number(vwl) + "\nx1 bl wl 0 " + mos.static_subckt() + " " +
               rram.render_instance_params() + " " + mos.render_instance_params() +
-              " gap=" + num(gap) + "\n.end\n";
+              " gap=" + netlist_number(gap) + "\n.end\n";
   j.commands = {"op"};
   j.vectors = {"i(vb)"};
   spice::WorkerPool pool(quiet());

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/units.hpp"
 #include "core/param_table.hpp"
 #include "device/model.hpp"
 #include "device/pulse_sim.hpp"
@@ -20,11 +21,6 @@ struct PulseCase {
   double state0, v_V, width_s, r_series_ohm;
 };
 
-std::string num(double v) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.12g", v);
-  return b;
-}
 
 void compare(spice::WorkerPool& pool, const PulseCase& pc) {
   ParamTable card =
@@ -37,13 +33,13 @@ void compare(spice::WorkerPool& pool, const PulseCase& pc) {
   spice::Job j;
   j.name = std::string(pc.card) + " pulse";
   std::string pwl = "pwl(";
-  for (size_t k = 0; k < src.t_s.size(); ++k) pwl += num(src.t_s[k]) + " " + num(src.v_V[k]) + " ";
+  for (size_t k = 0; k < src.t_s.size(); ++k) pwl += netlist_number(src.t_s[k]) + " " + netlist_number(src.v_V[k]) + " ";
   pwl += ")";
   j.netlist = "twin check\n.include " + card.lib_path().string() + "\nvs in 0 " + pwl +
-              "\nrs in te " + num(pc.r_series_ohm) + "\nx1 te 0 x " + card.subckt() + " " +
-              card.render_instance_params() + " " + card.state_name() + "_ini=" + num(pc.state0) +
+              "\nrs in te " + netlist_number(pc.r_series_ohm) + "\nx1 te 0 x " + card.subckt() + " " +
+              card.render_instance_params() + " " + card.state_name() + "_ini=" + netlist_number(pc.state0) +
               "\n.options method=gear\n.end\n";
-  j.commands = {"tran " + num(t_end / 2000) + " " + num(t_end) + " 0 " + num(t_end / 2000) + " uic"};
+  j.commands = {"tran " + netlist_number(t_end / 2000) + " " + netlist_number(t_end) + " 0 " + netlist_number(t_end / 2000) + " uic"};
   j.vectors = {"time", "i(vs)", "v(x)"};
   auto r = pool.run_one(j);
   ASSERT_TRUE(r.ok()) << r.message << "\n" << (r.stderr_lines.empty() ? "" : r.stderr_lines.back());

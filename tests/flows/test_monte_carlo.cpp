@@ -8,17 +8,13 @@
 #include <filesystem>
 #include <random>
 
+#include "core/units.hpp"
 #include "flows/monte_carlo.hpp"
 
 using namespace cimchar;
 
 namespace {
 
-std::string num(double v) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.17g", v);
-  return b;
-}
 
 flows::McSpec divider_spec(size_t n, bool reparse) {
   flows::McSpec s;
@@ -26,7 +22,7 @@ flows::McSpec divider_spec(size_t n, bool reparse) {
   s.params = {"r2v", "bad"};
   s.nominal = {1000.0, 0.0};
   s.render = [](const std::vector<double>& v) {
-    return "mc divider\n.param r2v=" + num(v[0]) + "\n.param bad=" + num(v[1]) +
+    return "mc divider\n.param r2v=" + netlist_number(v[0]) + "\n.param bad=" + netlist_number(v[1]) +
            "\nv1 in 0 1\nr1 in out 1k\nr2 out 0 {r2v}\n"
            // With bad > 0.5 this node has no operating point: v(n) = (v(n) > 0.5 ? 0 : 1).
            "b1 n 0 v = {bad} > 0.5 ? (v(n) > 0.5 ? 0 : 1) : 0.3\nrn n 0 1k\n.end\n";

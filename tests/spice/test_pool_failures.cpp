@@ -73,6 +73,7 @@ TEST(PoolFailures, NonConvergingCircuitFailsAfterAids) {
 }
 
 TEST(PoolFailures, CrashIsIsolatedAndRetriedOnce) {
+  setenv("CIMCHAR_SPICE_TEST_HOOKS", "1", 1);  // the workers inherit it
   WorkerPool pool(quiet(2));
   Job crash = good();
   crash.name = "crash";

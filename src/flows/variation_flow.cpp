@@ -1,0 +1,304 @@
+// The variation stage (`cimchar variation`, [variation] in a flow): Monte Carlo of programmed
+// cells. For each target level (conductance at the verify voltage), every sample draws a
+// programmed conductance from the variation models (src/device/variation.hpp: device-to-device,
+// cycle-to-cycle, read noise, drift at a read time, stuck-at), realizes it as the cell state
+// that has that conductance, and reads the cell in ngspice at the array's read voltage (so the
+// I-V nonlinearity between verify and read is included). Outputs per-level distributions and a
+// LUT of error statistics for the attention executor (docs/results-format.md).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "core/units.hpp"
+#include "core/error.hpp"
+#include "core/h5.hpp"
+#include "core/provenance.hpp"
+#include "device/model.hpp"
+#include "device/variation.hpp"
+#include "flows/monte_carlo.hpp"
+#include "core/ranks.hpp"
+#include "core/rng.hpp"
+#include "flows/stages.hpp"
+#include "xbar/solver.hpp"
+
+namespace cimchar::flows {
+
+namespace {
+
+struct VariationConfig {
+  ParamTable card;
+  device::VariationParams var;
+  std::vector<double> targets;  // S, at v_verify
+  double v_verify = 0.1, v_read = 0.2, t_read = 1.0;
+  size_t samples = 200, samples_per_job = 64;
+  // Crossbar part: column-current error of programmed arrays, IR drop on and off.
+  std::vector<int64_t> xbar_sizes;  // empty: no crossbar part
+  size_t xbar_arrays = 20;
+  double r_wire = 2.5, input_activity = 0.5;
+};
+
+
+VariationConfig parse(Section& t) {
+  VariationConfig c;
+  c.card = device_from_table(t, "device", "params");
+  if (c.card.static_subckt().empty()) t.fail("device", "the card has no static subcircuit");
+  auto model = device::make_model(c.card);
+  c.v_verify = t.get_double("v_verify", 0.1, "V", {1e-3, 2});
+  c.v_read = t.get_double("v_read", 0.2, "V", {1e-3, 2});
+  c.t_read = t.get_double("t_read", 1.0, "s", {0, 1e10});
+  const int64_t bits = t.get_int("bits", 2, 1, 6);
+  const double g_lo = std::min(model->current_A(c.v_verify, model->state_min()),
+                               model->current_A(c.v_verify, model->state_max())) / c.v_verify;
+  const double g_min = t.get_double("g_min", 10e-6, "S", {1e-12, 1});
+  const double g_max = t.get_double("g_max", 100e-6, "S", {1e-12, 1});
+  if (g_min >= g_max) t.fail("g_max", "g_max must be larger than g_min");
+  if (g_min < g_lo) t.fail("g_min", "below the model's smallest conductance at v_verify");
+  const size_t n = size_t(1) << bits;
+  for (size_t l = 0; l < n; ++l)
+    c.targets.push_back(g_min + (g_max - g_min) * static_cast<double>(l) / static_cast<double>(n - 1));
+  c.samples = static_cast<size_t>(t.get_int("samples", 200, 1, 10000000));
+  c.samples_per_job = static_cast<size_t>(t.get_int("samples_per_job", 64, 1, 100000));
+  Section m = t.sub("model");
+  c.var.read(m);
+  Section x = t.sub("crossbar");
+  c.xbar_sizes = x.get_ints("sizes", {}, 2, 1024);
+  c.xbar_arrays = static_cast<size_t>(x.get_int("arrays", 20, 1, 100000));
+  c.r_wire = x.get_double("r_wire", 2.5, "ohm", {1e-6, 1e3});
+  c.input_activity = x.get_double("input_activity", 0.5, "", {0.01, 1});
+  x.finish();
+  t.finish();
+  return c;
+}
+
+// The state whose static read conductance at v equals g (bisection; monotone in the state).
+double state_for(const device::CompactModel& m, double g, double v) {
+  double a = m.state_min(), b = m.state_max();
+  const bool up = m.current_A(v, b) > m.current_A(v, a);
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (a + b);
+    if ((m.current_A(v, mid) / v < g) == up) a = mid;
+    else b = mid;
+  }
+  return 0.5 * (a + b);
+}
+
+double quantile(std::vector<double> x, double q) {
+  x.erase(std::remove_if(x.begin(), x.end(), [](double v) { return !std::isfinite(v); }), x.end());
+  if (x.empty()) return std::nan("");
+  std::sort(x.begin(), x.end());
+  const double pos = q * static_cast<double>(x.size() - 1);
+  const size_t k = static_cast<size_t>(pos);
+  const double f = pos - static_cast<double>(k);
+  return k + 1 < x.size() ? x[k] * (1 - f) + x[k + 1] * f : x[k];
+}
+
+struct XbarStats {
+  std::vector<double> mean, sigma, q05, q95;  // [size, ir] of (I - I_ideal) / max|I_ideal|
+};
+
+// Arrays of N x N cells programmed to random levels with the variation models applied, driven by
+// random inputs (each row on with probability input_activity, at v_read), solved natively with
+// wire resistance r_wire (IR drop on) and without (off). Error of each column current relative to
+// the array's largest ideal (target, no IR drop) column current.
+XbarStats crossbar_errors(const VariationConfig& c, const device::VariationSampler& sampler,
+                          uint64_t seed) {
+  XbarStats s;
+  for (size_t k = 0; k < c.xbar_sizes.size(); ++k) {
+    const size_t n = static_cast<size_t>(c.xbar_sizes[k]);
+    for (int ir = 0; ir < 2; ++ir) {
+      std::vector<double> err;
+      for (size_t a = 0; a < c.xbar_arrays; ++a) {
+        auto rng = stream_rng(seed, 0x5AB0000000ULL + (k << 20) + a);  // same arrays for IR on/off
+        std::uniform_int_distribution<size_t> level(0, c.targets.size() - 1);
+        std::bernoulli_distribution on(c.input_activity);
+        xbar::Array target{n, n, std::vector<double>(n * n)}, prog = target;
+        for (size_t i = 0; i < n * n; ++i) {
+          target.g_S[i] = c.targets[level(rng)];
+          prog.g_S[i] = std::max(sampler.read(sampler.program(target.g_S[i], rng), c.t_read, rng), 1e-12);
+        }
+        std::vector<double> v(n);
+        for (auto& x : v) x = on(rng) ? c.v_read : 0.0;
+        xbar::Wiring w;
+        if (ir) w.r_wire_row_ohm = w.r_wire_col_ohm = c.r_wire;
+        xbar::Solver solver(prog, w, xbar::CellModel{});
+        const auto i_act = solver.solve(v);
+        const auto i_ideal = xbar::ideal_currents(target, xbar::CellModel{}, v);
+        double scale = 0;
+        for (double x : i_ideal) scale = std::max(scale, std::abs(x));
+        if (scale <= 0) continue;
+        for (size_t col = 0; col < n; ++col) err.push_back((i_act[col] - i_ideal[col]) / scale);
+      }
+      double sm = 0, s2 = 0;
+      for (double e : err) {
+        sm += e;
+        s2 += e * e;
+      }
+      const double cnt = static_cast<double>(err.size());
+      s.mean.push_back(cnt ? sm / cnt : std::nan(""));
+      s.sigma.push_back(cnt > 1 ? std::sqrt(std::max(0.0, (s2 - sm * sm / cnt) / (cnt - 1))) : 0.0);
+      s.q05.push_back(quantile(err, 0.05));
+      s.q95.push_back(quantile(err, 0.95));
+    }
+  }
+  return s;
+}
+
+std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
+  auto model = device::make_model(c.card);
+  device::VariationSampler sampler(c.var);
+  const size_t L = c.targets.size(), S = c.samples, N = L * S;
+  const std::string state = c.card.state_name();
+  const std::string lib = c.card.lib_path().string(), sub = c.card.static_subckt();
+  const std::string inst = c.card.render_instance_params();
+
+  McSpec spec;
+  spec.name = "variation";
+  spec.params = {"statev", "gprog"};  // gprog rides along (recorded), statev is simulated
+  spec.nominal = {state_for(*model, c.targets[0], c.v_verify), c.targets[0]};
+  spec.render = [&](const std::vector<double>& v) {
+    return "variation read\n.include " + lib + "\n.param statev=" + netlist_number(v[0]) + "\n.param gprog=" +
+           netlist_number(v[1]) + "\nvr te 0 " + netlist_number(c.v_read) + "\nx1 te 0 " + sub + " " + inst + " " +
+           state + "={statev}\n.end\n";
+  };
+  spec.commands = {"op"};
+  spec.vectors = {"i(vr)"};
+  spec.samples = N;
+  spec.seed = ctx.seed;
+  spec.samples_per_job = c.samples_per_job;
+  spec.draw = [&](size_t i, std::mt19937_64& rng) {
+    const double gt = c.targets[i / S];
+    const auto cell = sampler.program(gt, rng);
+    const double g = std::max(sampler.read(cell, c.t_read, rng), 1e-15);
+    // A conductance outside the device's range is realized at the nearest end of the range.
+    return std::vector<double>{state_for(*model, g, c.v_verify), g};
+  };
+  spice::PoolOptions po;
+  po.workers = ctx.jobs;
+  po.library = ctx.ngspice_library;
+  po.progress = ctx.progress;
+  po.progress_label = "variation";
+  spice::WorkerPool pool(po);
+  const auto info = pool.info();
+  std::error_code ec;
+  std::filesystem::create_directories(ctx.out_dir, ec);
+  const auto journal = ctx.out_dir / "variation.journal";
+  McResult r = run_monte_carlo(pool, spec, journal, ctx.resume);
+  if (ctx.resume && ranks().root())
+    std::fprintf(stderr, "variation: resumed, %zu of %zu samples taken from %s\n", r.resumed, N,
+                 journal.c_str());
+
+  const bool root = ranks().root();
+  std::vector<double> g_prog(N), g_read(N), rel(N), st(N);
+  size_t failed = 0;
+  for (size_t i = 0; i < N; ++i) {
+    st[i] = r.params[i * 2];
+    g_prog[i] = r.params[i * 2 + 1];
+    g_read[i] = -r.values[i] / c.v_read;  // NaN for failed samples
+    rel[i] = (g_read[i] - c.targets[i / S]) / c.targets[i / S];
+    failed += static_cast<size_t>(r.failed[i]);
+  }
+  std::vector<double> mean(L), sigma(L), q05(L), q50(L), q95(L), gmean(L);
+  if (root) std::printf("variation: %zu levels x %zu samples, read at %.3g V (verify at %.3g V), t_read %.3g s\n",
+              L, S, c.v_read, c.v_verify, c.t_read);
+  if (root) std::printf("  target_uS  G_read mean_uS  rel.err mean   sigma    q05      q95\n");
+  for (size_t l = 0; l < L; ++l) {
+    std::vector<double> e(rel.begin() + static_cast<long>(l * S), rel.begin() + static_cast<long>((l + 1) * S));
+    double s = 0, s2 = 0, gs = 0;
+    size_t n = 0;
+    for (size_t k = 0; k < S; ++k)
+      if (std::isfinite(e[k])) {
+        s += e[k];
+        s2 += e[k] * e[k];
+        gs += g_read[l * S + k];
+        ++n;
+      }
+    mean[l] = n ? s / static_cast<double>(n) : std::nan("");
+    sigma[l] = n > 1 ? std::sqrt(std::max(0.0, (s2 - s * s / static_cast<double>(n)) / static_cast<double>(n - 1))) : 0.0;
+    gmean[l] = n ? gs / static_cast<double>(n) : std::nan("");
+    q05[l] = quantile(e, 0.05);
+    q50[l] = quantile(e, 0.5);
+    q95[l] = quantile(e, 0.95);
+    if (root) std::printf("  %9.3f %13.3f %12.4f %9.4f %8.4f %8.4f\n", c.targets[l] * 1e6, gmean[l] * 1e6,
+                mean[l], sigma[l], q05[l], q95[l]);
+  }
+  if (failed && root) std::printf("  %zu samples failed (recorded in /mc/failed and /mc/messages)\n", failed);
+
+  XbarStats xs;
+  if (!c.xbar_sizes.empty() && root) {
+    xs = crossbar_errors(c, sampler, ctx.seed);
+    std::printf("crossbar column-current error, relative to the largest ideal column current "
+                "(%zu arrays per size, %.3g ohm per wire segment when IR drop is on):\n",
+                c.xbar_arrays, c.r_wire);
+    std::printf("  size  IR drop   mean      sigma     q05       q95\n");
+    for (size_t k = 0; k < c.xbar_sizes.size(); ++k)
+      for (int ir = 0; ir < 2; ++ir) {
+        const size_t j = 2 * k + static_cast<size_t>(ir);
+        std::printf("  %4lld  %-7s %9.4f %9.4f %9.4f %9.4f\n", static_cast<long long>(c.xbar_sizes[k]),
+                    ir ? "on" : "off", xs.mean[j], xs.sigma[j], xs.q05[j], xs.q95[j]);
+      }
+  }
+
+  auto path = ctx.out_dir / "variation.h5";
+  std::filesystem::path jmine = journal;
+  if (ranks().size > 1)
+    jmine += ".rank" + std::to_string(ranks().rank) + "of" + std::to_string(ranks().size);
+  if (!root) {  // rank 0 writes the file
+    barrier();
+    std::filesystem::remove(jmine, ec);
+    return path;
+  }
+  H5Writer out(path);
+  write_provenance(out, {ctx.config_text, ctx.seed, info.version});
+  c.card.write_attrs(out, "/device");
+  out.write("/mc/target_g", c.targets, {L}, "S");
+  out.write("/mc/g_programmed", g_prog, {L, S}, "S");
+  out.attr("/mc/g_programmed", "axes", std::string("level,sample"));
+  out.write("/mc/state", st, {L, S}, model->state_unit());
+  out.write("/mc/g_read", g_read, {L, S}, "S");
+  out.attr("/mc/g_read", "axes", std::string("level,sample"));
+  out.write_int("/mc/failed", r.failed, {L, S}, "");
+  out.write_strings("/mc/messages", r.messages);
+  out.attr("/mc", "v_verify_V", c.v_verify);
+  out.attr("/mc", "v_read_V", c.v_read);
+  out.attr("/mc", "t_read_s", c.t_read);
+  out.write("/lut/cell_error/target_g", c.targets, {L}, "S");
+  out.write("/lut/cell_error/mean_rel", mean, {L}, "");
+  out.write("/lut/cell_error/sigma_rel", sigma, {L}, "");
+  out.write("/lut/cell_error/q05_rel", q05, {L}, "");
+  out.write("/lut/cell_error/q50_rel", q50, {L}, "");
+  out.write("/lut/cell_error/q95_rel", q95, {L}, "");
+  out.attr("/lut/cell_error", "axes", std::string("target_g"));
+  out.attr("/lut/cell_error", "definition",
+           std::string("relative error (G_read - G_target)/G_target, G_read = I(v_read)/v_read"));
+  if (!c.xbar_sizes.empty()) {
+    const size_t K = c.xbar_sizes.size();
+    std::vector<double> sizes(c.xbar_sizes.begin(), c.xbar_sizes.end());
+    out.write("/lut/column_error/size", sizes, {K}, "");
+    out.write("/lut/column_error/ir_drop", {0.0, 1.0}, {2}, "");
+    for (auto [name, v] : {std::pair{"mean", &xs.mean}, {"sigma", &xs.sigma}, {"q05", &xs.q05},
+                           {"q95", &xs.q95}}) {
+      out.write(std::string("/lut/column_error/") + name, *v, {K, 2}, "");
+      out.attr(std::string("/lut/column_error/") + name, "axes", std::string("size,ir_drop"));
+    }
+    out.attr("/lut/column_error", "definition",
+             std::string("(I_column - I_ideal)/max|I_ideal| per array; I_ideal from the target "
+                         "conductances without wire resistance"));
+    out.attr("/lut/column_error", "r_wire_ohm", c.r_wire);
+    out.attr("/lut/column_error", "input_activity", c.input_activity);
+    out.attr("/lut/column_error", "arrays", static_cast<int64_t>(c.xbar_arrays));
+  }
+  out.commit();
+  barrier();
+  std::filesystem::remove(jmine, ec);
+  return path;
+}
+
+}  // namespace
+
+StageRunner prepare_variation_stage(Section& table, const RunContext&) {
+  auto cfg = std::make_shared<VariationConfig>(parse(table));
+  return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
+}
+
+}  // namespace cimchar::flows
