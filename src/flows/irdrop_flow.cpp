@@ -32,6 +32,7 @@ struct IrDropConfig {
   int64_t trials = 3, maps_max_size = 64, spice_max_size = 32, bins = 8;
   xbar::CellModel cell;
   std::string cell_name;
+  std::shared_ptr<ParamTable> card;  // sinh cells: ngspice uses the card's static subcircuit
 };
 
 IrDropConfig parse(Section& t) {
@@ -60,6 +61,7 @@ IrDropConfig parse(Section& t) {
     if (!card.has("V0")) t.fail("cell", "the card has no V0 (sinh read-out I-V)");
     c.cell.element = xbar::Element::sinh;
     c.cell.sinh.v0_V = card.get("V0");
+    c.card = std::make_shared<ParamTable>(card);
   }
   t.finish();
   if (c.sizes.empty() || c.r_wire.empty() || c.activity.empty() || c.distributions.empty())
@@ -180,6 +182,7 @@ std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
     ngspice_version = info.version;
     xbar::NetlistOptions no;
     no.solver_options = spice::solver_options_line(info);
+    no.rram_card = c.card.get();
     std::vector<spice::Job> jobs;
     for (size_t i : spice_pts) {
       const Point& p = pts[i];

@@ -1,5 +1,6 @@
 #include "xbar/netlist.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -64,6 +65,19 @@ std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& c
   os << ".options reltol=" << num(o.reltol) << " vntol=" << num(o.vntol_V)
      << " abstol=" << num(o.abstol_A) << " gmin=" << num(cell.nmos.gmin_S) << "\n";
   if (!o.solver_options.empty()) os << o.solver_options << "\n";
+  const ParamTable* card = cell.element == Element::sinh ? o.rram_card : nullptr;
+  double i0 = 0, g0 = 0;
+  if (card) {
+    if (card->static_subckt().empty() || card->state_name().empty() || !card->has("I0") ||
+        !card->has("g0") || !card->has("V0"))
+      throw ConfigError(card->card_path().string(), "model.static_subckt", 0,
+                        "crossbar netlists need a static subcircuit with I0, g0, V0 and a state");
+    if (std::abs(card->get("V0") - cell.sinh.v0_V) > 1e-12 * cell.sinh.v0_V)
+      throw ConfigError(card->card_path().string(), "params.V0", 0,
+                        "the card's V0 differs from the crossbar cell's V0");
+    i0 = card->get("I0"), g0 = card->get("g0");
+    os << ".include " << card->lib_path().string() << "\n";
+  }
   if (cell.transistor) os << cell.nmos.model_card("nsel") << "\n";
 
   const bool row_wire = w.r_wire_row_ohm > 0, col_wire = w.r_wire_col_ohm > 0;
@@ -112,6 +126,10 @@ std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& c
       double amp = cell.amplitude(a.g(r, c));
       if (cell.element == Element::linear)
         os << idx("R", r, c) << " " << u << " " << top << " " << num(1 / amp) << "\n";
+      else if (card)
+        os << idx("X", r, c) << " " << u << " " << top << " " << card->static_subckt() << " "
+           << card->render_instance_params() << " " << card->state_name() << "="
+           << num(-g0 * std::log(amp / i0)) << "\n";
       else
         os << idx("B", r, c) << " " << u << " " << top << " I=" << num(amp) << "*sinh(min(max((v("
            << u << ")-v(" << top << "))/" << num(cell.sinh.v0_V) << ",-" << kSinhArgMax << "),"

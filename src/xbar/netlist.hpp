@@ -9,7 +9,8 @@
 //   RB<r>_<c>                 bit-line segments (RB<end>_<c> to the sense node)
 //   RS<c>  s<c> vg<c>         sense resistance;   VS<c> vg<c> 0 DC v_sense  (virtual ground)
 //   cells: R<r>_<c> (linear), B<r>_<c> I=A*sinh(V/V0) (sinh; V/V0 clamped to +-50 so that
-//          ngspice's Newton iterates stay finite), plus for 1T1R an NMOS
+//          ngspice's Newton iterates stay finite) or X<r>_<c> the device card's static
+//          subcircuit (NetlistOptions::rram_card), plus for 1T1R an NMOS
 //          M<r>_<c> x<r>_<c> g<r> <column node> <bulk: 0 or the column node> with VG<r> g<r> 0
 //          the row's gate voltage.
 // The column current I[c] is i(VS<c>): current flowing into the virtual ground.
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/param_table.hpp"
 #include "xbar/cell.hpp"
 #include "xbar/crossbar.hpp"
 
@@ -31,6 +33,10 @@ struct NetlistOptions {
   double reltol = 1e-9;
   double vntol_V = 1e-12;
   double abstol_A = 1e-18;
+  // sinh cells from a device card (devices/stanford_asu.toml): `.include` its library and
+  // instantiate its static subcircuit per cell with the state (gap) that gives the cell's
+  // amplitude, gap = -g0 ln(A / I0), instead of a B-source. The card's V0 must equal the cell's.
+  const ParamTable* rram_card = nullptr;
 };
 
 std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& cell,

@@ -56,6 +56,8 @@ struct NodeVoltages {
   std::vector<double> row_V, col_V, x_V;
 };
 
+// One programmed array. Keeps its factorizations and workspaces between solves, so one Solver
+// serves one thread at a time; use one Solver per thread for parallel solves.
 class Solver {
  public:
   // Validates everything (InputError / ConfigError) and builds the reusable set-up.

@@ -26,6 +26,7 @@ struct Case {
   double v_high;
   Wiring w;
   CellModel cell;
+  const ParamTable* rram_card = nullptr;  // sinh cells from the device library (netlist.hpp)
 };
 
 inline Wiring wiring(double rw_row, double rw_col, double rd = 0, double rs = 0, Drive d = Drive::near,
@@ -59,6 +60,7 @@ inline void run_cases(const std::vector<Case>& cases, double tol) {
     inputs.push_back(make_inputs(c.n, c.vp, 200 + i, c.v_high));
     spice::Job j;
     j.name = "xbar/" + c.label;
+    no.rram_card = c.rram_card;
     j.netlist = crossbar_netlist(arrays.back(), c.w, c.cell, inputs.back(), no);
     j.commands = {"op"};
     j.vectors = column_current_vectors(c.m);

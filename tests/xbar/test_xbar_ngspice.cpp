@@ -62,3 +62,13 @@ TEST(XbarNgspice, OneTransistorOneResistor) {
       },
       1e-5);
 }
+
+TEST(XbarNgspice, SinhCellsFromTheDeviceLibrary) {
+  // The Stanford/ASU card's static subcircuit (devices/stanford_asu.lib) per cell, at the gap
+  // that gives each cell its conductance, instead of the generator's own B-source.
+  const cimchar::ParamTable card =
+      cimchar::ParamTable::load_card(cimchar::find_device_card("stanford_asu"));
+  Case c{"random/random/2ohm/stanford_asu.lib", 20, 16, GPattern::random, VPattern::random, 0.6,
+         wiring(2, 2, 10, 10), sinh_cell(card.get("V0"), 0.1), &card};
+  run_cases({c}, 1e-5);
+}
