@@ -27,6 +27,8 @@ void add_run_command(CLI::App& app, GlobalOptions& g, Action& action);
 void add_stage_commands(CLI::App& app, GlobalOptions& g, Action& action);
 // `cimchar xbar solve` (cmd_xbar.cpp): native crossbar solve from .npy / HDF5 files.
 void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action);
+// `cimchar attention` (cmd_attention.cpp): run an exported model under an accelerator scheme.
+void add_attention_command(CLI::App& app, GlobalOptions& g, Action& action);
 
 // A flow path as given, or characterization/<name> under the source tree when the user runs
 // cimchar from elsewhere.

@@ -27,6 +27,8 @@ Examples:
   cimchar fit characterization/fit.toml          fit a compact model to I-V data
   cimchar xbar solve --g G.npy --v V.npy --r-wire 2.5 --out I.npy
                                                  column currents of a crossbar (docs/crossbar.md)
+  cimchar attention --model m.h5 --scheme rram-baseline --out a.h5
+                                                 an exported transformer layer on crossbars
 Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DEVICES (device card folder).)";
 
 }  // namespace
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
   app::add_run_command(app, g, action);
   app::add_stage_commands(app, g, action);
   app::add_xbar_command(app, g, action);
+  app::add_attention_command(app, g, action);
 
   try {
     app.parse(argc, argv);

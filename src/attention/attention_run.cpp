@@ -1,0 +1,148 @@
+#include "attention/attention_run.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/h5.hpp"
+#include "core/provenance.hpp"
+
+namespace cimchar::attention {
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string metrics_row(const std::string& label, const Metrics& m) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%-10s %11.4e %9.6f %11.4e %9.4f %9.4f\n", label.c_str(),
+                m.rel_l2, m.cosine, m.kl, m.topk_recall, m.sparsity);
+  return buf;
+}
+
+std::string make_table(const RunSummary& s) {
+  std::ostringstream o;
+  o << "scheme " << s.scheme << ": " << s.description << "\n";
+  char head[160];
+  std::snprintf(head, sizeof head, "%-10s %11s %9s %11s %9s %9s\n", "", "rel_l2", "cosine",
+                "KL", ("top" + std::to_string(s.top_k) + "_rec").c_str(), "sparsity");
+  o << head;
+  for (size_t l = 0; l < s.metrics.layers.size(); ++l)
+    o << metrics_row("layer " + std::to_string(l), s.metrics.layers[l]);
+  o << metrics_row("model", s.metrics.model);
+  if (s.rel_l2_vs_torch) o << "rel_l2 vs torch float32 output: " << fmt("%.4e", *s.rel_l2_vs_torch) << "\n";
+  if (s.stats) {
+    const auto& st = *s.stats;
+    const auto& k = st[static_cast<size_t>(Product::scores)];
+    const auto& v = st[static_cast<size_t>(Product::context)];
+    int64_t conv = 0, cells = 0;
+    for (const auto& p : st) conv += p.adc_conversions, cells += p.cell_writes;
+    o << "K writes: " << k.programs << " matrices, " << k.cell_writes << " cells; V writes: "
+      << v.programs << " matrices, " << v.cell_writes << " cells; all cell writes: " << cells
+      << "; ADC conversions: " << conv << "\n";
+  }
+  return o.str();
+}
+
+void write_metrics(H5Writer& w, const std::string& g, const Metrics& m) {
+  w.write(g + "/rel_l2", {m.rel_l2}, {}, "");
+  w.write(g + "/cosine", {m.cosine}, {}, "");
+  w.write(g + "/kl", {m.kl}, {}, "nat");
+  w.write(g + "/topk_recall", {m.topk_recall}, {}, "");
+  w.write(g + "/sparsity", {m.sparsity}, {}, "");
+}
+
+}  // namespace
+
+RunSummary run_attention(const RunRequest& req) {
+  // 1. Configuration and scheme (ConfigError before anything is read or computed).
+  TomlDoc doc = req.config_file ? TomlDoc::parse_file(*req.config_file)
+                                : TomlDoc::parse_string("", "(no --config)");
+  Section root(doc.root, doc.file, "");
+  Section att = root.sub("attention");
+  std::string scheme = att.get_string("scheme", "");
+  if (!req.scheme.empty()) {
+    if (!scheme.empty() && scheme != req.scheme)
+      att.fail("scheme", "the config names scheme '" + scheme + "' but --scheme is '" +
+                             req.scheme + "'");
+    scheme = req.scheme;
+  }
+  if (scheme.empty())
+    throw ConfigError("no scheme: give --scheme NAME or `scheme` in the config's [attention]");
+  const SchemeInfo& info = find_scheme(scheme);
+  RunSummary s;
+  s.scheme = scheme;
+  s.top_k = static_cast<int>(att.get_int("top_k", 8, 1, 1 << 20));
+  std::unique_ptr<Scheme> sch = info.make(att, req.seed);
+  att.finish();
+  root.finish();
+  s.description = sch->describe();
+
+  // 2. Model and input.
+  const ModelFile mf = load_model_file(req.model_file);
+  sch->check(mf.model, mf.batch);
+
+  // 3. Runs: the ideal reference, then the scheme.
+  auto ideal = make_ideal_scheme();
+  Trace ref_trace, run_trace;
+  ref_trace.keep_probs = run_trace.keep_probs = true;
+  ref_trace.keep_layer_outputs = run_trace.keep_layer_outputs = true;
+  Executor ref_ex(mf.model, ideal->backend(), ideal->core());
+  const auto y_ref = ref_ex.run(mf.batch, &ref_trace);
+  Executor ex(mf.model, sch->backend(), sch->core());
+  const auto y = ex.run(mf.batch, &run_trace);
+  s.metrics = compare_runs(mf.model, mf.batch, y_ref, ref_trace, y, run_trace, s.top_k);
+  if (!mf.reference.y.empty()) {
+    Metrics m;
+    output_metrics(y, mf.reference.y, m);
+    s.rel_l2_vs_torch = m.rel_l2;
+  }
+  if (sch->stats()) s.stats = *sch->stats();
+  s.table = make_table(s);
+
+  // 4. Output.
+  H5Writer w(req.out_file);
+  write_provenance(w, {doc.text, req.seed, ""});
+  w.attr("/", "scheme", s.scheme);
+  w.attr("/", "scheme_description", s.description);
+  w.attr("/", "model_file", req.model_file.string());
+  w.attr("/", "top_k", static_cast<int64_t>(s.top_k));
+  const size_t B = static_cast<size_t>(mf.batch.size()), S = static_cast<size_t>(mf.batch.seq),
+               D = static_cast<size_t>(mf.model.d_model);
+  std::vector<double> flat(B * S * D);
+  for (size_t b = 0; b < B; ++b)
+    for (size_t t = 0; t < S; ++t)
+      for (size_t j = 0; j < D; ++j)
+        flat[(b * S + t) * D + j] = y[b](static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j));
+  w.write("/y", flat, {B, S, D}, "");
+  write_metrics(w, "/metrics", s.metrics.model);
+  if (s.rel_l2_vs_torch) w.write("/metrics/rel_l2_vs_torch", {*s.rel_l2_vs_torch}, {}, "");
+  for (size_t l = 0; l < s.metrics.layers.size(); ++l)
+    write_metrics(w, "/metrics/layers/" + std::to_string(l), s.metrics.layers[l]);
+  if (s.stats) {
+    std::vector<std::string> names;
+    for (int p = 0; p < kProductCount; ++p) names.push_back(product_name(static_cast<Product>(p)));
+    w.write_strings("/counters/products", names);
+    auto col = [&](const char* name, int64_t ProductStats::*f) {
+      std::vector<int64_t> v;
+      for (const auto& p : *s.stats) v.push_back(p.*f);
+      w.write_int(std::string("/counters/") + name, v, {v.size()}, "");
+    };
+    col("programs", &ProductStats::programs);
+    col("cell_writes", &ProductStats::cell_writes);
+    col("tiles", &ProductStats::tiles);
+    col("applies", &ProductStats::applies);
+    col("vectors", &ProductStats::vectors);
+    col("array_reads", &ProductStats::array_reads);
+    col("adc_conversions", &ProductStats::adc_conversions);
+    col("macs", &ProductStats::macs);
+  }
+  w.commit();
+  return s;
+}
+
+}  // namespace cimchar::attention

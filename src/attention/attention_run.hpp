@@ -1,0 +1,37 @@
+// `cimchar attention`: run one model file (docs/model-format.md) under one scheme, compare it
+// with the ideal run and write the outputs, metrics and hardware counters to HDF5
+// (docs/results-format.md, section attention.h5).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "attention/metrics.hpp"
+#include "attention/scheme.hpp"
+
+namespace cimchar::attention {
+
+struct RunRequest {
+  std::filesystem::path model_file;
+  std::filesystem::path out_file;
+  std::optional<std::filesystem::path> config_file;  // TOML with an [attention] table
+  std::string scheme;                                // "" = the config's `scheme`
+  uint64_t seed = 1;
+};
+
+struct RunSummary {
+  std::string scheme, description;
+  int top_k = 8;
+  RunMetrics metrics;
+  std::optional<double> rel_l2_vs_torch;  // scheme output vs torch's float32 output
+  std::optional<StatsTable> stats;
+  std::string table;  // the printed summary
+};
+
+// Validates everything (config, scheme, model file, scheme vs model) before computing; writes
+// nothing on error. ConfigError / InputError for bad input.
+RunSummary run_attention(const RunRequest& req);
+
+}  // namespace cimchar::attention

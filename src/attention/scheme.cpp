@@ -1,0 +1,92 @@
+#include "attention/scheme.hpp"
+
+#include "core/error.hpp"
+
+namespace cimchar::attention {
+
+namespace {
+
+class IdealScheme final : public Scheme {
+ public:
+  MatmulBackend& backend() override { return backend_; }
+  AttentionCore& core() override { return core_; }
+  std::string describe() const override { return "double-precision products and softmax"; }
+
+ private:
+  IdealBackend backend_;
+  SoftmaxCore core_;
+};
+
+// Every product analog on crossbars read by ADCs; softmax digital and exact (the baseline of
+// ISAAC/PRIME-style accelerators applied to attention, as in ReTransformer, Yang et al.,
+// ICCAD 2020, where QK^T and S V run on ReRAM after K and V are written).
+class RramBaselineScheme final : public Scheme {
+ public:
+  RramBaselineScheme(CrossbarConfig cfg, std::array<bool, kProductCount> analog, uint64_t seed)
+      : backend_(std::move(cfg), CrossbarParts{}, analog, seed) {}
+  MatmulBackend& backend() override { return backend_; }
+  AttentionCore& core() override { return core_; }
+  const StatsTable* stats() const override { return &backend_.stats(); }
+  std::string describe() const override {
+    std::string products;
+    for (int p = 0; p < kProductCount; ++p)
+      if (backend_.analog(static_cast<Product>(p)))
+        products += std::string(products.empty() ? "" : ", ") + product_name(static_cast<Product>(p));
+    return "analog products [" + products + "] on " +
+           backend_.config().describe() + "; digital softmax";
+  }
+
+ private:
+  CrossbarBackend backend_;
+  SoftmaxCore core_;
+};
+
+std::array<bool, kProductCount> parse_analog_products(Section& s) {
+  std::vector<std::string> all;
+  for (int p = 0; p < kProductCount; ++p) all.push_back(product_name(static_cast<Product>(p)));
+  const auto names = s.get_strings("analog_products", all);
+  std::array<bool, kProductCount> on{};
+  for (const auto& n : names) {
+    bool found = false;
+    for (int p = 0; p < kProductCount; ++p)
+      if (n == all[static_cast<size_t>(p)]) on[static_cast<size_t>(p)] = found = true;
+    if (!found) {
+      std::string list;
+      for (const auto& a : all) list += (list.empty() ? "" : ", ") + a;
+      s.fail("analog_products", "unknown product '" + n + "' (known: " + list + ")");
+    }
+  }
+  return on;
+}
+
+}  // namespace
+
+std::unique_ptr<Scheme> make_ideal_scheme() { return std::make_unique<IdealScheme>(); }
+
+const std::vector<SchemeInfo>& schemes() {
+  static const std::vector<SchemeInfo> list = {
+      {"ideal", "double-precision reference: exact products and softmax, no crossbar",
+       [](Section&, uint64_t) { return make_ideal_scheme(); }},
+      {"rram-baseline",
+       "every product (Q/K/V/O, QK^T, S V, FFN) on RRAM crossbars with ADCs, digital softmax",
+       [](Section& s, uint64_t seed) -> std::unique_ptr<Scheme> {
+         auto analog = parse_analog_products(s);
+         Section xb = s.sub("crossbar");
+         CrossbarConfig cfg = CrossbarConfig::parse(xb, CrossbarConfig{});
+         xb.finish();
+         return std::make_unique<RramBaselineScheme>(cfg, analog, seed);
+       }},
+  };
+  return list;
+}
+
+const SchemeInfo& find_scheme(const std::string& name) {
+  std::string known;
+  for (const auto& s : schemes()) {
+    if (s.name == name) return s;
+    known += (known.empty() ? "" : ", ") + std::string(s.name);
+  }
+  throw ConfigError("unknown scheme '" + name + "' (known: " + known + ")");
+}
+
+}  // namespace cimchar::attention
