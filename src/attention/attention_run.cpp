@@ -35,15 +35,20 @@ std::string make_table(const RunSummary& s) {
     o << metrics_row("layer " + std::to_string(l), s.metrics.layers[l]);
   o << metrics_row("model", s.metrics.model);
   if (s.rel_l2_vs_torch) o << "rel_l2 vs torch float32 output: " << fmt("%.4e", *s.rel_l2_vs_torch) << "\n";
-  if (s.stats) {
-    const auto& st = *s.stats;
-    const auto& k = st[static_cast<size_t>(Product::scores)];
-    const auto& v = st[static_cast<size_t>(Product::context)];
-    int64_t conv = 0, cells = 0;
-    for (const auto& p : st) conv += p.adc_conversions, cells += p.cell_writes;
-    o << "K writes: " << k.programs << " matrices, " << k.cell_writes << " cells; V writes: "
-      << v.programs << " matrices, " << v.cell_writes << " cells; all cell writes: " << cells
-      << "; ADC conversions: " << conv << "\n";
+  if (!s.counters.empty()) {
+    char line[200];
+    std::snprintf(line, sizeof line, "%-18s %10s %12s %14s %14s\n", "counters", "programs",
+                  "cell_writes", "adc_conv", "macs");
+    o << line;
+    for (const auto& c : s.counters) {
+      if (c.stats.programs == 0 && c.stats.macs == 0) continue;
+      std::snprintf(line, sizeof line, "%-18s %10lld %12lld %14lld %14lld\n", c.name.c_str(),
+                    static_cast<long long>(c.stats.programs),
+                    static_cast<long long>(c.stats.cell_writes),
+                    static_cast<long long>(c.stats.adc_conversions),
+                    static_cast<long long>(c.stats.macs));
+      o << line;
+    }
   }
   return o.str();
 }
@@ -76,7 +81,7 @@ RunSummary run_attention(const RunRequest& req) {
   const SchemeInfo& info = find_scheme(scheme);
   RunSummary s;
   s.scheme = scheme;
-  s.top_k = static_cast<int>(att.get_int("top_k", 8, 1, 1 << 20));
+  s.top_k = static_cast<int>(att.get_int("recall_k", 8, 1, 1 << 20));
   std::unique_ptr<Scheme> sch = info.make(att, req.seed);
   att.finish();
   root.finish();
@@ -101,7 +106,7 @@ RunSummary run_attention(const RunRequest& req) {
     output_metrics(y, mf.reference.y, m);
     s.rel_l2_vs_torch = m.rel_l2;
   }
-  if (sch->stats()) s.stats = *sch->stats();
+  s.counters = sch->counters();
   s.table = make_table(s);
 
   // 4. Output.
@@ -110,7 +115,7 @@ RunSummary run_attention(const RunRequest& req) {
   w.attr("/", "scheme", s.scheme);
   w.attr("/", "scheme_description", s.description);
   w.attr("/", "model_file", req.model_file.string());
-  w.attr("/", "top_k", static_cast<int64_t>(s.top_k));
+  w.attr("/", "recall_k", static_cast<int64_t>(s.top_k));
   const size_t B = static_cast<size_t>(mf.batch.size()), S = static_cast<size_t>(mf.batch.seq),
                D = static_cast<size_t>(mf.model.d_model);
   std::vector<double> flat(B * S * D);
@@ -123,13 +128,13 @@ RunSummary run_attention(const RunRequest& req) {
   if (s.rel_l2_vs_torch) w.write("/metrics/rel_l2_vs_torch", {*s.rel_l2_vs_torch}, {}, "");
   for (size_t l = 0; l < s.metrics.layers.size(); ++l)
     write_metrics(w, "/metrics/layers/" + std::to_string(l), s.metrics.layers[l]);
-  if (s.stats) {
+  if (!s.counters.empty()) {
     std::vector<std::string> names;
-    for (int p = 0; p < kProductCount; ++p) names.push_back(product_name(static_cast<Product>(p)));
+    for (const auto& c : s.counters) names.push_back(c.name);
     w.write_strings("/counters/products", names);
     auto col = [&](const char* name, int64_t ProductStats::*f) {
       std::vector<int64_t> v;
-      for (const auto& p : *s.stats) v.push_back(p.*f);
+      for (const auto& c : s.counters) v.push_back(c.stats.*f);
       w.write_int(std::string("/counters/") + name, v, {v.size()}, "");
     };
     col("programs", &ProductStats::programs);

@@ -23,10 +23,10 @@ struct RunRequest {
 
 struct RunSummary {
   std::string scheme, description;
-  int top_k = 8;
+  int top_k = 8;  // recall_k: the k of the top-k recall metric
   RunMetrics metrics;
   std::optional<double> rel_l2_vs_torch;  // scheme output vs torch's float32 output
-  std::optional<StatsTable> stats;
+  std::vector<NamedStats> counters;  // empty for the ideal scheme
   std::string table;  // the printed summary
 };
 
