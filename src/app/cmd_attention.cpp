@@ -45,6 +45,7 @@ void add_attention_command(CLI::App& app, GlobalOptions& g, Action& action) {
       if (!args->config.empty()) req.config_file = args->config;
       req.scheme = args->scheme;
       req.seed = g.seed.value_or(1);
+      req.progress = !g.quiet;
       const attention::RunSummary s = attention::run_attention(req);
       std::cout << s.table << "wrote " << args->out << "\n";
       return static_cast<int>(kExitOk);

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
+#include "core/progress.hpp"
 #include "core/provenance.hpp"
 
 namespace cimchar::attention {
@@ -35,15 +36,25 @@ std::string make_table(const RunSummary& s) {
     o << metrics_row("layer " + std::to_string(l), s.metrics.layers[l]);
   o << metrics_row("model", s.metrics.model);
   if (s.rel_l2_vs_torch) o << "rel_l2 vs torch float32 output: " << fmt("%.4e", *s.rel_l2_vs_torch) << "\n";
-  if (s.stats) {
-    const auto& st = *s.stats;
-    const auto& k = st[static_cast<size_t>(Product::scores)];
-    const auto& v = st[static_cast<size_t>(Product::context)];
-    int64_t conv = 0, cells = 0;
-    for (const auto& p : st) conv += p.adc_conversions, cells += p.cell_writes;
-    o << "K writes: " << k.programs << " matrices, " << k.cell_writes << " cells; V writes: "
-      << v.programs << " matrices, " << v.cell_writes << " cells; all cell writes: " << cells
-      << "; ADC conversions: " << conv << "\n";
+  if (s.accuracy) {
+    o << "accuracy: " << fmt("%.4f", *s.accuracy) << " (ideal " << fmt("%.4f", *s.accuracy_ideal);
+    if (s.accuracy_fp32_recorded) o << ", torch fp32 recorded " << fmt("%.4f", *s.accuracy_fp32_recorded);
+    o << ")\n";
+  }
+  if (!s.counters.empty()) {
+    char line[200];
+    std::snprintf(line, sizeof line, "%-18s %10s %12s %14s %14s\n", "counters", "programs",
+                  "cell_writes", "adc_conv", "macs");
+    o << line;
+    for (const auto& c : s.counters) {
+      if (c.stats.programs == 0 && c.stats.macs == 0) continue;
+      std::snprintf(line, sizeof line, "%-18s %10lld %12lld %14lld %14lld\n", c.name.c_str(),
+                    static_cast<long long>(c.stats.programs),
+                    static_cast<long long>(c.stats.cell_writes),
+                    static_cast<long long>(c.stats.adc_conversions),
+                    static_cast<long long>(c.stats.macs));
+      o << line;
+    }
   }
   return o.str();
 }
@@ -76,7 +87,7 @@ RunSummary run_attention(const RunRequest& req) {
   const SchemeInfo& info = find_scheme(scheme);
   RunSummary s;
   s.scheme = scheme;
-  s.top_k = static_cast<int>(att.get_int("top_k", 8, 1, 1 << 20));
+  s.top_k = static_cast<int>(att.get_int("recall_k", 8, 1, 1 << 20));
   std::unique_ptr<Scheme> sch = info.make(att, req.seed);
   att.finish();
   root.finish();
@@ -86,22 +97,57 @@ RunSummary run_attention(const RunRequest& req) {
   const ModelFile mf = load_model_file(req.model_file);
   sch->check(mf.model, mf.batch);
 
-  // 3. Runs: the ideal reference, then the scheme.
+  // 3. Runs, sequence by sequence: the ideal reference, then the scheme, compared at once.
   auto ideal = make_ideal_scheme();
-  Trace ref_trace, run_trace;
+  check_batch(mf.model, mf.batch, req.model_file.string());
+  Executor ref_ex(mf.model, ideal->backend(), ideal->core());
+  Executor ex(mf.model, sch->backend(), sch->core());
+  MetricsAccumulator acc(mf.model, s.top_k);
+  SeqTrace ref_trace, run_trace;
   ref_trace.keep_probs = run_trace.keep_probs = true;
   ref_trace.keep_layer_outputs = run_trace.keep_layer_outputs = true;
-  Executor ref_ex(mf.model, ideal->backend(), ideal->core());
-  const auto y_ref = ref_ex.run(mf.batch, &ref_trace);
-  Executor ex(mf.model, sch->backend(), sch->core());
-  const auto y = ex.run(mf.batch, &run_trace);
-  s.metrics = compare_runs(mf.model, mf.batch, y_ref, ref_trace, y, run_trace, s.top_k);
+  const int B = mf.batch.size();
+  std::vector<Mat> y(static_cast<size_t>(B));
+  Mat logits, logits_ref;
+  if (mf.task) {
+    logits.resize(B, mf.task->w.rows());
+    logits_ref.resize(B, mf.task->w.rows());
+  }
+  int correct = 0, correct_ref = 0;
+  Progress bar("attention " + scheme, static_cast<size_t>(B), req.progress);
+  for (int b = 0; b < B; ++b) {
+    const Mat y_ref = ref_ex.run_sequence(mf.batch, b, &ref_trace);
+    y[static_cast<size_t>(b)] = ex.run_sequence(mf.batch, b, &run_trace);
+    acc.add(mf.batch, b, y_ref, ref_trace, y[static_cast<size_t>(b)], run_trace);
+    if (mf.task) {
+      const std::vector<bool>* pad =
+          mf.batch.key_padding.empty() ? nullptr : &mf.batch.key_padding[static_cast<size_t>(b)];
+      logits.row(b) = mf.task->logits(y[static_cast<size_t>(b)], pad).transpose();
+      logits_ref.row(b) = mf.task->logits(y_ref, pad).transpose();
+      const int label = mf.task->labels[static_cast<size_t>(b)];
+      Eigen::Index arg = 0;
+      logits.row(b).maxCoeff(&arg);
+      correct += arg == label;
+      logits_ref.row(b).maxCoeff(&arg);
+      correct_ref += arg == label;
+    }
+    bar.advance();
+  }
+  bar.finish();
+  s.metrics = acc.result();
   if (!mf.reference.y.empty()) {
     Metrics m;
     output_metrics(y, mf.reference.y, m);
     s.rel_l2_vs_torch = m.rel_l2;
   }
-  if (sch->stats()) s.stats = *sch->stats();
+  if (mf.task) {
+    s.accuracy = static_cast<double>(correct) / B;
+    s.accuracy_ideal = static_cast<double>(correct_ref) / B;
+    s.accuracy_fp32_recorded = mf.task->fp32_accuracy;
+    if (mf.reference.logits.size())
+      s.logits_rel_l2_vs_torch = (logits_ref - mf.reference.logits).norm() / mf.reference.logits.norm();
+  }
+  s.counters = sch->counters();
   s.table = make_table(s);
 
   // 4. Output.
@@ -110,26 +156,36 @@ RunSummary run_attention(const RunRequest& req) {
   w.attr("/", "scheme", s.scheme);
   w.attr("/", "scheme_description", s.description);
   w.attr("/", "model_file", req.model_file.string());
-  w.attr("/", "top_k", static_cast<int64_t>(s.top_k));
-  const size_t B = static_cast<size_t>(mf.batch.size()), S = static_cast<size_t>(mf.batch.seq),
+  w.attr("/", "recall_k", static_cast<int64_t>(s.top_k));
+  const size_t Bz = static_cast<size_t>(B), S = static_cast<size_t>(mf.batch.seq),
                D = static_cast<size_t>(mf.model.d_model);
-  std::vector<double> flat(B * S * D);
-  for (size_t b = 0; b < B; ++b)
+  std::vector<double> flat(Bz * S * D);
+  for (size_t b = 0; b < Bz; ++b)
     for (size_t t = 0; t < S; ++t)
       for (size_t j = 0; j < D; ++j)
         flat[(b * S + t) * D + j] = y[b](static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j));
-  w.write("/y", flat, {B, S, D}, "");
+  w.write("/y", flat, {Bz, S, D}, "");
+  if (mf.task) {
+    std::vector<double> lg;
+    for (int b = 0; b < B; ++b)
+      for (Eigen::Index c = 0; c < logits.cols(); ++c) lg.push_back(logits(b, c));
+    w.write("/task/logits", lg, {Bz, static_cast<size_t>(logits.cols())}, "");
+    w.write("/task/accuracy", {*s.accuracy}, {}, "");
+    w.write("/task/accuracy_ideal", {*s.accuracy_ideal}, {}, "");
+    if (s.accuracy_fp32_recorded) w.write("/task/fp32_accuracy_recorded", {*s.accuracy_fp32_recorded}, {}, "");
+    w.attr("/task", "name", mf.task->name);
+  }
   write_metrics(w, "/metrics", s.metrics.model);
   if (s.rel_l2_vs_torch) w.write("/metrics/rel_l2_vs_torch", {*s.rel_l2_vs_torch}, {}, "");
   for (size_t l = 0; l < s.metrics.layers.size(); ++l)
     write_metrics(w, "/metrics/layers/" + std::to_string(l), s.metrics.layers[l]);
-  if (s.stats) {
+  if (!s.counters.empty()) {
     std::vector<std::string> names;
-    for (int p = 0; p < kProductCount; ++p) names.push_back(product_name(static_cast<Product>(p)));
+    for (const auto& c : s.counters) names.push_back(c.name);
     w.write_strings("/counters/products", names);
     auto col = [&](const char* name, int64_t ProductStats::*f) {
       std::vector<int64_t> v;
-      for (const auto& p : *s.stats) v.push_back(p.*f);
+      for (const auto& c : s.counters) v.push_back(c.stats.*f);
       w.write_int(std::string("/counters/") + name, v, {v.size()}, "");
     };
     col("programs", &ProductStats::programs);

@@ -19,14 +19,18 @@ struct RunRequest {
   std::optional<std::filesystem::path> config_file;  // TOML with an [attention] table
   std::string scheme;                                // "" = the config's `scheme`
   uint64_t seed = 1;
+  bool progress = false;  // a progress bar on stderr for long runs
 };
 
 struct RunSummary {
   std::string scheme, description;
-  int top_k = 8;
+  int top_k = 8;  // recall_k: the k of the top-k recall metric
   RunMetrics metrics;
   std::optional<double> rel_l2_vs_torch;  // scheme output vs torch's float32 output
-  std::optional<StatsTable> stats;
+  std::vector<NamedStats> counters;  // empty for the ideal scheme
+  // Task models: held-out accuracy of the scheme, of the ideal run, and as recorded by torch.
+  std::optional<double> accuracy, accuracy_ideal, accuracy_fp32_recorded;
+  std::optional<double> logits_rel_l2_vs_torch;  // ideal-run logits vs torch's float32 logits
   std::string table;  // the printed summary
 };
 

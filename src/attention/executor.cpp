@@ -112,7 +112,7 @@ Executor::Executor(const Model& model, MatmulBackend& backend, AttentionCore& co
   }
 }
 
-Mat Executor::attention(int layer, int b, const Mat& h, const Batch& batch, Trace* trace) {
+Mat Executor::attention(int layer, int b, const Mat& h, const Batch& batch, SeqTrace* trace) {
   const LayerWeights& lw = model_.layers[static_cast<size_t>(layer)];
   LayerUnits& u = units_[static_cast<size_t>(layer)];
   const Mat q = affine(*u.q, h, lw.attn.b_q);
@@ -130,14 +130,18 @@ Mat Executor::attention(int layer, int b, const Mat& h, const Batch& batch, Trac
         core_.attend(HeadId{layer, b, head}, q.middleCols(head * dh, dh),
                      k.middleCols(head * dh, dh), v.middleCols(head * dh, dh),
                      masked ? &mask : nullptr, backend_, want ? &probs : nullptr);
-    if (want) trace->probs[static_cast<size_t>(layer)][static_cast<size_t>(b * H + head)] =
-        std::move(probs);
+    if (want) trace->probs[static_cast<size_t>(layer)][static_cast<size_t>(head)] = std::move(probs);
   }
   if (!lw.attn.out_proj) return ctx;
   return affine(*u.o, ctx, lw.attn.b_o);
 }
 
-Mat Executor::sequence(int b, const Batch& batch, Trace* trace) {
+Mat Executor::run_sequence(const Batch& batch, int b, SeqTrace* trace) {
+  const size_t L = model_.layers.size(), H = static_cast<size_t>(model_.n_heads());
+  if (trace) {
+    trace->probs.assign(trace->keep_probs ? L : 0, std::vector<Mat>(H));
+    trace->layer_out.assign(trace->keep_layer_outputs ? L : 0, Mat());
+  }
   Mat h = batch.x[static_cast<size_t>(b)];
   for (size_t i = 0; i < model_.layers.size(); ++i) {
     const LayerWeights& lw = model_.layers[i];
@@ -160,7 +164,7 @@ Mat Executor::sequence(int b, const Batch& batch, Trace* trace) {
         h = layer_norm(h, *lw.norm2);
       }
     }
-    if (trace && trace->keep_layer_outputs) trace->layer_out[i][static_cast<size_t>(b)] = h;
+    if (trace && trace->keep_layer_outputs) trace->layer_out[i] = h;
   }
   if (model_.final_norm) h = layer_norm(h, *model_.final_norm);
   return h;
@@ -175,7 +179,16 @@ std::vector<Mat> Executor::run(const Batch& batch, Trace* trace) {
     trace->layer_out.assign(trace->keep_layer_outputs ? L : 0, std::vector<Mat>(B));
   }
   std::vector<Mat> out;
-  for (int b = 0; b < batch.size(); ++b) out.push_back(sequence(b, batch, trace));
+  SeqTrace st;
+  st.keep_probs = trace && trace->keep_probs;
+  st.keep_layer_outputs = trace && trace->keep_layer_outputs;
+  for (int b = 0; b < batch.size(); ++b) {
+    out.push_back(run_sequence(batch, b, trace ? &st : nullptr));
+    if (!trace) continue;
+    for (size_t l = 0; l < st.probs.size(); ++l)
+      for (size_t h = 0; h < H; ++h) trace->probs[l][static_cast<size_t>(b) * H + h] = std::move(st.probs[l][h]);
+    for (size_t l = 0; l < st.layer_out.size(); ++l) trace->layer_out[l][static_cast<size_t>(b)] = std::move(st.layer_out[l]);
+  }
   return out;
 }
 

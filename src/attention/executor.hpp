@@ -42,7 +42,15 @@ Mat masked_softmax(const Mat& scores, const Mat* mask);
 Mat layer_norm(const Mat& x, const LayerNormWeights& n);
 void apply_activation(Mat& x, Activation a);
 
-// What a run records besides its outputs, for the metrics.
+// What one sequence's run records besides its output, for the metrics.
+struct SeqTrace {
+  bool keep_probs = false;
+  bool keep_layer_outputs = false;
+  std::vector<std::vector<Mat>> probs;  // [layer][head], [seq, seq]
+  std::vector<Mat> layer_out;           // [layer], [seq, d_model]
+};
+
+// The same for a whole batch (small inputs: tests).
 struct Trace {
   bool keep_probs = false;
   bool keep_layer_outputs = false;
@@ -56,13 +64,14 @@ class Executor {
   Executor(const Model& model, MatmulBackend& backend, AttentionCore& core);
   // Outputs per batch item, [seq, d_model].
   std::vector<Mat> run(const Batch& batch, Trace* trace = nullptr);
+  // Batch item b alone, [seq, d_model] (the batch must have passed check_batch).
+  Mat run_sequence(const Batch& batch, int b, SeqTrace* trace = nullptr);
 
  private:
   struct LayerUnits {
     std::unique_ptr<Matmul> q, k, v, o, ffn1, ffn2;
   };
-  Mat attention(int layer, int b, const Mat& h, const Batch& batch, Trace* trace);
-  Mat sequence(int b, const Batch& batch, Trace* trace);
+  Mat attention(int layer, int b, const Mat& h, const Batch& batch, SeqTrace* trace);
 
   const Model& model_;
   MatmulBackend& backend_;

@@ -9,34 +9,30 @@
 
 namespace cimchar::attention {
 
-void output_metrics(const std::vector<Mat>& y, const std::vector<Mat>& ref, Metrics& m) {
-  CIMCHAR_CHECK(y.size() == ref.size(), "metrics: batch sizes differ");
-  double num = 0, den = 0, cos_sum = 0;
-  int64_t tokens = 0;
-  for (size_t b = 0; b < y.size(); ++b) {
-    CIMCHAR_CHECK(y[b].rows() == ref[b].rows() && y[b].cols() == ref[b].cols(),
-                  "metrics: output shapes differ");
-    num += (y[b] - ref[b]).squaredNorm();
-    den += ref[b].squaredNorm();
-    for (Eigen::Index t = 0; t < y[b].rows(); ++t) {
-      const double na = y[b].row(t).norm(), nb = ref[b].row(t).norm();
-      cos_sum += (na > 0 && nb > 0) ? y[b].row(t).dot(ref[b].row(t)) / (na * nb) : (na == nb ? 1.0 : 0.0);
-      ++tokens;
-    }
-  }
-  m.rel_l2 = den > 0 ? std::sqrt(num / den) : std::sqrt(num);
-  m.cosine = tokens ? cos_sum / static_cast<double>(tokens) : 1.0;
-}
-
 namespace {
 
-struct RowSums {
-  double kl = 0, recall = 0;
-  int64_t rows = 0, pairs = 0, zeros = 0;
-  void add(const RowSums& o) {
-    kl += o.kl, recall += o.recall, rows += o.rows, pairs += o.pairs, zeros += o.zeros;
+using detail::OutSums;
+using detail::RowSums;
+
+void add_out(OutSums& s, const Mat& y, const Mat& ref) {
+  CIMCHAR_CHECK(y.rows() == ref.rows() && y.cols() == ref.cols(), "metrics: output shapes differ");
+  s.num += (y - ref).squaredNorm();
+  s.den += ref.squaredNorm();
+  for (Eigen::Index t = 0; t < y.rows(); ++t) {
+    const double na = y.row(t).norm(), nb = ref.row(t).norm();
+    s.cos += (na > 0 && nb > 0) ? y.row(t).dot(ref.row(t)) / (na * nb) : (na == nb ? 1.0 : 0.0);
+    ++s.tokens;
   }
-};
+}
+
+void finish_out(const OutSums& s, Metrics& m) {
+  m.rel_l2 = s.den > 0 ? std::sqrt(s.num / s.den) : std::sqrt(s.num);
+  m.cosine = s.tokens ? s.cos / static_cast<double>(s.tokens) : 1.0;
+}
+
+void add_rows(RowSums& a, const RowSums& o) {
+  a.kl += o.kl, a.recall += o.recall, a.rows += o.rows, a.pairs += o.pairs, a.zeros += o.zeros;
+}
 
 // Keys of `p` (restricted to `open`) ordered by decreasing weight, ties by index.
 std::vector<Eigen::Index> ranked(const Eigen::Ref<const Eigen::RowVectorXd>& p,
@@ -74,7 +70,7 @@ RowSums head_rows(const Mat& pr, const Mat& p, const Mat* mask, int top_k) {
   return s;
 }
 
-void finish(const RowSums& s, Metrics& m) {
+void finish_rows(const RowSums& s, Metrics& m) {
   m.kl = s.rows ? s.kl / static_cast<double>(s.rows) : 0;
   m.topk_recall = s.rows ? s.recall / static_cast<double>(s.rows) : 1;
   m.sparsity = s.pairs ? static_cast<double>(s.zeros) / static_cast<double>(s.pairs) : 0;
@@ -82,34 +78,73 @@ void finish(const RowSums& s, Metrics& m) {
 
 }  // namespace
 
-RunMetrics compare_runs(const Model& model, const Batch& batch, const std::vector<Mat>& y_ref,
-                        const Trace& ref, const std::vector<Mat>& y, const Trace& run, int top_k) {
+void output_metrics(const std::vector<Mat>& y, const std::vector<Mat>& ref, Metrics& m) {
+  CIMCHAR_CHECK(y.size() == ref.size(), "metrics: batch sizes differ");
+  OutSums s;
+  for (size_t b = 0; b < y.size(); ++b) add_out(s, y[b], ref[b]);
+  finish_out(s, m);
+}
+
+MetricsAccumulator::MetricsAccumulator(const Model& model, int top_k)
+    : model_(model), top_k_(top_k), layer_out_(model.layers.size()),
+      layer_rows_(model.layers.size()) {
   CIMCHAR_CHECK(top_k >= 1, "metrics: top_k must be >= 1");
-  const size_t L = model.layers.size();
-  const int H = model.n_heads();
+}
+
+void MetricsAccumulator::add(const Batch& batch, int b, const Mat& y_ref, const SeqTrace& ref,
+                             const Mat& y, const SeqTrace& run) {
+  const size_t L = model_.layers.size();
+  const int H = model_.n_heads();
   CIMCHAR_CHECK(ref.probs.size() == L && run.probs.size() == L && ref.layer_out.size() == L &&
                     run.layer_out.size() == L,
                 "metrics: traces must keep probabilities and layer outputs");
-  RunMetrics rm;
-  output_metrics(y, y_ref, rm.model);
-  RowSums all;
+  add_out(out_, y, y_ref);
   Mat mask;
   for (size_t l = 0; l < L; ++l) {
+    add_out(layer_out_[l], run.layer_out[l], ref.layer_out[l]);
+    for (int h = 0; h < H; ++h) {
+      const bool masked = batch.mask_for(b, h, H, mask);
+      const RowSums r = head_rows(ref.probs[l][static_cast<size_t>(h)],
+                                  run.probs[l][static_cast<size_t>(h)], masked ? &mask : nullptr, top_k_);
+      add_rows(layer_rows_[l], r);
+      add_rows(rows_, r);
+    }
+  }
+}
+
+RunMetrics MetricsAccumulator::result() const {
+  RunMetrics rm;
+  finish_out(out_, rm.model);
+  finish_rows(rows_, rm.model);
+  for (size_t l = 0; l < layer_out_.size(); ++l) {
     Metrics m;
-    output_metrics(run.layer_out[l], ref.layer_out[l], m);
-    RowSums s;
-    for (int b = 0; b < batch.size(); ++b)
-      for (int h = 0; h < H; ++h) {
-        const bool masked = batch.mask_for(b, h, H, mask);
-        const size_t k = static_cast<size_t>(b * H + h);
-        s.add(head_rows(ref.probs[l][k], run.probs[l][k], masked ? &mask : nullptr, top_k));
-      }
-    finish(s, m);
-    all.add(s);
+    finish_out(layer_out_[l], m);
+    finish_rows(layer_rows_[l], m);
     rm.layers.push_back(m);
   }
-  finish(all, rm.model);
   return rm;
+}
+
+RunMetrics compare_runs(const Model& model, const Batch& batch, const std::vector<Mat>& y_ref,
+                        const Trace& ref, const std::vector<Mat>& y, const Trace& run, int top_k) {
+  const size_t L = model.layers.size(), H = static_cast<size_t>(model.n_heads());
+  CIMCHAR_CHECK(ref.probs.size() == L && run.probs.size() == L && ref.layer_out.size() == L &&
+                    run.layer_out.size() == L,
+                "metrics: traces must keep probabilities and layer outputs");
+  MetricsAccumulator acc(model, top_k);
+  for (int b = 0; b < batch.size(); ++b) {
+    SeqTrace r, s;
+    for (size_t l = 0; l < L; ++l) {
+      r.probs.emplace_back(ref.probs[l].begin() + static_cast<std::ptrdiff_t>(b * H),
+                           ref.probs[l].begin() + static_cast<std::ptrdiff_t>((b + 1) * H));
+      s.probs.emplace_back(run.probs[l].begin() + static_cast<std::ptrdiff_t>(b * H),
+                           run.probs[l].begin() + static_cast<std::ptrdiff_t>((b + 1) * H));
+      r.layer_out.push_back(ref.layer_out[l][static_cast<size_t>(b)]);
+      s.layer_out.push_back(run.layer_out[l][static_cast<size_t>(b)]);
+    }
+    acc.add(batch, b, y_ref[static_cast<size_t>(b)], r, y[static_cast<size_t>(b)], s);
+  }
+  return acc.result();
 }
 
 }  // namespace cimchar::attention

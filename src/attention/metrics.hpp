@@ -9,6 +9,7 @@
 //  - sparsity: fraction of unmasked (query, key) pairs whose weight the scheme set to exactly 0.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "attention/executor.hpp"
@@ -32,6 +33,37 @@ struct RunMetrics {
 
 // Output comparison only.
 void output_metrics(const std::vector<Mat>& y, const std::vector<Mat>& ref, Metrics& m);
+
+namespace detail {
+struct OutSums {
+  double num = 0, den = 0, cos = 0;
+  int64_t tokens = 0;
+};
+struct RowSums {
+  double kl = 0, recall = 0;
+  int64_t rows = 0, pairs = 0, zeros = 0;
+};
+}  // namespace detail
+
+// Accumulates the metrics sequence by sequence, so a large held-out set needs no traces of the
+// whole batch in memory.
+class MetricsAccumulator {
+ public:
+  MetricsAccumulator(const Model& model, int top_k);
+  // One sequence: the ideal run's and the scheme's outputs and traces (keep_probs and
+  // keep_layer_outputs set).
+  void add(const Batch& batch, int b, const Mat& y_ref, const SeqTrace& ref, const Mat& y,
+           const SeqTrace& run);
+  RunMetrics result() const;
+
+ private:
+  const Model& model_;
+  int top_k_;
+  detail::OutSums out_;
+  std::vector<detail::OutSums> layer_out_;
+  detail::RowSums rows_;
+  std::vector<detail::RowSums> layer_rows_;
+};
 
 // ref/run: traces with keep_probs and keep_layer_outputs. top_k >= 1.
 RunMetrics compare_runs(const Model& model, const Batch& batch, const std::vector<Mat>& y_ref,

@@ -40,6 +40,23 @@ bool Batch::mask_for(int b, int h, int n_heads, Mat& out) const {
   return any;
 }
 
+Vec TaskHead::logits(const Mat& y, const std::vector<bool>* padding) const {
+  Vec pooled;
+  switch (pooling) {
+    case Pooling::first: pooled = y.row(0).transpose(); break;
+    case Pooling::last: pooled = y.row(y.rows() - 1).transpose(); break;
+    case Pooling::mean: {
+      pooled = Vec::Zero(y.cols());
+      int n = 0;
+      for (Eigen::Index t = 0; t < y.rows(); ++t)
+        if (!padding || !(*padding)[static_cast<size_t>(t)]) pooled += y.row(t).transpose(), ++n;
+      pooled /= std::max(n, 1);
+      break;
+    }
+  }
+  return w * pooled + b;
+}
+
 namespace {
 
 class Loader {
@@ -96,6 +113,10 @@ class Loader {
     return r_.attr_string(obj, name);
   }
   bool has(const std::string& p) const { return r_.has(p); }
+  bool has_attr(const std::string& obj, const std::string& name) const { return r_.has_attr(obj, name); }
+  double attr_real(const std::string& obj, const std::string& name) const {
+    return r_.attr_double(obj, name);
+  }
   std::vector<size_t> dims_of(const std::string& p) {
     std::vector<size_t> dims;
     r_.read(p, &dims);
@@ -189,15 +210,28 @@ ModelFile load_model_file(const std::filesystem::path& path) {
   }
   if (L.has("/model/final_norm")) m.final_norm = L.norm("/model/final_norm", d);
 
-  // Input batch.
-  auto xd = L.dims_of("/input/x");
-  if (xd.size() != 3 || xd[0] == 0 || xd[1] == 0)
-    L.fail("dataset '/input/x' has shape " + Loader::shape(xd) + ", expected [batch, seq, d_model]");
-  if (xd[2] != d)
-    L.fail("input x has d_model " + std::to_string(xd[2]) + " but the model expects " +
-           std::to_string(d) + " (/input/x is " + Loader::shape(xd) + ")");
-  const size_t B = xd[0], S = xd[1];
+  // Input batch: embedded vectors, or token ids with the model's embedding tables.
   Batch& bt = mf.batch;
+  size_t B = 0, S = 0;
+  std::vector<double> tokens;
+  if (L.has("/input/x")) {
+    auto xd = L.dims_of("/input/x");
+    if (xd.size() != 3 || xd[0] == 0 || xd[1] == 0)
+      L.fail("dataset '/input/x' has shape " + Loader::shape(xd) + ", expected [batch, seq, d_model]");
+    if (xd[2] != d)
+      L.fail("input x has d_model " + std::to_string(xd[2]) + " but the model expects " +
+             std::to_string(d) + " (/input/x is " + Loader::shape(xd) + ")");
+    B = xd[0], S = xd[1];
+  } else if (L.has("/input/tokens")) {
+    auto td = L.dims_of("/input/tokens");
+    if (td.size() != 2 || td[0] == 0 || td[1] == 0)
+      L.fail("dataset '/input/tokens' has shape " + Loader::shape(td) + ", expected [batch, seq]");
+    B = td[0], S = td[1];
+    tokens = L.read("/input/tokens", td);
+    mf.from_tokens = true;
+  } else {
+    L.fail("no input: neither '/input/x' nor '/input/tokens'");
+  }
   bt.seq = static_cast<int>(S);
   auto load3 = [&](const std::string& p, std::vector<Mat>& out) {
     auto v = L.read(p, {B, S, d});
@@ -211,7 +245,34 @@ ModelFile load_model_file(const std::filesystem::path& path) {
       out.push_back(std::move(x));
     }
   };
-  load3("/input/x", bt.x);
+  if (!mf.from_tokens) {
+    load3("/input/x", bt.x);
+  } else {
+    auto ed = L.dims_of("/model/embedding/token");
+    if (ed.size() != 2 || ed[1] != d || ed[0] == 0)
+      L.fail("dataset '/model/embedding/token' has shape " + Loader::shape(ed) + ", expected [vocab, " +
+             std::to_string(d) + "]");
+    const Mat emb = L.matrix("/model/embedding/token", ed[0], d);
+    Mat pos = Mat::Zero(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(d));
+    if (L.has("/model/embedding/position")) {
+      auto pd = L.dims_of("/model/embedding/position");
+      if (pd.size() != 2 || pd[1] != d || pd[0] < S)
+        L.fail("dataset '/model/embedding/position' has shape " + Loader::shape(pd) +
+               ", expected [>= " + std::to_string(S) + ", " + std::to_string(d) + "]");
+      pos = L.matrix("/model/embedding/position", pd[0], d).topRows(static_cast<Eigen::Index>(S));
+    }
+    for (size_t b = 0; b < B; ++b) {
+      Mat x(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(d));
+      for (size_t t = 0; t < S; ++t) {
+        const double tok = tokens[b * S + t];
+        if (tok < 0 || tok >= static_cast<double>(ed[0]) || tok != std::floor(tok))
+          L.fail("token " + std::to_string(tok) + " at /input/tokens[" + std::to_string(b) + ", " +
+                 std::to_string(t) + "] is outside the vocabulary [0, " + std::to_string(ed[0]) + ")");
+        x.row(static_cast<Eigen::Index>(t)) = emb.row(static_cast<Eigen::Index>(tok)) + pos.row(static_cast<Eigen::Index>(t));
+      }
+      bt.x.push_back(std::move(x));
+    }
+  }
   if (L.has("/input/attn_mask")) {
     auto md = L.dims_of("/input/attn_mask");
     const size_t H = static_cast<size_t>(m.n_heads());
@@ -244,6 +305,33 @@ ModelFile load_model_file(const std::filesystem::path& path) {
   check_batch(m, bt, path.string());
   if (L.has("/output/y")) load3("/output/y", mf.reference.y);
   if (L.has("/output/y_fp64")) load3("/output/y_fp64", mf.reference.y_fp64);
+
+  if (L.has("/task")) {
+    TaskHead t;
+    t.name = L.attr_str("/task", "name");
+    const std::string pool = L.attr_str("/task", "pooling");
+    if (pool == "first") t.pooling = Pooling::first;
+    else if (pool == "last") t.pooling = Pooling::last;
+    else if (pool == "mean") t.pooling = Pooling::mean;
+    else L.fail("attribute 'pooling' on '/task' is '" + pool + "' (first, last, mean)");
+    auto wd = L.dims_of("/task/head/w");
+    if (wd.size() != 2 || wd[1] != d || wd[0] < 2)
+      L.fail("dataset '/task/head/w' has shape " + Loader::shape(wd) + ", expected [classes, " +
+             std::to_string(d) + "]");
+    const size_t C = wd[0];
+    t.w = L.matrix("/task/head/w", C, d);
+    t.b = L.vector("/task/head/b", C);
+    for (double v : L.read("/task/labels", {B})) {
+      if (v < 0 || v >= static_cast<double>(C) || v != std::floor(v))
+        L.fail("label " + std::to_string(v) + " in '/task/labels' is not a class index < " +
+               std::to_string(C));
+      t.labels.push_back(static_cast<int>(v));
+    }
+    if (L.has_attr("/task", "fp32_accuracy")) t.fp32_accuracy = L.attr_real("/task", "fp32_accuracy");
+    if (L.has("/output/logits")) mf.reference.logits = L.matrix("/output/logits", B, C);
+    if (L.has("/output/logits_fp64")) mf.reference.logits_fp64 = L.matrix("/output/logits_fp64", B, C);
+    mf.task = std::move(t);
+  }
   return mf;
 }
 

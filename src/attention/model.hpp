@@ -69,6 +69,23 @@ struct Batch {
 struct Reference {
   std::vector<Mat> y;       // torch float32 output per batch item (empty if absent)
   std::vector<Mat> y_fp64;  // float64 rerun (empty if absent)
+  Mat logits;               // [batch, classes], torch float32 (task models; empty if absent)
+  Mat logits_fp64;
+};
+
+// A classification task on the encoder output (the shipped trained models): pooling of the
+// tokens, a linear head, the labels of the input batch and the accuracy torch recorded.
+enum class Pooling { first, last, mean };
+struct TaskHead {
+  std::string name;
+  Pooling pooling = Pooling::last;
+  Mat w;  // [classes, d_model]
+  Vec b;
+  std::vector<int> labels;  // per batch item
+  std::optional<double> fp32_accuracy;
+  // Logits [classes] of one sequence's encoder output y [seq, d_model]; padded positions
+  // (key_padding true) are left out of the mean.
+  Vec logits(const Mat& y, const std::vector<bool>* padding) const;
 };
 
 struct ModelFile {
@@ -76,6 +93,8 @@ struct ModelFile {
   Model model;
   Batch batch;
   Reference reference;
+  std::optional<TaskHead> task;
+  bool from_tokens = false;  // x built from /input/tokens and /model/embedding
 };
 
 // Reads and validates a model file. InputError naming the file and the dataset or attribute

@@ -26,7 +26,7 @@ class RramBaselineScheme final : public Scheme {
       : backend_(std::move(cfg), CrossbarParts{}, analog, seed) {}
   MatmulBackend& backend() override { return backend_; }
   AttentionCore& core() override { return core_; }
-  const StatsTable* stats() const override { return &backend_.stats(); }
+  std::vector<NamedStats> counters() const override { return named(backend_.stats()); }
   std::string describe() const override {
     std::string products;
     for (int p = 0; p < kProductCount; ++p)
@@ -41,10 +41,30 @@ class RramBaselineScheme final : public Scheme {
   SoftmaxCore core_;
 };
 
-std::array<bool, kProductCount> parse_analog_products(Section& s) {
-  std::vector<std::string> all;
-  for (int p = 0; p < kProductCount; ++p) all.push_back(product_name(static_cast<Product>(p)));
-  const auto names = s.get_strings("analog_products", all);
+}  // namespace
+
+std::vector<NamedStats> named(const StatsTable& t, const std::string& prefix) {
+  std::vector<NamedStats> out;
+  for (int p = 0; p < kProductCount; ++p)
+    out.push_back({prefix + product_name(static_cast<Product>(p)), t[static_cast<size_t>(p)]});
+  return out;
+}
+
+CrossbarConfig parse_crossbar(Section& s, const std::string& key, const CrossbarConfig& def) {
+  Section xb = s.sub(key);
+  CrossbarConfig cfg = CrossbarConfig::parse(xb, def);
+  xb.finish();
+  return cfg;
+}
+
+std::array<bool, kProductCount> parse_analog_products(Section& s,
+                                                      const std::array<bool, kProductCount>& def) {
+  std::vector<std::string> all, defaults;
+  for (int p = 0; p < kProductCount; ++p) {
+    all.push_back(product_name(static_cast<Product>(p)));
+    if (def[static_cast<size_t>(p)]) defaults.push_back(all.back());
+  }
+  const auto names = s.get_strings("analog_products", defaults);
   std::array<bool, kProductCount> on{};
   for (const auto& n : names) {
     bool found = false;
@@ -59,8 +79,6 @@ std::array<bool, kProductCount> parse_analog_products(Section& s) {
   return on;
 }
 
-}  // namespace
-
 std::unique_ptr<Scheme> make_ideal_scheme() { return std::make_unique<IdealScheme>(); }
 
 const std::vector<SchemeInfo>& schemes() {
@@ -70,12 +88,29 @@ const std::vector<SchemeInfo>& schemes() {
       {"rram-baseline",
        "every product (Q/K/V/O, QK^T, S V, FFN) on RRAM crossbars with ADCs, digital softmax",
        [](Section& s, uint64_t seed) -> std::unique_ptr<Scheme> {
-         auto analog = parse_analog_products(s);
-         Section xb = s.sub("crossbar");
-         CrossbarConfig cfg = CrossbarConfig::parse(xb, CrossbarConfig{});
-         xb.finish();
-         return std::make_unique<RramBaselineScheme>(cfg, analog, seed);
+         std::array<bool, kProductCount> all;
+         all.fill(true);
+         auto analog = parse_analog_products(s, all);
+         return std::make_unique<RramBaselineScheme>(parse_crossbar(s, "crossbar", {}), analog,
+                                                     seed);
        }},
+      {"attar",
+       "top-k pruning of quantized scores and an RRAM in-memory softmax (exp by lookup)",
+       make_attar_scheme},
+      {"star", "RRAM softmax engine: CAM max, subtraction, exp by crossbar lookup, set precision",
+       make_star_scheme},
+      {"sprint",
+       "scores approximated in ReRAM, pruned by an analog threshold comparator, kept keys "
+       "recomputed exactly in digital",
+       make_sprint_scheme},
+      {"hardsea",
+       "token relevance by product quantization on ReRAM, top tokens by a time-domain k-WTA, "
+       "exact sparse attention in digital (SRAM-CIM)",
+       make_hardsea_scheme},
+      {"hybrid-cim",
+       "analog in-memory score estimate prunes a fraction of tokens (0.75), a digital core "
+       "computes the rest exactly",
+       make_hybrid_cim_scheme},
   };
   return list;
 }

@@ -14,14 +14,23 @@
 
 namespace cimchar::attention {
 
+struct NamedStats {
+  std::string name;
+  ProductStats stats;
+};
+// The eight rows of a backend's table, named by product.
+std::vector<NamedStats> named(const StatsTable& t, const std::string& prefix = "");
+
 class Scheme {
  public:
   virtual ~Scheme() = default;
   virtual MatmulBackend& backend() = 0;
   virtual AttentionCore& core() = 0;
   virtual std::string describe() const = 0;
-  // Counters per product (null for schemes that model no hardware).
-  virtual const StatsTable* stats() const { return nullptr; }
+  // Named counter rows (empty for schemes that model no hardware): the eight products of the
+  // main backend by product name, then any the scheme adds (approximate in-memory products,
+  // digital recompute).
+  virtual std::vector<NamedStats> counters() const { return {}; }
   // Checks against the model and its input (k <= seq, ...); InputError/ConfigError.
   virtual void check(const Model&, const Batch&) const {}
 };
@@ -40,5 +49,17 @@ const SchemeInfo& find_scheme(const std::string& name);
 
 // The `ideal` scheme: exact double-precision products and softmax.
 std::unique_ptr<Scheme> make_ideal_scheme();
+
+// Shared by the crossbar schemes: `analog_products` (default all) and [<table>.crossbar].
+std::array<bool, kProductCount> parse_analog_products(Section& s,
+                                                      const std::array<bool, kProductCount>& def);
+CrossbarConfig parse_crossbar(Section& s, const std::string& key, const CrossbarConfig& def);
+
+// The sparse / in-memory-softmax schemes (schemes_sparse.cpp).
+std::unique_ptr<Scheme> make_attar_scheme(Section& s, uint64_t seed);
+std::unique_ptr<Scheme> make_star_scheme(Section& s, uint64_t seed);
+std::unique_ptr<Scheme> make_sprint_scheme(Section& s, uint64_t seed);
+std::unique_ptr<Scheme> make_hardsea_scheme(Section& s, uint64_t seed);
+std::unique_ptr<Scheme> make_hybrid_cim_scheme(Section& s, uint64_t seed);
 
 }  // namespace cimchar::attention

@@ -1,0 +1,371 @@
+// The sparse and in-memory-softmax accelerator schemes (docs/schemes.md):
+//  - attar: top-k pruning of quantized scores, softmax with exp by lookup (Li, Qi, Wang, Han,
+//    "Attar: RRAM-based in-memory attention accelerator with software-hardware
+//    co-optimization", Sci. China Inf. Sci. 68(3), 2025);
+//  - star: RRAM softmax engine, CAM max, subtraction, exp by crossbar lookup (Zhai, Li, Yan,
+//    Wang, "STAR: An Efficient Softmax Engine for Attention Model with RRAM Crossbar",
+//    arXiv:2401.17582, 2024);
+//  - sprint: approximate scores in ReRAM, analog threshold pruning, exact digital recompute of
+//    the kept keys (Yazdanbakhsh, Moradifirouzabadi, Li, Kang, "Sparse Attention Acceleration
+//    with Synergistic In-Memory Pruning and On-Chip Recomputation", MICRO 2022,
+//    arXiv:2209.00606);
+//  - hardsea: product-quantization token relevance in ReRAM, top tokens by a time-domain k-WTA,
+//    exact sparse attention in digital SRAM-CIM (Liu et al., "HARDSEA: Hybrid Analog-ReRAM
+//    Clustering and Digital-SRAM In-Memory Computing Accelerator for Dynamic Sparse
+//    Self-Attention in Transformer", IEEE TVLSI 2023, doi:10.1109/TVLSI.2023.3337777);
+//  - hybrid-cim: an analog CIM core estimates scores and prunes ~75% of tokens, a digital core
+//    computes the rest exactly (Moradifirouzabadi, Dodla, Kang, "An Analog and Digital Hybrid
+//    Attention Accelerator for Transformers with Charge-based In-memory Computing",
+//    arXiv:2409.04940, 2024).
+// The comparator and WTA errors are Gaussian placeholders (sigma as a parameter) until the
+// periphery LUTs (src/periph) are wired in.
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include "attention/product_quantization.hpp"
+#include "attention/scheme.hpp"
+#include "attention/sparse_ops.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+namespace cimchar::attention {
+
+namespace {
+
+// A key in a config file, kept to name it in errors found once the model is known.
+struct KeyRef {
+  std::string file, key;
+  int line = 0;
+  [[noreturn]] void fail(const std::string& what) const { throw ConfigError(file, key, line, what); }
+};
+std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
+KeyRef key_ref(const Section& s, const std::string& key) {
+  return {s.file(), s.path(key), s.line_of(key)};
+}
+
+// The approximate in-memory score arrays of sprint, hardsea and hybrid-cim: low precision,
+// one analog read (multi-level DAC), analog differential sensing.
+CrossbarConfig approx_defaults(int adc_bits) {
+  CrossbarConfig c;
+  c.rows = 64;  // a head dimension of 64 fills a tile, so the readout range fits the sums
+  c.cols = 64;
+  c.weight_bits = 4;
+  c.bits_per_cell = 3;  // 3-bit magnitudes: one slice per polarity
+  c.input_bits = 4;
+  c.dac_bits = 3;  // signed 4-bit inputs: 3-bit magnitudes in one cycle per sign pass
+  c.diff_sense = DiffSense::analog;
+  c.adc_bits = adc_bits;
+  return c;
+}
+
+class SparseSchemeBase : public Scheme, public AttentionCore {
+ public:
+  SparseSchemeBase(std::string name, CrossbarConfig cfg, std::array<bool, kProductCount> analog,
+                   uint64_t seed)
+      : name_(std::move(name)), backend_(std::move(cfg), CrossbarParts{}, analog, seed), seed_(seed) {}
+  MatmulBackend& backend() override { return backend_; }
+  AttentionCore& core() override { return *this; }
+  std::vector<NamedStats> counters() const override {
+    auto out = named(backend_.stats());
+    if (approx_) {
+      const auto& a = approx_->stats()[static_cast<size_t>(Product::scores)];
+      out.push_back({"approx_scores", a});
+    }
+    if (digital_used_) {
+      out.push_back({"digital_scores", digital_scores_});
+      out.push_back({"digital_context", digital_context_});
+    }
+    return out;
+  }
+
+ protected:
+  std::string products_text() const {
+    std::string p;
+    for (int i = 0; i < kProductCount; ++i)
+      if (backend_.analog(static_cast<Product>(i)))
+        p += std::string(p.empty() ? "" : ", ") + product_name(static_cast<Product>(i));
+    return "analog products [" + p + "] on " + backend_.config().describe();
+  }
+  std::mt19937_64 head_rng(const HeadId& id) const {
+    return stream_rng(seed_ ^ 0x5EEDA77E47ULL,
+                      (static_cast<uint64_t>(id.layer) * 1048576 + static_cast<uint64_t>(id.batch)) *
+                              4096 + static_cast<uint64_t>(id.head));
+  }
+  Mat approx_scores(const HeadId& id, const Mat& q, const Mat& k) {
+    auto u = approx_->make({Product::scores, id.layer, id.batch, id.head});
+    u->program(k);
+    return u->apply(q) / std::sqrt(static_cast<double>(q.cols()));
+  }
+  // Exact digital attention on the kept keys, with its work counted.
+  Mat recompute(const Mat& q, const Mat& k, const Mat& v, const Mat* mask, const Mat& keep,
+                Mat* probs) {
+    digital_used_ = true;
+    const Mat exact = q * k.transpose() / std::sqrt(static_cast<double>(q.cols()));
+    Mat p;
+    Mat ctx = sparse_exact_attention(exact, mask, keep, v, p);
+    const auto kept = static_cast<int64_t>((keep.array() != 0).count());
+    int64_t fetched = 0;
+    for (Eigen::Index j = 0; j < keep.cols(); ++j) fetched += keep.col(j).any() ? 1 : 0;
+    digital_scores_.macs += kept * q.cols();
+    digital_scores_.vectors += fetched;  // keys fetched
+    digital_context_.macs += kept * v.cols();
+    digital_context_.vectors += fetched;  // values fetched
+    digital_scores_.applies += 1;
+    digital_context_.applies += 1;
+    if (probs) *probs = std::move(p);
+    return ctx;
+  }
+
+  std::string name_;
+  CrossbarBackend backend_;
+  std::unique_ptr<CrossbarBackend> approx_;
+  uint64_t seed_;
+  bool digital_used_ = false;
+  ProductStats digital_scores_, digital_context_;
+};
+
+std::array<bool, kProductCount> all_products() {
+  std::array<bool, kProductCount> a;
+  a.fill(true);
+  return a;
+}
+// The recompute schemes form scores and context in their own arrays and digital core.
+std::array<bool, kProductCount> parse_projection_products(Section& s) {
+  std::array<bool, kProductCount> def;
+  def.fill(true);
+  def[static_cast<size_t>(Product::scores)] = def[static_cast<size_t>(Product::context)] = false;
+  auto a = parse_analog_products(s, def);
+  if (a[static_cast<size_t>(Product::scores)] || a[static_cast<size_t>(Product::context)])
+    s.fail("analog_products", "this scheme computes 'scores' and 'context' itself (approximate "
+                              "arrays and digital recompute); list only projections and FFN");
+  return a;
+}
+
+LutSoftmaxConfig parse_lut(Section& s) {
+  LutSoftmaxConfig c;
+  c.score.bits = static_cast<int>(s.get_int("score_bits", 8, 2, 24));
+  c.score.frac_bits = static_cast<int>(s.get_int("score_frac_bits", 4, 0, 23));
+  if (c.score.frac_bits >= c.score.bits)
+    s.fail("score_frac_bits", "must be smaller than score_bits (" + std::to_string(c.score.bits) + ")");
+  c.exp_bits = static_cast<int>(s.get_int("exp_bits", 8, 1, 24));
+  return c;
+}
+
+std::string lut_text(const LutSoftmaxConfig& c) {
+  return "scores in " + std::to_string(c.score.bits) + "-bit fixed point (" +
+         std::to_string(c.score.frac_bits) + " fractional bits), exp LUT with " +
+         std::to_string(c.exp_bits) + "-bit entries";
+}
+
+// attar and star: scores and context through the main backend, LUT softmax, attar with top-k.
+class LutSoftmaxScheme final : public SparseSchemeBase {
+ public:
+  LutSoftmaxScheme(std::string name, CrossbarConfig cfg, std::array<bool, kProductCount> analog,
+                   uint64_t seed, LutSoftmaxConfig lut, int top_k, KeyRef top_k_key)
+      : SparseSchemeBase(std::move(name), std::move(cfg), analog, seed), lut_(lut),
+        top_k_(top_k), top_k_key_(std::move(top_k_key)) {}
+  std::string describe() const override {
+    return (top_k_ > 0 ? "top-" + std::to_string(top_k_) + " pruning, " : std::string()) +
+           "in-memory softmax: " + lut_text(lut_) + "; " + products_text();
+  }
+  void check(const Model&, const Batch& b) const override {
+    if (top_k_ > b.seq)
+      top_k_key_.fail("top_k = " + std::to_string(top_k_) + " is larger than the sequence length " +
+                      std::to_string(b.seq));
+  }
+  Mat attend(const HeadId& id, const Mat& q, const Mat& k, const Mat& v, const Mat* mask,
+             MatmulBackend& be, Mat* probs) override {
+    auto su = be.make({Product::scores, id.layer, id.batch, id.head});
+    su->program(k);
+    const Mat s = su->apply(q) / std::sqrt(static_cast<double>(q.cols()));
+    Mat p;
+    if (top_k_ > 0) {
+      // Top-k on the quantized scores the engine holds.
+      const Mat sq = s.unaryExpr([this](double x) { return lut_.score.quantize(x); });
+      const Mat keep = topk_keep(mask ? Mat(sq + *mask) : sq, mask, top_k_);
+      p = lut_softmax(s, mask, lut_, &keep);
+    } else {
+      p = lut_softmax(s, mask, lut_);
+    }
+    auto cu = be.make({Product::context, id.layer, id.batch, id.head});
+    cu->program(v.transpose());
+    Mat ctx = cu->apply(p);
+    if (probs) *probs = std::move(p);
+    return ctx;
+  }
+
+ private:
+  LutSoftmaxConfig lut_;
+  int top_k_;
+  KeyRef top_k_key_;
+};
+
+class SprintScheme final : public SparseSchemeBase {
+ public:
+  SprintScheme(CrossbarConfig cfg, std::array<bool, kProductCount> analog, uint64_t seed,
+               CrossbarConfig approx, double threshold, double sigma)
+      : SparseSchemeBase("sprint", std::move(cfg), analog, seed), threshold_(threshold),
+        sigma_(sigma) {
+    approx_ = std::make_unique<CrossbarBackend>(approx, CrossbarParts{}, all_products(), seed ^ 0xA9);
+  }
+  std::string describe() const override {
+    return "in-ReRAM approximate scores (" + approx_->config().describe() +
+           "), analog threshold " + num(threshold_) + " (comparator sigma " +
+           num(sigma_) + "), exact digital recompute of kept keys; " + products_text();
+  }
+  Mat attend(const HeadId& id, const Mat& q, const Mat& k, const Mat& v, const Mat* mask,
+             MatmulBackend&, Mat* probs) override {
+    Mat a = approx_scores(id, q, k);
+    if (sigma_ > 0) {
+      auto rng = head_rng(id);
+      std::normal_distribution<double> n(0, sigma_);
+      a = a.unaryExpr([&](double x) { return x + n(rng); });
+    }
+    if (mask) a += *mask;  // additive biases shift the compared score
+    const Mat keep = threshold_keep(a, mask, threshold_, nullptr);
+    return recompute(q, k, v, mask, keep, probs);
+  }
+
+ private:
+  double threshold_, sigma_;
+};
+
+class HardseaScheme final : public SparseSchemeBase {
+ public:
+  HardseaScheme(CrossbarConfig cfg, std::array<bool, kProductCount> analog, uint64_t seed,
+                CrossbarConfig approx, int top_k, KeyRef top_k_key, int subspaces,
+                KeyRef subspaces_key, int centroids, int iterations, double wta_sigma)
+      : SparseSchemeBase("hardsea", std::move(cfg), analog, seed), top_k_(top_k),
+        top_k_key_(std::move(top_k_key)), subspaces_(subspaces),
+        subspaces_key_(std::move(subspaces_key)), centroids_(centroids), iterations_(iterations),
+        wta_sigma_(wta_sigma) {
+    approx_ = std::make_unique<CrossbarBackend>(approx, CrossbarParts{}, all_products(), seed ^ 0xB7);
+  }
+  std::string describe() const override {
+    return "product-quantized relevance in ReRAM (" + std::to_string(subspaces_) + " subspaces x " +
+           std::to_string(centroids_) + " centroids; " + approx_->config().describe() +
+           "), top-" + std::to_string(top_k_) + " by k-WTA (sigma " + num(wta_sigma_) +
+           " of the row range), exact digital sparse attention; " + products_text();
+  }
+  void check(const Model& m, const Batch& b) const override {
+    if (top_k_ > b.seq)
+      top_k_key_.fail("top_k = " + std::to_string(top_k_) + " is larger than the sequence length " +
+                      std::to_string(b.seq));
+    const int dh = m.d_model / m.n_heads();
+    if (dh % subspaces_ != 0)
+      subspaces_key_.fail("subspaces = " + std::to_string(subspaces_) +
+                          " does not divide the head dimension " + std::to_string(dh));
+  }
+  Mat attend(const HeadId& id, const Mat& q, const Mat& k, const Mat& v, const Mat* mask,
+             MatmulBackend&, Mat* probs) override {
+    auto rng = head_rng(id);
+    const PqCodebook pq = pq_train(k, subspaces_, centroids_, iterations_, rng);
+    const Eigen::Index ds = q.cols() / subspaces_;
+    Mat rel = Mat::Zero(q.rows(), k.rows());
+    for (int m = 0; m < subspaces_; ++m) {
+      // Centroids written into ReRAM; the query sub-vectors read against them.
+      auto u = approx_->make({Product::scores, id.layer, id.batch, id.head});
+      u->program(pq.centroids[static_cast<size_t>(m)]);
+      const Mat t = u->apply(q.middleCols(m * ds, ds));
+      for (Eigen::Index j = 0; j < k.rows(); ++j)
+        rel.col(j) += t.col(pq.codes[static_cast<size_t>(m)][static_cast<size_t>(j)]);
+    }
+    if (wta_sigma_ > 0) {
+      std::normal_distribution<double> n(0, 1);
+      for (Eigen::Index i = 0; i < rel.rows(); ++i) {
+        const double range = rel.row(i).maxCoeff() - rel.row(i).minCoeff();
+        for (Eigen::Index j = 0; j < rel.cols(); ++j) rel(i, j) += wta_sigma_ * range * n(rng);
+      }
+    }
+    const Mat keep = topk_keep(rel, mask, top_k_);
+    return recompute(q, k, v, mask, keep, probs);
+  }
+
+ private:
+  int top_k_;
+  KeyRef top_k_key_;
+  int subspaces_;
+  KeyRef subspaces_key_;
+  int centroids_, iterations_;
+  double wta_sigma_;
+};
+
+class HybridCimScheme final : public SparseSchemeBase {
+ public:
+  HybridCimScheme(CrossbarConfig cfg, std::array<bool, kProductCount> analog, uint64_t seed,
+                  CrossbarConfig approx, double prune_fraction)
+      : SparseSchemeBase("hybrid-cim", std::move(cfg), analog, seed), prune_(prune_fraction) {
+    approx_ = std::make_unique<CrossbarBackend>(approx, CrossbarParts{}, all_products(), seed ^ 0xC3);
+  }
+  std::string describe() const override {
+    return "analog score estimate (" + approx_->config().describe() + ") prunes " +
+           num(prune_) + " of the keys per query, exact digital on the rest; " +
+           products_text();
+  }
+  Mat attend(const HeadId& id, const Mat& q, const Mat& k, const Mat& v, const Mat* mask,
+             MatmulBackend&, Mat* probs) override {
+    Mat a = approx_scores(id, q, k);
+    if (mask) a += *mask;
+    const Mat keep = fraction_keep(a, mask, 1.0 - prune_);
+    return recompute(q, k, v, mask, keep, probs);
+  }
+
+ private:
+  double prune_;
+};
+
+}  // namespace
+
+std::unique_ptr<Scheme> make_attar_scheme(Section& s, uint64_t seed) {
+  auto analog = parse_analog_products(s, all_products());
+  const int k = static_cast<int>(s.get_int("top_k", 16, 1, 1 << 20));
+  KeyRef kr = key_ref(s, "top_k");
+  LutSoftmaxConfig lut = parse_lut(s);
+  return std::make_unique<LutSoftmaxScheme>("attar", parse_crossbar(s, "crossbar", {}), analog,
+                                            seed, lut, k, kr);
+}
+
+std::unique_ptr<Scheme> make_star_scheme(Section& s, uint64_t seed) {
+  auto analog = parse_analog_products(s, all_products());
+  LutSoftmaxConfig lut = parse_lut(s);
+  return std::make_unique<LutSoftmaxScheme>("star", parse_crossbar(s, "crossbar", {}), analog,
+                                            seed, lut, 0, KeyRef{});
+}
+
+std::unique_ptr<Scheme> make_sprint_scheme(Section& s, uint64_t seed) {
+  auto analog = parse_projection_products(s);
+  const double th = s.get_double("threshold", 0.0, "", {-64, 64});
+  const double sigma = s.get_double("comparator_sigma", 0.0, "", {0, 64});
+  auto approx = parse_crossbar(s, "approx_crossbar", approx_defaults(0));
+  return std::make_unique<SprintScheme>(parse_crossbar(s, "crossbar", {}), analog, seed, approx,
+                                        th, sigma);
+}
+
+std::unique_ptr<Scheme> make_hardsea_scheme(Section& s, uint64_t seed) {
+  auto analog = parse_projection_products(s);
+  const int k = static_cast<int>(s.get_int("top_k", 16, 1, 1 << 20));
+  KeyRef kr = key_ref(s, "top_k");
+  const int m = static_cast<int>(s.get_int("subspaces", 4, 1, 4096));
+  KeyRef mr = key_ref(s, "subspaces");
+  const int c = static_cast<int>(s.get_int("centroids", 16, 1, 65536));
+  const int it = static_cast<int>(s.get_int("kmeans_iterations", 10, 0, 1000));
+  const double sigma = s.get_double("wta_sigma", 0.0, "", {0, 10});
+  auto approx = parse_crossbar(s, "approx_crossbar", approx_defaults(0));
+  return std::make_unique<HardseaScheme>(parse_crossbar(s, "crossbar", {}), analog, seed, approx,
+                                         k, kr, m, mr, c, it, sigma);
+}
+
+std::unique_ptr<Scheme> make_hybrid_cim_scheme(Section& s, uint64_t seed) {
+  auto analog = parse_projection_products(s);
+  const double prune = s.get_double("prune_fraction", 0.75, "", {0, 0.999});
+  auto approx = parse_crossbar(s, "approx_crossbar", approx_defaults(4));
+  return std::make_unique<HybridCimScheme>(parse_crossbar(s, "crossbar", {}), analog, seed,
+                                           approx, prune);
+}
+
+}  // namespace cimchar::attention
