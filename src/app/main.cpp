@@ -29,7 +29,8 @@ Examples:
                                                  column currents of a crossbar (docs/crossbar.md)
   cimchar attention --model m.h5 --scheme rram-baseline --out a.h5
                                                  an exported transformer layer on crossbars
-Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DEVICES (device card folder).)";
+Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DEVICES (device card folder),
+             CIMCHAR_NETLISTS (netlist template folder).)";
 
 }  // namespace
 

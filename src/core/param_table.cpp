@@ -123,6 +123,19 @@ std::filesystem::path devices_dir() {
   return std::filesystem::path(CIMCHAR_SOURCE_DIR_STRING) / "devices";
 }
 
+std::filesystem::path netlists_dir() {
+  if (const char* env = std::getenv("CIMCHAR_NETLISTS")) return env;
+  return std::filesystem::path(CIMCHAR_SOURCE_DIR_STRING) / "netlists";
+}
+
+std::filesystem::path find_netlist(const std::string& name) {
+  std::error_code ec;
+  auto p = netlists_dir() / name;
+  if (std::filesystem::is_regular_file(p, ec)) return p;
+  throw ConfigError(p.string(), "", 0,
+                    "netlist template not found (set CIMCHAR_NETLISTS to the netlists folder)");
+}
+
 std::filesystem::path find_device_card(const std::string& name_or_path) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(name_or_path, ec)) return name_or_path;

@@ -60,5 +60,9 @@ class ParamTable {
 // is $CIMCHAR_DEVICES or the source tree's devices/. ConfigError naming both when absent.
 std::filesystem::path find_device_card(const std::string& name_or_path);
 std::filesystem::path devices_dir();
+// The netlist templates folder: $CIMCHAR_NETLISTS or the source tree's netlists/; find_netlist
+// gives <that folder>/<name> or a ConfigError naming the path it looked for.
+std::filesystem::path netlists_dir();
+std::filesystem::path find_netlist(const std::string& name);
 
 }  // namespace cimchar
