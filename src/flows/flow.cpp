@@ -19,6 +19,9 @@ const std::vector<StageInfo>& stages() {
       {"variation",
        "Monte Carlo of programmed cells: variation models applied, read in ngspice, error LUT",
        &prepare_variation_stage, /*sharded=*/true},
+      {"threshold",
+       "threshold comparator (SPRINT-style pruning): false-prune/keep rates vs distance, LUT",
+       &prepare_threshold_stage, /*sharded=*/true},
   };
   return list;
 }

@@ -139,9 +139,7 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
   // Under MPI, rank r owns samples r, r + size, ...: with one stream per sample the result
   // does not depend on how samples are shared out.
   const Ranks rk = ranks();
-  std::filesystem::path jpath = journal_path;
-  if (rk.size > 1 && !jpath.empty())
-    jpath += ".rank" + std::to_string(rk.rank) + "of" + std::to_string(rk.size);
+  const std::filesystem::path jpath = journal_path.empty() ? journal_path : rank_journal(journal_path);
   Journal journal(jpath, spec_id(spec), resume, res);
   std::vector<bool> todo(res.samples, true);
   for (size_t i = 0; i < res.samples; ++i)
@@ -236,6 +234,20 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
     res.resumed = static_cast<size_t>(resumed[0]);
   }
   return res;
+}
+
+std::filesystem::path rank_journal(const std::filesystem::path& journal) {
+  const Ranks rk = ranks();
+  if (rk.size <= 1) return journal;
+  std::filesystem::path p = journal;
+  p += ".rank" + std::to_string(rk.rank) + "of" + std::to_string(rk.size);
+  return p;
+}
+
+void release_journal(const std::filesystem::path& journal) {
+  barrier();
+  std::error_code ec;
+  std::filesystem::remove(rank_journal(journal), ec);
 }
 
 }  // namespace cimchar::flows

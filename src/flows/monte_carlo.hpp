@@ -53,4 +53,10 @@ struct McResult {
 McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
                          const std::filesystem::path& journal, bool resume);
 
+// The journal this rank writes: `journal` itself in a single process.
+std::filesystem::path rank_journal(const std::filesystem::path& journal);
+// Called by every rank once rank 0 has written the stage's file (the other ranks at once):
+// waits for all ranks, then removes this rank's journal.
+void release_journal(const std::filesystem::path& journal);
+
 }  // namespace cimchar::flows

@@ -240,12 +240,8 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
   }
 
   auto path = ctx.out_dir / "variation.h5";
-  std::filesystem::path jmine = journal;
-  if (ranks().size > 1)
-    jmine += ".rank" + std::to_string(ranks().rank) + "of" + std::to_string(ranks().size);
   if (!root) {  // rank 0 writes the file
-    barrier();
-    std::filesystem::remove(jmine, ec);
+    release_journal(journal);
     return path;
   }
   H5Writer out(path);
@@ -289,8 +285,7 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
     out.attr("/lut/column_error", "arrays", static_cast<int64_t>(c.xbar_arrays));
   }
   out.commit();
-  barrier();
-  std::filesystem::remove(jmine, ec);
+  release_journal(journal);
   return path;
 }
 

@@ -124,3 +124,18 @@ TEST(CliBadInput, NetlistSyntaxErrorNamesTheLine) {
   EXPECT_NE(r.err.find("stanford_asu.lib"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "out" / "cell.h5"));
 }
+
+TEST(CliBadInput, ThresholdComparator) {
+  expect_bad_input({"thr_outside_supply", "[threshold]\nvdd = \"1 V\"\nv_th = \"1.2 V\"\n",
+                    {"threshold.v_th", "inside the supply", nullptr}},
+                   "threshold");
+  expect_bad_input({"thr_negative_c", "[threshold]\nc_int = \"-100 fF\"\n",
+                    {"threshold.c_int", "outside the allowed range", nullptr}},
+                   "threshold");
+  expect_bad_input({"thr_negative_sigma", "[threshold]\nsigma_offset = \"-1 mV\"\n",
+                    {"threshold.sigma_offset", "outside the allowed range", nullptr}},
+                   "threshold");
+  expect_bad_input({"thr_zero_samples", "[threshold]\nsamples = 0\n",
+                    {"threshold.samples", nullptr, nullptr}},
+                   "threshold");
+}

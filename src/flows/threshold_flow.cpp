@@ -1,0 +1,233 @@
+// The threshold stage (`cimchar threshold`, [threshold] in a flow): the charge-mode threshold
+// comparator of in-memory score pruning (SPRINT-style; netlists/threshold.lib). For a grid of
+// distances d between the integrated bit-line voltage and the threshold, Monte Carlo samples draw
+// the comparator's offset and a per-decision noise, and ngspice integrates the bit-line current
+// and decides keep/prune. Outputs the false-prune and false-keep rates vs distance, the twin's
+// rates from many more samples, and the Gaussian limit, as a LUT for the attention executor.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include "core/error.hpp"
+#include "core/h5.hpp"
+#include "core/provenance.hpp"
+#include "core/ranks.hpp"
+#include "core/rng.hpp"
+#include "flows/monte_carlo.hpp"
+#include "flows/stages.hpp"
+#include "periph/threshold.hpp"
+
+namespace cimchar::flows {
+
+namespace {
+
+struct ThresholdConfig {
+  periph::ThresholdCircuit circuit;
+  std::vector<double> distances;  // V, integrated voltage minus threshold
+  double sigma_offset = 5e-3, sigma_noise = 1e-3;  // V
+  size_t samples = 200, twin_samples = 20000, samples_per_job = 64;
+  std::string lib;
+};
+
+ThresholdConfig parse(Section& t) {
+  ThresholdConfig c;
+  auto& k = c.circuit;
+  k.vdd = t.get_double("vdd", 1.0, "V", {0.1, 5});
+  k.c_int = t.get_double("c_int", 100e-15, "F", {1e-18, 1e-6});
+  k.t_int = t.get_double("t_int", 10e-9, "s", {1e-12, 1e-3});
+  k.v_th = t.get_double("v_th", 0.5, "V");
+  if (!(k.v_th > 0 && k.v_th < k.vdd))
+    t.fail("v_th", "the threshold must lie inside the supply, 0 < v_th < vdd (" +
+                       std::to_string(k.vdd) + " V)");
+  k.g_leak = t.get_double("g_leak", 0, "S", {0, 1});
+  k.v_early = t.get_double("v_early", 10, "V", {0.1, 1e6});
+  k.v_gain = t.get_double("comparator_range", 1e-3, "V", {1e-6, 0.1});
+  c.sigma_offset = t.get_double("sigma_offset", 5e-3, "V", {0, 1});
+  c.sigma_noise = t.get_double("sigma_noise", 1e-3, "V", {0, 1});
+  const double dmax = t.get_double("max_distance", 20e-3, "V", {1e-6, 1});
+  const int64_t points = t.get_int("points", 21, 2, 1001);
+  if (k.v_th - dmax <= 0 || k.v_th + dmax >= k.vdd)
+    t.fail("max_distance", "v_th +- max_distance must stay inside the supply (0, vdd)");
+  for (int64_t p = 0; p < points; ++p)
+    c.distances.push_back(-dmax + 2 * dmax * static_cast<double>(p) / static_cast<double>(points - 1));
+  c.samples = static_cast<size_t>(t.get_int("samples", 200, 1, 10000000));
+  c.twin_samples = static_cast<size_t>(t.get_int("twin_samples", 20000, 1, 100000000));
+  c.samples_per_job = static_cast<size_t>(t.get_int("samples_per_job", 64, 1, 100000));
+  t.finish();
+  try {  // the largest voltage asked for must be reachable by the bit-line current
+    periph::current_for_voltage(k, k.v_th + dmax);
+  } catch (const std::domain_error& e) {
+    t.fail("max_distance", std::string("with this leakage and early voltage ") + e.what());
+  }
+  c.lib = find_netlist("threshold.lib").string();
+  return c;
+}
+
+// Offset and per-decision noise of one decision, drawn from its own stream.
+double draw_offset(const ThresholdConfig& c, std::mt19937_64& rng) {
+  std::normal_distribution<double> n01(0.0, 1.0);
+  const double off = c.sigma_offset * n01(rng);
+  return off + c.sigma_noise * n01(rng);
+}
+
+std::filesystem::path run(const ThresholdConfig& c, const RunContext& ctx) {
+  const auto& k = c.circuit;
+  const size_t D = c.distances.size(), S = c.samples, N = D * S;
+  std::vector<double> current(D);
+  for (size_t d = 0; d < D; ++d) current[d] = periph::current_for_voltage(k, k.v_th + c.distances[d]);
+  const double i_th = periph::current_for_voltage(k, k.v_th);
+
+  McSpec spec;
+  spec.name = "threshold";
+  spec.params = {"iin", "vos"};
+  spec.nominal = {i_th, 0.0};
+  spec.render = [&](const std::vector<double>& v) {
+    return periph::threshold_netlist(k, c.lib, v[0], v[1]);
+  };
+  spec.commands = {periph::threshold_tran_command(k)};
+  spec.vectors = periph::threshold_vectors();
+  spec.samples = N;
+  spec.seed = ctx.seed;
+  spec.samples_per_job = c.samples_per_job;
+  spec.draw = [&](size_t i, std::mt19937_64& rng) {
+    return std::vector<double>{current[i / S], draw_offset(c, rng)};
+  };
+  spice::PoolOptions po;
+  po.workers = ctx.jobs;
+  po.library = ctx.ngspice_library;
+  po.progress = ctx.progress;
+  po.progress_label = "threshold";
+  spice::WorkerPool pool(po);
+  const auto info = pool.info();
+  std::error_code ec;
+  std::filesystem::create_directories(ctx.out_dir, ec);
+  const auto journal = ctx.out_dir / "threshold.journal";
+  McResult r = run_monte_carlo(pool, spec, journal, ctx.resume);
+  const bool root = ranks().root();
+  if (ctx.resume && root)
+    std::fprintf(stderr, "threshold: resumed, %zu of %zu samples taken from %s\n", r.resumed, N,
+                 journal.c_str());
+
+  // ngspice decisions and the twin's on the same draws.
+  std::vector<double> offset(N), v_top(N);
+  std::vector<int64_t> keep(N);
+  std::vector<double> p_prune(D), p_twin(D), p_gauss(D), p_false_prune(D), p_false_keep(D);
+  size_t failed = 0, agree = 0, compared = 0;
+  double max_rel_v = 0;
+  const double sigma = std::hypot(c.sigma_offset, c.sigma_noise);
+  for (size_t d = 0; d < D; ++d) {
+    size_t pruned = 0, ok = 0;
+    for (size_t s = 0; s < S; ++s) {
+      const size_t i = d * S + s;
+      offset[i] = r.params[i * 2 + 1];
+      v_top[i] = r.values[i * 2 + 1];
+      if (r.failed[i]) {
+        keep[i] = -1;
+        ++failed;
+        continue;
+      }
+      keep[i] = r.values[i * 2] > 0.5 * k.vdd ? 1 : 0;
+      pruned += keep[i] == 0;
+      ++ok;
+      const double v_twin = periph::integrated_V(k, current[d]);
+      max_rel_v = std::max(max_rel_v, std::abs(v_top[i] - v_twin) / v_twin);
+      // Decisions within a few comparator input ranges of the trip point are the comparator's
+      // finite gain, not a disagreement of the models.
+      if (std::abs(v_twin - k.v_th - offset[i]) > 5 * k.v_gain) {
+        ++compared;
+        agree += periph::twin_keeps(k, current[d], offset[i]) == (keep[i] == 1);
+      }
+    }
+    p_prune[d] = ok ? static_cast<double>(pruned) / static_cast<double>(ok) : std::nan("");
+    size_t tp = 0;
+    for (size_t s = 0; s < c.twin_samples; ++s) {
+      auto rng = stream_rng(ctx.seed, 0x7D00000000000ULL + d * c.twin_samples + s);
+      tp += !periph::twin_keeps(k, current[d], draw_offset(c, rng));
+    }
+    p_twin[d] = static_cast<double>(tp) / static_cast<double>(c.twin_samples);
+    p_gauss[d] = periph::p_prune_gaussian(c.distances[d], sigma);
+    const double nan = std::nan("");
+    p_false_prune[d] = c.distances[d] > 0 ? p_twin[d] : nan;
+    p_false_keep[d] = c.distances[d] < 0 ? 1 - p_twin[d] : nan;
+  }
+  if (root) {
+    std::printf("threshold: v_th %.4g V, C %.4g fF, window %.4g ns, offset sigma %.3g mV, noise "
+                "sigma %.3g mV; %zu distances x %zu ngspice samples, %zu twin samples each\n",
+                k.v_th, k.c_int * 1e15, k.t_int * 1e9, c.sigma_offset * 1e3, c.sigma_noise * 1e3,
+                D, S, c.twin_samples);
+    std::printf("  d_mV    I_uA      P(prune) ngspice  twin      Gaussian\n");
+    for (size_t d = 0; d < D; ++d)
+      std::printf("  %7.3f %9.4f %10.4f %14.4f %9.4f\n", c.distances[d] * 1e3, current[d] * 1e6,
+                  p_prune[d], p_twin[d], p_gauss[d]);
+    std::printf("  twin vs ngspice: integrated voltage within %.2e relative; %zu of %zu decisions "
+                "agree (those more than 5 comparator ranges from the trip point)\n",
+                max_rel_v, agree, compared);
+    if (failed) std::printf("  %zu samples failed (recorded in /mc/failed and /mc/messages)\n", failed);
+  }
+
+  auto path = ctx.out_dir / "threshold.h5";
+  if (!root) {  // rank 0 writes the file
+    release_journal(journal);
+    return path;
+  }
+  H5Writer out(path);
+  write_provenance(out, {ctx.config_text, ctx.seed, info.version});
+  out.group("/circuit");
+  out.attr("/circuit", "netlist", c.lib);
+  out.attr("/circuit", "vdd_V", k.vdd);
+  out.attr("/circuit", "c_int_F", k.c_int);
+  out.attr("/circuit", "t_int_s", k.t_int);
+  out.attr("/circuit", "v_th_V", k.v_th);
+  out.attr("/circuit", "g_leak_S", k.g_leak);
+  out.attr("/circuit", "v_early_V", k.v_early);
+  out.attr("/circuit", "comparator_range_V", k.v_gain);
+  out.attr("/circuit", "sigma_offset_V", c.sigma_offset);
+  out.attr("/circuit", "sigma_noise_V", c.sigma_noise);
+  out.write("/mc/distance", c.distances, {D}, "V");
+  out.write("/mc/current", current, {D}, "A");
+  out.write("/mc/offset", offset, {D, S}, "V");
+  out.attr("/mc/offset", "axes", std::string("distance,sample"));
+  out.write("/mc/v_top", v_top, {D, S}, "V");
+  out.attr("/mc/v_top", "axes", std::string("distance,sample"));
+  out.write_int("/mc/keep", keep, {D, S}, "");
+  out.attr("/mc/keep", "definition", std::string("ngspice decision: 1 keep, 0 prune, -1 failed"));
+  out.write_int("/mc/failed", r.failed, {D, S}, "");
+  out.write_strings("/mc/messages", r.messages);
+  out.attr("/mc", "twin_max_rel_v_error", max_rel_v);
+  out.attr("/mc", "twin_decisions_compared", static_cast<int64_t>(compared));
+  out.attr("/mc", "twin_decisions_agree", static_cast<int64_t>(agree));
+  const std::string L = "/lut/threshold/";
+  std::vector<double> di(D);
+  for (size_t d = 0; d < D; ++d) di[d] = current[d] - i_th;
+  out.write(L + "distance", c.distances, {D}, "V");
+  out.write(L + "distance_current", di, {D}, "A");
+  out.write(L + "p_prune", p_twin, {D}, "");
+  out.write(L + "p_prune_spice", p_prune, {D}, "");
+  out.write(L + "p_prune_gaussian", p_gauss, {D}, "");
+  out.write(L + "p_false_prune", p_false_prune, {D}, "");
+  out.write(L + "p_false_keep", p_false_keep, {D}, "");
+  out.attr("/lut/threshold", "axes", std::string("distance"));
+  out.attr("/lut/threshold", "definition",
+           std::string("distance = integrated bit-line voltage minus v_th; p_prune = P(decision "
+                       "prune) from the twin (twin_samples draws per distance); false prune = "
+                       "pruned with distance > 0, false keep = kept with distance < 0"));
+  out.attr("/lut/threshold", "sigma_total_V", sigma);
+  out.attr("/lut/threshold", "current_threshold_A", i_th);
+  out.attr("/lut/threshold", "t_decision_s", k.t_int);
+  out.attr("/lut/threshold", "e_decision_J", k.c_int * k.v_th * k.vdd);
+  out.attr("/lut/threshold", "e_decision_definition",
+           std::string("charge C v_th drawn from the supply vdd to integrate up to the threshold"));
+  out.commit();
+  release_journal(journal);
+  return path;
+}
+
+}  // namespace
+
+StageRunner prepare_threshold_stage(Section& table, const RunContext&) {
+  auto cfg = std::make_shared<ThresholdConfig>(parse(table));
+  return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
+}
+
+}  // namespace cimchar::flows

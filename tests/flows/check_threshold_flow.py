@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""`cimchar threshold` end to end, read back with h5py: the LUT's prune rates against the
+Gaussian limit erfc(d/(sqrt2 sigma))/2 (computed here independently), the ngspice integration
+against the closed-form charge on the capacitor, and the LUT's units."""
+import math, os, subprocess, sys, tempfile
+import h5py, numpy as np
+
+cimchar = sys.argv[1]
+failures = []
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+FLOW = """
+[flow]
+name = "e2e_threshold"
+seed = 5
+[threshold]
+c_int = "50 fF"
+t_int = "5 ns"
+v_th = "0.4 V"
+g_leak = "0 S"
+v_early = "1e6 V"
+sigma_offset = "4 mV"
+sigma_noise = "3 mV"
+max_distance = "10 mV"
+points = 5
+samples = 120
+twin_samples = 20000
+"""
+
+with tempfile.TemporaryDirectory() as d:
+    p = os.path.join(d, "f.toml")
+    open(p, "w").write(FLOW)
+    out = os.path.join(d, "out")
+    r = subprocess.run([cimchar, "threshold", p, "--out", out, "-q", "-j", "2"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "run: " + r.stderr[-800:])
+    print(r.stdout)
+    f = h5py.File(os.path.join(out, "threshold.h5"), "r")
+    dist = f["/lut/threshold/distance"][:]
+    check(f["/lut/threshold/distance"].attrs["units"] == "V", "distance units")
+    check(np.allclose(dist, np.linspace(-10e-3, 10e-3, 5)), "distance grid %s" % dist)
+    sigma = math.hypot(4e-3, 3e-3)
+    gauss = np.array([0.5 * math.erfc(x / (math.sqrt(2) * sigma)) for x in dist])
+    twin = f["/lut/threshold/p_prune"][:]
+    spice = f["/lut/threshold/p_prune_spice"][:]
+    for k in range(len(dist)):
+        se_t = math.sqrt(gauss[k] * (1 - gauss[k]) / 20000) + 1e-4
+        se_s = math.sqrt(gauss[k] * (1 - gauss[k]) / 120) + 0.01
+        check(abs(twin[k] - gauss[k]) < 4 * se_t, "twin %.4f vs %.4f at %g" % (twin[k], gauss[k], dist[k]))
+        check(abs(spice[k] - gauss[k]) < 4 * se_s, "ngspice %.4f vs %.4f at %g" % (spice[k], gauss[k], dist[k]))
+    # Loss-free integration: v = I t / C, so the current for v_th + d is C (v_th + d) / t.
+    cur = f["/mc/current"][:]
+    check(np.allclose(cur, 50e-15 * (0.4 + dist) / 5e-9, rtol=1e-5), "currents %s" % cur)
+    vtop = f["/mc/v_top"][:]
+    check(np.allclose(vtop, (0.4 + dist)[:, None], rtol=1e-4), "ngspice v(top) off the ramp")
+    fp = f["/lut/threshold/p_false_prune"][:]
+    fk = f["/lut/threshold/p_false_keep"][:]
+    check(np.isnan(fp[0]) and fp[-1] == twin[-1] and fk[0] == 1 - twin[0], "false rates")
+    check(not os.path.exists(os.path.join(out, "threshold.journal")), "journal left behind")
+
+print("%d failures" % len(failures))
+sys.exit(1 if failures else 0)
