@@ -1,4 +1,5 @@
 #include "attention/crossbar_matmul.hpp"
+#include "attention/nonideal.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -90,6 +91,10 @@ CrossbarConfig CrossbarConfig::parse(Section& s, const CrossbarConfig& d) {
   c.g_on_S = s.get_double("g_on", d.g_on_S, "S", {0, 1});
   c.g_off_S = s.get_double("g_off", d.g_off_S, "S", {0, 1});
   c.v_read_V = s.get_double("v_read", d.v_read_V, "V", {1e-6, 100});
+  if (s.has("nonideal")) {
+    Section n = s.sub("nonideal");
+    c.nonideal = std::make_shared<const NonidealConfig>(NonidealConfig::parse(n));
+  }
   auto [key, msg] = check(c);
   if (!key.empty()) s.fail(key, msg);
   return c;
@@ -109,6 +114,7 @@ std::string CrossbarConfig::describe() const {
     << (adc_bits == 0 ? std::string("ideal readout") : std::to_string(adc_bits) + "-bit ADC")
     << " at " << adc_full_scale << " of full scale, G " << g_off_S << ".." << g_on_S
     << " S, v_read " << v_read_V << " V";
+  if (nonideal) o << "; " << nonideal->describe();
   return o.str();
 }
 
@@ -339,6 +345,11 @@ CrossbarBackend::CrossbarBackend(CrossbarConfig cfg, CrossbarParts parts,
                                  std::array<bool, kProductCount> analog, uint64_t seed)
     : cfg_(std::move(cfg)), parts_(std::move(parts)), analog_(analog), seed_(seed) {
   cfg_.validate();
+  if (cfg_.nonideal && cfg_.nonideal->any()) {
+    CrossbarParts n = make_parts(*cfg_.nonideal, cfg_, seed);
+    parts_.conductance = n.conductance;
+    parts_.array = n.array;
+  }
   if (!parts_.adc) parts_.adc = std::make_shared<UniformAdc>(cfg_.adc_bits);
 }
 

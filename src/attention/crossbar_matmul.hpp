@@ -30,6 +30,8 @@
 
 namespace cimchar::attention {
 
+struct NonidealConfig;  // nonideal.hpp
+
 enum class SignedWeights { differential, offset };
 enum class DiffSense { digital, analog };  // differential pairs: two ADC reads, or I+ - I- first
 enum class InputSign { split, twos_complement };
@@ -49,6 +51,8 @@ struct CrossbarConfig {
   double adc_full_scale = 1.0;  // ADC range as a fraction of the worst-case column current
   double g_on_S = 100e-6, g_off_S = 1e-6;
   double v_read_V = 0.2;
+  // [<table>.nonideal]: variation, read noise, IR drop (nonideal.hpp); null = ideal parts.
+  std::shared_ptr<const NonidealConfig> nonideal;
 
   // Reads the keys of `s` (rows, cols, signed_weights, ...); defaults are the values above.
   static CrossbarConfig parse(Section& s, const CrossbarConfig& defaults);

@@ -80,6 +80,8 @@ TEST(CliAttention, BadInputExits2WithoutOutput) {
   const fs::path d = fresh_dir("attention_bad");
   write_text(d / "typo.toml", "[attention]\nscheme = \"rram-baseline\"\n[attention.crossbar]\nadc_bitz = 4\n");
   write_text(d / "other.toml", "[attention]\nscheme = \"ideal\"\n");
+  write_text(d / "nolut.toml", "[attention]\nscheme = \"rram-baseline\"\n[attention.crossbar.nonideal]\n"
+                               "variation = \"no_such_variation.h5\"\n");
   const std::string out = (d / "out.h5").string();
   const Bad cases[] = {
       {"unknown scheme", "--model " + data(kModel) + " --scheme nonesuch", "unknown scheme 'nonesuch'"},
@@ -90,6 +92,8 @@ TEST(CliAttention, BadInputExits2WithoutOutput) {
       {"conflicting schemes",
        "--model " + data(kModel) + " --scheme rram-baseline --config " + (d / "other.toml").string(),
        "scheme"},
+      {"missing LUT", "--model " + data(kModel) + " --config " + (d / "nolut.toml").string(),
+       "attention.crossbar.nonideal.variation"},
       {"missing model", "--model " + (d / "none.h5").string() + " --scheme ideal", "no such file"},
   };
   for (const Bad& c : cases) {

@@ -1,0 +1,262 @@
+#include "attention/nonideal.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/h5.hpp"
+#include "core/rng.hpp"
+#include "xbar/irdrop_model.hpp"
+#include "xbar/solver.hpp"
+
+namespace cimchar::attention {
+
+MeasuredCellError MeasuredCellError::load(const std::string& file) {
+  H5Reader r(file);
+  MeasuredCellError m;
+  m.file = file;
+  m.target_S = r.read("/mc/target_g");
+  std::vector<size_t> dims;
+  const auto g = r.read("/mc/g_read", &dims);
+  const size_t L = m.target_S.size();
+  if (L == 0 || dims.size() != 2 || dims[0] != L)
+    throw InputError(file + ": /mc/g_read is not [levels, samples] for " + std::to_string(L) +
+                     " levels of /mc/target_g");
+  if (!std::is_sorted(m.target_S.begin(), m.target_S.end()))
+    throw InputError(file + ": /mc/target_g is not increasing");
+  m.rel.resize(L);
+  for (size_t l = 0; l < L; ++l) {
+    for (size_t k = 0; k < dims[1]; ++k) {
+      const double x = g[l * dims[1] + k];
+      if (std::isfinite(x)) m.rel[l].push_back(x / m.target_S[l] - 1);
+    }
+    if (m.rel[l].empty())
+      throw InputError(file + ": every sample of level " + std::to_string(l) + " failed");
+  }
+  return m;
+}
+
+NonidealConfig NonidealConfig::parse(Section& s) {
+  NonidealConfig n;
+  auto lut = [&](const std::string& key) {
+    const std::string f = s.get_string(key, "");
+    std::error_code ec;
+    if (!f.empty() && !std::filesystem::is_regular_file(f, ec))
+      s.fail(key, "the LUT file '" + f + "' does not exist (run its characterization stage first)");
+    return f;
+  };
+  if (const std::string f = lut("variation"); !f.empty())
+    n.measured = std::make_shared<const MeasuredCellError>(MeasuredCellError::load(f));
+  Section m = s.sub("model");
+  n.model.read(m);
+  m.finish();
+  if (n.measured && n.model.any())
+    s.fail("model", "give either `variation` (measured LUT) or [model], not both");
+  n.t_read_s = s.get_double("t_read", 1.0, "s", {0, 1e10});
+  const std::string mode = s.get_choice("ir_drop", "off", {"off", "exact", "model"});
+  n.ir_drop = mode == "exact" ? IrDropMode::exact : mode == "model" ? IrDropMode::model : IrDropMode::off;
+  n.r_wire_ohm = s.get_double("r_wire", 2.5, "ohm", {0, 1e4});
+  n.r_driver_ohm = s.get_double("r_driver", 0, "ohm", {0, 1e6});
+  n.r_sense_ohm = s.get_double("r_sense", 0, "ohm", {0, 1e6});
+  n.irdrop_file = lut("irdrop");
+  if (!n.irdrop_file.empty()) {
+    if (n.ir_drop != IrDropMode::model) s.fail("irdrop", "a fitted IR-drop model needs ir_drop = \"model\"");
+    H5Reader r(n.irdrop_file);
+    n.irdrop_theta = r.read("/lut/irdrop/model/theta");
+    if (n.irdrop_theta.size() != xbar::kIrDropFeatures)
+      s.fail("irdrop", n.irdrop_file + ": /lut/irdrop/model/theta does not have " +
+                           std::to_string(xbar::kIrDropFeatures) + " coefficients");
+  }
+  s.finish();
+  return n;
+}
+
+std::string NonidealConfig::describe() const {
+  std::ostringstream o;
+  if (measured) o << "conductance from " << measured->file << "; ";
+  if (model.any()) {
+    o << "variation models [";
+    std::string sep;
+    auto on = [&](bool b, const char* name) {
+      if (b) {
+        o << sep << name;
+        sep = ", ";
+      }
+    };
+    on(model.d2d, "d2d");
+    on(model.c2c, "c2c");
+    on(model.read_noise, "read noise");
+    on(model.drift, "drift");
+    on(model.stuck, "stuck-at");
+    o << "] at t_read " << t_read_s << " s; ";
+  }
+  if (ir_drop == IrDropMode::exact) o << "IR drop: exact native solver, ";
+  if (ir_drop == IrDropMode::model)
+    o << "IR drop: compact model (" << (irdrop_file.empty() ? "theory" : irdrop_file) << "), ";
+  if (ir_drop != IrDropMode::off) o << r_wire_ohm << " ohm per wire segment; ";
+  std::string s = o.str();
+  return s.empty() ? "ideal devices and wires" : s.substr(0, s.size() - 2);
+}
+
+double MeasuredConductance::draw(double g, std::mt19937_64& rng) const {
+  const auto& t = m_->target_S;
+  auto pick = [&](size_t l, uint64_t u) { return m_->rel[l][u % m_->rel[l].size()]; };
+  const uint64_t u = rng();
+  double rel;
+  if (g <= t.front()) {
+    rel = pick(0, u);
+  } else if (g >= t.back()) {
+    rel = pick(t.size() - 1, u);
+  } else {
+    const size_t hi = static_cast<size_t>(std::upper_bound(t.begin(), t.end(), g) - t.begin());
+    const double f = (g - t[hi - 1]) / (t[hi] - t[hi - 1]);
+    rel = (1 - f) * pick(hi - 1, u) + f * pick(hi, u);
+  }
+  return std::max(g * (1 + rel), 0.0);
+}
+
+Mat MeasuredConductance::program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) {
+  const double step = (c.g_on_S - c.g_off_S) / (c.levels() - 1);
+  return level.unaryExpr([&](double l) { return draw(c.g_off_S + l * step, rng); });
+}
+
+Mat ModelConductance::program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) {
+  const double step = (c.g_on_S - c.g_off_S) / (c.levels() - 1);
+  return level.unaryExpr([&](double l) {
+    return s_.at_time(s_.program(c.g_off_S + l * step, rng), t_read_s_);
+  });
+}
+
+namespace {
+
+// The native solver on one tile; its set-up (and, for the linear cells used here, the
+// factorization) is built once when the tile is written and reused for every input vector.
+class ExactIrDropTile final : public TileArray {
+ public:
+  ExactIrDropTile(const Mat& g, const xbar::Wiring& w)
+      : rows_(static_cast<size_t>(g.rows())), cols_(static_cast<size_t>(g.cols())) {
+    xbar::Array a{rows_, cols_, std::vector<double>(rows_ * cols_)};
+    for (size_t r = 0; r < rows_; ++r)
+      for (size_t c = 0; c < cols_; ++c)
+        a.g_S[r * cols_ + c] = std::max(g(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)), 1e-15);
+    solver_ = std::make_unique<xbar::Solver>(std::move(a), w, xbar::CellModel{});
+  }
+  Mat currents(const Mat& v) override {
+    const size_t n = static_cast<size_t>(v.rows());
+    std::vector<double> vin(n * rows_);
+    for (size_t k = 0; k < n; ++k)
+      for (size_t r = 0; r < rows_; ++r) vin[k * rows_ + r] = v(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(r));
+    const auto i = solver_->solve_batch(vin, n);
+    Mat out(v.rows(), static_cast<Eigen::Index>(cols_));
+    for (size_t k = 0; k < n; ++k)
+      for (size_t c = 0; c < cols_; ++c) out(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(c)) = i[k * cols_ + c];
+    return out;
+  }
+
+ private:
+  size_t rows_, cols_;
+  std::unique_ptr<xbar::Solver> solver_;
+};
+
+// The compact IR-drop model: ideal currents times the model's ratio for the tile's mean
+// conductance and the vector's activity (fraction of rows driven), cached per active-row count.
+class ModelIrDropTile final : public TileArray {
+ public:
+  ModelIrDropTile(Mat g, xbar::IrDropInputs in, xbar::IrDropModel m)
+      : g_(std::move(g)), in_(in), m_(std::move(m)) {
+    in_.rows = static_cast<size_t>(g_.rows());
+    in_.cols = static_cast<size_t>(g_.cols());
+    in_.g_mean_S = g_.mean();
+  }
+  Mat currents(const Mat& v) override {
+    Mat out = v * g_;
+    for (Eigen::Index k = 0; k < v.rows(); ++k) {
+      const auto active = (v.row(k).array() != 0).count();
+      auto it = ratio_.find(active);
+      if (it == ratio_.end()) {
+        xbar::IrDropInputs in = in_;
+        in.activity = std::max(1.0, static_cast<double>(active)) / static_cast<double>(in_.rows);
+        const auto r = m_.ratio(in);
+        it = ratio_.emplace(active, Eigen::Map<const Eigen::RowVectorXd>(r.data(), static_cast<Eigen::Index>(r.size()))).first;
+      }
+      out.row(k).array() *= it->second.array();
+    }
+    return out;
+  }
+
+ private:
+  Mat g_;
+  xbar::IrDropInputs in_;
+  xbar::IrDropModel m_;
+  std::map<Eigen::Index, Eigen::RowVectorXd> ratio_;
+};
+
+// Read noise: every cell current of a read gets an independent relative Gaussian error, so a
+// column current gets N(0, sigma^2 sum_r (v_r G_rc)^2), added to the array's currents.
+class ReadNoiseTile final : public TileArray {
+ public:
+  ReadNoiseTile(std::unique_ptr<TileArray> inner, Mat g, double rel, std::mt19937_64 rng)
+      : inner_(std::move(inner)), g2_(g.array().square().matrix()), rel_(rel), rng_(rng) {}
+  Mat currents(const Mat& v) override {
+    Mat i = inner_->currents(v);
+    const Mat var = v.array().square().matrix() * g2_;
+    std::normal_distribution<double> n01(0, 1);
+    for (Eigen::Index c = 0; c < i.cols(); ++c)
+      for (Eigen::Index k = 0; k < i.rows(); ++k) i(k, c) += rel_ * std::sqrt(var(k, c)) * n01(rng_);
+    return i;
+  }
+
+ private:
+  std::unique_ptr<TileArray> inner_;
+  Mat g2_;
+  double rel_;
+  std::mt19937_64 rng_;
+};
+
+class NonidealArrayModel final : public ArrayModel {
+ public:
+  NonidealArrayModel(NonidealConfig n, uint64_t seed) : n_(std::move(n)), seed_(seed) {}
+  std::unique_ptr<TileArray> make(Mat g) override {
+    std::unique_ptr<TileArray> t;
+    xbar::Wiring w;
+    w.r_wire_row_ohm = w.r_wire_col_ohm = n_.r_wire_ohm;
+    w.r_driver_ohm = n_.r_driver_ohm;
+    w.r_sense_ohm = n_.r_sense_ohm;
+    if (n_.ir_drop == IrDropMode::exact) {
+      t = std::make_unique<ExactIrDropTile>(g, w);
+    } else if (n_.ir_drop == IrDropMode::model) {
+      xbar::IrDropInputs in;
+      in.r_wire_row_ohm = in.r_wire_col_ohm = n_.r_wire_ohm;
+      in.r_driver_ohm = n_.r_driver_ohm;
+      in.r_sense_ohm = n_.r_sense_ohm;
+      t = std::make_unique<ModelIrDropTile>(g, in, xbar::IrDropModel{n_.irdrop_theta});
+    } else {
+      t = IdealArrayModel().make(g);
+    }
+    if (n_.model.read_noise && n_.model.read_rel > 0)
+      t = std::make_unique<ReadNoiseTile>(std::move(t), std::move(g), n_.model.read_rel,
+                                          stream_rng(seed_, tiles_++));
+    return t;
+  }
+
+ private:
+  NonidealConfig n_;
+  uint64_t seed_;
+  uint64_t tiles_ = 0;
+};
+
+}  // namespace
+
+CrossbarParts make_parts(const NonidealConfig& n, const CrossbarConfig&, uint64_t seed) {
+  CrossbarParts p;
+  if (n.measured) p.conductance = std::make_shared<MeasuredConductance>(n.measured);
+  else if (n.model.any()) p.conductance = std::make_shared<ModelConductance>(n.model, n.t_read_s);
+  if (n.ir_drop != IrDropMode::off || (n.model.read_noise && n.model.read_rel > 0))
+    p.array = std::make_shared<NonidealArrayModel>(n, seed ^ 0x4EAD0000ULL);
+  return p;
+}
+
+}  // namespace cimchar::attention

@@ -1,0 +1,77 @@
+// Nonidealities of the analog parts of a crossbar product, taken from the characterization
+// outputs or from the same variation models the `variation` stage characterizes
+// (docs/schemes.md, "Nonidealities"). A [<crossbar table>.nonideal] table switches each on:
+//   variation = "results/variation/variation.h5"  programmed conductances drawn from the
+//       distribution the variation stage measured in ngspice (/mc/g_read vs /mc/target_g);
+//   [nonideal.model]  or the analytic models, each switchable (keys of docs/flows.md
+//       [variation] model.*: d2d, c2c, read_noise, drift, stuck), read at t_read;
+//   ir_drop = "off" | "exact" | "model"  wire resistance r_wire (and r_driver, r_sense): the exact
+//       native solver on every tile (its factorization reused for every input vector), or the
+//       fitted compact IR-drop model (theta from irdrop = "results/irdrop/irdrop.h5", else the
+//       mean-field theory).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attention/crossbar_matmul.hpp"
+#include "device/variation.hpp"
+
+namespace cimchar::attention {
+
+// Programmed-conductance distribution measured by the variation stage: per target level, the
+// relative errors G_read/G_target - 1 of its samples (failed samples dropped).
+struct MeasuredCellError {
+  std::string file;
+  std::vector<double> target_S;
+  std::vector<std::vector<double>> rel;  // [level][sample]
+  static MeasuredCellError load(const std::string& file);  // InputError naming file and dataset
+};
+
+enum class IrDropMode { off, exact, model };
+
+struct NonidealConfig {
+  std::shared_ptr<const MeasuredCellError> measured;  // null: not used
+  device::VariationParams model;                      // used when any() is on
+  double t_read_s = 1;
+  IrDropMode ir_drop = IrDropMode::off;
+  double r_wire_ohm = 0, r_driver_ohm = 0, r_sense_ohm = 0;
+  std::vector<double> irdrop_theta = {1, 1, 0, 0, 0};
+  std::string irdrop_file;  // where theta came from ("" = the theory)
+
+  // Reads `s` (a [...nonideal] table); a missing LUT file is a ConfigError naming the key.
+  static NonidealConfig parse(Section& s);
+  bool any() const { return measured || model.any() || ir_drop != IrDropMode::off; }
+  std::string describe() const;
+};
+
+// The conductance and array models for `cfg` (ideal parts where nothing is switched on).
+CrossbarParts make_parts(const NonidealConfig& n, const CrossbarConfig& cfg, uint64_t seed);
+
+// G for a level, drawn from the measured distribution: the relative error of a random sample
+// of the nearest characterized levels, interpolated linearly in G between the two levels that
+// bracket the target (the end levels' errors outside the characterized range).
+class MeasuredConductance final : public ConductanceModel {
+ public:
+  explicit MeasuredConductance(std::shared_ptr<const MeasuredCellError> m) : m_(std::move(m)) {}
+  Mat program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) override;
+  double draw(double g_target_S, std::mt19937_64& rng) const;
+
+ private:
+  std::shared_ptr<const MeasuredCellError> m_;
+};
+
+// G from the variation models: one programming (d2d, c2c, stuck-at, drift exponent), then the
+// conductance at t_read (drift). Read noise is applied per read by the array model.
+class ModelConductance final : public ConductanceModel {
+ public:
+  ModelConductance(device::VariationParams p, double t_read_s) : s_(p), t_read_s_(t_read_s) {}
+  Mat program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) override;
+
+ private:
+  device::VariationSampler s_;
+  double t_read_s_;
+};
+
+}  // namespace cimchar::attention

@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""Characterization LUTs into the attention executor, end to end: `cimchar variation` measures a
+programmed-conductance distribution in ngspice, `cimchar attention` reads it back as the
+crossbar conductance model; IR drop from the exact native solver and from the compact model.
+Each nonideality must move the outputs away from the ideal-readout baseline, and the compact
+IR-drop model must reproduce most of the exact solver's effect. Read with h5py."""
+import os, subprocess, sys, tempfile
+import h5py, numpy as np
+
+cimchar, src = sys.argv[1], sys.argv[2]
+model = os.path.join(src, "tests/attention/data/layer_relu_post_d32_h4_s16_causal.h5")
+failures = []
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+VAR = """
+[flow]
+name = "v"
+seed = 2
+[variation]
+bits = 2
+g_min = "10 uS"
+g_max = "100 uS"
+v_verify = "0.1 V"
+v_read = "0.1 V"
+t_read = "0 s"
+samples = 100
+[variation.model.d2d]
+enabled = true
+c0 = "1 uS"
+c1 = 0.05
+"""
+BASE = """
+[attention]
+scheme = "rram-baseline"
+[attention.crossbar]
+rows = 32
+cols = 64
+adc_bits = 0
+g_on = "100 uS"
+g_off = "10 uS"
+"""
+with tempfile.TemporaryDirectory() as d:
+    open(os.path.join(d, "var.toml"), "w").write(VAR)
+    r = subprocess.run([cimchar, "variation", os.path.join(d, "var.toml"), "--out", os.path.join(d, "var"), "-q"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "variation: " + r.stderr[-500:])
+    lut = os.path.join(d, "var", "variation.h5")
+    extra = {
+        "base": "",
+        "var_lut": '[attention.crossbar.nonideal]\nvariation = "%s"\n' % lut,
+        "exact": '[attention.crossbar.nonideal]\nir_drop = "exact"\nr_wire = "2 ohm"\n',
+        "model": '[attention.crossbar.nonideal]\nir_drop = "model"\nr_wire = "2 ohm"\n',
+    }
+    y, l2 = {}, {}
+    for name, text in extra.items():
+        cfg = os.path.join(d, name + ".toml")
+        open(cfg, "w").write(BASE + text)
+        out = os.path.join(d, name + ".h5")
+        r = subprocess.run([cimchar, "attention", "--model", model, "--config", cfg, "--out", out, "-q"],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, name + ": " + r.stderr[-500:])
+        f = h5py.File(out, "r")
+        y[name], l2[name] = f["/y"][:], f["/metrics/rel_l2"][()]
+    print("relative L2 error vs fp32:", {k: round(float(v), 5) for k, v in l2.items()})
+    check(l2["var_lut"] > 5 * l2["base"], "measured variation changes little: %g vs %g" % (l2["var_lut"], l2["base"]))
+    check(l2["exact"] > 5 * l2["base"], "IR drop changes little: %g vs %g" % (l2["exact"], l2["base"]))
+    effect = np.linalg.norm(y["exact"] - y["base"])
+    miss = np.linalg.norm(y["model"] - y["exact"])
+    print("IR drop: exact solver moves the outputs by %.4g (relative), compact model differs from it by %.4g"
+          % (effect / np.linalg.norm(y["base"]), miss / np.linalg.norm(y["base"])))
+    check(miss < 0.2 * effect, "compact IR-drop model misses %.3g of an effect of %.3g" % (miss, effect))
+
+print("%d failures" % len(failures))
+sys.exit(1 if failures else 0)
