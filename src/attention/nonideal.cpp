@@ -1,4 +1,5 @@
 #include "attention/nonideal.hpp"
+#include "attention/periph_luts.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -41,13 +42,7 @@ MeasuredCellError MeasuredCellError::load(const std::string& file) {
 
 NonidealConfig NonidealConfig::parse(Section& s) {
   NonidealConfig n;
-  auto lut = [&](const std::string& key) {
-    const std::string f = s.get_string(key, "");
-    std::error_code ec;
-    if (!f.empty() && !std::filesystem::is_regular_file(f, ec))
-      s.fail(key, "the LUT file '" + f + "' does not exist (run its characterization stage first)");
-    return f;
-  };
+  auto lut = [&](const std::string& key) { return lut_file(s, key); };
   if (const std::string f = lut("variation"); !f.empty())
     n.measured = std::make_shared<const MeasuredCellError>(MeasuredCellError::load(f));
   Section m = s.sub("model");

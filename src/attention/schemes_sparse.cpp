@@ -24,6 +24,7 @@
 #include <random>
 
 #include "attention/product_quantization.hpp"
+#include "attention/periph_luts.hpp"
 #include "attention/scheme.hpp"
 #include "attention/sparse_ops.hpp"
 #include "core/error.hpp"
@@ -208,15 +209,19 @@ class LutSoftmaxScheme final : public SparseSchemeBase {
 class SprintScheme final : public SparseSchemeBase {
  public:
   SprintScheme(CrossbarConfig cfg, std::array<bool, kProductCount> analog, uint64_t seed,
-               CrossbarConfig approx, double threshold, double sigma)
+               CrossbarConfig approx, double threshold, double sigma,
+               std::shared_ptr<const ComparatorLut> lut, double volts_per_score)
       : SparseSchemeBase("sprint", std::move(cfg), analog, seed), threshold_(threshold),
-        sigma_(sigma) {
+        sigma_(sigma), lut_(std::move(lut)), volts_per_score_(volts_per_score) {
     approx_ = std::make_unique<CrossbarBackend>(approx, CrossbarParts{}, all_products(), seed ^ 0xA9);
   }
   std::string describe() const override {
     return "in-ReRAM approximate scores (" + approx_->config().describe() +
-           "), analog threshold " + num(threshold_) + " (comparator sigma " +
-           num(sigma_) + "), exact digital recompute of kept keys; " + products_text();
+           "), analog threshold " + num(threshold_) +
+           (lut_ ? " (comparator offsets from " + lut_->file() + " at " + num(volts_per_score_) +
+                       " V per score unit)"
+                 : " (comparator sigma " + num(sigma_) + ")") +
+           ", exact digital recompute of kept keys; " + products_text();
   }
   Mat attend(const HeadId& id, const Mat& q, const Mat& k, const Mat& v, const Mat* mask,
              MatmulBackend&, Mat* probs) override {
@@ -226,6 +231,10 @@ class SprintScheme final : public SparseSchemeBase {
       std::normal_distribution<double> n(0, sigma_);
       a = a.unaryExpr([&](double x) { return x + n(rng); });
     }
+    if (lut_) {  // keep when v(score) > v_th + offset: the offset, in score units, is subtracted
+      auto rng = head_rng(id);
+      a = a.unaryExpr([&](double x) { return x - lut_->draw_offset_V(rng) / volts_per_score_; });
+    }
     if (mask) a += *mask;  // additive biases shift the compared score
     const Mat keep = threshold_keep(a, mask, threshold_, nullptr);
     return recompute(q, k, v, mask, keep, probs);
@@ -233,6 +242,8 @@ class SprintScheme final : public SparseSchemeBase {
 
  private:
   double threshold_, sigma_;
+  std::shared_ptr<const ComparatorLut> lut_;
+  double volts_per_score_;
 };
 
 class HardseaScheme final : public SparseSchemeBase {
@@ -341,9 +352,15 @@ std::unique_ptr<Scheme> make_sprint_scheme(Section& s, uint64_t seed) {
   auto analog = parse_projection_products(s);
   const double th = s.get_double("threshold", 0.0, "", {-64, 64});
   const double sigma = s.get_double("comparator_sigma", 0.0, "", {0, 64});
+  std::shared_ptr<const ComparatorLut> lut;
+  if (const std::string f = lut_file(s, "comparator_lut"); !f.empty()) {
+    if (sigma > 0) s.fail("comparator_sigma", "give either comparator_sigma or comparator_lut, not both");
+    lut = std::make_shared<const ComparatorLut>(ComparatorLut::load(f));
+  }
+  const double vps = s.get_double("comparator_volts_per_score", 0.01, "V", {1e-9, 100});
   auto approx = parse_crossbar(s, "approx_crossbar", approx_defaults(0));
   return std::make_unique<SprintScheme>(parse_crossbar(s, "crossbar", {}), analog, seed, approx,
-                                        th, sigma);
+                                        th, sigma, lut, vps);
 }
 
 std::unique_ptr<Scheme> make_hardsea_scheme(Section& s, uint64_t seed) {

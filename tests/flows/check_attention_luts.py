@@ -3,7 +3,10 @@
 programmed-conductance distribution in ngspice, `cimchar attention` reads it back as the
 crossbar conductance model; IR drop from the exact native solver and from the compact model.
 Each nonideality must move the outputs away from the ideal-readout baseline, and the compact
-IR-drop model must reproduce most of the exact solver's effect. Read with h5py."""
+IR-drop model must reproduce most of the exact solver's effect. Then `cimchar threshold`
+characterizes the comparator and the `sprint` scheme draws its offsets from that LUT: with a
+negligible offset (large volts per score unit) the recall is the error-free one, with a large
+one the recall of the true top-k keys drops. Read with h5py."""
 import os, subprocess, sys, tempfile
 import h5py, numpy as np
 
@@ -73,6 +76,30 @@ with tempfile.TemporaryDirectory() as d:
     print("IR drop: exact solver moves the outputs by %.4g (relative), compact model differs from it by %.4g"
           % (effect / np.linalg.norm(y["base"]), miss / np.linalg.norm(y["base"])))
     check(miss < 0.2 * effect, "compact IR-drop model misses %.3g of an effect of %.3g" % (miss, effect))
+
+    # The threshold comparator LUT into the sprint scheme.
+    open(os.path.join(d, "thr.toml"), "w").write(
+        '[flow]\nname = "t"\nseed = 1\n[threshold]\npoints = 11\nsamples = 20\ntwin_samples = 5000\n')
+    r = subprocess.run([cimchar, "threshold", os.path.join(d, "thr.toml"), "--out", os.path.join(d, "thr"), "-q"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "threshold: " + r.stderr[-500:])
+    thr = os.path.join(d, "thr", "threshold.h5")
+    recall, ys = {}, {}
+    for name, text in {"clean": "", "small": 'comparator_lut = "%s"\ncomparator_volts_per_score = 100\n' % thr,
+                       "large": 'comparator_lut = "%s"\ncomparator_volts_per_score = 1e-4\n' % thr}.items():
+        cfg = os.path.join(d, "sprint_" + name + ".toml")
+        open(cfg, "w").write('[attention]\nscheme = "sprint"\n' + text)
+        out = os.path.join(d, "sprint_" + name + ".h5")
+        r = subprocess.run([cimchar, "attention", "--model", model, "--config", cfg, "--out", out, "-q"],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, "sprint " + name + ": " + r.stderr[-500:])
+        f = h5py.File(out, "r")
+        recall[name], ys[name] = f["/metrics/topk_recall"][()], f["/y"][:]
+    print("sprint top-k recall: clean %.4f, comparator LUT at 100 V/score %.4f, at 1e-4 V/score %.4f"
+          % (recall["clean"], recall["small"], recall["large"]))
+    # (4-bit approximate scores tie exactly at the threshold, so even a tiny offset flips a few)
+    check(abs(recall["small"] - recall["clean"]) < 0.01, "a negligible comparator offset changed the recall")
+    check(recall["large"] < recall["clean"] - 0.02, "a large comparator offset did not lower the recall")
 
 print("%d failures" % len(failures))
 sys.exit(1 if failures else 0)

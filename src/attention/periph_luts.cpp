@@ -1,0 +1,62 @@
+#include "attention/periph_luts.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <filesystem>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/h5.hpp"
+
+namespace cimchar::attention {
+
+std::string lut_file(Section& s, const std::string& key) {
+  const std::string f = s.get_string(key, "");
+  std::error_code ec;
+  if (!f.empty() && !std::filesystem::is_regular_file(f, ec))
+    s.fail(key, "the LUT file '" + f + "' does not exist (run its characterization stage first)");
+  return f;
+}
+
+ComparatorLut ComparatorLut::load(const std::string& file) {
+  H5Reader r(file);
+  ComparatorLut c;
+  c.file_ = file;
+  c.d_V_ = r.read("/lut/threshold/distance");
+  const auto p = r.read("/lut/threshold/p_prune");
+  c.sigma_V_ = r.attr_double("/lut/threshold", "sigma_total_V");
+  if (c.d_V_.size() < 2 || p.size() != c.d_V_.size() || !std::is_sorted(c.d_V_.begin(), c.d_V_.end()))
+    throw InputError(file + ": /lut/threshold/distance and p_prune must be increasing distances "
+                            "with one probability each");
+  c.cdf_.resize(p.size());
+  double run = 0;
+  for (size_t k = 0; k < p.size(); ++k) {
+    if (!(p[k] >= 0 && p[k] <= 1)) throw InputError(file + ": /lut/threshold/p_prune outside [0, 1]");
+    run = std::max(run, 1 - p[k]);  // sampling noise can make the curve wiggle: keep it monotone
+    c.cdf_[k] = run;
+  }
+  return c;
+}
+
+double ComparatorLut::draw_offset_V(std::mt19937_64& rng) const {
+  const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+  if (u <= cdf_.front() || u >= cdf_.back()) {
+    // Outside the table: the Gaussian quantile with the file's total sigma (bisection on its
+    // CDF), kept on the side of the table it belongs to.
+    double lo = -40 * sigma_V_, hi = 40 * sigma_V_;
+    for (int k = 0; k < 100 && sigma_V_ > 0; ++k) {
+      const double mid = 0.5 * (lo + hi);
+      (0.5 * std::erfc(-mid / (std::sqrt(2.0) * sigma_V_)) < u ? lo : hi) = mid;
+    }
+    const double x = 0.5 * (lo + hi);
+    return u <= cdf_.front() ? std::min(x, d_V_.front()) : std::max(x, d_V_.back());
+  }
+  const size_t hi = static_cast<size_t>(std::upper_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin());
+  const size_t lo = hi - 1;
+  const double span = cdf_[hi] - cdf_[lo];
+  const double f = span > 0 ? (u - cdf_[lo]) / span : 0.5;
+  return d_V_[lo] + f * (d_V_[hi] - d_V_[lo]);
+}
+
+}  // namespace cimchar::attention

@@ -1,0 +1,83 @@
+// Peripheral LUTs read by the schemes, against the distributions written into the files.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include "attention/periph_luts.hpp"
+#include "core/h5.hpp"
+
+using namespace cimchar;
+using namespace cimchar::attention;
+
+namespace {
+
+std::string threshold_file(const char* name, const std::vector<double>& d,
+                           const std::vector<double>& p, double sigma) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  H5Writer w(path);
+  w.write("/lut/threshold/distance", d, {d.size()}, "V");
+  w.write("/lut/threshold/p_prune", p, {p.size()}, "");
+  w.attr("/lut/threshold", "sigma_total_V", sigma);
+  w.commit();
+  return path.string();
+}
+
+}  // namespace
+
+TEST(ComparatorLut, GaussianTableGivesItsSigma) {
+  const double sigma = 5e-3;
+  std::vector<double> d, p;
+  for (int k = -10; k <= 10; ++k) {
+    d.push_back(k * 2e-3);
+    p.push_back(0.5 * std::erfc(d.back() / (std::sqrt(2.0) * sigma)));
+  }
+  auto lut = ComparatorLut::load(threshold_file("cimchar_lut_gauss.h5", d, p, sigma));
+  std::mt19937_64 rng(4);
+  const int n = 100000;
+  double s = 0, s2 = 0;
+  int above = 0;
+  for (int i = 0; i < n; ++i) {
+    const double x = lut.draw_offset_V(rng);
+    s += x;
+    s2 += x * x;
+    above += x > 4e-3;
+  }
+  const double mean = s / n, sd = std::sqrt(s2 / n - mean * mean);
+  EXPECT_NEAR(mean, 0, 4 * sigma / std::sqrt(n));
+  EXPECT_NEAR(sd / sigma, 1, 0.02);  // piecewise-linear CDF between 2 mV points
+  const double p4 = 0.5 * std::erfc(4e-3 / (std::sqrt(2.0) * sigma));
+  EXPECT_NEAR(static_cast<double>(above) / n, p4, 4 * std::sqrt(p4 * (1 - p4) / n));
+}
+
+TEST(ComparatorLut, NonGaussianTableIsReproduced) {
+  // A uniform offset on [-5, 5] mV: p_prune(d) = (5 mV - d) / 10 mV inside, 0 or 1 outside.
+  std::vector<double> d, p;
+  for (int k = -8; k <= 8; ++k) {
+    d.push_back(k * 1e-3);
+    p.push_back(std::clamp((5e-3 - d.back()) / 10e-3, 0.0, 1.0));
+  }
+  auto lut = ComparatorLut::load(threshold_file("cimchar_lut_uniform.h5", d, p, 2.9e-3));
+  std::mt19937_64 rng(8);
+  const int n = 100000;
+  double s2 = 0, lo = 1, hi = -1;
+  for (int i = 0; i < n; ++i) {
+    const double x = lut.draw_offset_V(rng);
+    s2 += x * x;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  EXPECT_NEAR(s2 / n, 100e-6 / 12, 0.02 * 100e-6 / 12);
+  EXPECT_GE(lo, -5e-3 - 1e-12);
+  EXPECT_LE(hi, 5e-3 + 1e-12);
+}
+
+TEST(ComparatorLut, BadFileNamesTheDataset) {
+  try {
+    ComparatorLut::load(threshold_file("cimchar_lut_bad.h5", {0, 1e-3}, {0.5}, 1e-3));
+    FAIL();
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("p_prune"), std::string::npos) << e.what();
+  }
+}
