@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
   app.add_flag("--resume", g.resume,
                "continue a killed run (kill -9 included) from its journal "
                "(<out>/<stage>.journal, written by the cell, irdrop and variation stages): "
-               "finished ngspice jobs and Monte Carlo samples are not recomputed and the output "
+               "finished ngspice jobs and Monte Carlo samples are not recomputed, a stage whose "
+               "<stage>.h5 was written with the same flow and seed is kept, and the output "
                "equals a clean run's");
 
   app::Action action;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """`cimchar cell` killed with SIGKILL in the middle of its sweep, then `--resume`: the resumed
 run takes every job the killed run finished from <out>/cell.journal (a torn tail record is
-dropped), runs only the rest, and its cell.h5 datasets equal a clean run's bit for bit.
+dropped), runs only the rest, and its cell.h5 datasets equal a clean run's bit for bit. A whole
+flow resumed keeps a stage whose output was written with the same flow text and seed.
 The kill point is made deterministic with the test hook CIMCHAR_TEST_KILL_AFTER_JOBS (the
 process SIGKILLs itself right after journaling that many jobs; only with
 CIMCHAR_SPICE_TEST_HOOKS=1)."""
@@ -103,6 +104,38 @@ with tempfile.TemporaryDirectory() as d:
             same = x.shape == y.shape and (np.array_equal(x, y, equal_nan=True) if x.dtype.kind == "f"
                                            else np.array_equal(x, y))
             check(same, "resumed %s equals the clean run's" % name)
+
+    # A whole flow resumed: a stage whose .h5 was written (same flow text and seed) is kept,
+    # not recomputed; the stage that had not finished runs; another seed reruns everything.
+    flow2 = flow + """
+[irdrop]
+sizes = [8, 16]
+r_wire = ["1 ohm", "5 ohm"]
+distributions = ["uniform"]
+activity = [0.5, 1.0]
+trials = 1
+spice_max_size = 8
+"""
+    path2 = os.path.join(d, "flow2.toml")
+    open(path2, "w").write(flow2)
+    out = os.path.join(d, "flow")
+    r = subprocess.run([cimchar, "run", path2, "--out", out, "-q"], capture_output=True, text=True)
+    check(r.returncode == 0, "flow run: " + r.stderr[-500:])
+    cell_h5, irdrop_h5 = os.path.join(out, "cell.h5"), os.path.join(out, "irdrop.h5")
+    before = os.stat(cell_h5)
+    os.remove(irdrop_h5)  # as if killed during the irdrop stage
+    r = subprocess.run([cimchar, "run", path2, "--out", out, "-q", "--resume"], capture_output=True,
+                       text=True)
+    check(r.returncode == 0, "flow resume: " + r.stderr[-500:])
+    check("stage cell already finished" in r.stderr, "cell stage kept: " + r.stderr[-300:])
+    check("cell: resumed" not in r.stderr, "cell stage not run again")
+    after = os.stat(cell_h5)
+    check((after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), "cell.h5 untouched")
+    check(os.path.exists(irdrop_h5), "irdrop stage ran")
+    r = subprocess.run([cimchar, "run", path2, "--out", out, "-q", "--resume", "--seed", "9"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0 and "already finished" not in r.stderr, "another seed: stages rerun")
+    check(os.stat(cell_h5).st_ino != before.st_ino, "cell.h5 rewritten for the new seed")
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
