@@ -55,8 +55,11 @@ int main(int argc, char** argv) {
                  "else Debian's libngspice.so.0)");
   app.add_flag("-q,--quiet", g.quiet, "no progress bars");
   app.add_flag("--resume", g.resume,
-               "continue a killed Monte Carlo run from its journal (<out>/<stage>.journal); "
-               "finished samples are not recomputed");
+               "continue a killed run (kill -9 included) from its journal "
+               "(<out>/<stage>.journal, written by the cell, irdrop and variation stages): "
+               "finished ngspice jobs and Monte Carlo samples are not recomputed, a stage whose "
+               "<stage>.h5 was written with the same flow and seed is kept, and the output "
+               "equals a clean run's");
 
   app::Action action;
   app::add_run_command(app, g, action);

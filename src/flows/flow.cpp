@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "core/error.hpp"
+#include "core/h5.hpp"
 #include "core/ranks.hpp"
 #include "flows/stages.hpp"
 
@@ -39,6 +40,25 @@ ParamTable device_from_table(Section& t, const std::string& device_key,
   card.apply(overrides);
   return card;
 }
+
+namespace {
+
+// With --resume, a stage whose <out>/<stage>.h5 exists (files are renamed into place only when
+// complete) and records the same flow text and seed finished before the kill: it is kept.
+bool finished_before(const std::string& stage, const RunContext& ctx) {
+  const auto path = ctx.out_dir / (stage + ".h5");
+  std::error_code ec;
+  if (!ctx.resume || !std::filesystem::is_regular_file(path, ec)) return false;
+  try {
+    H5Reader in(path);
+    return in.has_attr("/", "config") && in.attr_string("/", "config") == ctx.config_text &&
+           in.has_attr("/", "seed") && in.attr_double("/", "seed") == static_cast<double>(ctx.seed);
+  } catch (const std::exception&) {
+    return false;  // unreadable: run the stage again
+  }
+}
+
+}  // namespace
 
 const StageInfo* find_stage(const std::string& name) {
   for (const auto& s : stages())
@@ -100,6 +120,13 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
   std::vector<std::filesystem::path> written;
   const Ranks rk = ranks();
   for (const auto& [s, runner] : prepared) {
+    if (finished_before(s->name, ctx)) {  // every rank sees the same file
+      if (rk.root())
+        std::cerr << "cimchar: stage " << s->name << " already finished (same flow and seed), kept "
+                  << (ctx.out_dir / (std::string(s->name) + ".h5")).string() << " (--resume)\n";
+      written.push_back(ctx.out_dir / (std::string(s->name) + ".h5"));
+      continue;
+    }
     if (rk.size > 1 && !s->sharded && !rk.root()) {
       barrier();  // rank 0 runs it
       continue;

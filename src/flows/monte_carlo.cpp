@@ -40,8 +40,11 @@ class Journal {
   Journal(const std::filesystem::path& path, uint64_t id, bool resume, McResult& res)
       : path_(path) {
     if (path.empty()) return;
-    if (resume && std::filesystem::exists(path)) read_existing(id, res);
-    const bool fresh = !resume || !std::filesystem::exists(path);
+    // A journal shorter than its header was killed before any sample finished: start afresh.
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    const bool fresh = !resume || ec || size < 8;
+    if (!fresh) read_existing(id, res);
     fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | (fresh ? O_TRUNC : O_APPEND), 0644);
     if (fd_ < 0) throw IoError("cannot open Monte Carlo journal " + path.string());
     if (fresh) {

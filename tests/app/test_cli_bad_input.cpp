@@ -139,3 +139,36 @@ TEST(CliBadInput, ThresholdComparator) {
                     {"threshold.samples", nullptr, nullptr}},
                    "threshold");
 }
+
+TEST(CliBadInput, BadVariationValueInTheCardNamesCardAndKey) {
+  // A card whose [variation] table has sigma < 0 or a rate outside [0, 1]: exit 2, the message
+  // names the card file and key, nothing written.
+  const fs::path src = fs::path(CIMCHAR_TEST_SOURCE_DIR) / "devices";
+  std::string card;
+  {
+    std::ifstream in(src / "stanford_asu.toml");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    card = ss.str();
+  }
+  const std::pair<std::string, std::string> edits[] = {
+      {"sigma_rel = 0.02", "sigma_rel = -0.02"}, {"p_on = 0.001", "p_on = 1.5"}};
+  const char* keys[] = {"variation.c2c.sigma_rel", "variation.stuck.p_on"};
+  for (int k = 0; k < 2; ++k) {
+    fs::path dir = fresh_dir("bad_card_variation" + std::to_string(k));
+    fs::copy_file(src / "stanford_asu.lib", dir / "stanford_asu.lib");
+    std::string text = card;
+    const auto at = text.find(edits[k].first);
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, edits[k].first.size(), edits[k].second);
+    write_text(dir / "stanford_asu.toml", text);
+    write_text(dir / "flow.toml",
+               "[variation]\ndevice = \"" + (dir / "stanford_asu.toml").string() + "\"\nsamples = 4\n");
+    auto r = run_cimchar("variation " + (dir / "flow.toml").string() + " --out " +
+                         (dir / "out").string());
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find((dir / "stanford_asu.toml").string()), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(keys[k]), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "out")) << r.err;
+  }
+}
