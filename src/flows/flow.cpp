@@ -6,6 +6,7 @@
 #include "core/h5.hpp"
 #include "core/ranks.hpp"
 #include "flows/stages.hpp"
+#include "report/report.hpp"
 
 namespace cimchar::flows {
 
@@ -23,6 +24,9 @@ const std::vector<StageInfo>& stages() {
       {"threshold",
        "threshold comparator (SPRINT-style pruning): false-prune/keep rates vs distance, LUT",
        &prepare_threshold_stage, /*sharded=*/true},
+      {"schemes",
+       "models under every attention scheme, with this run's LUTs wired in (accuracy, error)",
+       &prepare_schemes_stage},
   };
   return list;
 }
@@ -75,6 +79,7 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
   const std::string name = flow.get_string("name", flow_file.stem().string());
   const auto seed_cfg = flow.get_int("seed", 1, 0, INT64_MAX);
   std::vector<std::string> wanted = flow.get_strings("stages", {});
+  const bool want_report = flow.get_bool("report", false);
   flow.finish();
 
   for (const auto& key : root.keys()) {
@@ -136,7 +141,14 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
     if (rk.root()) std::cerr << "cimchar: wrote " << written.back().string() << "\n";
     if (rk.size > 1 && !s->sharded) barrier();
   }
-  if (!rk.root()) written.clear();  // only rank 0 writes and reports files
+  if (!rk.root()) {
+    written.clear();  // only rank 0 writes and reports files
+  } else if (want_report && only.empty()) {
+    report::ReportOptions ro;
+    ro.run_dir = ctx.out_dir;
+    written.push_back(report::make_report(ro));
+    std::cerr << "cimchar: report " << written.back().string() << "\n";
+  }
   return written;
 }
 

@@ -19,5 +19,6 @@ StageRunner prepare_fit_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_variation_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_irdrop_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_threshold_stage(Section& table, const RunContext& ctx);
+StageRunner prepare_schemes_stage(Section& table, const RunContext& ctx);
 
 }  // namespace cimchar::flows
