@@ -220,9 +220,11 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
                of = stats(twin[g].offset);
     double md = 0;
     for (double v : maxdiff[g]) md = std::isfinite(v) ? std::max(md, v) : md;
+    char diff[32] = "-";
+    if (!maxdiff[g].empty()) std::snprintf(diff, sizeof diff, "%.3g", md);
     std::printf("  %-6s %4d  %7.3f %7.3f    %7.3f %7.3f   %8.3f  %10.3f   %s\n",
                 periph::to_string(groups[g].arch), groups[g].bits, im.mean, im.sigma, dm.mean,
-                dm.sigma, en.mean, of.mean, maxdiff[g].empty() ? "-" : std::to_string(md).c_str());
+                dm.sigma, en.mean, of.mean, diff);
   }
 
   std::error_code ec;

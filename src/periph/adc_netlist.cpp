@@ -30,6 +30,16 @@ void sum_node(std::ostringstream& o, const std::string& node, const std::vector<
   o << "\n";
 }
 
+// A waveform of time as a B-source pwl(): unlike a PWL voltage source it sets no breakpoints,
+// so its steps cost no extra time points; callers put the steps where the circuit does not look
+// at the node.
+void time_pwl(std::ostringstream& o, const std::string& node,
+              const std::vector<std::pair<double, double>>& pts) {
+  o << "b" << node << " " << node << " 0 V = pwl(time";
+  for (const auto& [t, v] : pts) o << ",\n+ " << num(t) << ", " << num(v);
+  o << ")\n";
+}
+
 void flash(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const Ramp& r,
            const AdcCircuit& c) {
   const size_t nt = d.transitions();
@@ -71,32 +81,36 @@ void flash(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const 
 void sar(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const Ramp& r,
          const AdcCircuit& c) {
   const int n = d.bits;
-  const double T = c.conversion_s(n), tb = c.t_bit_s, ts = c.t_sample_s, tr = 1e-11;
+  const double T = c.conversion_s(n), tb = c.t_bit_s, ts = c.t_sample_s, tr = 0.05 * tb;
   o << ".param cu=" << num(c.unit_cap_F) << " os_1=" << num(s.offset_V[0]) << "\n";
   for (int i = 0; i < n; ++i)
     o << ".param cap_" << i << "={cu*" << (1 << i) << "*(1+" << num(s.cap_rel[static_cast<size_t>(i)])
       << ")}\n";
   o << ".param capd={cu*(1+" << num(s.cap_rel[static_cast<size_t>(n)]) << ")}\n";
   // Staircase: point p is held from the end of conversion p-1 through conversion p.
-  o << "vin in 0 pwl(0 " << num(r.x(0));
+  std::vector<std::pair<double, double>> stair = {{0.0, r.x(0)}};
   for (size_t p = 1; p < r.points; ++p) {
     const double t = static_cast<double>(p) * T;
-    o << "\n+ " << num(t - 0.05 * tb) << " " << num(r.x(p - 1)) << " " << num(t - 0.02 * tb) << " "
-      << num(r.x(p));
+    stair.emplace_back(t - 0.05 * tb, r.x(p - 1));
+    stair.emplace_back(t - 0.02 * tb, r.x(p));
   }
-  o << ")\n";
-  auto pulse = [&](const std::string& name, double td, double width) {
-    o << "v" << name << " " << name << " 0 pulse(0 1 " << num(td) << " " << num(tr) << " " << num(tr)
-      << " " << num(width - 2 * tr) << " " << num(T) << ")\n";
+  time_pwl(o, "in", stair);
+  // Phases as periodic pulses that cross 0.5 V at the given times; edges that meet share their
+  // breakpoints (each breakpoint restarts ngspice's step at a fraction of the distance to the
+  // next one, so fewer distinct breakpoints mean far fewer time points).
+  auto pulse = [&](const std::string& name, double on, double off) {
+    o << "v" << name << " " << name << " 0 pulse(0 1 " << num(on - tr / 2) << " " << num(tr) << " "
+      << num(tr) << " " << num(off - on - tr) << " " << num(T) << ")\n";
   };
-  pulse("samp", 0, ts);
-  pulse("tsw", 0, ts - 0.2 * tb);  // the top plate opens first: bottom-plate sampling
+  const double t_start = tr / 2;  // conversion p starts at p T + t_start
+  pulse("samp", t_start, ts);
+  pulse("tsw", t_start, ts - 0.2 * tb);  // the top plate opens first: bottom-plate sampling
   for (int cyc = 0; cyc < n; ++cyc) {
     const int j = n - 1 - cyc;
     const double t0 = ts + cyc * tb;
-    pulse("try" + std::to_string(j), t0, tb);
-    pulse("lat" + std::to_string(j), t0 + 0.6 * tb, 0.3 * tb);
-    if (j > 0) pulse("dec" + std::to_string(j), t0 + tb, T - t0 - tb);
+    pulse("try" + std::to_string(j), t0, t0 + tb);
+    pulse("lat" + std::to_string(j), t0 + 0.6 * tb, t0 + 0.9 * tb);
+    if (j > 0) pulse("dec" + std::to_string(j), t0 + tb, T);
     else o << "vdec0 dec0 0 0\n";
     o << "xd" << j << " bot" << j << " in samp try" << j << " dec" << j << " d" << j
       << " adc_sar_drv params: vref={vref}\n";
@@ -109,14 +123,15 @@ void sar(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const Ra
   // Decides 1 when vin - v_dac = -v(top) > os_1 + noise.
   o << "xcmp 0 top nz cmp adc_cmp params: vos={os_1}\n";
   if (s.noise_sigma_V > 0) {
-    o << "vnz nz 0 pwl(0 0";
+    std::vector<std::pair<double, double>> nz;
     for (size_t p = 0; p < r.points; ++p)
       for (int cyc = 0; cyc < n; ++cyc) {
         const double t0 = static_cast<double>(p) * T + ts + cyc * tb;
         const double v = decision_noise(s, p, static_cast<uint64_t>(cyc));
-        o << "\n+ " << num(t0 + 0.05 * tb) << " " << num(v) << " " << num(t0 + 0.95 * tb) << " " << num(v);
+        nz.emplace_back(t0 + 0.05 * tb, v);
+        nz.emplace_back(t0 + 0.95 * tb, v);
       }
-    o << ")\n";
+    time_pwl(o, "nz", nz);
   } else {
     o << "vnz nz 0 0\n";
   }
@@ -142,8 +157,9 @@ AdcBench render_adc_bench(const AdcDesign& d, const AdcSample& s, const Ramp& r,
     b.vectors = {"v(in)", "v(code)"};
   } else {
     sar(o, d, s, r, c);
+    o << ".save v(code)\n";  // ngspice's per-point bookkeeping of ~100 vectors dominated
     const double tstop = static_cast<double>(r.points) * c.conversion_s(d.bits);
-    b.commands = {"tran " + num(c.t_bit_s / 20) + " " + num(tstop) + " 0 " + num(c.t_bit_s / 4)};
+    b.commands = {"tran " + num(c.t_bit_s) + " " + num(tstop) + " 0 " + num(c.t_bit_s)};
     b.vectors = {"time", "v(code)"};
   }
   o << ".end\n";
