@@ -5,6 +5,10 @@
 // all samples, and the first spice_samples of them also run in ngspice (netlists/adc.lib) with
 // the same draws, on a ramp of spice_points_per_lsb points per LSB, twin and ngspice compared.
 // Outputs per-sample metrics and the LUT the attention executor reads (docs/results-format.md).
+// The ngspice runs use the worker pool directly rather than run_monte_carlo: each needs a whole
+// vector (the code over the sweep or the transient), not the last value of one, and there are
+// only spice_samples of them per design; the twin part takes seconds, so there is no journal,
+// and under MPI rank 0 runs the stage (it is not sharded).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -141,17 +145,22 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
   // The first spice_samples samples of every group in ngspice, same draws, coarser ramp.
   const auto t1 = clock::now();
   std::vector<spice::Job> jobs;
-  for (const auto& k : cases) {
+  std::vector<std::vector<std::pair<size_t, size_t>>> spans(cases.size());
+  for (size_t ci = 0; ci < cases.size(); ++ci) {
+    const auto& k = cases[ci];
     const auto& d = groups[k.group];
-    const auto b = periph::render_adc_bench(d, k.draw, periph::make_ramp(d, c.spice_points_per_lsb), c.circuit);
-    spice::Job j;
-    j.name = "adc/" + std::string(periph::to_string(d.arch)) + "/b" + std::to_string(d.bits) + "/" +
-             std::to_string(k.sample);
-    j.netlist = b.netlist;
-    j.commands = b.commands;
-    j.vectors = b.vectors;
-    j.timeout_s = 600;
-    jobs.push_back(std::move(j));
+    const auto ramp = periph::make_ramp(d, c.spice_points_per_lsb);
+    spans[ci] = periph::bench_spans(d, ramp);
+    for (const auto& span : spans[ci]) {
+      const auto b = periph::render_adc_bench(d, k.draw, ramp, c.circuit, span);
+      spice::Job j;
+      j.name = "adc/" + std::string(periph::to_string(d.arch)) + "/b" + std::to_string(d.bits) + "/" +
+               std::to_string(k.sample) + "/" + std::to_string(span.first);
+      j.netlist = b.netlist;
+      j.commands = b.commands;
+      j.vectors = b.vectors;
+      jobs.push_back(std::move(j));
+    }
   }
   spice::NgspiceInfo info;
   std::vector<spice::JobResult> results;
@@ -171,6 +180,7 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
   std::vector<std::vector<double>> maxdiff(groups.size());
   std::vector<std::vector<int64_t>> differ(groups.size()), failed(groups.size());
   std::vector<std::vector<std::string>> messages(groups.size());
+  size_t next_job = 0;
   for (size_t j = 0; j < cases.size(); ++j) {
     const auto& k = cases[j];
     const auto& d = groups[k.group];
@@ -179,11 +189,17 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
     const auto at = periph::analyze(d, ct, ramp);
     std::vector<int> cs;
     std::string msg;
-    try {
-      results[j].throw_if_failed(jobs[j].name);
-      cs = periph::codes_from_vectors(d, ramp, c.circuit, results[j].vectors);
-    } catch (const SpiceError& e) {
-      msg = e.what();
+    for (const auto& span : spans[j]) {
+      const auto& res = results[next_job];
+      const auto& job = jobs[next_job++];
+      if (!msg.empty()) continue;
+      try {
+        res.throw_if_failed(job.name);
+        const auto part = periph::codes_from_vectors(d, ramp, c.circuit, span, res.vectors);
+        cs.insert(cs.end(), part.begin(), part.end());
+      } catch (const SpiceError& e) {
+        msg = e.what();
+      }
     }
     tw[k.group].add(at);
     failed[k.group].push_back(msg.empty() ? 0 : 1);

@@ -32,7 +32,7 @@ void sum_node(std::ostringstream& o, const std::string& node, const std::vector<
 
 // A waveform of time as a B-source pwl(): unlike a PWL voltage source it sets no breakpoints,
 // so its steps cost no extra time points; callers put the steps where the circuit does not look
-// at the node.
+// at the node, and end with a flat segment past the stop time (pwl() extrapolates linearly).
 void time_pwl(std::ostringstream& o, const std::string& node,
               const std::vector<std::pair<double, double>>& pts) {
   o << "b" << node << " " << node << " 0 V = pwl(time";
@@ -78,8 +78,9 @@ void flash(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const 
   sum_node(o, "code", outs);
 }
 
+// Conversions of ramp points first .. first+count-1; conversion p starts at (p - first) T.
 void sar(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const Ramp& r,
-         const AdcCircuit& c) {
+         const AdcCircuit& c, size_t first, size_t count) {
   const int n = d.bits;
   const double T = c.conversion_s(n), tb = c.t_bit_s, ts = c.t_sample_s, tr = 0.05 * tb;
   o << ".param cu=" << num(c.unit_cap_F) << " os_1=" << num(s.offset_V[0]) << "\n";
@@ -88,12 +89,13 @@ void sar(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const Ra
       << ")}\n";
   o << ".param capd={cu*(1+" << num(s.cap_rel[static_cast<size_t>(n)]) << ")}\n";
   // Staircase: point p is held from the end of conversion p-1 through conversion p.
-  std::vector<std::pair<double, double>> stair = {{0.0, r.x(0)}};
-  for (size_t p = 1; p < r.points; ++p) {
-    const double t = static_cast<double>(p) * T;
+  std::vector<std::pair<double, double>> stair = {{0.0, r.x(first)}};
+  for (size_t p = first + 1; p < first + count; ++p) {
+    const double t = static_cast<double>(p - first) * T;
     stair.emplace_back(t - 0.05 * tb, r.x(p - 1));
     stair.emplace_back(t - 0.02 * tb, r.x(p));
   }
+  stair.emplace_back(static_cast<double>(count + 1) * T, r.x(first + count - 1));  // pwl() extrapolates
   time_pwl(o, "in", stair);
   // Phases as periodic pulses that cross 0.5 V at the given times; edges that meet share their
   // breakpoints (each breakpoint restarts ngspice's step at a fraction of the distance to the
@@ -124,13 +126,14 @@ void sar(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const Ra
   o << "xcmp 0 top nz cmp adc_cmp params: vos={os_1}\n";
   if (s.noise_sigma_V > 0) {
     std::vector<std::pair<double, double>> nz;
-    for (size_t p = 0; p < r.points; ++p)
+    for (size_t p = first; p < first + count; ++p)
       for (int cyc = 0; cyc < n; ++cyc) {
-        const double t0 = static_cast<double>(p) * T + ts + cyc * tb;
+        const double t0 = static_cast<double>(p - first) * T + ts + cyc * tb;
         const double v = decision_noise(s, p, static_cast<uint64_t>(cyc));
         nz.emplace_back(t0 + 0.05 * tb, v);
         nz.emplace_back(t0 + 0.95 * tb, v);
       }
+    nz.emplace_back(static_cast<double>(count + 1) * T, nz.back().second);
     time_pwl(o, "nz", nz);
   } else {
     o << "vnz nz 0 0\n";
@@ -143,22 +146,34 @@ void sar(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const Ra
 
 }  // namespace
 
+std::vector<std::pair<size_t, size_t>> bench_spans(const AdcDesign& d, const Ramp& r,
+                                                   size_t sar_conversions) {
+  if (d.arch == AdcArch::flash || sar_conversions == 0) return {{0, r.points}};
+  std::vector<std::pair<size_t, size_t>> spans;
+  for (size_t p = 0; p < r.points; p += sar_conversions)
+    spans.emplace_back(p, std::min(sar_conversions, r.points - p));
+  return spans;
+}
+
 AdcBench render_adc_bench(const AdcDesign& d, const AdcSample& s, const Ramp& r,
-                          const AdcCircuit& c) {
+                          const AdcCircuit& c, std::pair<size_t, size_t> span) {
+  const auto [first, count] = span;
+  CIMCHAR_CHECK(count > 0 && first + count <= r.points, "ADC bench span outside the ramp");
   std::ostringstream o;
   o << "cimchar " << to_string(d.arch) << " ADC, " << d.bits << " bits\n";
   o << ".include " << find_netlist("adc.lib").string() << "\n";
   o << ".param vref=" << num(d.vref_V) << "\n";
   AdcBench b;
   if (d.arch == AdcArch::flash) {
+    CIMCHAR_CHECK(first == 0 && count == r.points, "a flash bench sweeps the whole ramp");
     flash(o, d, s, r, c);
     b.commands = {"dc vin " + num(r.x(0)) + " " + num(r.x(r.points - 1) + 0.5 * r.step) + " " +
                   num(r.step)};
     b.vectors = {"v(in)", "v(code)"};
   } else {
-    sar(o, d, s, r, c);
+    sar(o, d, s, r, c, first, count);
     o << ".save v(code)\n";  // ngspice's per-point bookkeeping of ~100 vectors dominated
-    const double tstop = static_cast<double>(r.points) * c.conversion_s(d.bits);
+    const double tstop = static_cast<double>(count) * c.conversion_s(d.bits);
     b.commands = {"tran " + num(c.t_bit_s) + " " + num(tstop) + " 0 " + num(c.t_bit_s)};
     b.vectors = {"time", "v(code)"};
   }
@@ -168,7 +183,9 @@ AdcBench render_adc_bench(const AdcDesign& d, const AdcSample& s, const Ramp& r,
 }
 
 std::vector<int> codes_from_vectors(const AdcDesign& d, const Ramp& r, const AdcCircuit& c,
+                                    std::pair<size_t, size_t> span,
                                     const std::map<std::string, std::vector<double>>& vectors) {
+  const auto [first, count] = span;
   const std::string name = std::string(to_string(d.arch)) + " ADC bench";
   auto vec = [&](const std::string& v) -> const std::vector<double>& {
     auto it = vectors.find(v);
@@ -176,7 +193,7 @@ std::vector<int> codes_from_vectors(const AdcDesign& d, const Ramp& r, const Adc
     return it->second;
   };
   const auto& code = vec("v(code)");
-  std::vector<int> codes(r.points, -1);
+  std::vector<int> codes(count, -1);
   if (d.arch == AdcArch::flash) {
     const auto& vin = vec("v(in)");
     for (size_t i = 0; i < vin.size() && i < code.size(); ++i) {
@@ -190,15 +207,15 @@ std::vector<int> codes_from_vectors(const AdcDesign& d, const Ramp& r, const Adc
     const auto& time = vec("time");
     const double T = c.conversion_s(d.bits);
     size_t i = 0;
-    for (size_t p = 0; p < r.points; ++p) {
+    for (size_t p = 0; p < count; ++p) {
       const double t_read = static_cast<double>(p + 1) * T - 0.05 * c.t_bit_s;
       while (i + 1 < time.size() && time[i + 1] <= t_read) ++i;
       if (i < code.size() && time[i] <= t_read && time[i] > t_read - T)
         codes[p] = static_cast<int>(std::lround(code[i]));
     }
   }
-  for (size_t p = 0; p < r.points; ++p)
-    if (codes[p] < 0) throw SpiceError(name, "no code for ramp point " + std::to_string(p));
+  for (size_t p = 0; p < count; ++p)
+    if (codes[p] < 0) throw SpiceError(name, "no code for ramp point " + std::to_string(first + p));
   return codes;
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -32,11 +33,18 @@ struct AdcBench {
   std::vector<std::string> vectors;
 };
 
-AdcBench render_adc_bench(const AdcDesign& d, const AdcSample& s, const Ramp& r,
-                          const AdcCircuit& c);
+// The spans of ramp points (first, count) that one bench each covers: the flash all of them
+// (one DC sweep); the SAR at most `sar_conversions` per transient (0 = all), since ngspice
+// scans a pwl() table at every evaluation and the runs of one sample can go to several workers.
+std::vector<std::pair<size_t, size_t>> bench_spans(const AdcDesign& d, const Ramp& r,
+                                                   size_t sar_conversions = 128);
 
-// Codes at the ramp points from the bench's vectors (throws SpiceError when points are missing).
+AdcBench render_adc_bench(const AdcDesign& d, const AdcSample& s, const Ramp& r,
+                          const AdcCircuit& c, std::pair<size_t, size_t> span);
+
+// Codes at the span's ramp points from the bench's vectors (SpiceError when points are missing).
 std::vector<int> codes_from_vectors(const AdcDesign& d, const Ramp& r, const AdcCircuit& c,
+                                    std::pair<size_t, size_t> span,
                                     const std::map<std::string, std::vector<double>>& vectors);
 
 }  // namespace cimchar::periph
