@@ -154,8 +154,8 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
     for (const auto& span : spans[ci]) {
       const auto b = periph::render_adc_bench(d, k.draw, ramp, c.circuit, span);
       spice::Job j;
-      j.name = "adc/" + std::string(periph::to_string(d.arch)) + "/b" + std::to_string(d.bits) + "/" +
-               std::to_string(k.sample) + "/" + std::to_string(span.first);
+      j.name = "adc/" + std::string(periph::to_string(d.arch)) + "/b" + std::to_string(d.bits) +
+               "/" + std::to_string(k.sample) + "/" + std::to_string(span.first);
       j.netlist = b.netlist;
       j.commands = b.commands;
       j.vectors = b.vectors;
@@ -208,7 +208,9 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
       periph::AdcStatic nan = at;
       for (auto* v : {&nan.transitions_V, &nan.transition_error, &nan.inl, &nan.dnl})
         for (auto& x : *v) x = std::nan("");
-      nan.inl_max = nan.dnl_max = nan.offset = nan.gain_error = nan.enob = nan.q_error_rms = std::nan("");
+      for (double* x : {&nan.inl_max, &nan.dnl_max, &nan.offset, &nan.gain_error, &nan.enob,
+                        &nan.q_error_rms})
+        *x = std::nan("");
       sp[k.group].add(nan);
       maxdiff[k.group].push_back(std::nan(""));
       differ[k.group].push_back(-1);

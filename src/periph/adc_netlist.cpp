@@ -16,7 +16,8 @@ std::string num(double v) { return netlist_number(v); }
 
 // "name = a + b + ..." over many terms, split into B-sources of 16 terms each so that no line
 // gets long; the partial sums land on nodes <node>_s<g>.
-void sum_node(std::ostringstream& o, const std::string& node, const std::vector<std::string>& terms) {
+void sum_node(std::ostringstream& o, const std::string& node,
+              const std::vector<std::string>& terms) {
   std::vector<std::string> parts;
   for (size_t g = 0; g * 16 < terms.size(); ++g) {
     const std::string part = node + "_s" + std::to_string(g);
@@ -45,13 +46,17 @@ void flash(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const 
   const size_t nt = d.transitions();
   for (size_t k = 1; k <= nt; ++k) o << ".param os_" << k << "=" << num(s.offset_V[k - 1]) << "\n";
   o << "vin in 0 0\nvref t" << nt + 1 << " 0 {vref}\n";
-  for (size_t k = nt + 1; k >= 1; --k)
-    o << "rl" << k << " t" << k << " " << (k == 1 ? std::string("0") : "t" + std::to_string(k - 1)) << " "
-      << num(c.r_unit_ohm) << "\n";
+  for (size_t k = nt + 1; k >= 1; --k) {
+    o << "rl" << k << " t" << k << " ";
+    if (k == 1) o << "0";
+    else o << "t" << k - 1;
+    o << " " << num(c.r_unit_ohm) << "\n";
+  }
   const double w = flash_noise_window_V(s);
   std::vector<std::string> outs;
   for (size_t k = 1; k <= nt; ++k) {
-    o << "xc" << k << " in t" << k << " nz" << k << " c" << k << " adc_cmp params: vos={os_" << k << "}\n";
+    o << "xc" << k << " in t" << k << " nz" << k << " c" << k << " adc_cmp params: vos={os_" << k
+      << "}\n";
     outs.push_back("v(c" + std::to_string(k) + ")");
     // Noise draws at the ramp points inside the window (the twin's rule), zero padded so
     // that pwl()'s linear extrapolation stays at zero; the sweep only visits the ramp points.
@@ -85,8 +90,8 @@ void sar(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const Ra
   const double T = c.conversion_s(n), tb = c.t_bit_s, ts = c.t_sample_s, tr = 0.05 * tb;
   o << ".param cu=" << num(c.unit_cap_F) << " os_1=" << num(s.offset_V[0]) << "\n";
   for (int i = 0; i < n; ++i)
-    o << ".param cap_" << i << "={cu*" << (1 << i) << "*(1+" << num(s.cap_rel[static_cast<size_t>(i)])
-      << ")}\n";
+    o << ".param cap_" << i << "={cu*" << (1 << i) << "*(1+"
+      << num(s.cap_rel[static_cast<size_t>(i)]) << ")}\n";
   o << ".param capd={cu*(1+" << num(s.cap_rel[static_cast<size_t>(n)]) << ")}\n";
   // Staircase: point p is held from the end of conversion p-1 through conversion p.
   std::vector<std::pair<double, double>> stair = {{0.0, r.x(first)}};
@@ -95,7 +100,7 @@ void sar(std::ostringstream& o, const AdcDesign& d, const AdcSample& s, const Ra
     stair.emplace_back(t - 0.05 * tb, r.x(p - 1));
     stair.emplace_back(t - 0.02 * tb, r.x(p));
   }
-  stair.emplace_back(static_cast<double>(count + 1) * T, r.x(first + count - 1));  // pwl() extrapolates
+  stair.emplace_back(static_cast<double>(count + 1) * T, r.x(first + count - 1));
   time_pwl(o, "in", stair);
   // Phases as periodic pulses that cross 0.5 V at the given times; edges that meet share their
   // breakpoints (each breakpoint restarts ngspice's step at a fraction of the distance to the
@@ -199,7 +204,8 @@ std::vector<int> codes_from_vectors(const AdcDesign& d, const Ramp& r, const Adc
     for (size_t i = 0; i < vin.size() && i < code.size(); ++i) {
       const double pos = (vin[i] - r.v0) / r.step - 0.5;
       const long p = std::lround(pos);
-      if (p < 0 || static_cast<size_t>(p) >= r.points || std::abs(pos - static_cast<double>(p)) > 1e-3)
+      if (p < 0 || static_cast<size_t>(p) >= r.points ||
+          std::abs(pos - static_cast<double>(p)) > 1e-3)
         continue;
       codes[static_cast<size_t>(p)] = static_cast<int>(std::lround(code[i]));
     }

@@ -71,8 +71,9 @@ void offset_case(AdcArch arch, int bits, int per_lsb) {
   EXPECT_NEAR(a.offset, -0.63, 1.0 / per_lsb);
 }
 
-// Same draws (offsets, capacitor mismatch, per-decision noise): same transitions. Tolerance
-// one ramp step, one code: a decision whose margin is within ngspice's arithmetic may go either way.
+// Same draws (offsets, capacitor mismatch, per-decision noise): same codes and transitions.
+// Tolerance one code and one ramp step: a decision whose margin is within ngspice's arithmetic
+// may go either way.
 void twin_case(AdcArch arch, int bits, int per_lsb, uint64_t seed) {
   const AdcDesign d{arch, bits, 1.0};
   const double q = d.lsb_V();

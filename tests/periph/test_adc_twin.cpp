@@ -91,7 +91,8 @@ TEST(AdcMetrics, HandBuiltCurve) {
   EXPECT_NEAR(a.dnl_max, 0.4, tol);
   // Quantization error over [T1, T7): codes 1..6 with widths 1, 0.8, 1.4, 0.8, 1, 1 (in q), each
   // reconstructed at T1 + (k - 1/2) q: integrate (x - xhat)^2 over each code by hand.
-  const std::vector<double> lo = {1.2, 2.2, 3.0, 4.4, 5.2, 6.2}, hi = {2.2, 3.0, 4.4, 5.2, 6.2, 7.2};
+  const std::vector<double> lo = {1.2, 2.2, 3.0, 4.4, 5.2, 6.2};
+  const std::vector<double> hi = {2.2, 3.0, 4.4, 5.2, 6.2, 7.2};
   double s2 = 0;
   for (size_t k = 0; k < 6; ++k) {
     const double c = 1.2 + (static_cast<double>(k + 1) - 0.5);
@@ -120,6 +121,9 @@ TEST(AdcTwin, DecisionNoise) {
   EXPECT_NEAR(std::sqrt(s2 / n), 1e-3, 1e-3 * 4 / std::sqrt(2.0 * n));
   const Ramp r = make_ramp(d, 256);
   const auto a = analyze(d, convert_ramp(d, s, r), r);
-  for (size_t k = 1; k <= 15; ++k)  // histogram estimate of a noisy threshold is unbiased
-    EXPECT_NEAR(a.transitions_V[k - 1], flash_threshold_V(d, s, k), 3e-3 / std::sqrt(1e-3 / r.step) + 2 * r.step);
+  // The histogram estimate of a noisy threshold is unbiased; its spread is about
+  // sqrt(sigma step / sqrt(pi)) (sum of p(1-p) over the points near the threshold).
+  const double tol = 3e-3 / std::sqrt(1e-3 / r.step) + 2 * r.step;
+  for (size_t k = 1; k <= 15; ++k)
+    EXPECT_NEAR(a.transitions_V[k - 1], flash_threshold_V(d, s, k), tol);
 }
