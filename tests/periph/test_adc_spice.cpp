@@ -103,4 +103,4 @@ TEST(AdcSpice, TwinFlash) {
   twin_case(AdcArch::flash, 6, 16, 12);
 }
 TEST(AdcSpice, TwinSar4) { twin_case(AdcArch::sar, 4, 16, 13); }
-TEST(AdcSpice, TwinSar6) { twin_case(AdcArch::sar, 6, 8, 14); }
+TEST(AdcSpice, TwinSar6) { twin_case(AdcArch::sar, 6, 6, 14); }
