@@ -9,6 +9,7 @@
 // vector (the code over the sweep or the transient), not the last value of one, and there are
 // only spice_samples of them per design; the twin part takes seconds, so there is no journal,
 // and under MPI rank 0 runs the stage (it is not sharded).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -48,7 +49,15 @@ AdcConfig parse(Section& t) {
     else t.fail("architectures", "unknown architecture '" + a + "' (allowed: flash, sar)");
   }
   if (c.archs.empty()) t.fail("architectures", "the list is empty");
-  for (int64_t b : t.get_ints("bits", {3, 4, 6, 8}, 2, 8)) c.bits.push_back(static_cast<int>(b));
+  for (size_t i = 1; i < c.archs.size(); ++i)
+    if (std::find(c.archs.begin(), c.archs.begin() + static_cast<long>(i), c.archs[i]) !=
+        c.archs.begin() + static_cast<long>(i))
+      t.fail("architectures", "an architecture is listed twice");
+  for (int64_t b : t.get_ints("bits", {3, 4, 6, 8}, 2, 8)) {
+    if (std::find(c.bits.begin(), c.bits.end(), static_cast<int>(b)) != c.bits.end())
+      t.fail("bits", "a resolution is listed twice");
+    c.bits.push_back(static_cast<int>(b));
+  }
   if (c.bits.empty()) t.fail("bits", "the list is empty");
   c.vref = t.get_double("vref", 1.0, "V", {1e-3, 100});
   c.var.sigma_offset_V = t.get_double("sigma_offset", 0.0, "V", {0, 10});

@@ -139,6 +139,7 @@ TEST(CliBadInput, AdcParameters) {
        {"adc.architectures", "unknown architecture 'pipeline'", nullptr}},
       {"adc_spice_samples", "[adc]\nsamples = 2\nspice_samples = 3\n",
        {"adc.spice_samples", "larger than samples", nullptr}},
+      {"adc_bits_twice", "[adc]\nbits = [4, 4]\n", {"adc.bits", "listed twice", nullptr}},
   };
   for (const auto& c : cases) expect_bad_input(c, "adc");
 }
