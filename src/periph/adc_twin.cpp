@@ -90,7 +90,47 @@ int convert(const AdcDesign& d, const AdcSample& s, double vin, uint64_t convers
                                   : convert_sar(d, s, vin, conversion);
 }
 
+namespace {
+
+// The flash over a whole ramp in O(points + comparators x window) instead of O(points x
+// comparators): without noise comparator k's decision x - tap > os is monotone along the ramp,
+// so it switches on at one point (binary search) for good; inside the noise window the
+// decisions are redone with their draws, exactly as convert_flash makes them.
+std::vector<int> flash_ramp(const AdcDesign& d, const AdcSample& s, const Ramp& r) {
+  std::vector<int> step(r.points + 1, 0);
+  const double w = flash_noise_window_V(s);
+  for (size_t k = 1; k <= d.transitions(); ++k) {
+    const double tap = static_cast<double>(k) * d.lsb_V(), os = s.offset_V[k - 1];
+    size_t lo = 0, hi = r.points;  // first point where the noiseless decision is 1
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (r.x(mid) - tap > os) hi = mid;
+      else lo = mid + 1;
+    }
+    step[lo] += 1;
+    if (s.noise_sigma_V <= 0) continue;
+    const double th = flash_threshold_V(d, s, k);
+    const double start = std::floor((th - w - r.v0) / r.step) - 2;
+    for (size_t p = start > 0 ? static_cast<size_t>(start) : 0;
+         p < r.points && r.x(p) <= th + w + r.step; ++p) {
+      const double x = r.x(p);
+      if (std::abs(x - th) > w) continue;
+      const int noisy = (x - tap > os + decision_noise(s, p, k - 1)) ? 1 : 0;
+      const int plain = p >= lo ? 1 : 0;
+      step[p] += noisy - plain;
+      step[p + 1] -= noisy - plain;
+    }
+  }
+  std::vector<int> codes(r.points);
+  int ones = 0;
+  for (size_t p = 0; p < r.points; ++p) codes[p] = ones += step[p];
+  return codes;
+}
+
+}  // namespace
+
 std::vector<int> convert_ramp(const AdcDesign& d, const AdcSample& s, const Ramp& r) {
+  if (d.arch == AdcArch::flash) return flash_ramp(d, s, r);
   std::vector<int> codes(r.points);
   for (size_t p = 0; p < r.points; ++p) codes[p] = convert(d, s, r.x(p), p);
   return codes;

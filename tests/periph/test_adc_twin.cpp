@@ -127,3 +127,28 @@ TEST(AdcTwin, DecisionNoise) {
   for (size_t k = 1; k <= 15; ++k)
     EXPECT_NEAR(a.transitions_V[k - 1], flash_threshold_V(d, s, k), tol);
 }
+
+// The flash's whole-ramp path (difference array, noise only in the window) makes exactly the
+// decisions of the point-by-point converter.
+TEST(AdcTwin, FlashRampEqualsPointByPoint) {
+  for (double noise : {0.0, 2e-3}) {
+    AdcDesign d{AdcArch::flash, 6, 1.0};
+    std::mt19937_64 rng(11);
+    const AdcSample s = draw_sample(d, AdcVariation{3e-3, 0, noise}, rng);
+    const Ramp r = make_ramp(d, 32);
+    const auto fast = convert_ramp(d, s, r);
+    size_t differ = 0, noisy = 0;
+    for (size_t p = 0; p < r.points; ++p) {
+      const int c = convert(d, s, r.x(p), p);
+      differ += fast[p] != c;
+      // points where the noise changed a decision: the code is not that of the thresholds
+      int plain = 0;
+      for (size_t k = 1; k <= d.transitions(); ++k) plain += r.x(p) > flash_threshold_V(d, s, k);
+      noisy += plain != c;
+    }
+    EXPECT_EQ(differ, 0u) << noise;
+    if (noise > 0) {
+      EXPECT_GT(noisy, 10u) << "the noise should change some decisions";
+    }
+  }
+}
