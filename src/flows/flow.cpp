@@ -21,6 +21,8 @@ const std::vector<StageInfo>& stages() {
       {"variation",
        "Monte Carlo of programmed cells: variation models applied, read in ngspice, error LUT",
        &prepare_variation_stage, /*sharded=*/true},
+      {"adc", "ADC static test (IEEE 1241 ramp): flash and SAR Monte Carlo, twin vs ngspice, LUT",
+       &prepare_adc_stage},
       {"threshold",
        "threshold comparator (SPRINT-style pruning): false-prune/keep rates vs distance, LUT",
        &prepare_threshold_stage, /*sharded=*/true},

@@ -172,3 +172,22 @@ TEST(CliBadInput, BadVariationValueInTheCardNamesCardAndKey) {
     EXPECT_FALSE(fs::exists(dir / "out")) << r.err;
   }
 }
+
+// ADC stage (issue 6): bits outside 2..8, negative vref or sigma, no samples, unknown
+// architecture.
+TEST(CliBadInput, AdcParameters) {
+  const Case cases[] = {
+      {"adc_bits0", "[adc]\nbits = [4, 0]\n", {"adc.bits", "outside the allowed range", nullptr}},
+      {"adc_bits9", "[adc]\nbits = [9]\n", {"adc.bits", "outside the allowed range", nullptr}},
+      {"adc_vref", "[adc]\nvref = \"-1 V\"\n", {"adc.vref", "outside the allowed range", nullptr}},
+      {"adc_sigma", "[adc]\nsigma_offset = \"-1 mV\"\n", {"adc.sigma_offset", "outside", nullptr}},
+      {"adc_sigma_cap", "[adc]\nsigma_cap = -0.01\n", {"adc.sigma_cap", "outside", nullptr}},
+      {"adc_samples", "[adc]\nsamples = 0\n", {"adc.samples", "outside", nullptr}},
+      {"adc_arch", "[adc]\narchitectures = [\"flash\", \"pipeline\"]\n",
+       {"adc.architectures", "unknown architecture 'pipeline'", nullptr}},
+      {"adc_spice_samples", "[adc]\nsamples = 2\nspice_samples = 3\n",
+       {"adc.spice_samples", "larger than samples", nullptr}},
+      {"adc_bits_twice", "[adc]\nbits = [4, 4]\n", {"adc.bits", "listed twice", nullptr}},
+  };
+  for (const auto& c : cases) expect_bad_input(c, "adc");
+}
