@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <sstream>
 
 #include "core/error.hpp"
 #include "core/ranks.hpp"
@@ -26,6 +27,8 @@ uint64_t spec_id(const McSpec& s) {
   for (const auto& p : s.params)
     for (char c : p) h = splitmix64(h ^ static_cast<unsigned char>(c));
   for (const auto& v : s.vectors)
+    for (char c : v) h = splitmix64(h ^ static_cast<unsigned char>(c));
+  for (const auto& v : s.measures)
     for (char c : v) h = splitmix64(h ^ static_cast<unsigned char>(c));
   for (double x : s.nominal) {
     uint64_t b;
@@ -131,7 +134,15 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
   McResult res;
   res.samples = spec.samples;
   res.n_params = spec.params.size();
-  res.n_vectors = spec.vectors.size();
+  // Measures come back as vectors named by the word after `meas <analysis>`.
+  std::vector<std::string> names = spec.vectors;
+  for (const auto& m : spec.measures) {
+    std::istringstream in(m);
+    std::string a, b, name;
+    in >> a >> b >> name;
+    names.push_back(name);
+  }
+  res.n_vectors = names.size();
   res.params.assign(res.samples * res.n_params, 0.0);
   res.values.assign(res.samples * res.n_vectors, std::numeric_limits<double>::quiet_NaN());
   res.failed.assign(res.samples, 0);
@@ -170,6 +181,7 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
     j.name += "..]";
     j.commands = spec.commands;
     j.vectors = spec.vectors;
+    j.measures = spec.measures;
     if (spec.reparse) {
       std::vector<double> v(res.params.begin() + static_cast<long>(batch[0] * res.n_params),
                             res.params.begin() + static_cast<long>((batch[0] + 1) * res.n_params));
@@ -207,8 +219,8 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
       if (!r.ok()) err = r.message;
       else if (!spec.reparse && m < r.sample_errors.size()) err = r.sample_errors[m];
       for (size_t v = 0; v < res.n_vectors && err.empty(); ++v) {
-        auto it = r.vectors.find(spec.vectors[v] + suffix);
-        if (it == r.vectors.end() || it->second.empty()) err = "no vector " + spec.vectors[v];
+        auto it = r.vectors.find(names[v] + suffix);
+        if (it == r.vectors.end() || it->second.empty()) err = "no vector " + names[v];
         else res.values[i * res.n_vectors + v] = it->second.back();
       }
       if (!err.empty()) {
