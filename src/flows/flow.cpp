@@ -19,6 +19,8 @@ const std::vector<StageInfo>& stages() {
       {"variation",
        "Monte Carlo of programmed cells: variation models applied, read in ngspice, error LUT",
        &prepare_variation_stage, /*sharded=*/true},
+      {"wta", "time-domain winner-take-all: firing time, error vs margin, resolved margin, LUT",
+       &prepare_wta_stage},
   };
   return list;
 }
