@@ -137,6 +137,7 @@ WtaOutcome simulate_wta(const WtaCircuit& c, const std::vector<double>& i_A,
     const double t0 = st.previous_time();
     t = st.current_time();
     const Vec& now = st.current_state();
+    s = now;
     for (size_t i = 0; i < n; ++i)
       if (!out.fired[i] && now[n + i] >= 0.5) {
         out.fired[i] = true;
@@ -146,14 +147,26 @@ WtaOutcome simulate_wta(const WtaCircuit& c, const std::vector<double>& i_A,
       decided = true;
       out.t_decision_s = crossing(st, 2 * n, t0, t, dim);
     }
+    // Once decided and settled nothing changes before t_stop: the inhibit is on, every input
+    // that has not fired sits below its trip point (its comparator target under 0.25) and
+    // cannot move by a tenth of the comparator width any more; only the (1 - h) trickle of
+    // energy remains, added at its present rate.
+    if (decided && now[2 * n] > 1 - 1e-7) {
+      bool settled = true;
+      for (size_t i = 0; i < n && settled; ++i) {
+        if (out.fired[i]) continue;
+        const double drift = (1 - now[2 * n]) * i_A[i] / c.c_F * (t_stop_s - t);
+        settled = step_fn(ode.u_comp(now, i)) < 0.25 && drift < 0.1 * c.v_width_V;
+      }
+      if (settled) {
+        s[2 * n + 1] += (1 - now[2 * n]) * i_sum / (c.c_F * c.v_trip_V) * (t_stop_s - t);
+        break;
+      }
+    }
     const double limit = std::min(ode.cap(now), t_stop_s - t);
     if (limit <= 0) break;
-    if (st.current_time_step() > limit) {
-      s = now;
-      st.initialize(s, t, limit);
-    }
+    if (st.current_time_step() > limit) st.initialize(s, t, limit);
   }
-  s = st.current_state();
   out.energy_J = c.vdd_V * c.c_F * c.v_trip_V * s[2 * n + 1];
   for (size_t i = 0; i < n; ++i)
     if (out.fired[i] && out.t_fire_s[i] >= t_mark) {

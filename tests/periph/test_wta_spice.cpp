@@ -84,7 +84,7 @@ void winners_right_above_resolved_margin(size_t k) {
     const auto c = typical(4, k, 200e-15);
     const double t_stop = wta_mc_stop_time(c, nz);
     // The twin's Monte Carlo: error probability per margin, then the margin resolved at 1%.
-    const size_t n_mc = 300;
+    const size_t n_mc = 200;
     std::vector<double> p;
     for (double m : margins) {
       size_t wrong = 0;
