@@ -9,7 +9,6 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "core/error.hpp"
 #include "core/ranks.hpp"
@@ -136,12 +135,7 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
   res.n_params = spec.params.size();
   // Measures come back as vectors named by the word after `meas <analysis>`.
   std::vector<std::string> names = spec.vectors;
-  for (const auto& m : spec.measures) {
-    std::istringstream in(m);
-    std::string a, b, name;
-    in >> a >> b >> name;
-    names.push_back(name);
-  }
+  for (const auto& m : spec.measures) names.push_back(spice::measure_name(m));
   res.n_vectors = names.size();
   res.params.assign(res.samples * res.n_params, 0.0);
   res.values.assign(res.samples * res.n_vectors, std::numeric_limits<double>::quiet_NaN());
