@@ -64,7 +64,8 @@ WtaConfig parse(Section& t) {
   w.v_width_V = t.get_double("v_width", 2e-3, "V", {1e-6, 0.1});
   w.n_inputs = static_cast<size_t>(t.get_int("n_inputs", 4, 2, 64));
   w.k = static_cast<size_t>(t.get_int("k", 1, 1, 64));
-  if (w.k >= w.n_inputs) t.fail("k", "must be smaller than n_inputs (" + std::to_string(w.n_inputs) + ")");
+  if (w.k >= w.n_inputs)
+    t.fail("k", "must be smaller than n_inputs (" + std::to_string(w.n_inputs) + ")");
   c.margins = t.get_doubles("margins", {0.005, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3},
                             "", {1e-6, 0.99});
   if (c.margins.empty()) t.fail("margins", "give at least one margin");
@@ -81,8 +82,9 @@ WtaConfig parse(Section& t) {
   for (double cap : c.caps) {
     const double v = w.v_trip_V + 6 * nz.total_sigma_V(cap);
     if (w.g_out_S * v >= 0.8 * nz.i_min_A)
-      t.fail("g_out", "the source's droop g_out * (v_trip + 6 sigma) reaches 80% of i_min: "
-                      "the smallest current would barely charge to the trip point");
+      t.fail("g_out",
+             "the source's droop g_out * (v_trip + 6 sigma) reaches 80% of i_min: "
+             "the smallest current would barely charge to the trip point");
   }
   return c;
 }
@@ -135,8 +137,8 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
   // 1. Firing time against current: P inputs, k = P (nobody inhibited), offsets 0.
   std::vector<double> i_sweep(P);
   for (size_t p = 0; p < P; ++p)
-    i_sweep[p] = cfg.noise.i_min_A *
-                 std::pow(cfg.noise.i_max_A / cfg.noise.i_min_A, static_cast<double>(p) / static_cast<double>(P - 1));
+    i_sweep[p] = cfg.noise.i_min_A * std::pow(cfg.noise.i_max_A / cfg.noise.i_min_A,
+                                              static_cast<double>(p) / static_cast<double>(P - 1));
   std::vector<double> t_ideal(C * P), t_twin(C * P), t_spice(C * P), dev_ideal(C * P);
   {
     std::vector<spice::Job> jobs;
@@ -270,9 +272,11 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
       }
       if (n) p_err_sp[c * M + m] = static_cast<double>(w) / static_cast<double>(n);
     }
-    resolved[c] = periph::resolved_margin(
-        cfg.margins, std::vector<double>(p_err.begin() + static_cast<long>(c * M), p_err.begin() + static_cast<long>((c + 1) * M)),
-        cfg.error_rate);
+    resolved[c] =
+        periph::resolved_margin(cfg.margins,
+                                std::vector<double>(p_err.begin() + static_cast<long>(c * M),
+                                                    p_err.begin() + static_cast<long>((c + 1) * M)),
+                                cfg.error_rate);
     delay[c] = mean_finite(&t_dec[c * M * S], M * S, &delay_max[c]);
     e_mean[c] = mean_finite(&energy[c * M * S], M * S);
     sigma_tot[c] = cfg.noise.total_sigma_V(cfg.caps[c]);
@@ -284,12 +288,14 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
       n_agree += static_cast<size_t>(agree[q]);
     }
 
-  std::printf("wta: %zu inputs, k = %zu, v_trip %.3g V, offset sigma %.3g V (+ noise %.3g V%s), "
-              "t_comp %.3g s, t_inhibit %.3g s\n",
-              N, K, cfg.circuit.v_trip_V, cfg.noise.sigma_offset_V, cfg.noise.sigma_noise_V,
-              cfg.noise.ktc ? " + kT/C" : "", cfg.circuit.t_comp_s, cfg.circuit.t_inhibit_s);
-  std::printf("firing time vs current (no inhibition, no offset):\n"
-              "   C_fF      I_uA  C*Vtrip/I_ns   twin_ns  ngspice_ns  twin/ideal-1  twin/ngspice-1\n");
+  std::printf(
+      "wta: %zu inputs, k = %zu, v_trip %.3g V, offset sigma %.3g V (+ noise %.3g V%s), "
+      "t_comp %.3g s, t_inhibit %.3g s\n",
+      N, K, cfg.circuit.v_trip_V, cfg.noise.sigma_offset_V, cfg.noise.sigma_noise_V,
+      cfg.noise.ktc ? " + kT/C" : "", cfg.circuit.t_comp_s, cfg.circuit.t_inhibit_s);
+  std::printf(
+      "firing time vs current (no inhibition, no offset):\n"
+      "   C_fF      I_uA  C*Vtrip/I_ns   twin_ns  ngspice_ns  twin/ideal-1  twin/ngspice-1\n");
   for (size_t c = 0; c < C; ++c)
     for (size_t p = 0; p < P; ++p) {
       const size_t q = c * P + p;
@@ -298,8 +304,9 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
                   dev_ideal[q], t_twin[q] / t_spice[q] - 1);
     }
   std::printf("  largest twin vs ngspice firing-time difference: %.2e (relative)\n", firing_agree);
-  std::printf("error probability vs relative margin (twin, %zu decisions per point; ngspice, %zu):\n",
-              S, Ssp);
+  std::printf(
+      "error probability vs relative margin (twin, %zu decisions per point; ngspice, %zu):\n", S,
+      Ssp);
   std::printf("   C_fF");
   for (double m : cfg.margins) std::printf(" %8.3f", m);
   std::printf("\n");
@@ -314,10 +321,11 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
     }
   }
   if (Ssp)
-    std::printf("  ngspice check: %zu of %zu decisions with the same winners as the twin; decision "
-                "time within %.2e, energy within %.2e (relative)%s\n",
-                n_agree, n_checked, t_dec_diff, energy_diff,
-                sp_failed ? (", " + std::to_string(sp_failed) + " ngspice samples failed").c_str() : "");
+    std::printf(
+        "  ngspice check: %zu of %zu decisions with the same winners as the twin; decision "
+        "time within %.2e, energy within %.2e (relative)%s\n",
+        n_agree, n_checked, t_dec_diff, energy_diff,
+        sp_failed ? (", " + std::to_string(sp_failed) + " ngspice samples failed").c_str() : "");
   std::printf("   C_fF  resolved margin @ %.3g   delay mean_ns  delay max_ns  energy mean_fJ\n",
               cfg.error_rate);
   for (size_t c = 0; c < C; ++c)
@@ -349,7 +357,8 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
   out.write("/wta/capacitance", cfg.caps, {C}, "F");
   out.write("/wta/sigma_total", sigma_tot, {C}, "V");
   out.write("/wta/firing/current", i_sweep, {P}, "A");
-  for (auto [name, v] : {std::pair{"t_ideal", &t_ideal}, {"t_twin", &t_twin}, {"t_ngspice", &t_spice}}) {
+  for (auto [name, v] :
+       {std::pair{"t_ideal", &t_ideal}, {"t_twin", &t_twin}, {"t_ngspice", &t_spice}}) {
     out.write(std::string("/wta/firing/") + name, *v, {C, P}, "s");
     out.attr(std::string("/wta/firing/") + name, "axes", std::string("capacitance,current"));
   }
@@ -368,10 +377,12 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
     out.write_int("/wta/check/winners_agree", agree, {C, M, Ssp}, "");
     out.write("/wta/check/t_decision_ngspice", t_dec_sp, {C, M, Ssp}, "s");
     out.write("/wta/check/energy_ngspice", energy_sp, {C, M, Ssp}, "J");
-    for (const char* n : {"correct_ngspice", "winners_agree", "t_decision_ngspice", "energy_ngspice"})
+    for (const char* n :
+         {"correct_ngspice", "winners_agree", "t_decision_ngspice", "energy_ngspice"})
       out.attr(std::string("/wta/check/") + n, "axes", std::string("capacitance,margin,sample"));
-    out.attr("/wta/check", "agree_fraction",
-             n_checked ? static_cast<double>(n_agree) / static_cast<double>(n_checked) : std::nan(""));
+    out.attr(
+        "/wta/check", "agree_fraction",
+        n_checked ? static_cast<double>(n_agree) / static_cast<double>(n_checked) : std::nan(""));
     out.attr("/wta/check", "t_decision_max_rel_diff", t_dec_diff);
     out.attr("/wta/check", "energy_max_rel_diff", energy_diff);
     out.attr("/wta/check", "failed", static_cast<int64_t>(sp_failed));

@@ -21,15 +21,15 @@ namespace cimchar::periph {
 
 struct WtaCircuit {
   size_t n_inputs = 4;
-  size_t k = 1;              // winners; the inhibit threshold is k - 0.5 (k = n_inputs: none)
-  double c_F = 100e-15;      // integration capacitance per input
-  double v_trip_V = 0.5;     // comparator threshold
-  double g_out_S = 0;        // output conductance of the bit-line current source
-  double v_width_V = 2e-3;   // comparator: 0.5 (1 + tanh((v - v_trip - offset) / v_width))
-  double t_comp_s = 20e-12;  // comparator delay (first-order time constant)
+  size_t k = 1;                 // winners; the inhibit threshold is k - 0.5 (k = n_inputs: none)
+  double c_F = 100e-15;         // integration capacitance per input
+  double v_trip_V = 0.5;        // comparator threshold
+  double g_out_S = 0;           // output conductance of the bit-line current source
+  double v_width_V = 2e-3;      // comparator: 0.5 (1 + tanh((v - v_trip - offset) / v_width))
+  double t_comp_s = 20e-12;     // comparator delay (first-order time constant)
   double t_inhibit_s = 20e-12;  // inhibit delay (first-order time constant)
   double inhibit_width = 0.05;  // tanh width of the counter comparison (in fire-signal units)
-  double vdd_V = 1.0;        // supply of the current sources (energy accounting)
+  double vdd_V = 1.0;           // supply of the current sources (energy accounting)
 };
 
 // Time that lets the slowest input (current i_min_A, comparator offset up to offset_max_V)

@@ -19,8 +19,8 @@ double WtaNoise::total_sigma_V(double c_F) const {
   return std::sqrt(sigma_offset_V * sigma_offset_V + sigma_noise_V * sigma_noise_V + ktc_var);
 }
 
-WtaDecision draw_wta_decision(const WtaCircuit& c, const WtaNoise& nz, double margin,
-                              uint64_t seed, uint64_t index) {
+WtaDecision draw_wta_decision(const WtaCircuit& c, const WtaNoise& nz, double margin, uint64_t seed,
+                              uint64_t index) {
   const size_t n = c.n_inputs, k = c.k;
   CIMCHAR_CHECK(k >= 1 && k < n, "wta decision: need 1 <= k < n_inputs");
   auto rng = stream_rng(seed, index);

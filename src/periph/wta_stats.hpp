@@ -34,8 +34,8 @@ struct WtaDecision {
 };
 
 // Decision `index` of a run seeded with `seed` at margin m, for circuit c.
-WtaDecision draw_wta_decision(const WtaCircuit& c, const WtaNoise& nz, double margin,
-                              uint64_t seed, uint64_t index);
+WtaDecision draw_wta_decision(const WtaCircuit& c, const WtaNoise& nz, double margin, uint64_t seed,
+                              uint64_t index);
 
 // The transient's stop time for draws of nz (offsets up to 6 sigma).
 double wta_mc_stop_time(const WtaCircuit& c, const WtaNoise& nz);

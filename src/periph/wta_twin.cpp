@@ -5,9 +5,8 @@
 // step carries an approaching u into that window in one go (it lands on its edge).
 #include "periph/wta_twin.hpp"
 
-#include <boost/numeric/odeint.hpp>
-
 #include <algorithm>
+#include <boost/numeric/odeint.hpp>
 #include <cmath>
 #include <limits>
 
@@ -75,8 +74,10 @@ struct WtaOde {
     auto limit = [&](double u, double du) {
       const double a = std::abs(du);
       if (a <= 0) return;
-      if (std::abs(u) < 6) dt = std::min(dt, 1 / a);
-      else if (u * du < 0) dt = std::min(dt, (std::abs(u) - 6 + 0.25) / a);
+      if (std::abs(u) < 6)
+        dt = std::min(dt, 1 / a);
+      else if (u * du < 0)
+        dt = std::min(dt, (std::abs(u) - 6 + 0.25) / a);
     };
     for (size_t i = 0; i < n; ++i) limit(u_comp(s, i), d[i] / c.v_width_V);
     double dsum = 0;
@@ -94,8 +95,10 @@ double crossing(Dense& st, size_t k, double t0, double t1, size_t dim) {
   for (int it = 0; it < 60 && t1 - t0 > 1e-9 * t1; ++it) {
     const double tm = 0.5 * (t0 + t1);
     st.calc_state(tm, s);
-    if (s[k] >= 0.5) t1 = tm;
-    else t0 = tm;
+    if (s[k] >= 0.5)
+      t1 = tm;
+    else
+      t0 = tm;
   }
   return 0.5 * (t0 + t1);
 }
@@ -105,7 +108,8 @@ double crossing(Dense& st, size_t k, double t0, double t1, size_t dim) {
 WtaOutcome simulate_wta(const WtaCircuit& c, const std::vector<double>& i_A,
                         const std::vector<double>& offset_V, double t_stop_s, double rel_tol) {
   const size_t n = c.n_inputs;
-  CIMCHAR_CHECK(i_A.size() == n && offset_V.size() == n, "wta twin: one current and offset per input");
+  CIMCHAR_CHECK(i_A.size() == n && offset_V.size() == n,
+                "wta twin: one current and offset per input");
   CIMCHAR_CHECK(c.k >= 1 && c.k <= n && c.c_F > 0 && c.t_comp_s > 0 && c.t_inhibit_s > 0,
                 "wta twin: bad circuit");
   double i_sum = 0;

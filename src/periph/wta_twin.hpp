@@ -19,8 +19,8 @@ namespace cimchar::periph {
 struct WtaOutcome {
   std::vector<double> t_fire_s;  // per input; NaN when it did not fire before t_mark
   std::vector<bool> fired;
-  double t_decision_s = 0;       // NaN when fewer than k fired before t_mark
-  double energy_J = 0;           // drawn from vdd by the current sources until t_stop
+  double t_decision_s = 0;  // NaN when fewer than k fired before t_mark
+  double energy_J = 0;      // drawn from vdd by the current sources until t_stop
 };
 
 // Integrates the bench from 0 to t_stop_s (the transient ngspice runs); inputs firing at or

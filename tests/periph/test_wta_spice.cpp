@@ -52,7 +52,8 @@ TEST(WtaSpice, FiringTimesAgreeWithTwinOverCurrentRangeAndTwoCapacitors) {
   for (double c_F : {30e-15, 300e-15}) {
     circuits.push_back(typical(i.size(), i.size(), c_F));  // k = n: free-running, all fire
     stops.push_back(wta_stop_time(circuits.back(), i.front(), 0));
-    jobs.push_back(bench_job(circuits.back(), {i, std::vector<double>(i.size(), 0.0)}, stops.back()));
+    jobs.push_back(
+        bench_job(circuits.back(), {i, std::vector<double>(i.size(), 0.0)}, stops.back()));
   }
   const auto res = pool.run(jobs);
   for (size_t k = 0; k < jobs.size(); ++k) {
@@ -131,4 +132,6 @@ void winners_right_above_resolved_margin(size_t k) {
 }  // namespace
 
 TEST(WtaSpice, WtaWinnerIsRightAboveTheResolvedMargin) { winners_right_above_resolved_margin(1); }
-TEST(WtaSpice, KWtaWinnersAreRightAboveTheResolvedMargin) { winners_right_above_resolved_margin(2); }
+TEST(WtaSpice, KWtaWinnersAreRightAboveTheResolvedMargin) {
+  winners_right_above_resolved_margin(2);
+}

@@ -34,7 +34,8 @@ TEST(WtaTwin, IdealFiringTimeIsCVtripOverI) {
   const std::vector<double> i = {1e-6, 3e-6, 10e-6, 30e-6, 100e-6};
   for (double c_F : {20e-15, 500e-15}) {
     const auto c = ideal(i.size(), i.size(), c_F);  // k = n: nobody is inhibited
-    const auto r = simulate_wta(c, i, std::vector<double>(i.size(), 0.0), wta_stop_time(c, 1e-6, 0));
+    const auto r =
+        simulate_wta(c, i, std::vector<double>(i.size(), 0.0), wta_stop_time(c, 1e-6, 0));
     for (size_t j = 0; j < i.size(); ++j) {
       const double t = c_F * c.v_trip_V / i[j];
       ASSERT_TRUE(r.fired[j]);
