@@ -23,6 +23,8 @@ const std::vector<StageInfo>& stages() {
        &prepare_variation_stage, /*sharded=*/true},
       {"adc", "ADC static test (IEEE 1241 ramp): flash and SAR Monte Carlo, twin vs ngspice, LUT",
        &prepare_adc_stage},
+      {"wta", "time-domain winner-take-all: firing time, error vs margin, resolved margin, LUT",
+       &prepare_wta_stage},
       {"threshold",
        "threshold comparator (SPRINT-style pruning): false-prune/keep rates vs distance, LUT",
        &prepare_threshold_stage, /*sharded=*/true},

@@ -19,6 +19,7 @@ StageRunner prepare_fit_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_variation_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_irdrop_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_adc_stage(Section& table, const RunContext& ctx);
+StageRunner prepare_wta_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_threshold_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_schemes_stage(Section& table, const RunContext& ctx);
 

@@ -191,3 +191,23 @@ TEST(CliBadInput, AdcParameters) {
   };
   for (const auto& c : cases) expect_bad_input(c, "adc");
 }
+
+TEST(CliBadInput, WtaBadValuesNameTheKey) {
+  const Case cases[] = {
+      {"wta_neg_cap", "[wta]\ncapacitances = [\"100 fF\", \"-50 fF\"]\n",
+       {"flow.toml", "wta.capacitances", "outside the allowed range"}},
+      {"wta_vtrip_high", "[wta]\nvdd = \"1 V\"\nv_trip = \"1.2 V\"\n",
+       {"flow.toml", "wta.v_trip", "(0, vdd)"}},
+      {"wta_vtrip_zero", "[wta]\nv_trip = 0\n", {"wta.v_trip", "(0, vdd)", nullptr}},
+      {"wta_k_zero", "[wta]\nk = 0\n", {"wta.k", "outside the allowed range", nullptr}},
+      {"wta_k_all", "[wta]\nn_inputs = 4\nk = 4\n", {"wta.k", "smaller than n_inputs", nullptr}},
+      {"wta_sigma_neg", "[wta]\nsigma_offset = \"-1 mV\"\n",
+       {"wta.sigma_offset", "outside the allowed range", nullptr}},
+      {"wta_noise_neg", "[wta]\nsigma_noise = -0.001\n",
+       {"wta.sigma_noise", "outside the allowed range", nullptr}},
+      {"wta_samples_zero", "[wta]\nsamples = 0\n",
+       {"wta.samples", "outside the allowed range", nullptr}},
+      {"wta_unknown", "[wta]\nsample = 10\n", {"wta.sample", "unknown key", nullptr}},
+  };
+  for (const auto& c : cases) expect_bad_input(c, "wta");
+}
