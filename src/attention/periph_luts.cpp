@@ -91,4 +91,28 @@ int AdcLut::code(double x, size_t instance) const {
   return static_cast<int>(std::upper_bound(t.begin(), t.end(), x) - t.begin());
 }
 
+WtaLut WtaLut::load(const std::string& file, double c_F) {
+  H5Reader r(file);
+  const auto caps = r.read("/wta/capacitance");
+  const auto sigma = r.read("/wta/sigma_total");
+  const auto delay = r.read("/lut/wta/delay");
+  const auto energy = r.read("/lut/wta/energy");
+  if (caps.empty() || sigma.size() != caps.size() || delay.size() != caps.size() ||
+      energy.size() != caps.size())
+    throw InputError(file + ": /wta/capacitance, /wta/sigma_total, /lut/wta/delay and "
+                            "/lut/wta/energy must have one entry per capacitance");
+  size_t best = 0;
+  for (size_t k = 1; k < caps.size(); ++k)
+    if (std::abs(std::log(caps[k] / c_F)) < std::abs(std::log(caps[best] / c_F))) best = k;
+  WtaLut w;
+  w.file = file;
+  w.capacitance_F = caps[best];
+  w.sigma_rel = sigma[best] / r.attr_double("/wta", "v_trip_V");
+  w.i_min_A = r.attr_double("/wta", "i_min_A");
+  w.i_max_A = r.attr_double("/wta", "i_max_A");
+  w.delay_s = delay[best];
+  w.energy_J = energy[best];
+  return w;
+}
+
 }  // namespace cimchar::attention

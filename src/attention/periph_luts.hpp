@@ -55,4 +55,15 @@ class AdcLut {
   std::vector<std::vector<double>> transitions_;  // [instance][2^bits - 1], LSB, increasing
 };
 
+// The time-domain WTA characterized by the wta stage (wta.h5), at the capacitance nearest the
+// one asked for. A comparator offset v_os moves a firing time C (V_trip + v_os) / I like a
+// relative current error -v_os / V_trip, so the per-decision offset (mismatch, noise, kT/C;
+// /wta/sigma_total) acts as a relative current error of sigma_total / V_trip on every input.
+// Relevances are mapped linearly onto the stage's current range [i_min, i_max].
+struct WtaLut {
+  std::string file;
+  double capacitance_F = 0, sigma_rel = 0, i_min_A = 0, i_max_A = 0, delay_s = 0, energy_J = 0;
+  static WtaLut load(const std::string& file, double capacitance_F);
+};
+
 }  // namespace cimchar::attention

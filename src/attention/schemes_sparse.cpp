@@ -250,18 +250,22 @@ class HardseaScheme final : public SparseSchemeBase {
  public:
   HardseaScheme(CrossbarConfig cfg, std::array<bool, kProductCount> analog, uint64_t seed,
                 CrossbarConfig approx, int top_k, KeyRef top_k_key, int subspaces,
-                KeyRef subspaces_key, int centroids, int iterations, double wta_sigma)
+                KeyRef subspaces_key, int centroids, int iterations, double wta_sigma,
+                std::shared_ptr<const WtaLut> wta)
       : SparseSchemeBase("hardsea", std::move(cfg), analog, seed), top_k_(top_k),
         top_k_key_(std::move(top_k_key)), subspaces_(subspaces),
         subspaces_key_(std::move(subspaces_key)), centroids_(centroids), iterations_(iterations),
-        wta_sigma_(wta_sigma) {
+        wta_sigma_(wta_sigma), wta_(std::move(wta)) {
     approx_ = std::make_unique<CrossbarBackend>(approx, CrossbarParts{}, all_products(), seed ^ 0xB7);
   }
   std::string describe() const override {
     return "product-quantized relevance in ReRAM (" + std::to_string(subspaces_) + " subspaces x " +
            std::to_string(centroids_) + " centroids; " + approx_->config().describe() +
-           "), top-" + std::to_string(top_k_) + " by k-WTA (sigma " + num(wta_sigma_) +
-           " of the row range), exact digital sparse attention; " + products_text();
+           "), top-" + std::to_string(top_k_) + " by k-WTA (" +
+           (wta_ ? "offsets from " + wta_->file + " at " + num(wta_->capacitance_F * 1e15) +
+                       " fF: relative current sigma " + num(wta_->sigma_rel)
+                 : "sigma " + num(wta_sigma_) + " of the row range") +
+           "), exact digital sparse attention; " + products_text();
   }
   void check(const Model& m, const Batch& b) const override {
     if (top_k_ > b.seq)
@@ -293,6 +297,17 @@ class HardseaScheme final : public SparseSchemeBase {
         for (Eigen::Index j = 0; j < rel.cols(); ++j) rel(i, j) += wta_sigma_ * range * n(rng);
       }
     }
+    if (wta_) {  // relevances as bit-line currents, each with its comparator's relative error
+      std::normal_distribution<double> n(0, 1);
+      for (Eigen::Index i = 0; i < rel.rows(); ++i) {
+        const double lo = rel.row(i).minCoeff(), range = rel.row(i).maxCoeff() - lo;
+        for (Eigen::Index j = 0; j < rel.cols(); ++j) {
+          const double f = range > 0 ? (rel(i, j) - lo) / range : 1.0;
+          const double cur = wta_->i_min_A + f * (wta_->i_max_A - wta_->i_min_A);
+          rel(i, j) = cur * (1 + wta_->sigma_rel * n(rng));
+        }
+      }
+    }
     const Mat keep = topk_keep(rel, mask, top_k_);
     return recompute(q, k, v, mask, keep, probs);
   }
@@ -304,6 +319,7 @@ class HardseaScheme final : public SparseSchemeBase {
   KeyRef subspaces_key_;
   int centroids_, iterations_;
   double wta_sigma_;
+  std::shared_ptr<const WtaLut> wta_;
 };
 
 class HybridCimScheme final : public SparseSchemeBase {
@@ -372,9 +388,19 @@ std::unique_ptr<Scheme> make_hardsea_scheme(Section& s, uint64_t seed) {
   const int c = static_cast<int>(s.get_int("centroids", 16, 1, 65536));
   const int it = static_cast<int>(s.get_int("kmeans_iterations", 10, 0, 1000));
   const double sigma = s.get_double("wta_sigma", 0.0, "", {0, 10});
+  std::shared_ptr<const WtaLut> wta;
+  if (const std::string f = lut_file(s, "wta_lut"); !f.empty()) {
+    if (sigma > 0) s.fail("wta_sigma", "give either wta_sigma or wta_lut, not both");
+    const double cap = s.get_double("wta_capacitance", 100e-15, "F", {1e-18, 1e-6});
+    try {
+      wta = std::make_shared<const WtaLut>(WtaLut::load(f, cap));
+    } catch (const InputError& e) {
+      s.fail("wta_lut", e.what());
+    }
+  }
   auto approx = parse_crossbar(s, "approx_crossbar", approx_defaults(0));
   return std::make_unique<HardseaScheme>(parse_crossbar(s, "crossbar", {}), analog, seed, approx,
-                                         k, kr, m, mr, c, it, sigma);
+                                         k, kr, m, mr, c, it, sigma, wta);
 }
 
 std::unique_ptr<Scheme> make_hybrid_cim_scheme(Section& s, uint64_t seed) {

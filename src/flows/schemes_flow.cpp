@@ -1,7 +1,7 @@
 // The schemes stage (`cimchar schemes`, [schemes] in a flow): the shipped (or named) models run
 // under every accelerator scheme, with the nonidealities this run characterized wired in from
-// its own LUTs (variation.h5 -> programmed conductances of every crossbar, threshold.h5 -> the
-// sprint comparator). One attention_<scheme>_<model>.h5 per pair (docs/results-format.md,
+// its own LUTs (variation.h5 -> programmed conductances of every crossbar, adc.h5 -> their 8-bit
+// column ADCs, threshold.h5 -> the sprint comparator, wta.h5 -> the hardsea k-WTA). One attention_<scheme>_<model>.h5 per pair (docs/results-format.md,
 // attention.h5) and a summary, schemes.h5.
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +24,8 @@ struct SchemesConfig {
   bool use_luts = true;
   std::string ir_drop = "off";
   double r_wire = 1.0;
+  std::string adc_arch = "sar";
+  double wta_capacitance = 100e-15;
 };
 
 std::filesystem::path find_model(Section& t, const std::string& p) {
@@ -49,8 +51,16 @@ SchemesConfig parse(Section& t) {
   c.use_luts = t.get_bool("use_luts", true);
   c.ir_drop = t.get_choice("ir_drop", "off", {"off", "exact", "model"});
   c.r_wire = t.get_double("r_wire", 1.0, "ohm", {0, 1e4});
+  c.adc_arch = t.get_choice("adc_arch", "sar", {"sar", "flash"});
+  c.wta_capacitance = t.get_double("wta_capacitance", 100e-15, "F", {1e-18, 1e-6});
   t.finish();
   return c;
+}
+
+std::string toml_number(double x) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.17g", x);
+  return b;
 }
 
 // The [attention] config of one scheme: the preset's defaults plus this run's LUTs.
@@ -59,13 +69,20 @@ std::string scheme_config(const SchemesConfig& c, const std::string& scheme, con
   if (scheme == "ideal") return s;
   std::error_code ec;
   const auto thr = ctx.out_dir / "threshold.h5", var = ctx.out_dir / "variation.h5";
+  const auto adc = ctx.out_dir / "adc.h5", wta = ctx.out_dir / "wta.h5";
   if (scheme == "sprint" && c.use_luts && std::filesystem::is_regular_file(thr, ec))
     s += "comparator_lut = \"" + thr.string() + "\"\n";
+  if (scheme == "hardsea" && c.use_luts && std::filesystem::is_regular_file(wta, ec))
+    s += "wta_lut = \"" + wta.string() + "\"\nwta_capacitance = " + toml_number(c.wta_capacitance) + "\n";
   std::string nonideal;
   if (c.use_luts && std::filesystem::is_regular_file(var, ec))
     nonideal += "variation = \"" + var.string() + "\"\n";
+  // The main crossbars' 8-bit column ADCs (the presets' adc_bits), when this run has them.
+  if (c.use_luts && std::filesystem::is_regular_file(adc, ec) &&
+      H5Reader(adc).has("/lut/adc/" + c.adc_arch + "/b8/transition_error_mean"))
+    nonideal += "adc = \"" + adc.string() + "\"\nadc_arch = \"" + c.adc_arch + "\"\n";
   if (c.ir_drop != "off")
-    nonideal += "ir_drop = \"" + c.ir_drop + "\"\nr_wire = " + std::to_string(c.r_wire) + "\n";
+    nonideal += "ir_drop = \"" + c.ir_drop + "\"\nr_wire = " + toml_number(c.r_wire) + "\n";
   if (!nonideal.empty()) s += "[attention.crossbar.nonideal]\n" + nonideal;
   return s;
 }

@@ -128,3 +128,24 @@ TEST(AdcLut, MissingBitWidthNamesIt) {
     EXPECT_NE(std::string(e.what()).find("6-bit sar"), std::string::npos) << e.what();
   }
 }
+
+TEST(WtaLut, NearestCapacitanceAndRelativeSigma) {
+  const auto path = std::filesystem::temp_directory_path() / "cimchar_wta_lut.h5";
+  {
+    H5Writer w(path);
+    w.write("/wta/capacitance", {50e-15, 200e-15}, {2}, "F");
+    w.write("/wta/sigma_total", {6e-3, 5e-3}, {2}, "V");
+    w.attr("/wta", "v_trip_V", 0.5);
+    w.attr("/wta", "i_min_A", 1e-6);
+    w.attr("/wta", "i_max_A", 1e-4);
+    w.write("/lut/wta/delay", {5e-9, 20e-9}, {2}, "s");
+    w.write("/lut/wta/energy", {80e-15, 320e-15}, {2}, "J");
+    w.commit();
+  }
+  const auto a = WtaLut::load(path.string(), 60e-15), b = WtaLut::load(path.string(), 150e-15);
+  EXPECT_EQ(a.capacitance_F, 50e-15);
+  EXPECT_EQ(b.capacitance_F, 200e-15);  // nearest on a log scale
+  EXPECT_DOUBLE_EQ(a.sigma_rel, 6e-3 / 0.5);
+  EXPECT_DOUBLE_EQ(b.delay_s, 20e-9);
+  EXPECT_DOUBLE_EQ(b.energy_J, 320e-15);
+}

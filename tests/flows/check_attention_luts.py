@@ -101,5 +101,28 @@ with tempfile.TemporaryDirectory() as d:
     check(abs(recall["small"] - recall["clean"]) < 0.01, "a negligible comparator offset changed the recall")
     check(recall["large"] < recall["clean"] - 0.02, "a large comparator offset did not lower the recall")
 
+    # The WTA LUT into the hardsea scheme: with a small capacitor's offsets relative to a tiny
+    # current range the k-WTA's choice degrades; a top_k of 4 of 16 keys makes choice matter.
+    open(os.path.join(d, "wta.toml"), "w").write(
+        '[flow]\nname = "w"\nseed = 1\n[wta]\ncapacitances = ["100 fF"]\nmargins = [0.02, 0.1]\n'
+        'samples = 50\nspice_samples = 1\nsigma_offset = "20 mV"\n')
+    r = subprocess.run([cimchar, "wta", os.path.join(d, "wta.toml"), "--out", os.path.join(d, "wta"), "-q"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "wta: " + r.stderr[-500:])
+    wta = os.path.join(d, "wta", "wta.h5")
+    rec = {}
+    for name, text in {"clean": "", "wta": 'wta_lut = "%s"\n' % wta}.items():
+        cfg = os.path.join(d, "hardsea_" + name + ".toml")
+        open(cfg, "w").write('[attention]\nscheme = "hardsea"\ntop_k = 4\n' + text)
+        out = os.path.join(d, "hardsea_" + name + ".h5")
+        r = subprocess.run([cimchar, "attention", "--model", model, "--config", cfg, "--out", out, "-q"],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, "hardsea " + name + ": " + r.stderr[-500:])
+        rec[name] = h5py.File(out, "r")["/metrics/topk_recall"][()]
+    sig = h5py.File(wta, "r")["/wta/sigma_total"][0] / 0.5
+    print("hardsea top-k recall: clean %.4f, with WTA offsets (relative current sigma %.3f) %.4f"
+          % (rec["clean"], sig, rec["wta"]))
+    check(rec["wta"] < rec["clean"], "WTA offsets did not lower the recall")
+
 print("%d failures" % len(failures))
 sys.exit(1 if failures else 0)

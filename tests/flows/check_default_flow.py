@@ -21,7 +21,7 @@ with tempfile.TemporaryDirectory() as d:
     r = subprocess.run([cimchar, "run", os.path.join(src, "characterization/default.toml"),
                         "--out", d, "-q"], capture_output=True, text=True)
     check(r.returncode == 0, "exit code %d: %s" % (r.returncode, r.stderr[-2000:]))
-    for stage in ("cell", "fit", "irdrop", "variation", "threshold", "schemes"):
+    for stage in ("cell", "fit", "irdrop", "variation", "adc", "wta", "threshold", "schemes"):
         p = os.path.join(d, stage + ".h5")
         check(os.path.exists(p), stage + ".h5 written")
         check(p in r.stdout, "path printed: " + p)
@@ -40,7 +40,10 @@ with tempfile.TemporaryDirectory() as d:
     check(s["/runs/rel_l2"][i] == 0, "the ideal scheme is its own reference")
     desc = [x.decode() for x in s["/runs/description"][:]]
     sprint = desc[schemes.index("sprint")]
-    check("threshold.h5" in sprint and "variation.h5" in sprint, "sprint uses this run's LUTs: " + sprint)
+    check("threshold.h5" in sprint and "variation.h5" in sprint and "adc.h5" in sprint,
+          "sprint uses this run's LUTs: " + sprint)
+    hardsea = desc[schemes.index("hardsea")]
+    check("wta.h5" in hardsea, "hardsea uses this run's WTA LUT: " + hardsea)
     report = os.path.join(d, "report.html")
     check(os.path.exists(report) and report in r.stdout, "report written and printed")
 
