@@ -7,8 +7,8 @@
 // Outputs per-sample metrics and the LUT the attention executor reads (docs/results-format.md).
 // The ngspice runs use the worker pool directly rather than run_monte_carlo: each needs a whole
 // vector (the code over the sweep or the transient), not the last value of one, and there are
-// only spice_samples of them per design; the twin part takes seconds, so there is no journal,
-// and under MPI rank 0 runs the stage (it is not sharded).
+// only spice_samples of them per design. Finished ngspice jobs are journaled (<out>/adc.journal,
+// --resume); the twin part takes seconds and is rerun. Under MPI rank 0 runs the stage.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -21,6 +21,7 @@
 #include "core/provenance.hpp"
 #include "core/rng.hpp"
 #include "flows/stages.hpp"
+#include "spice/job_journal.hpp"
 #include "periph/adc_metrics.hpp"
 #include "periph/adc_netlist.hpp"
 #include "spice/pool.hpp"
@@ -181,7 +182,14 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
     po.progress_label = "adc";
     spice::WorkerPool pool(po);
     info = pool.info();
-    results = pool.run(jobs);
+    // Finished ngspice jobs are journaled, so a killed run resumes with --resume.
+    std::error_code mk;
+    std::filesystem::create_directories(ctx.out_dir, mk);
+    spice::JobJournal journal(ctx.out_dir / "adc.journal", ctx.resume);
+    results = spice::run_journaled(pool, jobs, journal);
+    if (ctx.resume)
+      std::fprintf(stderr, "adc: resumed, %zu ngspice jobs taken from %s, %zu run\n",
+                   journal.reused, journal.path().c_str(), journal.computed);
   }
   const double spice_s = std::chrono::duration<double>(clock::now() - t1).count();
 
@@ -318,6 +326,10 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
     out.attr(lut, "lsb_V", d.lsb_V());
   }
   out.commit();
+  {
+    std::error_code rm;
+    std::filesystem::remove(ctx.out_dir / "adc.journal", rm);
+  }
   return path;
 }
 

@@ -146,8 +146,9 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
   res.messages.assign(res.samples, "");
   // Under MPI, rank r owns samples r, r + size, ...: with one stream per sample the result
   // does not depend on how samples are shared out.
-  const Ranks rk = ranks();
-  const std::filesystem::path jpath = journal_path.empty() ? journal_path : rank_journal(journal_path);
+  const Ranks rk = spec.rank_local ? Ranks{} : ranks();
+  const std::filesystem::path jpath =
+      journal_path.empty() || spec.rank_local ? journal_path : rank_journal(journal_path);
   Journal journal(jpath, spec_id(spec), resume, res);
   std::vector<bool> todo(res.samples, true);
   for (size_t i = 0; i < res.samples; ++i)

@@ -38,6 +38,8 @@ struct McSpec {
   std::function<std::vector<double>(size_t i, std::mt19937_64& rng)> draw;
   bool reparse = false;
   size_t samples_per_job = 64;
+  // Run every sample in this process even under mpirun: for stages that run on rank 0 only.
+  bool rank_local = false;
 };
 
 struct McResult {

@@ -23,6 +23,7 @@
 #include "core/rng.hpp"
 #include "flows/monte_carlo.hpp"
 #include "flows/stages.hpp"
+#include "spice/job_journal.hpp"
 #include "periph/wta_stats.hpp"
 #include "periph/wta_twin.hpp"
 
@@ -125,6 +126,14 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
   po.workers = ctx.jobs;
   po.library = ctx.ngspice_library;
   po.progress = ctx.progress;
+  // Finished ngspice jobs are journaled (<out>/wta*.journal), so a killed run resumes with
+  // --resume without recomputing them.
+  {
+    std::error_code mk;
+    std::filesystem::create_directories(ctx.out_dir, mk);
+  }
+  spice::JobJournal sweep_journal(ctx.out_dir / "wta.journal", ctx.resume);
+  std::vector<std::filesystem::path> mc_journals;
   po.progress_label = "wta";
   spice::WorkerPool pool(po);
   const auto info = pool.info();
@@ -162,7 +171,7 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
         dev_ideal[c * P + p] = t_twin[c * P + p] / t_ideal[c * P + p] - 1;
       }
     }
-    const auto res = pool.run(jobs);
+    const auto res = spice::run_journaled(pool, jobs, sweep_journal);
     const auto names = periph::wta_measure_names(P);
     for (size_t c = 0; c < C; ++c) {
       res[c].throw_if_failed(jobs[c].name);
@@ -228,7 +237,10 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
         const auto d = periph::draw_wta_decision(w, cfg.noise, cfg.margins[i / Ssp], seed, i % Ssp);
         return periph::wta_param_values(d.i_A, d.offset_V);
       };
-      const McResult r = run_monte_carlo(pool, spec, "", false);
+      spec.rank_local = true;  // the wta stage runs on rank 0 only
+      const auto mc_journal = ctx.out_dir / ("wta.c" + std::to_string(c) + ".journal");
+      mc_journals.push_back(mc_journal);
+      const McResult r = run_monte_carlo(pool, spec, mc_journal, ctx.resume);
       const size_t nv = r.n_vectors;  // tf1..tfN, tdec, esup
       for (size_t i = 0; i < M * Ssp; ++i) {
         const size_t m = i / Ssp, s = i % Ssp, q = (c * M + m) * Ssp + s, qt = (c * M + m) * S + s;
@@ -410,6 +422,8 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
                        "the inhibit (decision); energy: vdd times the charge the bit-line "
                        "sources deliver per decision (comparators and reset not included)"));
   out.commit();
+  sweep_journal.remove();
+  for (const auto& j : mc_journals) std::filesystem::remove(j, ec);
   return path;
 }
 
