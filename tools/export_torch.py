@@ -289,7 +289,7 @@ def _check_inputs(module, kind, layers, x, attn_mask, key_padding_mask):
 
 
 def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, extra=None,
-                     compact=False):
+                     compact=False, store_x=True):
     """Runs `module` in eval mode on x ([batch, seq, d_model], batch-first) and writes its
     weights, the inputs, the torch outputs (float32 and a float64 rerun) and the per-layer
     attention probabilities to the HDF5 file `path` (written to a temporary name, then renamed).
@@ -298,7 +298,8 @@ def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, ext
     the scores), as torch.nn.MultiheadAttention takes it. key_padding_mask: bool [batch, seq],
     True = padded key. extra: optional callable(h5py.File) that adds more groups (task data).
     compact: write only the float32 output (gzip-compressed), without the float64 rerun and
-    the attention probabilities, for shipped models with long sequences.
+    the attention probabilities, for shipped models with long sequences. store_x=False leaves
+    /input/x out (extra then stores the input another way: tokens, patches).
     Returns the float32 torch output."""
     kind, layers, final_norm = describe(module)
     x = torch.as_tensor(x).to(torch.float32)
@@ -328,7 +329,7 @@ def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, ext
     try:
         with h5py.File(tmp, "w") as f:
             _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask,
-                   y32, y64, None if compact else attn32)
+                   y32, y64, None if compact else attn32, store_x)
             if extra is not None:
                 extra(f)
         os.replace(tmp, path)
@@ -411,7 +412,6 @@ def export_task_model(encoder, path, head, labels, name, pooling="last", x=None,
             lg64 = logits_of(f["output/y_fp64"][()], torch.float64)
             f.create_dataset("output/logits_fp64", data=lg64.numpy())
         if tokens is not None or patches is not None:
-            del f["input/x"]
             e = f.require_group("model/embedding")
             if tokens is not None:
                 f.create_dataset("input/tokens", data=tokens.numpy(), compression="gzip")
@@ -433,11 +433,12 @@ def export_task_model(encoder, path, head, labels, name, pooling="last", x=None,
         t.create_dataset("labels", data=labels)
 
     export_attention(encoder, x, path, key_padding_mask=key_padding_mask, extra=extra,
-                     compact=compact)
+                     compact=compact, store_x=tokens is None and patches is None)
     return result["accuracy"]
 
 
-def _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask, y32, y64, attn):
+def _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask, y32, y64, attn,
+           store_x=True):
     f.attrs["format"] = FORMAT
     f.attrs["format_version"] = np.int64(FORMAT_VERSION)
     f.attrs["kind"] = kind
@@ -478,7 +479,8 @@ def _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask, 
         n.attrs["eps"] = final_norm["eps"]
 
     inp = f.create_group("input")
-    inp.create_dataset("x", data=_np(x))
+    if store_x:
+        inp.create_dataset("x", data=_np(x))
     if attn_mask is not None:
         am = _additive(attn_mask, torch.float32)
         b, s, _ = x.shape
