@@ -288,7 +288,8 @@ def _check_inputs(module, kind, layers, x, attn_mask, key_padding_mask):
         raise ExportError("a query row has every key masked (torch would return NaN there)")
 
 
-def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, extra=None):
+def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, extra=None,
+                     compact=False, store_x=True):
     """Runs `module` in eval mode on x ([batch, seq, d_model], batch-first) and writes its
     weights, the inputs, the torch outputs (float32 and a float64 rerun) and the per-layer
     attention probabilities to the HDF5 file `path` (written to a temporary name, then renamed).
@@ -296,6 +297,9 @@ def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, ext
     attn_mask: [seq, seq] or [batch*heads, seq, seq], bool (True = blocked) or float (added to
     the scores), as torch.nn.MultiheadAttention takes it. key_padding_mask: bool [batch, seq],
     True = padded key. extra: optional callable(h5py.File) that adds more groups (task data).
+    compact: write only the float32 output (gzip-compressed), without the float64 rerun and
+    the attention probabilities, for shipped models with long sequences. store_x=False leaves
+    /input/x out (extra then stores the input another way: tokens, patches).
     Returns the float32 torch output."""
     kind, layers, final_norm = describe(module)
     x = torch.as_tensor(x).to(torch.float32)
@@ -307,13 +311,14 @@ def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, ext
         y32 = _run(module, kind, x, _additive(attn_mask, torch.float32)
                    if attn_mask is not None and torch.as_tensor(attn_mask).dtype != torch.bool
                    else attn_mask, key_padding_mask, attn32)
-        m64 = copy.deepcopy(module).double().eval()
-        for p in m64.parameters():
-            p.requires_grad_(True)
-        attn64 = []
-        y64 = _run(m64, kind, x.double(), _additive(attn_mask, torch.float64)
-                   if attn_mask is not None and torch.as_tensor(attn_mask).dtype != torch.bool
-                   else attn_mask, key_padding_mask, attn64)
+        y64 = None
+        if not compact:
+            m64 = copy.deepcopy(module).double().eval()
+            for p in m64.parameters():
+                p.requires_grad_(True)
+            y64 = _run(m64, kind, x.double(), _additive(attn_mask, torch.float64)
+                       if attn_mask is not None and torch.as_tensor(attn_mask).dtype != torch.bool
+                       else attn_mask, key_padding_mask, [])
     finally:
         module.train(was_training)
     if y32.shape != x.shape:
@@ -324,7 +329,7 @@ def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, ext
     try:
         with h5py.File(tmp, "w") as f:
             _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask,
-                   y32, y64, attn32)
+                   y32, y64, None if compact else attn32, store_x)
             if extra is not None:
                 extra(f)
         os.replace(tmp, path)
@@ -334,7 +339,106 @@ def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, ext
     return y32
 
 
-def _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask, y32, y64, attn):
+def export_task_model(encoder, path, head, labels, name, pooling="last", x=None, tokens=None,
+                      token_embedding=None, position_embedding=None, patches=None,
+                      patch_projection=None, fp32_accuracy=None, key_padding_mask=None,
+                      compact=True):
+    """Exports a trained classifier: an encoder (anything export_attention takes), its input
+    and a linear task head on the pooled encoder output, with the held-out labels.
+
+    The input is one of: x ([batch, seq, d_model], already embedded); tokens ([batch, seq]
+    int) with token_embedding ([vocab, d_model]) and an optional position_embedding
+    ([>= seq, d_model]), x = E[token] + P[t]; patches ([batch, seq, p] float) with
+    patch_projection (a torch.nn.Linear p -> d_model) and an optional position_embedding,
+    x = patches W^T + b + P[t]. In the last two cases /input/x is not stored: the reader
+    builds it from the stored tokens or patches.
+
+    head: torch.nn.Linear(d_model, classes); pooling: "first", "last" or "mean" (over
+    unpadded tokens). The logits torch computes from the float32 output (/output/logits) and
+    from the float64 rerun (/output/logits_fp64, unless compact: see export_attention) are stored; the accuracy of the float32
+    logits is stored as /task attribute fp32_accuracy and returned. When fp32_accuracy is
+    given it must equal that (a check that the exported path is the trained model's)."""
+    def pos(n, dtype):
+        if position_embedding is None:
+            return torch.zeros((n, d_model), dtype=dtype)
+        return torch.as_tensor(position_embedding)[:n].to(dtype)
+
+    d_model = head.in_features
+    if sum(v is not None for v in (x, tokens, patches)) != 1:
+        raise ExportError("give exactly one of x, tokens, patches")
+    if tokens is not None:
+        if token_embedding is None:
+            raise ExportError("tokens need token_embedding")
+        tokens = torch.as_tensor(tokens).to(torch.int64)
+        emb = torch.as_tensor(token_embedding).to(torch.float32)
+        x = emb[tokens] + pos(tokens.shape[1], torch.float32)
+    elif patches is not None:
+        if not isinstance(patch_projection, torch.nn.Linear):
+            raise ExportError("patches need patch_projection, a torch.nn.Linear")
+        patches = torch.as_tensor(patches).to(torch.float32)
+        with torch.no_grad():
+            x = patch_projection(patches) + pos(patches.shape[1], torch.float32)
+    x = torch.as_tensor(x).to(torch.float32).detach()
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.shape != (x.shape[0],):
+        raise ExportError(f"labels have shape {labels.shape}, expected ({x.shape[0]},)")
+    if pooling not in ("first", "last", "mean"):
+        raise ExportError(f"pooling {pooling!r}: first, last or mean")
+    result = {}
+
+    def logits_of(y, dtype):
+        y = torch.as_tensor(y).to(dtype)
+        if pooling == "first":
+            pooled = y[:, 0]
+        elif pooling == "last":
+            pooled = y[:, -1]
+        else:
+            keep = (torch.ones(y.shape[:2], dtype=dtype) if key_padding_mask is None else
+                    (~torch.as_tensor(key_padding_mask).to(torch.bool)).to(dtype))
+            pooled = (y * keep[..., None]).sum(1) / keep.sum(1, keepdim=True).clamp(min=1)
+        w = head.weight.detach().to(dtype)
+        b = head.bias.detach().to(dtype) if head.bias is not None else torch.zeros(w.shape[0], dtype=dtype)
+        return pooled @ w.T + b
+
+    def extra(f):
+        lg32 = logits_of(f["output/y"][()], torch.float32)
+        acc = float((lg32.argmax(1).numpy() == labels).mean())
+        if fp32_accuracy is not None and abs(acc - fp32_accuracy) > 1e-12:
+            raise ExportError(f"exported logits give accuracy {acc}, the caller measured "
+                              f"{fp32_accuracy}")
+        result["accuracy"] = acc
+        f.create_dataset("output/logits", data=lg32.numpy())
+        if "output/y_fp64" in f:
+            lg64 = logits_of(f["output/y_fp64"][()], torch.float64)
+            f.create_dataset("output/logits_fp64", data=lg64.numpy())
+        if tokens is not None or patches is not None:
+            e = f.require_group("model/embedding")
+            if tokens is not None:
+                f.create_dataset("input/tokens", data=tokens.numpy(), compression="gzip")
+                e.create_dataset("token", data=_np(torch.as_tensor(token_embedding)))
+            else:
+                f.create_dataset("input/patches", data=_np(patches), compression="gzip")
+                w, b = _linear(patch_projection, d_model, patches.shape[2])
+                e.create_dataset("patch/w", data=w)
+                e.create_dataset("patch/b", data=b)
+            if position_embedding is not None:
+                e.create_dataset("position", data=_np(torch.as_tensor(position_embedding)))
+        t = f.create_group("task")
+        t.attrs["name"] = name
+        t.attrs["pooling"] = pooling
+        t.attrs["fp32_accuracy"] = acc
+        w, b = _linear(head, head.out_features, d_model)
+        t.create_dataset("head/w", data=w)
+        t.create_dataset("head/b", data=b)
+        t.create_dataset("labels", data=labels)
+
+    export_attention(encoder, x, path, key_padding_mask=key_padding_mask, extra=extra,
+                     compact=compact, store_x=tokens is None and patches is None)
+    return result["accuracy"]
+
+
+def _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask, y32, y64, attn,
+           store_x=True):
     f.attrs["format"] = FORMAT
     f.attrs["format_version"] = np.int64(FORMAT_VERSION)
     f.attrs["kind"] = kind
@@ -375,7 +479,8 @@ def _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask, 
         n.attrs["eps"] = final_norm["eps"]
 
     inp = f.create_group("input")
-    inp.create_dataset("x", data=_np(x))
+    if store_x:
+        inp.create_dataset("x", data=_np(x))
     if attn_mask is not None:
         am = _additive(attn_mask, torch.float32)
         b, s, _ = x.shape
@@ -386,6 +491,9 @@ def _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask, 
         inp.create_dataset("key_padding_mask",
                            data=torch.as_tensor(key_padding_mask).numpy().astype(np.uint8))
     out = f.create_group("output")
+    if y64 is None:  # compact
+        out.create_dataset("y", data=_np(y32), compression="gzip", shuffle=True)
+        return
     out.create_dataset("y", data=_np(y32))
     out.create_dataset("y_fp64", data=y64.detach().numpy().astype(np.float64))
     for i, w in enumerate(attn):

@@ -213,7 +213,8 @@ ModelFile load_model_file(const std::filesystem::path& path) {
   // Input batch: embedded vectors, or token ids with the model's embedding tables.
   Batch& bt = mf.batch;
   size_t B = 0, S = 0;
-  std::vector<double> tokens;
+  size_t patch_dim = 0;
+  std::vector<double> tokens;  // token ids, or patch vectors
   if (L.has("/input/x")) {
     auto xd = L.dims_of("/input/x");
     if (xd.size() != 3 || xd[0] == 0 || xd[1] == 0)
@@ -229,8 +230,16 @@ ModelFile load_model_file(const std::filesystem::path& path) {
     B = td[0], S = td[1];
     tokens = L.read("/input/tokens", td);
     mf.from_tokens = true;
+  } else if (L.has("/input/patches")) {
+    auto pd = L.dims_of("/input/patches");
+    if (pd.size() != 3 || pd[0] == 0 || pd[1] == 0 || pd[2] == 0)
+      L.fail("dataset '/input/patches' has shape " + Loader::shape(pd) + ", expected [batch, seq, patch]");
+    B = pd[0], S = pd[1];
+    patch_dim = pd[2];
+    tokens = L.read("/input/patches", pd);
+    mf.from_patches = true;
   } else {
-    L.fail("no input: neither '/input/x' nor '/input/tokens'");
+    L.fail("no input: neither '/input/x', '/input/tokens' nor '/input/patches'");
   }
   bt.seq = static_cast<int>(S);
   auto load3 = [&](const std::string& p, std::vector<Mat>& out) {
@@ -245,14 +254,7 @@ ModelFile load_model_file(const std::filesystem::path& path) {
       out.push_back(std::move(x));
     }
   };
-  if (!mf.from_tokens) {
-    load3("/input/x", bt.x);
-  } else {
-    auto ed = L.dims_of("/model/embedding/token");
-    if (ed.size() != 2 || ed[1] != d || ed[0] == 0)
-      L.fail("dataset '/model/embedding/token' has shape " + Loader::shape(ed) + ", expected [vocab, " +
-             std::to_string(d) + "]");
-    const Mat emb = L.matrix("/model/embedding/token", ed[0], d);
+  auto positions = [&] {
     Mat pos = Mat::Zero(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(d));
     if (L.has("/model/embedding/position")) {
       auto pd = L.dims_of("/model/embedding/position");
@@ -261,6 +263,32 @@ ModelFile load_model_file(const std::filesystem::path& path) {
                ", expected [>= " + std::to_string(S) + ", " + std::to_string(d) + "]");
       pos = L.matrix("/model/embedding/position", pd[0], d).topRows(static_cast<Eigen::Index>(S));
     }
+    return pos;
+  };
+  if (mf.from_patches) {
+    // x = patches W^T + b + P: a linear patch embedding (vision models), digital and exact.
+    const Mat w = L.matrix("/model/embedding/patch/w", d, patch_dim);
+    const Vec pb = L.vector("/model/embedding/patch/b", d);
+    const Mat pos = positions();
+    for (size_t b = 0; b < B; ++b) {
+      Mat p(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(patch_dim));
+      for (size_t t = 0; t < S; ++t)
+        for (size_t j = 0; j < patch_dim; ++j)
+          p(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j)) = tokens[(b * S + t) * patch_dim + j];
+      if (!p.allFinite()) L.fail("dataset '/input/patches' holds non-finite values");
+      Mat x = p * w.transpose() + pos;
+      x.rowwise() += pb.transpose();
+      bt.x.push_back(std::move(x));
+    }
+  } else if (!mf.from_tokens) {
+    load3("/input/x", bt.x);
+  } else {
+    auto ed = L.dims_of("/model/embedding/token");
+    if (ed.size() != 2 || ed[1] != d || ed[0] == 0)
+      L.fail("dataset '/model/embedding/token' has shape " + Loader::shape(ed) + ", expected [vocab, " +
+             std::to_string(d) + "]");
+    const Mat emb = L.matrix("/model/embedding/token", ed[0], d);
+    const Mat pos = positions();
     for (size_t b = 0; b < B; ++b) {
       Mat x(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(d));
       for (size_t t = 0; t < S; ++t) {

@@ -95,6 +95,7 @@ struct ModelFile {
   Reference reference;
   std::optional<TaskHead> task;
   bool from_tokens = false;  // x built from /input/tokens and /model/embedding
+  bool from_patches = false;  // x built from /input/patches and /model/embedding/patch
 };
 
 // Reads and validates a model file. InputError naming the file and the dataset or attribute

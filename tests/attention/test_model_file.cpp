@@ -22,7 +22,15 @@ struct Spec {
   bool drop_wk = false;
   std::vector<size_t> mask_dims;  // empty: no mask
   double mask_value = 0;
+  size_t patch = 0;  // > 0: /input/patches [batch, seq, patch] and a patch embedding
+  bool drop_patch_w = false;
 };
+
+// Values of the patch-embedding fixture, as functions of their indices.
+double patch_value(size_t b, size_t t, size_t j) { return 0.5 * static_cast<double>(b + 1) - 0.25 * static_cast<double>(t) + static_cast<double>(j); }
+double patch_w(size_t i, size_t j) { return 0.1 * static_cast<double>(i + 1) - 0.05 * static_cast<double>(j); }
+double patch_b(size_t i) { return 0.01 * static_cast<double>(i); }
+double position(size_t t, size_t i) { return 0.001 * static_cast<double>(t * 10 + i); }
 
 fs::path write_model(const Spec& s, const std::string& name) {
   fs::path p = fs::temp_directory_path() / "cimchar_test_attention" / (name + ".h5");
@@ -48,8 +56,26 @@ fs::path write_model(const Spec& s, const std::string& name) {
   }
   for (const char* k : {"b_q", "b_k", "b_v", "b_o"}) w.write(g + "/attn/" + k, v, {d}, "");
   const size_t B = static_cast<size_t>(s.batch), S = static_cast<size_t>(s.seq);
-  w.write("/input/x", std::vector<double>(B * S * static_cast<size_t>(s.x_d), 1.0),
-          {B, S, static_cast<size_t>(s.x_d)}, "");
+  if (s.patch == 0) {
+    w.write("/input/x", std::vector<double>(B * S * static_cast<size_t>(s.x_d), 1.0),
+            {B, S, static_cast<size_t>(s.x_d)}, "");
+  } else {
+    const size_t P = s.patch;
+    std::vector<double> px, pw, pb, pos;
+    for (size_t b = 0; b < B; ++b)
+      for (size_t t = 0; t < S; ++t)
+        for (size_t j = 0; j < P; ++j) px.push_back(patch_value(b, t, j));
+    for (size_t i = 0; i < d; ++i) {
+      for (size_t j = 0; j < P; ++j) pw.push_back(patch_w(i, j));
+      pb.push_back(patch_b(i));
+    }
+    for (size_t t = 0; t < S + 2; ++t)  // a longer table than the sequence is allowed
+      for (size_t i = 0; i < d; ++i) pos.push_back(position(t, i));
+    w.write("/input/patches", px, {B, S, P}, "");
+    if (!s.drop_patch_w) w.write("/model/embedding/patch/w", pw, {d, P}, "");
+    w.write("/model/embedding/patch/b", pb, {d}, "");
+    w.write("/model/embedding/position", pos, {S + 2, d}, "");
+  }
   if (!s.mask_dims.empty()) {
     size_t n = 1;
     for (size_t k : s.mask_dims) n *= k;
@@ -74,6 +100,29 @@ TEST(ModelFile, ValidMinimalFileLoads) {
   EXPECT_EQ(mf.model.n_heads(), 2);
   EXPECT_EQ(mf.batch.size(), 1);
   EXPECT_EQ(mf.batch.seq, 3);
+}
+
+TEST(ModelFile, PatchEmbeddingBuildsInput) {
+  Spec s;
+  s.batch = 2;
+  s.patch = 3;
+  const ModelFile mf = load_model_file(write_model(s, "patches"));
+  ASSERT_TRUE(mf.from_patches);
+  ASSERT_EQ(mf.batch.size(), 2);
+  for (size_t b = 0; b < 2; ++b)
+    for (size_t t = 0; t < 3; ++t)
+      for (size_t i = 0; i < 4; ++i) {
+        double want = patch_b(i) + position(t, i);  // x = W patch + b + P, by hand
+        for (size_t j = 0; j < 3; ++j) want += patch_w(i, j) * patch_value(b, t, j);
+        EXPECT_NEAR(mf.batch.x[b](static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(i)), want, 1e-12);
+      }
+}
+
+TEST(ModelFile, PatchEmbeddingWithoutWeightsNamed) {
+  Spec s;
+  s.patch = 3;
+  s.drop_patch_w = true;
+  expect_input_error(write_model(s, "patches_now"), "/model/embedding/patch/w");
 }
 
 TEST(ModelFile, InputWidthMismatchNamesBoth) {
