@@ -1,5 +1,7 @@
 #include "attention/attention_run.hpp"
 
+#include <algorithm>
+
 #include <cstdio>
 #include <sstream>
 
@@ -107,7 +109,8 @@ RunSummary run_attention(const RunRequest& req) {
   SeqTrace ref_trace, run_trace;
   ref_trace.keep_probs = run_trace.keep_probs = true;
   ref_trace.keep_layer_outputs = run_trace.keep_layer_outputs = true;
-  const int B = mf.batch.size();
+  const int B_all = mf.batch.size();
+  const int B = req.max_sequences > 0 ? std::min(B_all, req.max_sequences) : B_all;
   std::vector<Mat> y(static_cast<size_t>(B));
   Mat logits, logits_ref;
   if (mf.task) {
@@ -138,7 +141,8 @@ RunSummary run_attention(const RunRequest& req) {
   s.metrics = acc.result();
   if (!mf.reference.y.empty()) {
     Metrics m;
-    output_metrics(y, mf.reference.y, m);
+    const std::vector<Mat> ref_y(mf.reference.y.begin(), mf.reference.y.begin() + B);
+    output_metrics(y, ref_y, m);
     s.rel_l2_vs_torch = m.rel_l2;
   }
   if (mf.task) {
@@ -146,7 +150,8 @@ RunSummary run_attention(const RunRequest& req) {
     s.accuracy_ideal = static_cast<double>(correct_ref) / B;
     s.accuracy_fp32_recorded = mf.task->fp32_accuracy;
     if (mf.reference.logits.size())
-      s.logits_rel_l2_vs_torch = (logits_ref - mf.reference.logits).norm() / mf.reference.logits.norm();
+      s.logits_rel_l2_vs_torch = (logits_ref - mf.reference.logits.topRows(B)).norm() /
+                                 mf.reference.logits.topRows(B).norm();
   }
   s.counters = sch->counters();
   s.table = make_table(s);
@@ -158,6 +163,8 @@ RunSummary run_attention(const RunRequest& req) {
   w.attr("/", "scheme_description", s.description);
   w.attr("/", "model_file", req.model_file.string());
   w.attr("/", "recall_k", static_cast<int64_t>(s.top_k));
+  w.attr("/", "sequences", static_cast<int64_t>(B));
+  w.attr("/", "sequences_in_model_file", static_cast<int64_t>(B_all));
   const size_t Bz = static_cast<size_t>(B), S = static_cast<size_t>(mf.batch.seq),
                D = static_cast<size_t>(mf.model.d_model);
   std::vector<double> flat(Bz * S * D);

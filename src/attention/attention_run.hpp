@@ -21,6 +21,9 @@ struct RunRequest {
   std::string scheme;                                // "" = the config's `scheme`
   uint64_t seed = 1;
   bool progress = false;  // a progress bar on stderr for long runs
+  // Run only the first max_sequences sequences of the batch (0 = all). The recorded fp32
+  // accuracy stays that of the whole held-out set; accuracy_ideal is the subset's.
+  int max_sequences = 0;
 };
 
 struct RunSummary {

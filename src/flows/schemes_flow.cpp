@@ -26,6 +26,7 @@ struct SchemesConfig {
   double r_wire = 1.0;
   std::string adc_arch = "sar";
   double wta_capacitance = 100e-15;
+  int sequences = 0;
 };
 
 std::filesystem::path find_model(Section& t, const std::string& p) {
@@ -53,6 +54,7 @@ SchemesConfig parse(Section& t) {
   c.r_wire = t.get_double("r_wire", 1.0, "ohm", {0, 1e4});
   c.adc_arch = t.get_choice("adc_arch", "sar", {"sar", "flash"});
   c.wta_capacitance = t.get_double("wta_capacitance", 100e-15, "F", {1e-18, 1e-6});
+  c.sequences = static_cast<int>(t.get_int("sequences", 0, 0, 1 << 30));
   t.finish();
   return c;
 }
@@ -94,6 +96,7 @@ std::filesystem::path run(const SchemesConfig& c, const RunContext& ctx) {
   std::vector<double> acc, acc_fp32, rel_l2, cosine, recall, sparsity;
   std::printf("schemes: %zu model(s) x %zu scheme(s)%s\n", c.models.size(), c.schemes.size(),
               c.use_luts ? ", with this run's LUTs where present" : "");
+  if (c.sequences > 0) std::printf("  (first %d sequences of each model's held-out set)\n", c.sequences);
   std::printf("  %-14s %-28s %9s %9s %8s %8s\n", "scheme", "model", "accuracy", "rel_L2", "recall",
               "sparsity");
   for (const auto& m : c.models) {
@@ -104,6 +107,7 @@ std::filesystem::path run(const SchemesConfig& c, const RunContext& ctx) {
       req.config_text = scheme_config(c, sc, ctx);
       req.seed = ctx.seed;
       req.progress = ctx.progress;
+      req.max_sequences = c.sequences;
       const auto s = attention::run_attention(req);
       names.push_back(sc);
       model_names.push_back(m.stem().string());
