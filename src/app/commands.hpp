@@ -29,6 +29,8 @@ void add_stage_commands(CLI::App& app, GlobalOptions& g, Action& action);
 void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action);
 // `cimchar attention` (cmd_attention.cpp): run an exported model under an accelerator scheme.
 void add_attention_command(CLI::App& app, GlobalOptions& g, Action& action);
+// `cimchar ppa` (cmd_ppa.cpp): power, performance and area of attention runs.
+void add_ppa_command(CLI::App& app, GlobalOptions& g, Action& action);
 
 // A flow path as given, or characterization/<name> under the source tree when the user runs
 // cimchar from elsewhere.
