@@ -139,37 +139,25 @@ Workload tiny(const std::string& scheme) {
   w.n_layers = 1;
   w.batch = 1;
   w.seq = 1;
-  XbarShape x{128, 128, 8, 1, 8, 8, 2, 0.2, 100e-6, 1e-6};
-  for (const char* p : {"q_proj", "k_proj", "v_proj", "o_proj"}) {
+  const XbarShape x{128, 128, 8, 1, 8, 8, 2, 0.2, 100e-6, 1e-6};
+  // A product of `width` outputs per vector: 14 reads, `width` columns converted a read.
+  auto add = [&](const char* name, double cells, double width, double macs, double vi) {
     CounterRow r;
-    r.name = p;
+    r.name = name;
     r.analog = true;
     r.x = x;
     r.programs = 1;
-    r.cell_writes = 8 * 64;
+    r.cell_writes = cells;
     r.tiles = 1;
     r.vectors = 1;
     r.array_reads = 14;
-    r.adc_conversions = 14 * 64;
-    r.macs = 64;
-    r.read_vi_W = 1e-4;
+    r.adc_conversions = 14 * width;
+    r.macs = macs;
+    r.read_vi_W = vi;
     w.rows.push_back(r);
-  }
-  for (const char* p : {"scores", "context"}) {
-    CounterRow r;
-    r.name = p;
-    r.analog = true;
-    r.x = x;
-    r.programs = 1;
-    r.cell_writes = 8 * 8;
-    r.tiles = 1;
-    r.vectors = 1;
-    r.array_reads = 14;
-    r.adc_conversions = 14 * 8;
-    r.macs = 8;
-    r.read_vi_W = 2e-5;
-    w.rows.push_back(r);
-  }
+  };
+  for (const char* p : {"q_proj", "k_proj", "v_proj", "o_proj"}) add(p, 8 * 64, 64, 64, 1e-4);
+  for (const char* p : {"scores", "context"}) add(p, 8 * 8, 8, 8, 2e-5);
   return w;
 }
 
