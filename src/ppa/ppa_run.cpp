@@ -62,7 +62,9 @@ std::string make_table(const std::vector<Result>& rs, const TechCard& t) {
     }
     o << "\n";
   }
+  row("core pJ", [](const Result& r) { return r.energy_core_J * 1e12; });
   row("latency ns", [](const Result& r) { return r.latency_s * 1e9; });
+  row("core ns", [](const Result& r) { return r.latency_core_s * 1e9; });
   row("ns per layer", [](const Result& r) { return r.latency_s * 1e9 / r.n_layers; });
   row("GOPS", [](const Result& r) { return r.throughput_ops_s / 1e9; });
   row("area mm^2", [](const Result& r) { return r.area_total_mm2; });
@@ -90,6 +92,8 @@ void write_result(H5Writer& w, const std::string& g, const Result& r) {
   w.write(g + "/energy/total", {r.energy_total_J}, {}, "J");
   w.write(g + "/energy/per_layer", {r.energy_total_J / r.n_layers}, {}, "J");
   w.write(g + "/energy/static_write", {r.static_write_energy_J}, {}, "J");
+  w.write(g + "/energy/attention_core", {r.energy_core_J}, {}, "J");
+  w.write(g + "/latency/attention_core", {r.latency_core_s}, {}, "s");
   for (const auto& s : r.stages) w.write(g + "/latency/stages/" + s.name, {s.time_s}, {}, "s");
   w.write(g + "/latency/sum_of_stages", {r.latency_sum_s}, {}, "s");
   w.write(g + "/latency/max_stage", {r.latency_max_stage_s}, {}, "s");

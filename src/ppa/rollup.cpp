@@ -121,46 +121,51 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
                                                          : "1 pulse per cell (no cell.h5: write without verify)"});
   const bool in_memory_softmax = w.scheme == "star" || w.scheme == "attar";
   const double clock = t.clock_Hz.value, units = t.mac_units.value;
-  double sram_elems = 0;
+  double sram_elems = 0, sram_core = 0;
+  double e_core = 0;  // the attention core: score, softmax, value and the K/V writes
+  auto add = [&](const std::string& k, double v, bool core) {
+    e[k] += v;
+    if (core) e_core += v;
+  };
   bool used_adc = false, used_cmp = false, used_wta = false;
 
   for (const auto& r : w.rows) {
     const bool stat = is_static(r.name);
     const std::string stage = stage_of(r.name);
     if (r.analog) {
-      e["xbar_read"] += xbar_read_energy_J(r.read_vi_W, t.t_read_s.value);
+      add("xbar_read", xbar_read_energy_J(r.read_vi_W, t.t_read_s.value), !stat);
       const double we = write_energy_J(r.cell_writes, pulses, t.e_write_pulse_J.value);
       const double wt = write_time_s(r.cell_writes, r.x.cols, pulses, t.t_write_pulse_s.value);
       if (stat) {
         res.static_write_energy_J += we;
       } else {
-        e["xbar_write"] += we;
+        add("xbar_write", we, !stat);
         st["kv_write"] += wt;
       }
-      e["dac"] += dac_energy_J(r.array_reads, r.x.rows, static_cast<int>(r.x.dac_bits), t.e_dac_row_J.value);
+      add("dac", dac_energy_J(r.array_reads, r.x.rows, static_cast<int>(r.x.dac_bits), t.e_dac_row_J.value), !stat);
       const double par_tiles = r.programs > 0 ? std::max(r.tiles / r.programs, 1.0) : 1.0;
       double cycle = t.t_read_s.value;
       if (r.x.adc_bits > 0) {
         const Figure a = adc_figure(t, l, static_cast<int>(r.x.adc_bits));
         used_adc = true;
-        e["adc"] += r.adc_conversions * a.energy_J;
-        e["shift_add"] += r.adc_conversions * t.e_add32_J.value;
+        add("adc", r.adc_conversions * a.energy_J, !stat);
+        add("shift_add", r.adc_conversions * t.e_add32_J.value, !stat);
         cycle = read_cycle_s(t.t_read_s.value, r.x.cols, t.columns_per_adc.value, a.delay_s);
       } else if (w.scheme == "hardsea") {
         const double keys = r.vectors > 0 && dh > 0 ? r.macs / (r.vectors * dh) : 0.0;
         const Figure f = wta_figure(t, l, keys);
         used_wta = true;
-        e["comparator"] += r.vectors * f.energy_J;  // one race per query row
+        add("comparator", r.vectors * f.energy_J, !stat);  // one race per query row
         cycle = t.t_read_s.value + f.delay_s;
       } else {
         const Figure f = comparator_figure(t, l);
         used_cmp = true;
-        e["comparator"] += r.adc_conversions * f.energy_J;
+        add("comparator", r.adc_conversions * f.energy_J, !stat);
         cycle = t.t_read_s.value + f.delay_s;
       }
       st[stage] += r.array_reads / par_tiles * cycle;
     } else if (r.macs > 0) {
-      e["digital_mac"] += r.macs * t.e_mac8_J.value;
+      add("digital_mac", r.macs * t.e_mac8_J.value, !stat);
       st[stage] += digital_time_s(r.macs, units, clock);
     }
     // Buffer traffic in elements (8-bit): inputs and outputs of every product.
@@ -182,6 +187,7 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
         out = r.macs / (r.vectors * dh);
       }
       sram_elems += r.vectors * (in + out);
+      if (!stat) sram_core += r.vectors * (in + out);
     }
   }
 
@@ -194,7 +200,7 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
     // Crossbar LUT softmax (STAR/Attar): per element one 8-bit lookup read (a row drive and a
     // conversion) and the subtraction of the row maximum; normalization in digital.
     const Figure a = adc_figure(t, l, 8);
-    e["softmax"] += elems * (a.energy_J + t.e_dac_row_J.value + t.e_add32_J.value + t.e_fp16_mult_J.value);
+    add("softmax", elems * (a.energy_J + t.e_dac_row_J.value + t.e_add32_J.value + t.e_fp16_mult_J.value), true);
     const double engines = sc && sc->programs > 0 ? std::max(sc->tiles / sc->programs, 1.0) *
                                                         std::ceil(sc->x.cols / t.columns_per_adc.value)
                                                   : 1.0;
@@ -202,14 +208,14 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
     used_adc = true;
   } else {
     // Digital: max (compare), exp (polynomial), sum (add), normalize (multiply by 1/sum).
-    e["softmax"] += elems * (t.e_exp_J() + 2 * t.e_fp16_add_J.value + t.e_fp16_mult_J.value);
+    add("softmax", elems * (t.e_exp_J() + 2 * t.e_fp16_add_J.value + t.e_fp16_mult_J.value), true);
     st["softmax"] += digital_time_s(elems * (t.exp_poly_degree.value + 3), units, clock);
   }
   // Top-k selection in digital: one comparison per candidate score.
   double cand = 0;
   if (w.scheme == "attar" && sc) cand = sc->macs / dh;
   if (w.scheme == "hybrid-cim" && ap) cand = ap->macs / dh;
-  e["select"] += cand * t.e_add32_J.value;
+  add("select", cand * t.e_add32_J.value, true);
   st["softmax"] += digital_time_s(cand, units, clock);
 
   // Area from component counts: resident tiles (every layer's weights; one head's K/V arrays,
@@ -235,6 +241,8 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
   const double bits = 8.0 * sram_elems;
   e["buffer"] = bits * t.sram_e_bit_J.value;
   e["interconnect"] = bits * t.noc_e_bit_mm_J.value * 0.5 * std::sqrt(res.area_total_mm2);
+  e_core += 8.0 * sram_core * (t.sram_e_bit_J.value + t.noc_e_bit_mm_J.value * 0.5 * std::sqrt(res.area_total_mm2));
+  res.energy_core_J = e_core;
 
   for (const auto& k : kEnergy) {
     res.energy_J.push_back({k, e[k]});
@@ -252,10 +260,12 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
     res.pipeline_items = sc ? sc->vectors : 1.0;
     const double inner = pipelined_latency_s({st["score"], st["softmax"], st["value"]}, res.pipeline_items);
     res.latency_s = res.latency_sum_s - st["score"] - st["softmax"] - st["value"] + inner;
+    res.latency_core_s = st["kv_write"] + inner;
   } else {
     res.pipeline = "sequential";
     res.pipeline_items = 1;
     res.latency_s = res.latency_sum_s;
+    res.latency_core_s = st["kv_write"] + st["score"] + st["softmax"] + st["value"];
   }
 
   // Work: executed MACs, and the dense layer's (what a GPU computes).

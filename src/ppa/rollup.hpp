@@ -60,6 +60,9 @@ struct Result {
   std::vector<std::pair<std::string, double>> energy_J;  // breakdown, in kEnergyParts order
   double energy_total_J = 0;
   double static_write_energy_J = 0;  // programming the weights once (not per inference)
+  // The attention core alone (K/V writes, scores, softmax, selection, context, and their buffer
+  // and interconnect traffic): the part the seeds' claims are about.
+  double energy_core_J = 0, latency_core_s = 0;
   std::vector<Stage> stages;
   double latency_sum_s = 0, latency_max_stage_s = 0, latency_s = 0;
   std::string pipeline;  // "sequential" or "fine-grained (score, softmax, value)"

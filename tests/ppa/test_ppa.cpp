@@ -190,6 +190,22 @@ TEST(RollUp, BreakdownSumsAndHandNumbers) {
   EXPECT_NEAR(r.tops_per_w, r.ops_dense / r.energy_total_J / 1e12, 1e-12);
 }
 
+TEST(RollUp, AttentionCoreIsTotalLessTheStaticProducts) {
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  const Result r = roll_up(tiny("rram-baseline"), t, Luts{}, nullptr);
+  // The four projections: reads, row drives, 8-bit conversions with their shift-adds, and
+  // their buffer and interconnect traffic (8 + 8 elements of 8 bits each).
+  const double e_conv = 2e-3 / 1.28e9, conv = 4 * 14 * 64;
+  const double bits = 4 * 16 * 8.0;
+  const double proj = 4e-4 * 100e-9 + 4 * 14 * 128 * t.e_dac_row_J.value + conv * e_conv +
+                      conv * t.e_add32_J.value +
+                      bits * (t.sram_e_bit_J.value +
+                              t.noc_e_bit_mm_J.value * 0.5 * std::sqrt(r.area_total_mm2));
+  EXPECT_NEAR(r.energy_core_J, r.energy_total_J - proj, 1e-3 * r.energy_core_J);
+  EXPECT_LE(r.latency_core_s, r.latency_s);
+  EXPECT_GT(r.latency_core_s, 0);
+}
+
 TEST(RollUp, StarPipelinesScoreSoftmaxValue) {
   const TechCard t = load_tech_card(card("32nm.toml"));
   Workload w = tiny("star");
