@@ -73,6 +73,8 @@ std::string make_table(const std::vector<Result>& rs, const TechCard& t) {
   if (rs.front().gpu) {
     row("speed x GPU", [](const Result& r) { return r.gpu ? r.gpu->speedup : 0.0; });
     row("energy x GPU", [](const Result& r) { return r.gpu ? r.gpu->energy_ratio : 0.0; });
+    row("core speed xGPU", [](const Result& r) { return r.gpu ? r.gpu->core_speedup : 0.0; });
+    row("core energy xGPU", [](const Result& r) { return r.gpu ? r.gpu->core_energy_ratio : 0.0; });
     o << "GPU baseline " << rs.front().gpu->name << " (roofline at peak): 'speed x GPU' = GPU time / "
       << "ours, 'energy x GPU' = GPU energy / ours (> 1: ours is better)\n";
   }
@@ -115,6 +117,10 @@ void write_result(H5Writer& w, const std::string& g, const Result& r) {
     w.write(g + "/gpu/energy", {r.gpu->energy_J}, {}, "J");
     w.write(g + "/gpu/time_ratio", {r.gpu->speedup}, {}, "");
     w.write(g + "/gpu/energy_ratio", {r.gpu->energy_ratio}, {}, "");
+    w.write(g + "/gpu/core_time", {r.gpu->core_time_s}, {}, "s");
+    w.write(g + "/gpu/core_energy", {r.gpu->core_energy_J}, {}, "J");
+    w.write(g + "/gpu/core_time_ratio", {r.gpu->core_speedup}, {}, "");
+    w.write(g + "/gpu/core_energy_ratio", {r.gpu->core_energy_ratio}, {}, "");
   }
 }
 

@@ -293,10 +293,15 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
     GpuResult g;
     g.name = gpu->name;
     const double bpe = gpu->bytes_per_element.value;
-    auto kernel = [&](double flops, double elements) {
+    auto kernel = [&](double flops, double elements, bool core = false) {
+      const double time = std::max(flops / gpu->peak_flops.value, elements * bpe / gpu->bandwidth_Bps.value);
       g.flops += flops;
       g.bytes += elements * bpe;
-      g.time_s += std::max(flops / gpu->peak_flops.value, elements * bpe / gpu->bandwidth_Bps.value);
+      g.time_s += time;
+      if (core) {
+        g.core_time_s += time;
+        g.core_energy_J += flops * gpu->e_flop_J.value + elements * bpe * gpu->e_byte_J.value;
+      }
     };
     for (int layer = 0; layer < w.n_layers; ++layer) {
       for (const char* p : {"q_proj", "k_proj", "v_proj", "o_proj"})
@@ -305,13 +310,15 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
         kernel(2 * mac_ffn, d * dff + B * S * (d + dff));
         kernel(2 * mac_ffn, d * dff + B * S * (d + dff));
       }
-      kernel(2 * mac_att, B * H * (2 * S * dh + S * S));
-      kernel(5 * B * H * S * S, 2 * B * H * S * S);  // max, exp, sum, divide: ~5 FLOPs a score
-      kernel(2 * mac_att, B * H * (S * S + 2 * S * dh));
+      kernel(2 * mac_att, B * H * (2 * S * dh + S * S), true);
+      kernel(5 * B * H * S * S, 2 * B * H * S * S, true);  // max, exp, sum, divide: ~5 FLOPs a score
+      kernel(2 * mac_att, B * H * (S * S + 2 * S * dh), true);
     }
     g.energy_J = g.flops * gpu->e_flop_J.value + g.bytes * gpu->e_byte_J.value;
     g.speedup = res.latency_s > 0 ? g.time_s / res.latency_s : 0.0;
     g.energy_ratio = res.energy_total_J > 0 ? g.energy_J / res.energy_total_J : 0.0;
+    g.core_speedup = res.latency_core_s > 0 ? g.core_time_s / res.latency_core_s : 0.0;
+    g.core_energy_ratio = res.energy_core_J > 0 ? g.core_energy_J / res.energy_core_J : 0.0;
     res.gpu = g;
   }
   return res;

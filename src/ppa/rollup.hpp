@@ -53,6 +53,8 @@ struct GpuResult {
   double flops = 0, bytes = 0, time_s = 0, energy_J = 0;
   double speedup = 0;       // GPU time / our latency
   double energy_ratio = 0;  // GPU energy / our energy
+  // The attention core alone (Q K^T, softmax, P V kernels) and its ratios to our core.
+  double core_time_s = 0, core_energy_J = 0, core_speedup = 0, core_energy_ratio = 0;
 };
 
 struct Result {

@@ -230,6 +230,10 @@ TEST(RollUp, GpuRooflineOfATinyLayerByHand) {
   EXPECT_NEAR(r.gpu->time_s, bytes / 1555e9, 1e-6 * bytes / 1555e9);
   EXPECT_NEAR(r.gpu->energy_J, flops * 1.282e-12 + bytes * 31.2e-12, 1e-18);
   EXPECT_NEAR(r.gpu->energy_ratio, r.gpu->energy_J / r.energy_total_J, 1e-12);
+  // The core: scores, softmax and context kernels only.
+  const double cf = 16 + 5 + 16, cb = 2.0 * (17 + 2 + 17);
+  EXPECT_NEAR(r.gpu->core_energy_J, cf * 1.282e-12 + cb * 31.2e-12, 1e-18);
+  EXPECT_NEAR(r.gpu->core_time_s, cb / 1555e9, 1e-6 * cb / 1555e9);
 }
 
 TEST(Luts, MeasuredFiguresReplaceTheCard) {
