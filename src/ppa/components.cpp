@@ -25,23 +25,29 @@ double mean_finite(const std::vector<double>& v) {
 
 }  // namespace
 
-Luts load_luts(const std::filesystem::path& dir, int bits_per_cell) {
+double Luts::pulses_for(int bits) const {
+  if (write_pulses.empty()) return 1.0;
+  auto best = write_pulses.begin();
+  for (auto it = write_pulses.begin(); it != write_pulses.end(); ++it)
+    if (std::abs(it->first - bits) < std::abs(best->first - bits)) best = it;
+  return best->second;
+}
+
+Luts load_luts(const std::filesystem::path& dir) {
   Luts l;
   namespace fs = std::filesystem;
   if (fs::exists(dir / "cell.h5")) {
     H5Reader r(dir / "cell.h5");
-    // The write-verify of the arrays' bits per cell, else the first measured precision.
-    std::vector<int> order{bits_per_cell};
-    for (int b = 1; b <= 8; ++b) order.push_back(b);
-    for (int b : order) {
+    for (int b = 1; b <= 8; ++b) {
       const std::string g = "/program/b" + std::to_string(b) + "/pulses";
       if (!r.has(g)) continue;
       const double m = mean_finite(r.read(g));
       if (!std::isfinite(m) || m <= 0) throw InputError(r.path().string() + ": " + g + " has no pulses");
-      l.write_pulses = m;
-      l.write_pulses_source = r.path().string() + " " + g + " (mean over levels and trials)";
-      break;
+      l.write_pulses[b] = m;
     }
+    l.write_pulses_source = r.path().string() +
+                            " /program/b<bits>/pulses (mean over levels and trials, at the arrays' "
+                            "bits per cell or the nearest measured)";
   }
   if (fs::exists(dir / "threshold.h5")) {
     H5Reader r(dir / "threshold.h5");

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -22,8 +23,12 @@ struct Figure {
 // What the characterization stages measured (all optional): --luts DIR looks for cell.h5,
 // adc.h5, wta.h5 and threshold.h5 there.
 struct Luts {
-  std::optional<double> write_pulses;  // mean write-verify pulses per cell write (cell.h5)
+  // Mean write-verify pulses per cell write, by bits per cell (cell.h5 /program/b<bits>).
+  std::map<int, double> write_pulses;
   std::string write_pulses_source;
+  // Pulses for cells of `bits`: the measured precision, else the nearest measured one, else 1
+  // (a write without verify).
+  double pulses_for(int bits) const;
   std::optional<Figure> adc;           // per conversion, at adc_bits (adc.h5)
   int adc_bits = 0;
   // adc.h5 without an energy: the SAR timing only, t = t_sample + bits t_bit.
@@ -33,7 +38,7 @@ struct Luts {
   std::optional<Figure> threshold;     // per decision (threshold.h5)
 };
 // Reads what exists under `dir`; a present but malformed file is an InputError.
-Luts load_luts(const std::filesystem::path& dir, int bits_per_cell);
+Luts load_luts(const std::filesystem::path& dir);
 
 // ADC conversion at `bits`: the LUT's figure when it was measured at these bits, else the
 // Walden figure of merit E = FoM 2^bits and one conversion per sample period 1/f_s.

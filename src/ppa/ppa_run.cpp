@@ -138,10 +138,7 @@ PpaSummary run_ppa(const PpaRequest& req) {
     throw InputError(req.luts->string() + ": --luts is not a folder");
   PpaSummary s;
   for (const auto& w : ws) {
-    int bpc = 2;
-    for (const auto& r : w.rows)
-      if (r.analog) bpc = static_cast<int>(r.x.bits_per_cell);
-    const Luts l = req.luts ? load_luts(*req.luts, bpc) : Luts{};
+    const Luts l = req.luts ? load_luts(*req.luts) : Luts{};
     s.results.push_back(roll_up(w, tech, l, gpu ? &*gpu : nullptr));
   }
   s.table = make_table(s.results, tech);

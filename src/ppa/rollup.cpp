@@ -116,8 +116,7 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
   for (const auto& k : kEnergy) e[k] = 0;
   for (const auto& k : kStages) st[k] = 0;
   const double dh = w.d_head(), d = w.d_model, dff = w.d_ff();
-  const double pulses = l.write_pulses.value_or(1.0);
-  res.sources.push_back({"write_pulses", l.write_pulses ? l.write_pulses_source
+  res.sources.push_back({"write_pulses", !l.write_pulses.empty() ? l.write_pulses_source
                                                          : "1 pulse per cell (no cell.h5: write without verify)"});
   const bool in_memory_softmax = w.scheme == "star" || w.scheme == "attar";
   const double clock = t.clock_Hz.value, units = t.mac_units.value;
@@ -134,6 +133,7 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
     const std::string stage = stage_of(r.name);
     if (r.analog) {
       add("xbar_read", xbar_read_energy_J(r.read_vi_W, t.t_read_s.value), !stat);
+      const double pulses = l.pulses_for(static_cast<int>(r.x.bits_per_cell));
       const double we = write_energy_J(r.cell_writes, pulses, t.e_write_pulse_J.value);
       const double wt = write_time_s(r.cell_writes, r.x.cols, pulses, t.t_write_pulse_s.value);
       if (stat) {
