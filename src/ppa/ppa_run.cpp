@@ -70,6 +70,7 @@ std::string make_table(const std::vector<Result>& rs, const TechCard& t) {
   row("area mm^2", [](const Result& r) { return r.area_total_mm2; });
   row("TOPS/W", [](const Result& r) { return r.tops_per_w; });
   row("GOPS/mm^2", [](const Result& r) { return r.gops_per_mm2; });
+  row("core TOPS/W", [](const Result& r) { return r.tops_per_w_core; });
   if (rs.front().gpu) {
     row("speed x GPU", [](const Result& r) { return r.gpu ? r.gpu->speedup : 0.0; });
     row("energy x GPU", [](const Result& r) { return r.gpu ? r.gpu->energy_ratio : 0.0; });
@@ -109,6 +110,8 @@ void write_result(H5Writer& w, const std::string& g, const Result& r) {
   w.write(g + "/area/total", {r.area_total_mm2}, {}, "mm^2");
   w.write(g + "/tops_per_w", {r.tops_per_w}, {}, "TOPS/W");
   w.write(g + "/gops_per_mm2", {r.gops_per_mm2}, {}, "GOPS/mm^2");
+  w.write(g + "/ops_core_dense", {r.ops_core_dense}, {}, "op");
+  w.write(g + "/tops_per_w_core", {r.tops_per_w_core}, {}, "TOPS/W");
   if (r.gpu) {
     w.attr(g + "/gpu", "name", r.gpu->name);
     w.write(g + "/gpu/flops", {r.gpu->flops}, {}, "FLOP");

@@ -281,6 +281,8 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
   res.ops_dense = 2.0 * mac_dense;
   res.throughput_ops_s = res.latency_s > 0 ? res.ops_dense / res.latency_s : 0.0;
   res.tops_per_w = res.energy_total_J > 0 ? res.ops_dense / res.energy_total_J / 1e12 : 0.0;
+  res.ops_core_dense = 2.0 * 2 * mac_att * Lr;
+  res.tops_per_w_core = res.energy_core_J > 0 ? res.ops_core_dense / res.energy_core_J / 1e12 : 0.0;
   res.gops_per_mm2 = res.area_total_mm2 > 0 ? res.throughput_ops_s / 1e9 / res.area_total_mm2 : 0.0;
 
   if (used_adc) res.sources.push_back({"adc", adc_figure(t, l, 8).source});

@@ -65,6 +65,7 @@ struct Result {
   // The attention core alone (K/V writes, scores, softmax, selection, context, and their buffer
   // and interconnect traffic): the part the seeds' claims are about.
   double energy_core_J = 0, latency_core_s = 0;
+  double ops_core_dense = 0, tops_per_w_core = 0;  // 2 x the MACs of dense Q K^T and P V
   std::vector<Stage> stages;
   double latency_sum_s = 0, latency_max_stage_s = 0, latency_s = 0;
   std::string pipeline;  // "sequential" or "fine-grained (score, softmax, value)"

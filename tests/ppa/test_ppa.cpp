@@ -204,6 +204,8 @@ TEST(RollUp, AttentionCoreIsTotalLessTheStaticProducts) {
   EXPECT_NEAR(r.energy_core_J, r.energy_total_J - proj, 1e-3 * r.energy_core_J);
   EXPECT_LE(r.latency_core_s, r.latency_s);
   EXPECT_GT(r.latency_core_s, 0);
+  // Dense Q K^T and P V of one head, d_head 8, one token: 2 x (8 + 8) operations.
+  EXPECT_NEAR(r.tops_per_w_core, 32.0 / r.energy_core_J / 1e12, 1e-9 * r.tops_per_w_core);
 }
 
 TEST(RollUp, StarPipelinesScoreSoftmaxValue) {
