@@ -10,7 +10,8 @@ packages=(
   cmake g++ make pkg-config git
   libngspice0-dev libeigen3-dev libboost-dev libhdf5-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libbenchmark-dev libsuitesparse-dev libopenblas-dev
-  python3-numpy python3-h5py python3-torch libopenmpi-dev openmpi-bin
+  python3-numpy python3-h5py python3-torch python3-matplotlib libopenmpi-dev openmpi-bin
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -31,6 +31,8 @@ void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action);
 void add_attention_command(CLI::App& app, GlobalOptions& g, Action& action);
 // `cimchar ppa` (cmd_ppa.cpp): power, performance and area of attention runs.
 void add_ppa_command(CLI::App& app, GlobalOptions& g, Action& action);
+// `cimchar report <run-dir>` (cmd_report.cpp): the HTML report of a run folder.
+void add_report_command(CLI::App& app, GlobalOptions& g, Action& action);
 
 // A flow path as given, or characterization/<name> under the source tree when the user runs
 // cimchar from elsewhere.

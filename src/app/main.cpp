@@ -31,6 +31,7 @@ Examples:
                                                  an exported transformer layer on crossbars
   cimchar ppa --attention a.h5 --tech characterization/tech/32nm.toml --out ppa.h5
                                                  energy, latency, area of that run (docs/ppa.md)
+  cimchar report results/default                 HTML report of a run folder
 Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DEVICES (device card folder),
              CIMCHAR_NETLISTS (netlist template folder).)";
 
@@ -56,8 +57,11 @@ int main(int argc, char** argv) {
                  "else Debian's libngspice.so.0)");
   app.add_flag("-q,--quiet", g.quiet, "no progress bars");
   app.add_flag("--resume", g.resume,
-               "continue a killed Monte Carlo run from its journal (<out>/<stage>.journal); "
-               "finished samples are not recomputed");
+               "continue a killed run (kill -9 included) from its journal "
+               "(<out>/<stage>.journal, written by the cell, irdrop and variation stages): "
+               "finished ngspice jobs and Monte Carlo samples are not recomputed, a stage whose "
+               "<stage>.h5 was written with the same flow and seed is kept, and the output "
+               "equals a clean run's");
 
   app::Action action;
   app::add_run_command(app, g, action);
@@ -65,6 +69,7 @@ int main(int argc, char** argv) {
   app::add_xbar_command(app, g, action);
   app::add_attention_command(app, g, action);
   app::add_ppa_command(app, g, action);
+  app::add_report_command(app, g, action);
 
   try {
     app.parse(argc, argv);

@@ -72,7 +72,8 @@ void write_metrics(H5Writer& w, const std::string& g, const Metrics& m) {
 RunSummary run_attention(const RunRequest& req) {
   // 1. Configuration and scheme (ConfigError before anything is read or computed).
   TomlDoc doc = req.config_file ? TomlDoc::parse_file(*req.config_file)
-                                : TomlDoc::parse_string("", "(no --config)");
+                : req.config_text ? TomlDoc::parse_string(*req.config_text, "(scheme config)")
+                                  : TomlDoc::parse_string("", "(no --config)");
   Section root(doc.root, doc.file, "");
   Section att = root.sub("attention");
   std::string scheme = att.get_string("scheme", "");

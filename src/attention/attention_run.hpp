@@ -17,6 +17,7 @@ struct RunRequest {
   std::filesystem::path model_file;
   std::filesystem::path out_file;
   std::optional<std::filesystem::path> config_file;  // TOML with an [attention] table
+  std::optional<std::string> config_text;            // or its text (used when no file)
   std::string scheme;                                // "" = the config's `scheme`
   uint64_t seed = 1;
   bool progress = false;  // a progress bar on stderr for long runs

@@ -93,7 +93,7 @@ CrossbarConfig CrossbarConfig::parse(Section& s, const CrossbarConfig& d) {
   c.v_read_V = s.get_double("v_read", d.v_read_V, "V", {1e-6, 100});
   if (s.has("nonideal")) {
     Section n = s.sub("nonideal");
-    c.nonideal = std::make_shared<const NonidealConfig>(NonidealConfig::parse(n));
+    c.nonideal = std::make_shared<const NonidealConfig>(NonidealConfig::parse(n, c.adc_bits));
   }
   auto [key, msg] = check(c);
   if (!key.empty()) s.fail(key, msg);
@@ -354,6 +354,7 @@ CrossbarBackend::CrossbarBackend(CrossbarConfig cfg, CrossbarParts parts,
     CrossbarParts n = make_parts(*cfg_.nonideal, cfg_, seed);
     parts_.conductance = n.conductance;
     parts_.array = n.array;
+    if (n.adc) parts_.adc = n.adc;
   }
   if (!parts_.adc) parts_.adc = std::make_shared<UniformAdc>(cfg_.adc_bits);
 }

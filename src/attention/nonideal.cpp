@@ -40,7 +40,7 @@ MeasuredCellError MeasuredCellError::load(const std::string& file) {
   return m;
 }
 
-NonidealConfig NonidealConfig::parse(Section& s) {
+NonidealConfig NonidealConfig::parse(Section& s, int adc_bits) {
   NonidealConfig n;
   auto lut = [&](const std::string& key) { return lut_file(s, key); };
   if (const std::string f = lut("variation"); !f.empty())
@@ -64,6 +64,16 @@ NonidealConfig NonidealConfig::parse(Section& s) {
     if (n.irdrop_theta.size() != xbar::kIrDropFeatures)
       s.fail("irdrop", n.irdrop_file + ": /lut/irdrop/model/theta does not have " +
                            std::to_string(xbar::kIrDropFeatures) + " coefficients");
+  }
+  if (const std::string f = lut("adc"); !f.empty()) {
+    const std::string arch = s.get_choice("adc_arch", "sar", {"sar", "flash"});
+    const int inst = static_cast<int>(s.get_int("adc_instances", 64, 1, 1 << 20));
+    if (adc_bits <= 0) s.fail("adc", "an ADC LUT needs a crossbar read by ADCs (adc_bits > 0)");
+    try {
+      n.adc = std::make_shared<const AdcLut>(AdcLut::load(f, arch, adc_bits, inst, 0xADC0));
+    } catch (const InputError& e) {
+      s.fail("adc", e.what());
+    }
   }
   s.finish();
   return n;
@@ -92,6 +102,7 @@ std::string NonidealConfig::describe() const {
   if (ir_drop == IrDropMode::model)
     o << "IR drop: compact model (" << (irdrop_file.empty() ? "theory" : irdrop_file) << "), ";
   if (ir_drop != IrDropMode::off) o << r_wire_ohm << " ohm per wire segment; ";
+  if (adc) o << "ADC errors from " << adc->file() << " (" << adc->instances() << " ADCs); ";
   std::string s = o.str();
   return s.empty() ? "ideal devices and wires" : s.substr(0, s.size() - 2);
 }
@@ -116,6 +127,17 @@ double MeasuredConductance::draw(double g, std::mt19937_64& rng) const {
 Mat MeasuredConductance::program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) {
   const double step = (c.g_on_S - c.g_off_S) / (c.levels() - 1);
   return level.unaryExpr([&](double l) { return draw(c.g_off_S + l * step, rng); });
+}
+
+void LutAdcModel::convert(Mat& i, double fs, bool bipolar, std::mt19937_64&) {
+  const int b = lut_->bits();
+  const double n = bipolar ? std::ldexp(1.0, b - 1) - 1 : std::ldexp(1.0, b) - 1;
+  const double step = fs / n, shift = bipolar ? n : 0, top = bipolar ? 2 * n : n;
+  for (Eigen::Index c = 0; c < i.cols(); ++c)
+    for (Eigen::Index k = 0; k < i.rows(); ++k) {
+      const double code = std::min<double>(lut_->code(i(k, c) / step + shift, static_cast<size_t>(c)), top);
+      i(k, c) = (code - shift) * step;
+    }
 }
 
 Mat ModelConductance::program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) {
@@ -249,6 +271,7 @@ CrossbarParts make_parts(const NonidealConfig& n, const CrossbarConfig&, uint64_
   CrossbarParts p;
   if (n.measured) p.conductance = std::make_shared<MeasuredConductance>(n.measured);
   else if (n.model.any()) p.conductance = std::make_shared<ModelConductance>(n.model, n.t_read_s);
+  if (n.adc) p.adc = std::make_shared<LutAdcModel>(n.adc);
   if (n.ir_drop != IrDropMode::off || (n.model.read_noise && n.model.read_rel > 0))
     p.array = std::make_shared<NonidealArrayModel>(n, seed ^ 0x4EAD0000ULL);
   return p;

@@ -8,7 +8,9 @@
 //   ir_drop = "off" | "exact" | "model"  wire resistance r_wire (and r_driver, r_sense): the exact
 //       native solver on every tile (its factorization reused for every input vector), or the
 //       fitted compact IR-drop model (theta from irdrop = "results/irdrop/irdrop.h5", else the
-//       mean-field theory).
+//       mean-field theory);
+//   adc = "results/adc/adc.h5", adc_arch = "sar"  the column ADCs' transfer errors measured by the
+//       adc stage at this crossbar's adc_bits (periph_luts.hpp, AdcLut).
 #pragma once
 
 #include <memory>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "attention/crossbar_matmul.hpp"
+#include "attention/periph_luts.hpp"
 #include "device/variation.hpp"
 
 namespace cimchar::attention {
@@ -39,10 +42,12 @@ struct NonidealConfig {
   double r_wire_ohm = 0, r_driver_ohm = 0, r_sense_ohm = 0;
   std::vector<double> irdrop_theta = {1, 1, 0, 0, 0};
   std::string irdrop_file;  // where theta came from ("" = the theory)
+  std::shared_ptr<const AdcLut> adc;  // null: the ideal uniform quantizer
 
-  // Reads `s` (a [...nonideal] table); a missing LUT file is a ConfigError naming the key.
-  static NonidealConfig parse(Section& s);
-  bool any() const { return measured || model.any() || ir_drop != IrDropMode::off; }
+  // Reads `s` (a [...nonideal] table) for a crossbar read by adc_bits ADCs; a missing LUT file
+  // is a ConfigError naming the key.
+  static NonidealConfig parse(Section& s, int adc_bits = 0);
+  bool any() const { return measured || model.any() || ir_drop != IrDropMode::off || adc; }
   std::string describe() const;
 };
 
@@ -64,6 +69,17 @@ class MeasuredConductance final : public ConductanceModel {
 
 // G from the variation models: one programming (d2d, c2c, stuck-at, drift exponent), then the
 // conductance at t_read (drift). Read noise is applied per read by the array model.
+// Column readout through ADCs with the measured transfer errors (same ranges as UniformAdc:
+// unipolar 2^bits - 1 steps over [0, fs]; bipolar 2^(bits-1) - 1 steps each side).
+class LutAdcModel final : public AdcModel {
+ public:
+  explicit LutAdcModel(std::shared_ptr<const AdcLut> lut) : lut_(std::move(lut)) {}
+  void convert(Mat& i_A, double full_scale_A, bool bipolar, std::mt19937_64& rng) override;
+
+ private:
+  std::shared_ptr<const AdcLut> lut_;
+};
+
 class ModelConductance final : public ConductanceModel {
  public:
   ModelConductance(device::VariationParams p, double t_read_s) : s_(p), t_read_s_(t_read_s) {}

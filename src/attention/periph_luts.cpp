@@ -59,4 +59,36 @@ double ComparatorLut::draw_offset_V(std::mt19937_64& rng) const {
   return d_V_[lo] + f * (d_V_[hi] - d_V_[lo]);
 }
 
+AdcLut AdcLut::load(const std::string& file, const std::string& arch, int bits, int instances,
+                    uint64_t seed) {
+  H5Reader r(file);
+  const std::string g = "/lut/adc/" + arch + "/b" + std::to_string(bits) + "/";
+  if (!r.has(g + "transition_error_mean"))
+    throw InputError(file + ": no " + g + "transition_error_mean: the adc stage did not "
+                     "characterize a " + std::to_string(bits) + "-bit " + arch + " ADC");
+  const auto mean = r.read(g + "transition_error_mean");
+  const auto sigma = r.read(g + "transition_error_sigma");
+  const size_t n = (size_t{1} << bits) - 1;
+  if (mean.size() != n || sigma.size() != n)
+    throw InputError(file + ": " + g + "transition_error_{mean,sigma} must have " +
+                     std::to_string(n) + " entries");
+  AdcLut a;
+  a.file_ = file;
+  a.bits_ = bits;
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> n01(0, 1);
+  a.transitions_.resize(static_cast<size_t>(instances));
+  for (auto& t : a.transitions_) {
+    t.resize(n);
+    for (size_t k = 0; k < n; ++k) t[k] = static_cast<double>(k) + 0.5 + mean[k] + sigma[k] * n01(rng);
+    std::sort(t.begin(), t.end());  // a comparator can't decide out of order
+  }
+  return a;
+}
+
+int AdcLut::code(double x, size_t instance) const {
+  const auto& t = transitions_[instance % transitions_.size()];
+  return static_cast<int>(std::upper_bound(t.begin(), t.end(), x) - t.begin());
+}
+
 }  // namespace cimchar::attention

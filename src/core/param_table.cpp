@@ -49,6 +49,8 @@ ParamTable ParamTable::load_card(const std::filesystem::path& card) {
     t.values_[name] = s.default_value;
     t.specs_.push_back(std::move(s));
   }
+  // [variation]: the device's variation models, read by device::VariationParams::read_card.
+  if (root.has("variation")) root.mark_used("variation");
   root.finish();
   return t;
 }

@@ -7,36 +7,59 @@
 
 namespace cimchar::device {
 
-void VariationParams::read(Section& t) {
+namespace {
+
+// One reader for the flow's table and the card's: in a card, each effect's table has a
+// `source` instead of `enabled`.
+void read_effects(VariationParams& v, Section& t, bool card) {
+  auto on = [&](Section& e, const char* name, bool& flag) {
+    if (!card) {
+      flag = e.get_bool("enabled", flag);
+    } else if (t.has(name)) {
+      v.sources[name] = e.require_string("source");
+    }
+  };
   Section a = t.sub("d2d");
-  d2d = a.get_bool("enabled", d2d);
-  d2d_c0_S = a.get_double("c0", d2d_c0_S, "S", {0, 1});
-  d2d_c1 = a.get_double("c1", d2d_c1, "", {0, 10});
-  d2d_c2_per_S = a.get_double("c2", d2d_c2_per_S, "1/S", {0, 1e12});
+  on(a, "d2d", v.d2d);
+  v.d2d_c0_S = a.get_double("c0", v.d2d_c0_S, "S", {0, 1});
+  v.d2d_c1 = a.get_double("c1", v.d2d_c1, "", {0, 10});
+  v.d2d_c2_per_S = a.get_double("c2", v.d2d_c2_per_S, "1/S", {0, 1e12});
   a.finish();
   Section b = t.sub("c2c");
-  c2c = b.get_bool("enabled", c2c);
-  c2c_rel = b.get_double("sigma_rel", c2c_rel, "", {0, 10});
+  on(b, "c2c", v.c2c);
+  v.c2c_rel = b.get_double("sigma_rel", v.c2c_rel, "", {0, 10});
   b.finish();
   Section r = t.sub("read_noise");
-  read_noise = r.get_bool("enabled", read_noise);
-  read_rel = r.get_double("sigma_rel", read_rel, "", {0, 10});
+  on(r, "read_noise", v.read_noise);
+  v.read_rel = r.get_double("sigma_rel", v.read_rel, "", {0, 10});
   r.finish();
   Section d = t.sub("drift");
-  drift = d.get_bool("enabled", drift);
-  drift_t0_s = d.get_double("t0", drift_t0_s, "s", {1e-12, 1e12});
-  drift_nu_mean = d.get_double("nu_mean", drift_nu_mean, "", {-1, 1});
-  drift_nu_sigma = d.get_double("nu_sigma", drift_nu_sigma, "", {0, 1});
+  on(d, "drift", v.drift);
+  v.drift_t0_s = d.get_double("t0", v.drift_t0_s, "s", {1e-12, 1e12});
+  v.drift_nu_mean = d.get_double("nu_mean", v.drift_nu_mean, "", {-1, 1});
+  v.drift_nu_sigma = d.get_double("nu_sigma", v.drift_nu_sigma, "", {0, 1});
   d.finish();
   Section s = t.sub("stuck");
-  stuck = s.get_bool("enabled", stuck);
-  p_stuck_on = s.get_double("p_on", p_stuck_on, "", {0, 1});
-  p_stuck_off = s.get_double("p_off", p_stuck_off, "", {0, 1});
-  if (p_stuck_on + p_stuck_off > 1) s.fail("p_off", "p_on + p_off must not exceed 1");
-  g_stuck_on_S = s.get_double("g_on", g_stuck_on_S, "S", {0, 1});
-  g_stuck_off_S = s.get_double("g_off", g_stuck_off_S, "S", {0, 1});
+  on(s, "stuck", v.stuck);
+  v.p_stuck_on = s.get_double("p_on", v.p_stuck_on, "", {0, 1});
+  v.p_stuck_off = s.get_double("p_off", v.p_stuck_off, "", {0, 1});
+  if (v.p_stuck_on + v.p_stuck_off > 1) s.fail("p_off", "p_on + p_off must not exceed 1");
+  v.g_stuck_on_S = s.get_double("g_on", v.g_stuck_on_S, "S", {0, 1});
+  v.g_stuck_off_S = s.get_double("g_off", v.g_stuck_off_S, "S", {0, 1});
   s.finish();
   t.finish();
+}
+
+}  // namespace
+
+void VariationParams::read(Section& t) { read_effects(*this, t, false); }
+
+void VariationParams::read_card(const std::filesystem::path& card) {
+  TomlDoc doc = TomlDoc::parse_file(card);
+  Section root(doc.root, doc.file, "");
+  if (!root.has("variation")) return;
+  Section v = root.sub("variation");
+  read_effects(*this, v, true);
 }
 
 double VariationSampler::sigma_d2d_S(double g) const {

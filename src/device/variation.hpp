@@ -11,6 +11,8 @@
 // Conductances never go below zero (a draw below zero is clamped to 0).
 #pragma once
 
+#include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 
@@ -32,9 +34,16 @@ struct VariationParams {
   bool stuck = false;
   double p_stuck_on = 0, p_stuck_off = 0, g_stuck_on_S = 0, g_stuck_off_S = 0;
 
-  // Reads a [variation] table (keys as documented in docs/variation.md); unknown keys and
+  // Reads a flow's [variation.model] table (keys in docs/flows.md); unknown keys and
   // out-of-range values are ConfigErrors. Missing keys keep the current values.
   void read(Section& t);
+  // Reads a device card's [variation] table (devices/README.md): per effect its values and a
+  // `source`, no `enabled` (the flow switches effects on). A card without the table changes
+  // nothing. Errors (sigma < 0, a rate outside [0, 1], an unknown key, a missing source)
+  // are ConfigErrors naming the card file and key. Call it before read() of the flow's
+  // table, so that the flow's values override the card's.
+  void read_card(const std::filesystem::path& card);
+  std::map<std::string, std::string> sources;  // effect (d2d, c2c, ...) -> the card's source
   bool any() const { return d2d || c2c || read_noise || drift || stuck; }
 };
 

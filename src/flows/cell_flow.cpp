@@ -3,6 +3,8 @@
 // LUT of read current vs (state, read voltage). All currents come from ngspice (the ground
 // truth) through the worker pool; the layout is in docs/results-format.md.
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "core/error.hpp"
@@ -15,6 +17,7 @@
 #include "flows/cell_jobs.hpp"
 #include "flows/stages.hpp"
 #include "flows/write_verify.hpp"
+#include "spice/job_journal.hpp"
 
 namespace cimchar::flows {
 
@@ -137,9 +140,11 @@ spice::WorkerPool make_pool(const RunContext& ctx, const std::string& label) {
   return spice::WorkerPool(o);
 }
 
-// Runs a batch and throws the first failure: in the cell flow every job is needed.
-std::vector<spice::JobResult> run_all(spice::WorkerPool& pool, const std::vector<spice::Job>& jobs) {
-  auto results = pool.run(jobs);
+// Runs a batch (through the journal) and throws the first failure: in the cell flow every job
+// is needed.
+std::vector<spice::JobResult> run_all(spice::WorkerPool& pool, const std::vector<spice::Job>& jobs,
+                                      spice::JobJournal& journal) {
+  auto results = spice::run_journaled(pool, jobs, journal);
   for (size_t i = 0; i < jobs.size(); ++i) results[i].throw_if_failed(jobs[i].name);
   return results;
 }
@@ -150,10 +155,14 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
   const auto model = device::make_model(c.card);
   const std::string unit = model->state_unit();
   const double scale = model->node_scale();
+  // Every finished ngspice job is journaled, so a killed run resumes with --resume.
+  std::error_code ec;
+  std::filesystem::create_directories(ctx.out_dir, ec);
+  spice::JobJournal journal(ctx.out_dir / "cell.journal", ctx.resume);
 
   // 1. I-V loop.
   auto loop_job = iv_loop_job(c.card, c.bench, c.loop_state0, c.loop_v_max, c.loop_v_min, c.loop_rate);
-  auto loop_res = pool.run_one(loop_job);
+  auto loop_res = spice::run_one_journaled(pool, loop_job, journal);
   loop_res.throw_if_failed(loop_job.name);
   const IvLoop loop = parse_iv_loop(loop_job.name, loop_res, scale);
 
@@ -161,7 +170,7 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
   std::vector<spice::Job> jobs;
   for (double s : c.read_states) jobs.push_back(read_iv_job(c.card, s, c.read_v));
   for (double s : c.lut_states) jobs.push_back(read_iv_job(c.card, s, c.lut_v));
-  auto res = run_all(pool, jobs);
+  auto res = run_all(pool, jobs, journal);
   std::vector<double> read_i, lut_i;
   for (size_t k = 0; k < jobs.size(); ++k) {
     auto i = parse_read_iv(jobs[k].name, res[k]);
@@ -212,7 +221,7 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
     std::vector<spice::Job> reads;
     for (auto& t : trials)
       reads.push_back(pulse_read_job(c.card, c.bench, t.trial.state, 0.0, 0.0, c.v_read));
-    auto rr = run_all(pool, reads);
+    auto rr = run_all(pool, reads, journal);
     for (size_t k = 0; k < trials.size(); ++k) {
       const PulseRead o = parse_pulse_read(reads[k].name, rr[k], scale);
       trials[k].trial.state = o.state_after;
@@ -235,7 +244,7 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
       who.push_back(k);
     }
     if (pj.empty()) break;
-    auto pr = pool.run(pj);
+    auto pr = spice::run_journaled(pool, pj, journal);
     for (size_t m = 0; m < pj.size(); ++m) {
       auto& t = trials[who[m]].trial;
       if (!pr[m].ok()) {  // a failed pulse ends that trial; it is reported, the rest go on
@@ -256,7 +265,7 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
   std::vector<spice::Job> dj;
   for (double s : c.disturb_states)
     dj.push_back(disturb_job(c.card, c.bench, s, c.disturb_v, c.disturb_width, c.disturb_reads));
-  auto dr = run_all(pool, dj);
+  auto dr = run_all(pool, dj, journal);
 
   // Output.
   auto path = ctx.out_dir / "cell.h5";
@@ -362,6 +371,10 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
   out.attr("/disturb", "v_read_V", c.disturb_v);
   out.attr("/disturb", "read_width_s", c.disturb_width);
   out.commit();
+  journal.remove();
+  if (ctx.resume)
+    std::fprintf(stderr, "cell: resumed, %zu ngspice jobs taken from %s, %zu run\n", journal.reused,
+                 journal.path().c_str(), journal.computed);
   return path;
 }
 

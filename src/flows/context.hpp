@@ -16,7 +16,7 @@ struct RunContext {
   std::string config_text;        // the whole flow file, recorded in every output
   std::string config_file;
   bool progress = true;
-  bool resume = false;            // --resume: reuse finished Monte Carlo samples (journals)
+  bool resume = false;            // --resume: reuse finished jobs/samples (<out>/<stage>.journal)
 };
 
 }  // namespace cimchar::flows

@@ -3,8 +3,10 @@
 #include <iostream>
 
 #include "core/error.hpp"
+#include "core/h5.hpp"
 #include "core/ranks.hpp"
 #include "flows/stages.hpp"
+#include "report/report.hpp"
 
 namespace cimchar::flows {
 
@@ -19,9 +21,16 @@ const std::vector<StageInfo>& stages() {
       {"variation",
        "Monte Carlo of programmed cells: variation models applied, read in ngspice, error LUT",
        &prepare_variation_stage, /*sharded=*/true},
+      {"adc", "ADC static test (IEEE 1241 ramp): flash and SAR Monte Carlo, twin vs ngspice, LUT",
+       &prepare_adc_stage},
+      {"wta", "time-domain winner-take-all: firing time, error vs margin, resolved margin, LUT",
+       &prepare_wta_stage},
       {"threshold",
        "threshold comparator (SPRINT-style pruning): false-prune/keep rates vs distance, LUT",
        &prepare_threshold_stage, /*sharded=*/true},
+      {"schemes",
+       "models under every attention scheme, with this run's LUTs wired in (accuracy, error)",
+       &prepare_schemes_stage},
   };
   return list;
 }
@@ -40,6 +49,25 @@ ParamTable device_from_table(Section& t, const std::string& device_key,
   return card;
 }
 
+namespace {
+
+// With --resume, a stage whose <out>/<stage>.h5 exists (files are renamed into place only when
+// complete) and records the same flow text and seed finished before the kill: it is kept.
+bool finished_before(const std::string& stage, const RunContext& ctx) {
+  const auto path = ctx.out_dir / (stage + ".h5");
+  std::error_code ec;
+  if (!ctx.resume || !std::filesystem::is_regular_file(path, ec)) return false;
+  try {
+    H5Reader in(path);
+    return in.has_attr("/", "config") && in.attr_string("/", "config") == ctx.config_text &&
+           in.has_attr("/", "seed") && in.attr_double("/", "seed") == static_cast<double>(ctx.seed);
+  } catch (const std::exception&) {
+    return false;  // unreadable: run the stage again
+  }
+}
+
+}  // namespace
+
 const StageInfo* find_stage(const std::string& name) {
   for (const auto& s : stages())
     if (name == s.name) return &s;
@@ -55,6 +83,7 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
   const std::string name = flow.get_string("name", flow_file.stem().string());
   const auto seed_cfg = flow.get_int("seed", 1, 0, INT64_MAX);
   std::vector<std::string> wanted = flow.get_strings("stages", {});
+  const bool want_report = flow.get_bool("report", false);
   flow.finish();
 
   for (const auto& key : root.keys()) {
@@ -100,6 +129,13 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
   std::vector<std::filesystem::path> written;
   const Ranks rk = ranks();
   for (const auto& [s, runner] : prepared) {
+    if (finished_before(s->name, ctx)) {  // every rank sees the same file
+      if (rk.root())
+        std::cerr << "cimchar: stage " << s->name << " already finished (same flow and seed), kept "
+                  << (ctx.out_dir / (std::string(s->name) + ".h5")).string() << " (--resume)\n";
+      written.push_back(ctx.out_dir / (std::string(s->name) + ".h5"));
+      continue;
+    }
     if (rk.size > 1 && !s->sharded && !rk.root()) {
       barrier();  // rank 0 runs it
       continue;
@@ -109,7 +145,14 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
     if (rk.root()) std::cerr << "cimchar: wrote " << written.back().string() << "\n";
     if (rk.size > 1 && !s->sharded) barrier();
   }
-  if (!rk.root()) written.clear();  // only rank 0 writes and reports files
+  if (!rk.root()) {
+    written.clear();  // only rank 0 writes and reports files
+  } else if (want_report && only.empty()) {
+    report::ReportOptions ro;
+    ro.run_dir = ctx.out_dir;
+    written.push_back(report::make_report(ro));
+    std::cerr << "cimchar: report " << written.back().string() << "\n";
+  }
   return written;
 }
 

@@ -5,6 +5,7 @@
 // with its fit error against the native and ngspice solutions as a LUT (docs/results-format.md).
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -14,6 +15,7 @@
 #include "core/provenance.hpp"
 #include "core/rng.hpp"
 #include "flows/stages.hpp"
+#include "spice/job_journal.hpp"
 #include "spice/pool.hpp"
 #include "spice/session.hpp"
 #include "xbar/irdrop_model.hpp"
@@ -171,6 +173,11 @@ std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
   ErrStats native_vs_spice, fit_spice;
   std::vector<std::vector<double>> spice_i(pts.size());
   std::string ngspice_version;
+  // The ngspice jobs are journaled, so a killed run resumes with --resume.
+  std::error_code ec;
+  std::filesystem::create_directories(ctx.out_dir, ec);
+  spice::JobJournal journal(spice_pts.empty() ? std::filesystem::path() : ctx.out_dir / "irdrop.journal",
+                            ctx.resume);
   if (!spice_pts.empty()) {
     spice::PoolOptions po;
     po.workers = ctx.jobs;
@@ -193,7 +200,7 @@ std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
       j.vectors = xbar::column_current_vectors(p.array.cols);
       jobs.push_back(std::move(j));
     }
-    std::vector<spice::JobResult> res = pool.run(jobs);
+    std::vector<spice::JobResult> res = spice::run_journaled(pool, jobs, journal);
     for (size_t k = 0; k < jobs.size(); ++k) {
       res[k].throw_if_failed(jobs[k].name);
       const Point& p = pts[spice_pts[k]];
@@ -302,6 +309,10 @@ std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
   stats("theory_rel_err_vs_native", first_order);
   stats("native_vs_ngspice", native_vs_spice);
   out.commit();
+  journal.remove();
+  if (ctx.resume && !spice_pts.empty())
+    std::fprintf(stderr, "irdrop: resumed, %zu ngspice jobs taken from %s, %zu run\n",
+                 journal.reused, journal.path().c_str(), journal.computed);
 
   std::cout << "irdrop: " << pts.size() << " arrays (" << samples.size() << " columns), "
             << spice_pts.size() << " checked in ngspice\n  model theta (" << xbar::IrDropModel::basis()

@@ -27,6 +27,8 @@ uint64_t spec_id(const McSpec& s) {
     for (char c : p) h = splitmix64(h ^ static_cast<unsigned char>(c));
   for (const auto& v : s.vectors)
     for (char c : v) h = splitmix64(h ^ static_cast<unsigned char>(c));
+  for (const auto& v : s.measures)
+    for (char c : v) h = splitmix64(h ^ static_cast<unsigned char>(c));
   for (double x : s.nominal) {
     uint64_t b;
     std::memcpy(&b, &x, 8);
@@ -40,8 +42,11 @@ class Journal {
   Journal(const std::filesystem::path& path, uint64_t id, bool resume, McResult& res)
       : path_(path) {
     if (path.empty()) return;
-    if (resume && std::filesystem::exists(path)) read_existing(id, res);
-    const bool fresh = !resume || !std::filesystem::exists(path);
+    // A journal shorter than its header was killed before any sample finished: start afresh.
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    const bool fresh = !resume || ec || size < 8;
+    if (!fresh) read_existing(id, res);
     fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | (fresh ? O_TRUNC : O_APPEND), 0644);
     if (fd_ < 0) throw IoError("cannot open Monte Carlo journal " + path.string());
     if (fresh) {
@@ -131,7 +136,10 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
   McResult res;
   res.samples = spec.samples;
   res.n_params = spec.params.size();
-  res.n_vectors = spec.vectors.size();
+  // Measures come back as vectors named by the word after `meas <analysis>`.
+  std::vector<std::string> names = spec.vectors;
+  for (const auto& m : spec.measures) names.push_back(spice::measure_name(m));
+  res.n_vectors = names.size();
   res.params.assign(res.samples * res.n_params, 0.0);
   res.values.assign(res.samples * res.n_vectors, std::numeric_limits<double>::quiet_NaN());
   res.failed.assign(res.samples, 0);
@@ -168,6 +176,7 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
     j.name += "..]";
     j.commands = spec.commands;
     j.vectors = spec.vectors;
+    j.measures = spec.measures;
     if (spec.reparse) {
       std::vector<double> v(res.params.begin() + static_cast<long>(batch[0] * res.n_params),
                             res.params.begin() + static_cast<long>((batch[0] + 1) * res.n_params));
@@ -205,8 +214,8 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
       if (!r.ok()) err = r.message;
       else if (!spec.reparse && m < r.sample_errors.size()) err = r.sample_errors[m];
       for (size_t v = 0; v < res.n_vectors && err.empty(); ++v) {
-        auto it = r.vectors.find(spec.vectors[v] + suffix);
-        if (it == r.vectors.end() || it->second.empty()) err = "no vector " + spec.vectors[v];
+        auto it = r.vectors.find(names[v] + suffix);
+        if (it == r.vectors.end() || it->second.empty()) err = "no vector " + names[v];
         else res.values[i * res.n_vectors + v] = it->second.back();
       }
       if (!err.empty()) {

@@ -29,6 +29,9 @@ struct McSpec {
   std::vector<double> nominal;        // their nominal values (the loaded circuit in alter mode)
   std::vector<std::string> commands;  // analyses, e.g. {"op"}
   std::vector<std::string> vectors;   // each sample keeps the last value of each vector
+  // `meas` commands run after the analyses ("meas tran t1 when v(a)=0.5 rise=1"); each
+  // sample's measured value follows its vectors in McResult::values (n_vectors counts both).
+  std::vector<std::string> measures;
   size_t samples = 0;
   uint64_t seed = 1;
   // Values of the parameters for sample i, drawn from `rng` (= stream_rng(seed, i)).
@@ -40,7 +43,7 @@ struct McSpec {
 struct McResult {
   size_t samples = 0, n_params = 0, n_vectors = 0;
   std::vector<double> params;   // [samples, n_params]
-  std::vector<double> values;   // [samples, n_vectors]; NaN where the sample failed
+  std::vector<double> values;   // [samples, n_vectors]: vectors, then measures; NaN where failed
   std::vector<int64_t> failed;  // [samples] 1 = failed
   std::vector<std::string> messages;  // [samples] ngspice's message for failed samples
   size_t resumed = 0;           // samples taken from the journal instead of recomputed

@@ -18,6 +18,9 @@ StageRunner prepare_cell_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_fit_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_variation_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_irdrop_stage(Section& table, const RunContext& ctx);
+StageRunner prepare_adc_stage(Section& table, const RunContext& ctx);
+StageRunner prepare_wta_stage(Section& table, const RunContext& ctx);
 StageRunner prepare_threshold_stage(Section& table, const RunContext& ctx);
+StageRunner prepare_schemes_stage(Section& table, const RunContext& ctx);
 
 }  // namespace cimchar::flows

@@ -59,6 +59,8 @@ VariationConfig parse(Section& t) {
     c.targets.push_back(g_min + (g_max - g_min) * static_cast<double>(l) / static_cast<double>(n - 1));
   c.samples = static_cast<size_t>(t.get_int("samples", 200, 1, 10000000));
   c.samples_per_job = static_cast<size_t>(t.get_int("samples_per_job", 64, 1, 100000));
+  // The card's [variation] values first, then the flow's [variation.model] over them.
+  c.var.read_card(c.card.card_path());
   Section m = t.sub("model");
   c.var.read(m);
   Section x = t.sub("crossbar");
@@ -258,6 +260,21 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
   out.attr("/mc", "v_verify_V", c.v_verify);
   out.attr("/mc", "v_read_V", c.v_read);
   out.attr("/mc", "t_read_s", c.t_read);
+  {  // the variation model as used: the card's values with the flow's overrides
+    const auto& v = c.var;
+    for (auto [name, on] : {std::pair{"d2d", v.d2d}, {"c2c", v.c2c}, {"read_noise", v.read_noise},
+                            {"drift", v.drift}, {"stuck", v.stuck}})
+      out.attr("/mc", std::string("model_") + name + "_enabled", static_cast<int64_t>(on));
+    for (auto [name, x] : {std::pair{"model_d2d_c0_S", v.d2d_c0_S}, {"model_d2d_c1", v.d2d_c1},
+                           {"model_d2d_c2_per_S", v.d2d_c2_per_S}, {"model_c2c_sigma_rel", v.c2c_rel},
+                           {"model_read_noise_sigma_rel", v.read_rel}, {"model_drift_t0_s", v.drift_t0_s},
+                           {"model_drift_nu_mean", v.drift_nu_mean},
+                           {"model_drift_nu_sigma", v.drift_nu_sigma}, {"model_stuck_p_on", v.p_stuck_on},
+                           {"model_stuck_p_off", v.p_stuck_off}, {"model_stuck_g_on_S", v.g_stuck_on_S},
+                           {"model_stuck_g_off_S", v.g_stuck_off_S}})
+      out.attr("/mc", name, x);
+    for (const auto& [effect, src] : v.sources) out.attr("/mc", "model_" + effect + "_card_source", src);
+  }
   out.write("/lut/cell_error/target_g", c.targets, {L}, "S");
   out.write("/lut/cell_error/mean_rel", mean, {L}, "");
   out.write("/lut/cell_error/sigma_rel", sigma, {L}, "");

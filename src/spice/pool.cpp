@@ -15,6 +15,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "core/error.hpp"
@@ -23,6 +24,13 @@
 #include "spice/wire.hpp"
 
 namespace cimchar::spice {
+
+std::string measure_name(const std::string& meas_command) {
+  std::istringstream in(meas_command);
+  std::string analysis_word, analysis, name;
+  in >> analysis_word >> analysis >> name;
+  return name;
+}
 
 namespace {
 

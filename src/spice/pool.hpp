@@ -32,6 +32,9 @@ struct Job {
   bool convergence_aids = true;  // retry with gmin/source stepping and smaller steps
 };
 
+// The vector a `meas` command creates: its third word ("meas tran t1 when ..." -> "t1").
+std::string measure_name(const std::string& meas_command);
+
 enum class Status { ok, sim_failed, bad_netlist, crashed, timeout };
 const char* to_string(Status s);
 

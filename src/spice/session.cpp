@@ -261,12 +261,7 @@ void Session::analyse(const Job& job, int aid, const std::string& suffix, JobRes
       return false;
     };
     std::vector<std::string> wanted = job.vectors;
-    for (const auto& m : job.measures) {
-      std::istringstream in(m);
-      std::string a, b, name;
-      in >> a >> b >> name;
-      wanted.push_back(name);
-    }
+    for (const auto& m : job.measures) wanted.push_back(measure_name(m));
     for (const auto& name : wanted) {
       if (!fetch(name)) {
         r.status = Status::sim_failed;

@@ -140,6 +140,78 @@ TEST(CliBadInput, ThresholdComparator) {
                    "threshold");
 }
 
+TEST(CliBadInput, BadVariationValueInTheCardNamesCardAndKey) {
+  // A card whose [variation] table has sigma < 0 or a rate outside [0, 1]: exit 2, the message
+  // names the card file and key, nothing written.
+  const fs::path src = fs::path(CIMCHAR_TEST_SOURCE_DIR) / "devices";
+  std::string card;
+  {
+    std::ifstream in(src / "stanford_asu.toml");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    card = ss.str();
+  }
+  const std::pair<std::string, std::string> edits[] = {
+      {"sigma_rel = 0.02", "sigma_rel = -0.02"}, {"p_on = 0.001", "p_on = 1.5"}};
+  const char* keys[] = {"variation.c2c.sigma_rel", "variation.stuck.p_on"};
+  for (int k = 0; k < 2; ++k) {
+    fs::path dir = fresh_dir("bad_card_variation" + std::to_string(k));
+    fs::copy_file(src / "stanford_asu.lib", dir / "stanford_asu.lib");
+    std::string text = card;
+    const auto at = text.find(edits[k].first);
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, edits[k].first.size(), edits[k].second);
+    write_text(dir / "stanford_asu.toml", text);
+    write_text(dir / "flow.toml",
+               "[variation]\ndevice = \"" + (dir / "stanford_asu.toml").string() + "\"\nsamples = 4\n");
+    auto r = run_cimchar("variation " + (dir / "flow.toml").string() + " --out " +
+                         (dir / "out").string());
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find((dir / "stanford_asu.toml").string()), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(keys[k]), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "out")) << r.err;
+  }
+}
+
+// ADC stage (issue 6): bits outside 2..8, negative vref or sigma, no samples, unknown
+// architecture.
+TEST(CliBadInput, AdcParameters) {
+  const Case cases[] = {
+      {"adc_bits0", "[adc]\nbits = [4, 0]\n", {"adc.bits", "outside the allowed range", nullptr}},
+      {"adc_bits9", "[adc]\nbits = [9]\n", {"adc.bits", "outside the allowed range", nullptr}},
+      {"adc_vref", "[adc]\nvref = \"-1 V\"\n", {"adc.vref", "outside the allowed range", nullptr}},
+      {"adc_sigma", "[adc]\nsigma_offset = \"-1 mV\"\n", {"adc.sigma_offset", "outside", nullptr}},
+      {"adc_sigma_cap", "[adc]\nsigma_cap = -0.01\n", {"adc.sigma_cap", "outside", nullptr}},
+      {"adc_samples", "[adc]\nsamples = 0\n", {"adc.samples", "outside", nullptr}},
+      {"adc_arch", "[adc]\narchitectures = [\"flash\", \"pipeline\"]\n",
+       {"adc.architectures", "unknown architecture 'pipeline'", nullptr}},
+      {"adc_spice_samples", "[adc]\nsamples = 2\nspice_samples = 3\n",
+       {"adc.spice_samples", "larger than samples", nullptr}},
+      {"adc_bits_twice", "[adc]\nbits = [4, 4]\n", {"adc.bits", "listed twice", nullptr}},
+  };
+  for (const auto& c : cases) expect_bad_input(c, "adc");
+}
+
+TEST(CliBadInput, WtaBadValuesNameTheKey) {
+  const Case cases[] = {
+      {"wta_neg_cap", "[wta]\ncapacitances = [\"100 fF\", \"-50 fF\"]\n",
+       {"flow.toml", "wta.capacitances", "outside the allowed range"}},
+      {"wta_vtrip_high", "[wta]\nvdd = \"1 V\"\nv_trip = \"1.2 V\"\n",
+       {"flow.toml", "wta.v_trip", "(0, vdd)"}},
+      {"wta_vtrip_zero", "[wta]\nv_trip = 0\n", {"wta.v_trip", "(0, vdd)", nullptr}},
+      {"wta_k_zero", "[wta]\nk = 0\n", {"wta.k", "outside the allowed range", nullptr}},
+      {"wta_k_all", "[wta]\nn_inputs = 4\nk = 4\n", {"wta.k", "smaller than n_inputs", nullptr}},
+      {"wta_sigma_neg", "[wta]\nsigma_offset = \"-1 mV\"\n",
+       {"wta.sigma_offset", "outside the allowed range", nullptr}},
+      {"wta_noise_neg", "[wta]\nsigma_noise = -0.001\n",
+       {"wta.sigma_noise", "outside the allowed range", nullptr}},
+      {"wta_samples_zero", "[wta]\nsamples = 0\n",
+       {"wta.samples", "outside the allowed range", nullptr}},
+      {"wta_unknown", "[wta]\nsample = 10\n", {"wta.sample", "unknown key", nullptr}},
+  };
+  for (const auto& c : cases) expect_bad_input(c, "wta");
+}
+
 // `cimchar ppa`: a technology card missing a field, with a negative figure or a wrong unit names
 // the field; nothing is written (the card is read before any attention file).
 TEST(CliBadInput, PpaTechCard) {

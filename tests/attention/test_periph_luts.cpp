@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <random>
 
+#include "attention/nonideal.hpp"
 #include "attention/periph_luts.hpp"
 #include "core/h5.hpp"
 
@@ -79,5 +80,51 @@ TEST(ComparatorLut, BadFileNamesTheDataset) {
     FAIL();
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("p_prune"), std::string::npos) << e.what();
+  }
+}
+
+namespace {
+
+std::string adc_file(const char* name, int bits, double mean, double sigma) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  H5Writer w(path);
+  const size_t n = (size_t{1} << bits) - 1;
+  const std::string g = "/lut/adc/sar/b" + std::to_string(bits) + "/";
+  w.write(g + "transition_error_mean", std::vector<double>(n, mean), {n}, "LSB");
+  w.write(g + "transition_error_sigma", std::vector<double>(n, sigma), {n}, "LSB");
+  w.commit();
+  return path.string();
+}
+
+}  // namespace
+
+TEST(AdcLut, ErrorFreeTableIsTheUniformQuantizer) {
+  auto lut = std::make_shared<const AdcLut>(AdcLut::load(adc_file("cimchar_adc0.h5", 5, 0, 0), "sar", 5, 8, 1));
+  LutAdcModel adc(lut);
+  UniformAdc ref(5);
+  std::mt19937_64 rng(3);
+  for (bool bipolar : {false, true}) {
+    Mat i = Mat::NullaryExpr(40, 16, [&] { return std::uniform_real_distribution<double>(-1.2e-6, 1.2e-6)(rng); });
+    if (!bipolar) i = i.cwiseAbs();
+    Mat a = i, b = i;
+    adc.convert(a, 1e-6, bipolar, rng);
+    ref.convert(b, 1e-6, bipolar, rng);
+    EXPECT_LT((a - b).cwiseAbs().maxCoeff(), 1e-18) << bipolar;
+  }
+}
+
+TEST(AdcLut, OffsetShiftsEveryTransition) {
+  // Every transition 0.3 LSB late: the code of x LSB is round(x - 0.3).
+  auto lut = AdcLut::load(adc_file("cimchar_adc_off.h5", 4, 0.3, 0), "sar", 4, 1, 1);
+  for (double x : {0.0, 0.7, 0.81, 1.79, 1.81, 7.2, 14.79, 14.81, 20.0})
+    EXPECT_EQ(lut.code(x, 0), std::clamp(static_cast<int>(std::lround(x - 0.3)), 0, 15)) << x;
+}
+
+TEST(AdcLut, MissingBitWidthNamesIt) {
+  try {
+    AdcLut::load(adc_file("cimchar_adc_b4.h5", 4, 0, 0), "sar", 6, 1, 1);
+    FAIL();
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("6-bit sar"), std::string::npos) << e.what();
   }
 }

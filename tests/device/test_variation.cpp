@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include "core/config.hpp"
+#include "core/param_table.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "device/variation.hpp"
@@ -117,4 +120,99 @@ TEST(Variation, TableIsValidated) {
   auto d2 = TomlDoc::parse_string("[c2c]\nsigma_rel = -0.1\n", "v.toml");
   Section s2(d2.root, d2.file, "variation");
   EXPECT_THROW(p.read(s2), ConfigError);
+}
+
+namespace {
+
+std::filesystem::path write_card(const std::string& name, const std::string& text) {
+  const auto dir = std::filesystem::temp_directory_path() / "cimchar_variation_cards";
+  std::filesystem::create_directories(dir);
+  const auto p = dir / name;
+  std::ofstream(p) << text;
+  return p;
+}
+
+// ConfigError's message for a card, or "" when it loads.
+std::string card_error(const std::filesystem::path& card) {
+  try {
+    VariationParams p;
+    p.read_card(card);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Variation, ShippedCardsHaveCitedVariationTables) {
+  for (const char* name : {"stanford_asu", "vteam", "one_t_one_r"}) {
+    const auto path = find_device_card(name);
+    EXPECT_NO_THROW(ParamTable::load_card(path)) << name;  // the card loads with the table
+    VariationParams p;
+    p.read_card(path);
+    for (const char* effect : {"d2d", "c2c", "read_noise", "drift", "stuck"}) {
+      ASSERT_TRUE(p.sources.count(effect)) << name << " " << effect;
+      EXPECT_GT(p.sources[effect].size(), 10u) << name << " " << effect;
+    }
+    EXPECT_FALSE(p.any()) << "a card gives values; the flow switches effects on";
+    // The values are the card's numbers (read here straight from the TOML).
+    auto doc = TomlDoc::parse_file(path);
+    const auto& v = *doc.root["variation"].as_table();
+    EXPECT_EQ(p.d2d_c1, v["d2d"]["c1"].value<double>().value()) << name;
+    EXPECT_EQ(p.c2c_rel, v["c2c"]["sigma_rel"].value<double>().value()) << name;
+    EXPECT_EQ(p.read_rel, v["read_noise"]["sigma_rel"].value<double>().value()) << name;
+    EXPECT_EQ(p.drift_nu_mean, v["drift"]["nu_mean"].value<double>().value()) << name;
+    EXPECT_EQ(p.p_stuck_on, v["stuck"]["p_on"].value<double>().value()) << name;
+    EXPECT_GT(p.d2d_c0_S, 0) << name;
+    EXPECT_GT(p.g_stuck_on_S, p.g_stuck_off_S) << name;
+  }
+}
+
+TEST(Variation, FlowOverridesTheCard) {
+  const auto card = write_card("ok.toml",
+                               "[variation.d2d]\nc0 = \"2 uS\"\nc1 = 0.04\nsource = \"test\"\n"
+                               "[variation.c2c]\nsigma_rel = 0.03\nsource = \"test\"\n");
+  VariationParams p;
+  p.read_card(card);
+  EXPECT_DOUBLE_EQ(p.d2d_c0_S, 2e-6);
+  EXPECT_EQ(p.d2d_c1, 0.04);
+  EXPECT_EQ(p.c2c_rel, 0.03);
+  EXPECT_EQ(p.read_rel, 0.0);  // not in the card: unchanged
+  EXPECT_EQ(p.sources["d2d"], "test");
+  // The flow switches d2d and c2c on and overrides c1 only.
+  auto d = TomlDoc::parse_string("[d2d]\nenabled = true\nc1 = 0.1\n[c2c]\nenabled = true\n", "f.toml");
+  Section s(d.root, d.file, "variation.model");
+  p.read(s);
+  EXPECT_TRUE(p.d2d && p.c2c);
+  EXPECT_DOUBLE_EQ(p.d2d_c0_S, 2e-6);  // the card's
+  EXPECT_EQ(p.d2d_c1, 0.1);            // the flow's
+  EXPECT_EQ(p.c2c_rel, 0.03);          // the card's
+  const VariationSampler v(p);
+  EXPECT_DOUBLE_EQ(v.sigma_d2d_S(50e-6), 2e-6 + 0.1 * 50e-6);
+}
+
+TEST(Variation, BadCardValuesNameTheCardAndKey) {
+  struct Case {
+    const char* text;
+    const char* key;
+  } cases[] = {
+      {"[variation.c2c]\nsigma_rel = -0.1\nsource = \"x\"\n", "variation.c2c.sigma_rel"},
+      {"[variation.d2d]\nc0 = \"-1 uS\"\nsource = \"x\"\n", "variation.d2d.c0"},
+      {"[variation.read_noise]\nsigma_rel = -0.01\nsource = \"x\"\n", "variation.read_noise.sigma_rel"},
+      {"[variation.drift]\nnu_sigma = -0.001\nsource = \"x\"\n", "variation.drift.nu_sigma"},
+      {"[variation.stuck]\np_on = 1.5\nsource = \"x\"\n", "variation.stuck.p_on"},
+      {"[variation.stuck]\np_off = -0.1\nsource = \"x\"\n", "variation.stuck.p_off"},
+      {"[variation.stuck]\np_on = 0.6\np_off = 0.6\nsource = \"x\"\n", "variation.stuck.p_off"},
+      {"[variation.c2c]\nsigma_rel = 0.1\n", "variation.c2c.source"},
+      {"[variation.c2c]\nenabled = true\nsigma_rel = 0.1\nsource = \"x\"\n", "variation.c2c.enabled"},
+      {"[variation.c2c]\nsigma = 0.1\nsource = \"x\"\n", "variation.c2c.sigma"},
+  };
+  int k = 0;
+  for (const auto& c : cases) {
+    const auto card = write_card("bad" + std::to_string(k++) + ".toml", c.text);
+    const std::string msg = card_error(card);
+    EXPECT_NE(msg.find(card.string()), std::string::npos) << c.text << " -> " << msg;
+    EXPECT_NE(msg.find(std::string("'") + c.key + "'"), std::string::npos) << c.text << " -> " << msg;
+  }
 }

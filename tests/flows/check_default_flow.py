@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The README's default flow, end to end: `cimchar run characterization/default.toml` into a
 temporary folder; the fit stage must recover the card's conduction parameters from the I-V that
-the cell stage simulated in ngspice (noise-free data: within 0.1%)."""
+the cell stage simulated in ngspice (noise-free data: within 0.1%); every stage writes its file,
+every scheme runs with this run's LUTs wired in, and the report is written and printed."""
 import os, subprocess, sys, tempfile
 import h5py
 
@@ -20,7 +21,7 @@ with tempfile.TemporaryDirectory() as d:
     r = subprocess.run([cimchar, "run", os.path.join(src, "characterization/default.toml"),
                         "--out", d, "-q"], capture_output=True, text=True)
     check(r.returncode == 0, "exit code %d: %s" % (r.returncode, r.stderr[-2000:]))
-    for stage in ("cell", "fit"):
+    for stage in ("cell", "fit", "irdrop", "variation", "threshold", "schemes"):
         p = os.path.join(d, stage + ".h5")
         check(os.path.exists(p), stage + ".h5 written")
         check(p in r.stdout, "path printed: " + p)
@@ -31,6 +32,17 @@ with tempfile.TemporaryDirectory() as d:
         check(abs(v - t) / t < 1e-3, "%s = %.6g (card %.6g)" % (name, v, t))
         check(f["/fit/params/%s/value" % name].attrs["units"] in ("A", "m", "V"), name + " units")
     check(f["/fit"].attrs["converged"] == 1, "fit converged")
+    s = h5py.File(os.path.join(d, "schemes.h5"), "r")
+    schemes = [x.decode() for x in s["/runs/scheme"][:]]
+    check(set(schemes) >= {"ideal", "rram-baseline", "attar", "star", "sprint", "hardsea", "hybrid-cim"},
+          "schemes run: %s" % schemes)
+    i = schemes.index("ideal")
+    check(s["/runs/rel_l2"][i] == 0, "the ideal scheme is its own reference")
+    desc = [x.decode() for x in s["/runs/description"][:]]
+    sprint = desc[schemes.index("sprint")]
+    check("threshold.h5" in sprint and "variation.h5" in sprint, "sprint uses this run's LUTs: " + sprint)
+    report = os.path.join(d, "report.html")
+    check(os.path.exists(report) and report in r.stdout, "report written and printed")
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -95,5 +95,31 @@ with tempfile.TemporaryDirectory() as d:
     check(lut.shape == (3, 2, 2, 2, 4), "LUT shape %s" % (lut.shape,))
     check(lut.attrs["axes"] in ("size,r_wire,distribution,activity,position", b"size,r_wire,distribution,activity,position"), "LUT axes")
 
+    # Killed (SIGKILL, through the test hook, after 8 of the 16 ngspice jobs were journaled) and
+    # resumed with --resume: the 8 are taken from <out>/irdrop.journal, the other 8 run, and
+    # the datasets equal the clean run's.
+    import re, signal
+    out = os.path.join(d, "killed")
+    env = dict(os.environ, CIMCHAR_SPICE_TEST_HOOKS="1")
+    r = subprocess.run([cimchar, "irdrop", path, "--out", out, "-q"], capture_output=True, text=True,
+                       env=dict(env, CIMCHAR_TEST_KILL_AFTER_JOBS="8"))
+    check(r.returncode == -signal.SIGKILL, "killed by SIGKILL (rc %d)" % r.returncode)
+    check(os.path.exists(os.path.join(out, "irdrop.journal")) and
+          not os.path.exists(os.path.join(out, "irdrop.h5")), "journal left, no irdrop.h5")
+    r = subprocess.run([cimchar, "irdrop", path, "--out", out, "-q", "--resume"], capture_output=True,
+                       text=True, env=env)
+    check(r.returncode == 0, "resume: " + r.stderr[-500:])
+    m = re.search(r"irdrop: resumed, (\d+) ngspice jobs taken from .*, (\d+) run", r.stderr)
+    check(m is not None and (int(m.group(1)), int(m.group(2))) == (8, 8),
+          "8 jobs reused, 8 run: " + r.stderr[-300:])
+    check(not os.path.exists(os.path.join(out, "irdrop.journal")), "journal removed")
+    g = h5py.File(os.path.join(out, "irdrop.h5"), "r")
+    names = []
+    f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+    for n in names:
+        check(np.array_equal(f[n][()], g[n][()]), "resumed %s equals the clean run's" % n)
+    for a in ["native_vs_ngspice_max", "rel_err_vs_ngspice_max"]:
+        check(f["lut/irdrop/model"].attrs[a] == g["lut/irdrop/model"].attrs[a], "resumed " + a)
+
 print("%d checks passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -59,6 +59,21 @@ with tempfile.TemporaryDirectory() as d:
     gr = f["/mc/g_read"][:]
     ok = gp > 5e-6  # below ~4.6 uS the cell cannot go (gap_max): realized at its end
     check(np.max(np.abs(gr[ok] - gp[ok]) / gp[ok]) < 1e-6, "ngspice reads the sampled conductance")
+    # The model used: the flow's c0, c1 over the card's [variation] values (read here from the
+    # card itself), the card's sources recorded.
+    import tomllib
+    card = tomllib.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                          "devices", "stanford_asu.toml"), "rb"))["variation"]
+    a = f["/mc"].attrs
+    check(a["model_d2d_enabled"] == 1 and a["model_c2c_enabled"] == 0, "enabled flags from the flow")
+    check(a["model_d2d_c0_S"] == 1e-6 and a["model_d2d_c1"] == 0.05, "flow overrides c0, c1")
+    check(a["model_d2d_c2_per_S"] == card["d2d"]["c2"], "c2 from the card")
+    check(a["model_c2c_sigma_rel"] == card["c2c"]["sigma_rel"], "c2c sigma from the card")
+    check(a["model_drift_nu_mean"] == card["drift"]["nu_mean"], "drift nu from the card")
+    check(a["model_stuck_p_on"] == card["stuck"]["p_on"], "stuck rate from the card")
+    src = a["model_d2d_card_source"]
+    src = src.decode() if isinstance(src, bytes) else str(src)
+    check(src == card["d2d"]["source"], "card source recorded")
     f.close()
 
     # 2. No variation, read at 0.2 V: the ratio is the sinh nonlinearity of the conduction law.

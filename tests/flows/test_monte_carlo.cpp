@@ -5,7 +5,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "core/units.hpp"
@@ -68,25 +71,86 @@ TEST(MonteCarlo, MatchesAnalyticAndIsIndependentOfWorkersAndMode) {
   }
 }
 
+namespace {
+
+// Record boundaries of a Monte Carlo journal (format in monte_carlo.cpp: an 8-byte header,
+// then per sample [u64 index][u64 failed][params][values][u32 len][message]). Records are not
+// all the same size: a failed sample carries ngspice's message, and batches finish in any
+// order, so where the failed sample's record lies differs from run to run.
+struct JournalRecord {
+  size_t index, begin, end, message_begin;
+};
+std::vector<JournalRecord> journal_records(const std::filesystem::path& p, size_t n_params,
+                                           size_t n_vectors) {
+  std::ifstream in(p, std::ios::binary);
+  std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<JournalRecord> r;
+  const size_t fixed = 16 + 8 * (n_params + n_vectors) + 4;
+  size_t pos = 8;
+  while (pos + fixed <= b.size()) {
+    uint64_t idx;
+    uint32_t len;
+    std::memcpy(&idx, b.data() + pos, 8);
+    std::memcpy(&len, b.data() + pos + fixed - 4, 4);
+    r.push_back({idx, pos, pos + fixed + len, pos + fixed});
+    pos += fixed + len;
+  }
+  return r;
+}
+
+void expect_same(const flows::McResult& again, const flows::McResult& full) {
+  for (size_t i = 0; i < full.samples; ++i) {
+    EXPECT_EQ(again.failed[i], full.failed[i]) << i;
+    EXPECT_EQ(again.params[i * 2], full.params[i * 2]) << i;
+    if (!full.failed[i]) {
+      EXPECT_EQ(again.values[i], full.values[i]) << i;
+    } else {
+      EXPECT_FALSE(again.messages[i].empty()) << i;
+    }
+  }
+}
+
+}  // namespace
+
 TEST(MonteCarlo, TornJournalResumes) {
   const auto dir = std::filesystem::temp_directory_path() / "cimchar_mc_journal";
   std::filesystem::create_directories(dir);
   const auto j = dir / "mc.journal";
   spice::WorkerPool pool(quiet(2));
-  auto full = flows::run_monte_carlo(pool, divider_spec(80, false), j, false);
-  // Keep the header, 30 whole records and half of the next (as after a kill -9).
-  const size_t rec = 16 + 8 * 3 + 4;  // no message in these records
-  std::filesystem::resize_file(j, 8 + 30 * rec + rec / 2);
-  auto again = flows::run_monte_carlo(pool, divider_spec(80, false), j, true);
+  const auto spec = divider_spec(80, false);
+  auto full = flows::run_monte_carlo(pool, spec, j, false);
+  const auto recs = journal_records(j, 2, 1);
+  ASSERT_EQ(recs.size(), 80u);
+  ASSERT_EQ(recs.back().end, std::filesystem::file_size(j));
+  // Keep the header, 30 whole records and half of the next (as after a kill -9): the 30 are
+  // kept, the torn one is recomputed.
+  std::filesystem::resize_file(j, recs[30].begin + (recs[30].end - recs[30].begin) / 2);
+  auto again = flows::run_monte_carlo(pool, spec, j, true);
   EXPECT_EQ(again.resumed, 30u);
-  for (size_t i = 0; i < 80; ++i) {
-    EXPECT_EQ(again.failed[i], full.failed[i]);
-    if (!full.failed[i]) {
-      EXPECT_EQ(again.values[i], full.values[i]);
-    }
-  }
+  expect_same(again, full);
+  // The resumed run appended the 50 recomputed samples after the 30 good records.
+  auto after = journal_records(j, 2, 1);
+  ASSERT_EQ(after.size(), 80u);
+  for (size_t k = 0; k < 30; ++k) EXPECT_EQ(after[k].index, recs[k].index);
+
+  // Torn inside the failed sample's message: the records before it are kept, it is not.
+  size_t f = 0;
+  while (f < after.size() && after[f].index != 3) ++f;
+  ASSERT_LT(f, after.size());
+  ASSERT_GT(after[f].end, after[f].message_begin + 2) << "sample 3 fails with a message";
+  std::filesystem::resize_file(j, after[f].message_begin + 2);
+  auto torn_msg = flows::run_monte_carlo(pool, spec, j, true);
+  EXPECT_EQ(torn_msg.resumed, f);
+  expect_same(torn_msg, full);
+
+  // Killed before the header was complete: a fresh run, not an error.
+  std::filesystem::resize_file(j, 3);
+  auto no_header = flows::run_monte_carlo(pool, spec, j, true);
+  EXPECT_EQ(no_header.resumed, 0u);
+  expect_same(no_header, full);
+
   // A journal from another run is refused.
-  auto other = divider_spec(80, false);
+  auto other = spec;
   other.seed = 12;
   EXPECT_THROW(flows::run_monte_carlo(pool, other, j, true), std::exception);
 }

@@ -1,0 +1,361 @@
+#!/usr/bin/python3
+"""One self-contained HTML report of a run folder (`cimchar report <run-dir>`).
+
+Reads every stage file the folder holds (cell.h5, fit.h5, irdrop.h5, variation.h5, adc.h5,
+wta.h5, threshold.h5, attention*.h5, ppa*.h5) with h5py and draws its figures with matplotlib;
+the figures are embedded as inline SVG, so the file needs nothing else to display. A stage whose
+file is absent gets its section marked "not run". Usage: report.py RUN_DIR [--out FILE]
+(default RUN_DIR/report.html). Exit codes: 0 written, 2 bad input (no such folder)."""
+import argparse, glob, html, io, math, os, sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+plt.rcParams.update({"figure.figsize": (5.2, 3.4), "font.size": 9, "svg.fonttype": "none"})
+
+
+def svg(fig):
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return '<figure>' + text[text.index("<svg"):] + "</figure>"
+
+
+def table(header, rows):
+    out = ["<table><tr>" + "".join("<th>%s</th>" % html.escape(str(h)) for h in header) + "</tr>"]
+    for r in rows:
+        out.append("<tr>" + "".join("<td>%s</td>" % html.escape(fmt(x)) for x in r) + "</tr>")
+    return "".join(out) + "</table>"
+
+
+def fmt(x):
+    if isinstance(x, (float, np.floating)):
+        return "%.4g" % x
+    if isinstance(x, bytes):
+        return x.decode()
+    return str(x)
+
+
+def attr(f, obj, name, default=""):
+    try:
+        v = f[obj].attrs[name]
+        return v.decode() if isinstance(v, bytes) else v
+    except KeyError:
+        return default
+
+
+def units(ds):
+    u = ds.attrs.get("units", "")
+    return u.decode() if isinstance(u, bytes) else u
+
+
+# ---- sections: each takes the open file and returns HTML ----
+
+def cell_section(f):
+    parts = []
+    if "/iv_loop/v" in f:
+        fig, ax = plt.subplots()
+        ax.semilogy(f["/iv_loop/v"][:], np.abs(f["/iv_loop/i"][:]) + 1e-15)
+        ax.set_xlabel("cell voltage (V)")
+        ax.set_ylabel("|current| (A)")
+        ax.set_title("I-V hysteresis loop (ngspice)")
+        parts.append(svg(fig))
+    if "/program" in f:
+        fig, ax = plt.subplots()
+        for name in sorted(f["/program"].keys()):
+            g = f["/program/%s/achieved_g" % name][:] * 1e6
+            t = f["/program/%s/target_g" % name][:] * 1e6
+            for lvl in range(g.shape[0]):
+                ax.scatter(np.full(g.shape[1], t[lvl]), g[lvl], s=8)
+            ax.plot(t, t, "k:", lw=0.8)
+        ax.set_xlabel("target conductance (uS)")
+        ax.set_ylabel("after write-verify (uS)")
+        ax.set_title("programmed levels")
+        parts.append(svg(fig))
+    return "".join(parts)
+
+
+def fit_section(f):
+    parts = []
+    if "/data/v" in f:
+        fig, ax = plt.subplots()
+        v, i, fi = f["/data/v"][:], f["/data/i"][:], f["/data/i_fit"][:]
+        ax.semilogy(v, np.abs(i) + 1e-15, ".", ms=3, label="data")
+        ax.semilogy(v, np.abs(fi) + 1e-15, "-", lw=0.8, label="fit")
+        ax.set_xlabel("V")
+        ax.set_ylabel("|I| (A)")
+        ax.legend()
+        parts.append(svg(fig))
+    if "/fit/names" in f:
+        rows = []
+        for n in f["/fit/names"][:]:
+            n = n.decode() if isinstance(n, bytes) else n
+            rows.append([n, f["/fit/params/%s/value" % n][()], f["/fit/params/%s/std_error" % n][()]])
+        parts.append(table(["parameter", "value", "standard error"], rows))
+    return "".join(parts)
+
+
+def irdrop_section(f):
+    parts = []
+    sizes = [k for k in f["/irdrop"].keys() if k.startswith("N")] if "/irdrop" in f else []
+    mapped = [s for s in sizes if "v_cell" in f["/irdrop/" + s]]
+    if mapped:
+        s = max(mapped, key=lambda k: int(k[1:]))
+        vc = f["/irdrop/%s/v_cell" % s][:]
+        m = vc.reshape((-1,) + vc.shape[-2:])[-1]  # largest wire resistance, first pattern
+        fig, ax = plt.subplots()
+        im = ax.imshow(m, cmap="viridis")
+        fig.colorbar(im, ax=ax, label="cell voltage (V)")
+        ax.set_title("IR-drop map, %s (largest wire resistance)" % s)
+        ax.set_xlabel("column")
+        ax.set_ylabel("row")
+        parts.append(svg(fig))
+    if "/lut/irdrop/ratio" in f:
+        ratio = f["/lut/irdrop/ratio"][:]
+        rw = f["/irdrop/r_wire"][:]
+        sz = [int(s[1:]) for s in sorted(sizes, key=lambda k: int(k[1:]))]
+        fig, ax = plt.subplots()
+        for ri, r in enumerate(rw):
+            err = [1 - ratio[si, ri].mean() for si in range(len(sz))]
+            ax.plot(sz, err, "o-", label="%.3g ohm" % r)
+        ax.set_xlabel("array size N")
+        ax.set_ylabel("mean column-current loss 1 - I/I_ideal")
+        ax.set_title("IR-drop error vs array size and wire resistance")
+        ax.legend(title="wire per segment")
+        parts.append(svg(fig))
+    if "/lut/irdrop/model" in f:
+        names = ["native_vs_ngspice_max", "native_vs_ngspice_rms", "rel_err_vs_ngspice_max",
+                 "rel_err_vs_native_max", "rel_err_vs_native_rms"]
+        rows = [[n, attr(f, "/lut/irdrop/model", n)] for n in names]
+        parts.append("<h3>Agreement with ngspice</h3>" + table(["quantity (relative current)", "value"], rows))
+    return "".join(parts)
+
+
+def variation_section(f):
+    parts = []
+    if "/mc/g_read" in f:
+        g = f["/mc/g_read"][:] * 1e6
+        t = f["/mc/target_g"][:] * 1e6
+        fig, ax = plt.subplots()
+        for lvl in range(g.shape[0]):
+            x = g[lvl][np.isfinite(g[lvl])]
+            ax.hist(x, bins=40, alpha=0.6, label="%.3g uS" % t[lvl])
+        ax.set_xlabel("read conductance (uS)")
+        ax.set_ylabel("samples")
+        ax.set_title("Monte Carlo: programmed conductance per level (ngspice reads)")
+        ax.legend(title="target", fontsize=7)
+        parts.append(svg(fig))
+    if "/lut/cell_error/sigma_rel" in f:
+        rows = [[t * 1e6, m, s] for t, m, s in zip(f["/lut/cell_error/target_g"][:],
+                                                   f["/lut/cell_error/mean_rel"][:],
+                                                   f["/lut/cell_error/sigma_rel"][:])]
+        parts.append(table(["target (uS)", "mean rel. error", "sigma rel. error"], rows))
+    return "".join(parts)
+
+
+def adc_section(f):
+    parts = []
+    if "/lut/adc" not in f:
+        return "<p>no ADC LUT in this file</p>"
+    for arch in f["/lut/adc"].keys():
+        for b in sorted(f["/lut/adc/" + arch].keys(), key=lambda k: int(k[1:]) if k[1:].isdigit() else 0):
+            g = f["/lut/adc/%s/%s" % (arch, b)]
+            if "transition_error_mean" not in g:
+                continue
+            m = g["transition_error_mean"][:]
+            s = g["transition_error_sigma"][:] if "transition_error_sigma" in g else np.zeros_like(m)
+            fig, ax = plt.subplots()
+            k = np.arange(1, len(m) + 1)
+            ax.plot(k, m, "-", lw=0.8, label="mean (INL of the mean transfer)")
+            ax.fill_between(k, m - s, m + s, alpha=0.3, label="+- sigma over Monte Carlo")
+            dnl = np.diff(m, prepend=0)
+            ax.plot(k, dnl, "-", lw=0.6, label="DNL of the mean transfer")
+            ax.set_xlabel("code transition")
+            ax.set_ylabel("LSB")
+            ax.set_title("%s ADC, %s: transition errors (INL/DNL)" % (arch, b))
+            ax.legend(fontsize=7)
+            parts.append(svg(fig))
+    return "".join(parts) or "<p>no ADC transition tables in this file</p>"
+
+
+def wta_section(f):
+    if "/lut/wta" not in f:
+        return "<p>no WTA LUT in this file</p>"
+    g = f["/lut/wta"]
+    parts = []
+    if "p_error" in g and "margin" in g:
+        p = g["p_error"][:]
+        m = g["margin"][:]
+        caps = g["capacitance"][:] if "capacitance" in g else np.arange(p.shape[0])
+        fig, ax = plt.subplots()
+        for ci in range(p.shape[0]):
+            ax.semilogy(m * 100, np.maximum(p[ci], 1e-5), "o-", ms=3, label="%.3g fF" % (caps[ci] * 1e15))
+        ax.set_xlabel("current margin (%)")
+        ax.set_ylabel("P(wrong winner)")
+        ax.set_title("time-domain WTA: error vs margin")
+        ax.legend(title="C")
+        parts.append(svg(fig))
+    rows = []
+    for n in ("resolved_margin", "delay", "energy"):
+        if n in g:
+            rows.append([n + " (" + units(g[n]) + ")"] + list(np.atleast_1d(g[n][:])))
+    if rows:
+        parts.append(table(["quantity"] + ["C%d" % i for i in range(len(rows[0]) - 1)], rows))
+    return "".join(parts)
+
+
+def threshold_section(f):
+    if "/lut/threshold/distance" not in f:
+        return "<p>no threshold LUT in this file</p>"
+    d = f["/lut/threshold/distance"][:] * 1e3
+    fig, ax = plt.subplots()
+    ax.plot(d, f["/lut/threshold/p_prune"][:], "-", label="twin")
+    ax.plot(d, f["/lut/threshold/p_prune_spice"][:], "o", ms=3, label="ngspice")
+    ax.plot(d, f["/lut/threshold/p_prune_gaussian"][:], "k:", label="Gaussian limit")
+    ax.set_xlabel("distance to threshold (mV)")
+    ax.set_ylabel("P(prune)")
+    ax.set_title("threshold comparator: prune probability")
+    ax.legend()
+    return svg(fig)
+
+
+def attention_section(files):
+    rows, acc, l2 = [], [], []
+    for path in files:
+        with h5py.File(path, "r") as f:
+            scheme = attr(f, "/", "scheme", os.path.basename(path))
+            model = os.path.basename(attr(f, "/", "model_file", ""))
+            m = {k: f["/metrics/" + k][()] for k in ("rel_l2", "cosine", "topk_recall", "sparsity") if "/metrics/" + k in f}
+            a = f["/task/accuracy"][()] if "/task/accuracy" in f else float("nan")
+            rows.append([scheme, model, m.get("rel_l2", float("nan")), m.get("cosine", float("nan")),
+                         m.get("topk_recall", float("nan")), m.get("sparsity", float("nan")), a])
+            acc.append((scheme + " / " + model, m.get("sparsity", float("nan")), a))
+            l2.append((scheme + " / " + model, m.get("rel_l2", float("nan"))))
+    parts = [table(["scheme", "model", "rel. L2 vs fp32", "cosine", "top-k recall", "sparsity", "accuracy"], rows)]
+    if any(math.isfinite(a) for _, _, a in acc):
+        fig, ax = plt.subplots()
+        for name, s, a in acc:
+            if math.isfinite(a):
+                ax.scatter(s, a, label=name)
+        ax.set_xlabel("sparsity (fraction of scores pruned)")
+        ax.set_ylabel("accuracy")
+        ax.set_title("accuracy vs sparsity")
+        ax.legend(fontsize=6)
+        parts.append(svg(fig))
+    fig, ax = plt.subplots(figsize=(5.2, 0.35 * len(l2) + 1.2))
+    ax.barh([n for n, _ in l2], [max(v, 1e-12) for _, v in l2])
+    ax.set_xscale("log")
+    ax.set_xlabel("relative L2 error of the outputs vs fp32")
+    ax.set_title("output error per scheme")
+    parts.append(svg(fig))
+    return "".join(parts)
+
+
+def ppa_section(files):
+    parts = []
+    for path in files:
+        with h5py.File(path, "r") as f:
+            groups = []
+            f.visit(lambda n: groups.append(n) if n.endswith("energy_breakdown") else None)
+            for g in groups:
+                ds = f[g]
+                names = [n.decode() if isinstance(n, bytes) else n for n in f[g + "_names"][:]] \
+                    if g + "_names" in f else ["%d" % i for i in range(ds.shape[-1])]
+                vals = np.atleast_2d(ds[:])
+                fig, ax = plt.subplots()
+                left = np.zeros(vals.shape[0])
+                for j, n in enumerate(names):
+                    ax.barh(np.arange(vals.shape[0]), vals[:, j], left=left, label=n)
+                    left += vals[:, j]
+                ax.set_xlabel("energy (%s)" % units(ds))
+                ax.set_title("energy breakdown: " + g)
+                ax.legend(fontsize=6)
+                parts.append(svg(fig))
+            rows = []
+            for k in ("latency", "area", "tops_per_w", "gops_per_mm2", "energy_total"):
+                if k in f:
+                    rows.append([k + " (" + units(f[k]) + ")"] + list(np.atleast_1d(f[k][:])))
+            if rows:
+                parts.append(table(["quantity"] + [""] * (len(rows[0]) - 1), rows))
+    return "".join(parts) or "<p>no PPA tables found</p>"
+
+
+SECTIONS = [
+    ("cell", "RRAM cell: I-V loop and programmed levels", "cell.h5", cell_section),
+    ("fit", "Compact-model fit", "fit.h5", fit_section),
+    ("irdrop", "Crossbar IR drop", "irdrop.h5", irdrop_section),
+    ("variation", "Variation Monte Carlo", "variation.h5", variation_section),
+    ("adc", "ADC: INL and DNL", "adc.h5", adc_section),
+    ("wta", "Time-domain winner-take-all", "wta.h5", wta_section),
+    ("threshold", "Threshold comparator", "threshold.h5", threshold_section),
+]
+
+CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
+section{border-top:1px solid #ccc;padding:0.5em 0}figure{display:inline-block;margin:0.5em}
+figure svg{max-width:520px;height:auto}table{border-collapse:collapse;margin:0.5em 0}
+td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}.not-run{color:#a00;font-weight:bold}
+pre{background:#f6f6f6;padding:0.5em;overflow-x:auto;font-size:80%}"""
+
+
+def provenance(run_dir, files):
+    rows, configs = [], []
+    for p in files:
+        with h5py.File(p, "r") as f:
+            rows.append([os.path.basename(p), attr(f, "/", "cimchar_version"), attr(f, "/", "git_hash"),
+                         attr(f, "/", "ngspice_version"), attr(f, "/", "seed"), attr(f, "/", "created")])
+            c = attr(f, "/", "config")
+            if c and c not in configs:
+                configs.append(c)
+    out = table(["file", "cimchar", "git", "ngspice", "seed", "created"], rows)
+    for c in configs:
+        out += "<pre>%s</pre>" % html.escape(c)
+    return out
+
+
+def section(sid, title, body):
+    return '<section id="%s"><h2>%s</h2>%s</section>' % (sid, html.escape(title), body)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run_dir")
+    ap.add_argument("--out", default=None)
+    a = ap.parse_args()
+    if not os.path.isdir(a.run_dir):
+        print("cimchar report: error: %s: no such run folder" % a.run_dir, file=sys.stderr)
+        return 2
+    out = a.out or os.path.join(a.run_dir, "report.html")
+    present = sorted(glob.glob(os.path.join(a.run_dir, "*.h5")))
+    body = [section("provenance", "Configuration and provenance",
+                    provenance(a.run_dir, present) if present else '<p class="not-run">not run</p>')]
+    for sid, title, name, fn in SECTIONS:
+        p = os.path.join(a.run_dir, name)
+        if not os.path.exists(p):
+            body.append(section(sid, title, '<p class="not-run">not run</p>'))
+            continue
+        with h5py.File(p, "r") as f:
+            body.append(section(sid, title, fn(f)))
+    att = sorted(glob.glob(os.path.join(a.run_dir, "attention*.h5")))
+    body.append(section("attention", "Attention schemes: accuracy, sparsity, output error",
+                        attention_section(att) if att else '<p class="not-run">not run</p>'))
+    ppa = sorted(glob.glob(os.path.join(a.run_dir, "ppa*.h5")))
+    body.append(section("ppa", "Power, performance and area",
+                        ppa_section(ppa) if ppa else '<p class="not-run">not run</p>'))
+    doc = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>cimchar report: %s</title>"
+           "<style>%s</style></head><body><h1>cimchar report</h1><p>run folder: <code>%s</code></p>%s"
+           "</body></html>") % (html.escape(a.run_dir), CSS, html.escape(os.path.abspath(a.run_dir)), "".join(body))
+    tmp = out + ".tmp"
+    with open(tmp, "w") as fh:
+        fh.write(doc)
+    os.replace(tmp, out)
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
