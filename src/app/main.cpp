@@ -29,6 +29,8 @@ Examples:
                                                  column currents of a crossbar (docs/crossbar.md)
   cimchar attention --model m.h5 --scheme rram-baseline --out a.h5
                                                  an exported transformer layer on crossbars
+  cimchar ppa --attention a.h5 --tech characterization/tech/32nm.toml --out ppa.h5
+                                                 energy, latency, area of that run (docs/ppa.md)
   cimchar report results/default                 HTML report of a run folder
 Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DEVICES (device card folder),
              CIMCHAR_NETLISTS (netlist template folder).)";
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
   app::add_stage_commands(app, g, action);
   app::add_xbar_command(app, g, action);
   app::add_attention_command(app, g, action);
+  app::add_ppa_command(app, g, action);
   app::add_report_command(app, g, action);
 
   try {

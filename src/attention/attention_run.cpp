@@ -165,6 +165,12 @@ RunSummary run_attention(const RunRequest& req) {
   w.attr("/", "recall_k", static_cast<int64_t>(s.top_k));
   w.attr("/", "sequences", static_cast<int64_t>(B));
   w.attr("/", "sequences_in_model_file", static_cast<int64_t>(B_all));
+  // Shape of the workload, for the PPA roll-up (src/ppa).
+  w.attr("/", "d_model", static_cast<int64_t>(mf.model.d_model));
+  w.attr("/", "n_heads", static_cast<int64_t>(mf.model.n_heads()));
+  w.attr("/", "n_layers", static_cast<int64_t>(mf.model.layers.size()));
+  w.attr("/", "batch", static_cast<int64_t>(B));
+  w.attr("/", "seq", static_cast<int64_t>(mf.batch.seq));
   const size_t Bz = static_cast<size_t>(B), S = static_cast<size_t>(mf.batch.seq),
                D = static_cast<size_t>(mf.model.d_model);
   std::vector<double> flat(Bz * S * D);
@@ -204,6 +210,25 @@ RunSummary run_attention(const RunRequest& req) {
     col("array_reads", &ProductStats::array_reads);
     col("adc_conversions", &ProductStats::adc_conversions);
     col("macs", &ProductStats::macs);
+    std::vector<double> vi;
+    for (const auto& c : s.counters) vi.push_back(c.stats.read_vi_W);
+    w.write("/counters/read_vi", vi, {vi.size()}, "W");
+    // The arrays each row ran on (0 for digital rows), for the PPA roll-up.
+    auto xcol = [&](const char* name, auto get, const char* unit) {
+      std::vector<double> v;
+      for (const auto& c : s.counters) v.push_back(c.xbar ? static_cast<double>(get(*c.xbar)) : 0.0);
+      w.write(std::string("/counters/xbar/") + name, v, {v.size()}, unit);
+    };
+    xcol("rows", [](const CrossbarConfig& c) { return c.rows; }, "");
+    xcol("cols", [](const CrossbarConfig& c) { return c.cols; }, "");
+    xcol("adc_bits", [](const CrossbarConfig& c) { return c.adc_bits; }, "bit");
+    xcol("dac_bits", [](const CrossbarConfig& c) { return c.dac_bits; }, "bit");
+    xcol("input_bits", [](const CrossbarConfig& c) { return c.input_bits; }, "bit");
+    xcol("weight_bits", [](const CrossbarConfig& c) { return c.weight_bits; }, "bit");
+    xcol("bits_per_cell", [](const CrossbarConfig& c) { return c.bits_per_cell; }, "bit");
+    xcol("v_read", [](const CrossbarConfig& c) { return c.v_read_V; }, "V");
+    xcol("g_on", [](const CrossbarConfig& c) { return c.g_on_S; }, "S");
+    xcol("g_off", [](const CrossbarConfig& c) { return c.g_off_S; }, "S");
   }
   w.commit();
   return s;

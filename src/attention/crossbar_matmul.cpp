@@ -158,6 +158,7 @@ ProductStats& ProductStats::operator+=(const ProductStats& o) {
   array_reads += o.array_reads;
   adc_conversions += o.adc_conversions;
   macs += o.macs;
+  read_vi_W += o.read_vi_W;
   return *this;
 }
 
@@ -291,12 +292,15 @@ Mat CrossbarMatmul::apply(const Mat& x) {
   const double fs_bi = cfg_.adc_full_scale * cfg_.rows * cfg_.v_read_V * (cfg_.g_on_S - cfg_.g_off_S);
   Mat acc = Mat::Zero(n, out_);
   int64_t conversions_per_vector = 0, reads_per_vector = 0;
+  double read_vi = 0;
   for (const Pass& pass : passes) {
     for (size_t c = 0; c < pass.chunk_weight.size(); ++c) {
       const double div = pow2(static_cast<int>(c) * db);
       const Mat v = pass.m.unaryExpr([=](double t) { return std::fmod(std::floor(t / div), dmax + 1); }) * v_unit;
       for (const Tile& t : tiles_) {
         Mat cur = t.array->currents(v.middleCols(t.row0, t.nrows));
+        for (Eigen::Index r = 0; r < n; ++r)
+          read_vi += v.row(r).segment(t.row0, t.nrows).maxCoeff() * cur.row(r).cwiseAbs().sum();
         Mat d(n, t.nlcols * ns);  // per (logical column, slice): the signed current
         if (analog_diff) {
           for (Eigen::Index k = 0; k < t.nlcols * ns; ++k) d.col(k) = cur.col(2 * k) - cur.col(2 * k + 1);
@@ -326,6 +330,7 @@ Mat CrossbarMatmul::apply(const Mat& x) {
   stats_.array_reads += n * reads_per_vector;
   stats_.adc_conversions += n * conversions_per_vector;
   stats_.macs += n * in_ * out_;
+  stats_.read_vi_W += read_vi;
   return acc;
 }
 

@@ -131,6 +131,10 @@ struct ProductStats {
   int64_t array_reads = 0;      // tile activations: vectors x passes x input cycles x tiles
   int64_t adc_conversions = 0;  // column conversions
   int64_t macs = 0;             // logical multiply-accumulates (analog or digital)
+  // Sum over tile reads of the drive voltage times the summed column currents (W): times the
+  // read pulse width it is the energy the row drivers deliver (exact for bit-serial inputs,
+  // where every active row sits at v_read; an upper bound for multi-bit DACs). src/ppa.
+  double read_vi_W = 0;
   ProductStats& operator+=(const ProductStats& o);
 };
 using StatsTable = std::array<ProductStats, kProductCount>;

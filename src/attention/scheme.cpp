@@ -26,7 +26,7 @@ class RramBaselineScheme final : public Scheme {
       : backend_(std::move(cfg), CrossbarParts{}, analog, seed) {}
   MatmulBackend& backend() override { return backend_; }
   AttentionCore& core() override { return core_; }
-  std::vector<NamedStats> counters() const override { return named(backend_.stats()); }
+  std::vector<NamedStats> counters() const override { return named(backend_); }
   std::string describe() const override {
     std::string products;
     for (int p = 0; p < kProductCount; ++p)
@@ -46,7 +46,14 @@ class RramBaselineScheme final : public Scheme {
 std::vector<NamedStats> named(const StatsTable& t, const std::string& prefix) {
   std::vector<NamedStats> out;
   for (int p = 0; p < kProductCount; ++p)
-    out.push_back({prefix + product_name(static_cast<Product>(p)), t[static_cast<size_t>(p)]});
+    out.push_back({prefix + product_name(static_cast<Product>(p)), t[static_cast<size_t>(p)], std::nullopt});
+  return out;
+}
+
+std::vector<NamedStats> named(const CrossbarBackend& b) {
+  std::vector<NamedStats> out = named(b.stats());
+  for (int p = 0; p < kProductCount; ++p)
+    if (b.analog(static_cast<Product>(p))) out[static_cast<size_t>(p)].xbar = b.config();
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,12 @@ namespace cimchar::attention {
 struct NamedStats {
   std::string name;
   ProductStats stats;
+  std::optional<CrossbarConfig> xbar;  // the arrays' configuration; none for digital rows
 };
 // The eight rows of a backend's table, named by product.
 std::vector<NamedStats> named(const StatsTable& t, const std::string& prefix = "");
+// The same, with the backend's configuration on its analog rows.
+std::vector<NamedStats> named(const CrossbarBackend& b);
 
 class Scheme {
  public:

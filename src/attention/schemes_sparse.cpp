@@ -72,14 +72,14 @@ class SparseSchemeBase : public Scheme, public AttentionCore {
   MatmulBackend& backend() override { return backend_; }
   AttentionCore& core() override { return *this; }
   std::vector<NamedStats> counters() const override {
-    auto out = named(backend_.stats());
+    auto out = named(backend_);
     if (approx_) {
       const auto& a = approx_->stats()[static_cast<size_t>(Product::scores)];
-      out.push_back({"approx_scores", a});
+      out.push_back({"approx_scores", a, approx_->config()});
     }
     if (digital_used_) {
-      out.push_back({"digital_scores", digital_scores_});
-      out.push_back({"digital_context", digital_context_});
+      out.push_back({"digital_scores", digital_scores_, std::nullopt});
+      out.push_back({"digital_context", digital_context_, std::nullopt});
     }
     return out;
   }

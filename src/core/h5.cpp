@@ -272,6 +272,30 @@ std::vector<double> H5Reader::read(const std::string& path, std::vector<size_t>*
   return out;
 }
 
+std::vector<std::string> H5Reader::read_strings(const std::string& path) const {
+  if (!has(path)) throw InputError(path_.string() + ": no dataset '" + path + "'");
+  Handle ds{checked<InputError>(H5Dopen2(file_, path.c_str(), H5P_DEFAULT),
+                                path_.string() + ": cannot open dataset '" + path + "'"),
+            H5Dclose};
+  Handle type{H5Dget_type(ds.id), H5Tclose};
+  if (H5Tget_class(type.id) != H5T_STRING || H5Tis_variable_str(type.id) <= 0)
+    throw InputError(path_.string() + ": dataset '" + path + "' is not a list of strings");
+  Handle space{H5Dget_space(ds.id), H5Sclose};
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id);
+  std::vector<char*> raw(static_cast<size_t>(std::max<hssize_t>(n, 0)), nullptr);
+  Handle mt{H5Tcopy(H5T_C_S1), H5Tclose};
+  H5Tset_size(mt.id, H5T_VARIABLE);
+  H5Tset_cset(mt.id, H5Tget_cset(type.id));
+  if (n > 0 && H5Dread(ds.id, mt.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0)
+    throw InputError(path_.string() + ": cannot read dataset '" + path + "': " + hdf5_message());
+  std::vector<std::string> out;
+  for (char* c : raw) {
+    out.emplace_back(c ? c : "");
+    H5free_memory(c);
+  }
+  return out;
+}
+
 bool H5Reader::has_attr(const std::string& obj_path, const std::string& name) const {
   if (obj_path != "/" && !has(obj_path)) return false;
   return H5Aexists_by_name(file_, obj_path.c_str(), name.c_str(), H5P_DEFAULT) > 0;

@@ -56,6 +56,8 @@ class H5Reader {
   bool has(const std::string& path) const;
   // Reads any numeric dataset as double. InputError naming file and dataset when absent.
   std::vector<double> read(const std::string& path, std::vector<size_t>* dims = nullptr) const;
+  // A 1-D dataset of strings (as write_strings writes). InputError when absent or not strings.
+  std::vector<std::string> read_strings(const std::string& path) const;
   std::string attr_string(const std::string& obj_path, const std::string& name) const;
   double attr_double(const std::string& obj_path, const std::string& name) const;
   bool has_attr(const std::string& obj_path, const std::string& name) const;

@@ -211,3 +211,49 @@ TEST(CliBadInput, WtaBadValuesNameTheKey) {
   };
   for (const auto& c : cases) expect_bad_input(c, "wta");
 }
+
+// `cimchar ppa`: a technology card missing a field, with a negative figure or a wrong unit names
+// the field; nothing is written (the card is read before any attention file).
+TEST(CliBadInput, PpaTechCard) {
+  std::string card;
+  {
+    std::ifstream in(std::string(CIMCHAR_TEST_SOURCE_DIR) + "/characterization/tech/32nm.toml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    card = ss.str();
+  }
+  auto without = [&](const std::string& key) {
+    std::istringstream in(card);
+    std::string line, out;
+    while (std::getline(in, line))
+      if (line.rfind(key, 0) != 0) out += line + "\n";
+    return out;
+  };
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string t = card;
+    const auto at = t.find(from);
+    if (at != std::string::npos) t.replace(at, from.size(), to);
+    return t;
+  };
+  struct PpaCase {
+    const char* name;
+    std::string text;
+    const char* expect[2];
+  } cases[] = {
+      {"ppa_missing", without("sample_rate"), {"adc.sample_rate", "missing field"}},
+      {"ppa_negative", replaced("value = \"2 pJ\"", "value = \"-2 pJ\""),
+       {"rram.write_pulse_energy.value", "outside the allowed range"}},
+      {"ppa_unit", replaced("value = \"100 ns\"", "value = \"100 nA\""),
+       {"rram.read_pulse.value", "'s' is expected"}},
+  };
+  for (const auto& c : cases) {
+    fs::path dir = fresh_dir(c.name);
+    write_text(dir / "card.toml", c.text);
+    auto r = run_cimchar("ppa --attention " + (dir / "a.h5").string() + " --tech " +
+                         (dir / "card.toml").string() + " --out " + (dir / "ppa.h5").string());
+    EXPECT_EQ(r.exit_code, 2) << c.name << "\n" << r.err;
+    for (const char* s : c.expect)
+      EXPECT_NE(r.err.find(s), std::string::npos) << c.name << ": no '" << s << "' in\n" << r.err;
+    EXPECT_FALSE(fs::exists(dir / "ppa.h5")) << c.name;
+  }
+}

@@ -192,3 +192,20 @@ TEST(CrossbarConfig, RejectsTooFewColumnsForTheSlices) {
 }
 
 }  // namespace
+
+// The PPA read energy counter (src/ppa): bit-serial, all inputs at full scale and all weights
+// at +max, so every read drives every row at v_read and each logical column holds the levels of
+// 127 = 1,3,3,3 (base 4) on its positive cells and level 0 on its negative ones. Sum over reads of
+// V x sum I = reads x v^2 x rows x sum of the column conductances, by Ohm's law here.
+TEST(CrossbarMatmul, ReadPowerCounterIsOhmsLaw) {
+  CrossbarConfig c;  // 8-bit weights, 2-bit cells, differential, bit-serial 8-bit inputs
+  const int in = 4, out = 2, n = 3;
+  ProductStats st;
+  CrossbarMatmul mm(c, CrossbarParts{}, st, std::mt19937_64(1));
+  mm.program(Mat::Constant(out, in, 0.5));
+  mm.apply(Mat::Constant(n, in, 2.0));  // unsigned: 255 = all 8 bits set, one pass
+  const double step = (c.g_on_S - c.g_off_S) / 3;
+  const double g_col = (4 * c.g_off_S + 10 * step) + 4 * c.g_off_S;  // W+ cells and W- cells
+  const double expect = n * 8 * c.v_read_V * c.v_read_V * in * out * g_col;
+  EXPECT_NEAR(st.read_vi_W, expect, 1e-9 * expect);
+}

@@ -1,0 +1,51 @@
+// `cimchar ppa`: parse the flags, then call ppa::run_ppa.
+#include <iostream>
+#include <memory>
+
+#include "app/commands.hpp"
+#include "core/error.hpp"
+#include "ppa/ppa_run.hpp"
+
+namespace cimchar::app {
+
+namespace {
+struct PpaArgs {
+  std::vector<std::string> attention;
+  std::string tech, gpu, luts, out;
+};
+}  // namespace
+
+void add_ppa_command(CLI::App& app, GlobalOptions&, Action& action) {
+  auto args = std::make_shared<PpaArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "ppa", "Power, performance and area of attention runs on modeled crossbars: energy "
+             "breakdown, latency (pipeline model), throughput, area, TOPS/W, GOPS/mm^2, and a "
+             "roofline GPU baseline");
+  cmd->add_option("--attention", args->attention,
+                  "attention.h5 of a crossbar scheme (cimchar attention --out); repeat to compare")
+      ->required();
+  cmd->add_option("--tech", args->tech, "technology card (characterization/tech/<node>.toml)")
+      ->required();
+  cmd->add_option("--gpu", args->gpu, "GPU card for the roofline baseline "
+                                      "(characterization/tech/gpu_a100.toml)");
+  cmd->add_option("--luts", args->luts,
+                  "folder with characterization outputs (cell.h5, adc.h5, wta.h5, threshold.h5) "
+                  "whose measured energy/delay replace the card's figures");
+  cmd->add_option("--out", args->out, "output HDF5 file (ppa.h5)")->required();
+  cmd->footer("Models, formulas and the cards' sources: docs/ppa.md.");
+  cmd->callback([args, &action] {
+    action = [args] {
+      ppa::PpaRequest req;
+      for (const auto& a : args->attention) req.attention.emplace_back(a);
+      req.tech = resolve_flow(args->tech);
+      if (!args->gpu.empty()) req.gpu = resolve_flow(args->gpu);
+      if (!args->luts.empty()) req.luts = args->luts;
+      req.out = args->out;
+      const ppa::PpaSummary s = ppa::run_ppa(req);
+      std::cout << s.table << "wrote " << args->out << "\n";
+      return static_cast<int>(kExitOk);
+    };
+  });
+}
+
+}  // namespace cimchar::app

@@ -1,0 +1,143 @@
+// Component models (components.hpp).
+#include "ppa/components.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "core/h5.hpp"
+
+namespace cimchar::ppa {
+
+namespace {
+
+double mean_finite(const std::vector<double>& v) {
+  double s = 0;
+  int n = 0;
+  for (double x : v)
+    if (std::isfinite(x)) {
+      s += x;
+      ++n;
+    }
+  return n ? s / n : std::nan("");
+}
+
+}  // namespace
+
+double Luts::pulses_for(int bits) const {
+  if (write_pulses.empty()) return 1.0;
+  auto best = write_pulses.begin();
+  for (auto it = write_pulses.begin(); it != write_pulses.end(); ++it)
+    if (std::abs(it->first - bits) < std::abs(best->first - bits)) best = it;
+  return best->second;
+}
+
+Luts load_luts(const std::filesystem::path& dir) {
+  Luts l;
+  namespace fs = std::filesystem;
+  if (fs::exists(dir / "cell.h5")) {
+    H5Reader r(dir / "cell.h5");
+    for (int b = 1; b <= 8; ++b) {
+      const std::string g = "/program/b" + std::to_string(b) + "/pulses";
+      if (!r.has(g)) continue;
+      const double m = mean_finite(r.read(g));
+      if (!std::isfinite(m) || m <= 0) throw InputError(r.path().string() + ": " + g + " has no pulses");
+      l.write_pulses[b] = m;
+    }
+    l.write_pulses_source = r.path().string() +
+                            " /program/b<bits>/pulses (mean over levels and trials, at the arrays' "
+                            "bits per cell or the nearest measured)";
+  }
+  if (fs::exists(dir / "threshold.h5")) {
+    H5Reader r(dir / "threshold.h5");
+    Figure f;
+    f.energy_J = r.attr_double("/lut/threshold", "e_decision_J");
+    f.delay_s = r.attr_double("/lut/threshold", "t_decision_s");
+    f.source = r.path().string() + " /lut/threshold e_decision_J, t_decision_s";
+    l.threshold = f;
+  }
+  if (fs::exists(dir / "wta.h5")) {
+    H5Reader r(dir / "wta.h5");
+    Figure f;
+    f.energy_J = mean_finite(r.read("/lut/wta/energy"));
+    f.delay_s = mean_finite(r.read("/lut/wta/delay"));
+    f.source = r.path().string() + " /lut/wta energy, delay (mean over the capacitance axis)";
+    l.wta = f;
+  }
+  if (fs::exists(dir / "adc.h5")) {
+    H5Reader r(dir / "adc.h5");
+    // Energy per conversion when the stage records it; else the SAR timing only.
+    if (r.has_attr("/lut/adc", "e_conversion_J") && r.has_attr("/lut/adc", "t_conversion_s") &&
+        r.has_attr("/lut/adc", "bits")) {
+      Figure f;
+      f.energy_J = r.attr_double("/lut/adc", "e_conversion_J");
+      f.delay_s = r.attr_double("/lut/adc", "t_conversion_s");
+      f.source = r.path().string() + " /lut/adc e_conversion_J, t_conversion_s";
+      l.adc = f;
+      l.adc_bits = static_cast<int>(r.attr_double("/lut/adc", "bits"));
+    } else if (r.has_attr("/adc", "t_sample_s") && r.has_attr("/adc", "t_bit_s")) {
+      l.adc_t_sample_s = r.attr_double("/adc", "t_sample_s");
+      l.adc_t_bit_s = r.attr_double("/adc", "t_bit_s");
+      l.adc_timing_source = r.path().string() + " /adc t_sample_s + bits x t_bit_s";
+    }
+  }
+  return l;
+}
+
+Figure adc_figure(const TechCard& t, const Luts& l, int bits) {
+  if (l.adc && l.adc_bits == bits) return *l.adc;
+  Figure f;
+  f.energy_J = t.adc_fom_J.value * std::ldexp(1.0, bits);
+  f.delay_s = 1.0 / t.adc_fs_Hz.value;
+  f.source = "Walden FoM x 2^bits (" + t.file + " adc.walden_fom: " + t.adc_fom_J.source + ")";
+  if (l.adc_t_sample_s && l.adc_t_bit_s) {
+    f.delay_s = *l.adc_t_sample_s + bits * *l.adc_t_bit_s;
+    f.source += "; delay " + l.adc_timing_source;
+  } else {
+    f.source += "; delay 1 / adc.sample_rate";
+  }
+  return f;
+}
+
+Figure comparator_figure(const TechCard& t, const Luts& l) {
+  if (l.threshold) return *l.threshold;
+  Figure f;
+  f.energy_J = 2.0 * t.adc_fom_J.value;
+  f.delay_s = 1.0 / t.adc_fs_Hz.value;
+  f.source = "1-bit conversion under the Walden FoM (" + t.file + " adc.walden_fom)";
+  return f;
+}
+
+Figure wta_figure(const TechCard& t, const Luts& l, double n_inputs) {
+  if (l.wta) return *l.wta;
+  const Figure c = comparator_figure(t, l);
+  Figure f;
+  f.energy_J = n_inputs * c.energy_J;
+  f.delay_s = c.delay_s;
+  f.source = "n_inputs comparator decisions in parallel (" + c.source + ")";
+  return f;
+}
+
+double xbar_read_energy_J(double read_vi_W, double t_read_s) { return read_vi_W * t_read_s; }
+
+double write_energy_J(double cell_writes, double pulses, double e_pulse_J) {
+  return cell_writes * pulses * e_pulse_J;
+}
+
+double write_time_s(double cell_writes, double cols, double pulses, double t_pulse_s) {
+  return cols > 0 ? cell_writes / cols * pulses * t_pulse_s : 0.0;
+}
+
+double dac_energy_J(double array_reads, double rows, int dac_bits, double e_row_J) {
+  return array_reads * rows * std::max(dac_bits, 1) * e_row_J;
+}
+
+double read_cycle_s(double t_read_s, double cols, double columns_per_adc, double t_conv_s) {
+  const double n_adc = std::ceil(cols / columns_per_adc);
+  return std::max(t_read_s, std::ceil(cols / n_adc) * t_conv_s);
+}
+
+double digital_time_s(double ops, double units, double clock_Hz) { return ops / (units * clock_Hz); }
+
+}  // namespace cimchar::ppa

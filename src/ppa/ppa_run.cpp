@@ -1,0 +1,177 @@
+// `cimchar ppa` (ppa_run.hpp): read, roll up, print, write.
+#include "ppa/ppa_run.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/h5.hpp"
+#include "core/provenance.hpp"
+
+namespace cimchar::ppa {
+
+namespace {
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::string make_table(const std::vector<Result>& rs, const TechCard& t) {
+  std::ostringstream o;
+  char line[400];
+  o << "PPA on " << t.name << " (" << t.file << "); totals over the run, pJ / ns\n";
+  std::snprintf(line, sizeof line, "%-14s", "energy pJ");
+  o << line;
+  for (const auto& r : rs) {
+    std::snprintf(line, sizeof line, " %14s", r.scheme.c_str());
+    o << line;
+  }
+  o << "\n";
+  for (size_t k = 0; k < rs.front().energy_J.size(); ++k) {
+    std::snprintf(line, sizeof line, "  %-12s", rs.front().energy_J[k].first.c_str());
+    o << line;
+    for (const auto& r : rs) {
+      std::snprintf(line, sizeof line, " %14.4g", r.energy_J[k].second * 1e12);
+      o << line;
+    }
+    o << "\n";
+  }
+  auto row = [&](const char* name, auto get) {
+    std::snprintf(line, sizeof line, "%-14s", name);
+    o << line;
+    for (const auto& r : rs) {
+      std::snprintf(line, sizeof line, " %14.4g", static_cast<double>(get(r)));
+      o << line;
+    }
+    o << "\n";
+  };
+  row("total pJ", [](const Result& r) { return r.energy_total_J * 1e12; });
+  row("pJ per layer", [](const Result& r) { return r.energy_total_J * 1e12 / r.n_layers; });
+  for (size_t k = 0; k < rs.front().stages.size(); ++k) {
+    std::string n = "  t_";
+    n += rs.front().stages[k].name;
+    std::snprintf(line, sizeof line, "%-14s", n.c_str());
+    o << line;
+    for (const auto& r : rs) {
+      std::snprintf(line, sizeof line, " %14.4g", r.stages[k].time_s * 1e9);
+      o << line;
+    }
+    o << "\n";
+  }
+  row("core pJ", [](const Result& r) { return r.energy_core_J * 1e12; });
+  row("latency ns", [](const Result& r) { return r.latency_s * 1e9; });
+  row("core ns", [](const Result& r) { return r.latency_core_s * 1e9; });
+  row("ns per layer", [](const Result& r) { return r.latency_s * 1e9 / r.n_layers; });
+  row("GOPS", [](const Result& r) { return r.throughput_ops_s / 1e9; });
+  row("area mm^2", [](const Result& r) { return r.area_total_mm2; });
+  row("TOPS/W", [](const Result& r) { return r.tops_per_w; });
+  row("GOPS/mm^2", [](const Result& r) { return r.gops_per_mm2; });
+  row("core TOPS/W", [](const Result& r) { return r.tops_per_w_core; });
+  if (rs.front().gpu) {
+    row("speed x GPU", [](const Result& r) { return r.gpu ? r.gpu->speedup : 0.0; });
+    row("energy x GPU", [](const Result& r) { return r.gpu ? r.gpu->energy_ratio : 0.0; });
+    row("core speed xGPU", [](const Result& r) { return r.gpu ? r.gpu->core_speedup : 0.0; });
+    row("core energy xGPU", [](const Result& r) { return r.gpu ? r.gpu->core_energy_ratio : 0.0; });
+    o << "GPU baseline " << rs.front().gpu->name << " (roofline at peak): 'speed x GPU' = GPU time / "
+      << "ours, 'energy x GPU' = GPU energy / ours (> 1: ours is better)\n";
+  }
+  o << "pipeline: ";
+  for (const auto& r : rs) o << r.scheme << " " << r.pipeline << "; ";
+  o << "\nops: dense-equivalent (2 x MACs of the dense layer)\n";
+  return o.str();
+}
+
+void write_result(H5Writer& w, const std::string& g, const Result& r) {
+  w.attr(g, "scheme", r.scheme);
+  w.attr(g, "attention_file", r.file);
+  w.attr(g, "pipeline", r.pipeline);
+  w.attr(g, "n_layers", static_cast<int64_t>(r.n_layers));
+  for (const auto& [k, v] : r.sources) w.attr(g, "source_" + k, v);
+  for (const auto& [k, v] : r.energy_J) w.write(g + "/energy/" + k, {v}, {}, "J");
+  w.write(g + "/energy/total", {r.energy_total_J}, {}, "J");
+  w.write(g + "/energy/per_layer", {r.energy_total_J / r.n_layers}, {}, "J");
+  w.write(g + "/energy/static_write", {r.static_write_energy_J}, {}, "J");
+  w.write(g + "/energy/attention_core", {r.energy_core_J}, {}, "J");
+  w.write(g + "/latency/attention_core", {r.latency_core_s}, {}, "s");
+  for (const auto& s : r.stages) w.write(g + "/latency/stages/" + s.name, {s.time_s}, {}, "s");
+  w.write(g + "/latency/sum_of_stages", {r.latency_sum_s}, {}, "s");
+  w.write(g + "/latency/max_stage", {r.latency_max_stage_s}, {}, "s");
+  w.write(g + "/latency/total", {r.latency_s}, {}, "s");
+  w.write(g + "/latency/per_layer", {r.latency_s / r.n_layers}, {}, "s");
+  w.write(g + "/latency/pipeline_items", {r.pipeline_items}, {}, "");
+  w.write(g + "/ops", {r.ops}, {}, "op");
+  w.write(g + "/ops_dense", {r.ops_dense}, {}, "op");
+  w.write(g + "/throughput", {r.throughput_ops_s}, {}, "op/s");
+  for (const auto& [k, v] : r.area_mm2) w.write(g + "/area/" + k, {v}, {}, "mm^2");
+  w.write(g + "/area/total", {r.area_total_mm2}, {}, "mm^2");
+  w.write(g + "/tops_per_w", {r.tops_per_w}, {}, "TOPS/W");
+  w.write(g + "/gops_per_mm2", {r.gops_per_mm2}, {}, "GOPS/mm^2");
+  w.write(g + "/ops_core_dense", {r.ops_core_dense}, {}, "op");
+  w.write(g + "/tops_per_w_core", {r.tops_per_w_core}, {}, "TOPS/W");
+  if (r.gpu) {
+    w.attr(g + "/gpu", "name", r.gpu->name);
+    w.write(g + "/gpu/flops", {r.gpu->flops}, {}, "FLOP");
+    w.write(g + "/gpu/bytes", {r.gpu->bytes}, {}, "B");
+    w.write(g + "/gpu/time", {r.gpu->time_s}, {}, "s");
+    w.write(g + "/gpu/energy", {r.gpu->energy_J}, {}, "J");
+    w.write(g + "/gpu/time_ratio", {r.gpu->speedup}, {}, "");
+    w.write(g + "/gpu/energy_ratio", {r.gpu->energy_ratio}, {}, "");
+    w.write(g + "/gpu/core_time", {r.gpu->core_time_s}, {}, "s");
+    w.write(g + "/gpu/core_energy", {r.gpu->core_energy_J}, {}, "J");
+    w.write(g + "/gpu/core_time_ratio", {r.gpu->core_speedup}, {}, "");
+    w.write(g + "/gpu/core_energy_ratio", {r.gpu->core_energy_ratio}, {}, "");
+  }
+}
+
+}  // namespace
+
+PpaSummary run_ppa(const PpaRequest& req) {
+  // Everything is read and checked before anything is written.
+  const TechCard tech = load_tech_card(req.tech);
+  std::optional<GpuCard> gpu;
+  if (req.gpu) gpu = load_gpu_card(*req.gpu);
+  if (req.attention.empty()) throw InputError("ppa: no --attention file");
+  std::vector<Workload> ws;
+  for (const auto& a : req.attention) ws.push_back(load_workload(a));
+  if (req.luts && !std::filesystem::is_directory(*req.luts))
+    throw InputError(req.luts->string() + ": --luts is not a folder");
+  PpaSummary s;
+  for (const auto& w : ws) {
+    const Luts l = req.luts ? load_luts(*req.luts) : Luts{};
+    s.results.push_back(roll_up(w, tech, l, gpu ? &*gpu : nullptr));
+  }
+  s.table = make_table(s.results, tech);
+
+  H5Writer w(req.out);
+  write_provenance(w, {read_text(req.tech), 0, ""});
+  w.attr("/", "tech_card", tech.file);
+  w.attr("/", "tech_name", tech.name);
+  if (gpu) {
+    w.attr("/", "gpu_card", gpu->file);
+    w.attr("/", "gpu_name", gpu->name);
+  }
+  if (req.luts) w.attr("/", "luts", req.luts->string());
+  for (const auto& [key, value, unit, source] : tech.fields()) {
+    const std::string p = "/tech/" + key;
+    w.write(p, {value}, {}, unit);
+    w.attr(p, "source", source);
+  }
+  w.write("/tech/derived/cell_area", {tech.cell_area_mm2()}, {}, "mm^2");
+  w.write("/tech/derived/r_wire_per_cell", {tech.r_wire_per_cell_ohm()}, {}, "ohm");
+  w.write("/tech/derived/exp_energy", {tech.e_exp_J()}, {}, "J");
+  std::vector<std::string> names;
+  for (size_t i = 0; i < s.results.size(); ++i) {
+    const std::string g = "/runs/" + std::to_string(i);
+    names.push_back(s.results[i].scheme);
+    write_result(w, g, s.results[i]);
+  }
+  w.write_strings("/runs/schemes", names);
+  w.commit();
+  return s;
+}
+
+}  // namespace cimchar::ppa

@@ -1,0 +1,306 @@
+// PPA component models and roll-up: numbers against arithmetic done here from the cited figures
+// (ISAAC's ADC power and rate, Horowitz's 45 nm energies scaled by C V^2), the pipeline bounds,
+// breakdown = total, the roofline of a tiny layer by hand, and card errors naming the field.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/h5.hpp"
+#include "ppa/components.hpp"
+#include "ppa/rollup.hpp"
+#include "ppa/tech_card.hpp"
+
+namespace fs = std::filesystem;
+using namespace cimchar;
+using namespace cimchar::ppa;
+
+namespace {
+
+fs::path card(const std::string& name) {
+  return fs::path(CIMCHAR_TEST_SOURCE_DIR) / "characterization" / "tech" / name;
+}
+
+fs::path tmp_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("cimchar_ppa_" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// The card's text without the line that starts with `key`.
+std::string without_line(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) != 0) out += line + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST(TechCard, AllNodesLoadWithSources) {
+  for (const char* n : {"22nm.toml", "32nm.toml", "45nm.toml", "65nm.toml"}) {
+    const TechCard t = load_tech_card(card(n));
+    for (const auto& [key, value, unit, source] : t.fields()) {
+      EXPECT_FALSE(source.empty()) << n << " " << key;
+      EXPECT_TRUE(std::isfinite(value)) << n << " " << key;
+    }
+  }
+  EXPECT_NO_THROW(load_gpu_card(card("gpu_a100.toml")));
+}
+
+TEST(TechCard, DerivedFiguresByHand) {
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  // 1T1R 12 F^2 at F = 32 nm: 12 x (32e-6 mm)^2.
+  EXPECT_NEAR(t.cell_area_mm2(), 12 * 32e-6 * 32e-6, 1e-15);
+  // rho 3e-8 ohm m over 32 nm x 64 nm, times a 2F = 64 nm pitch.
+  const double r_um = 3e-8 / (32e-9 * 64e-9) * 1e-6;
+  EXPECT_NEAR(t.r_wire_per_cell_ohm(), r_um * 0.064, 1e-3 * r_um * 0.064);
+  // exp: 3 x (FP16 mult 1.1 pJ + add 0.4 pJ) at 45 nm / 0.9 V, scaled by 32/45 (same supply).
+  EXPECT_NEAR(t.e_exp_J(), 3 * 1.5e-12 * 32.0 / 45.0, 1e-3 * t.e_exp_J());
+  // The 45 nm card keeps Horowitz's 8-bit MAC (0.23 pJ) up to the supply ratio (1.0/0.9)^2.
+  const TechCard t45 = load_tech_card(card("45nm.toml"));
+  EXPECT_NEAR(t45.e_mac8_J.value, 0.23e-12 * (1.0 / 0.81), 1e-3 * t45.e_mac8_J.value);
+}
+
+TEST(Components, AdcFromWaldenMatchesIsaacPower) {
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  // ISAAC: an 8-bit ADC at 1.28 GS/s burns 2 mW -> 1.5625 pJ per conversion.
+  const Figure a = adc_figure(t, Luts{}, 8);
+  EXPECT_NEAR(a.energy_J, 2e-3 / 1.28e9, 1e-3 * 2e-3 / 1.28e9);
+  EXPECT_NEAR(a.delay_s, 1 / 1.28e9, 1e-15);
+  EXPECT_NE(a.source.find("Walden"), std::string::npos);
+  // 4 bits: 16 steps of the same figure of merit.
+  EXPECT_NEAR(adc_figure(t, Luts{}, 4).energy_J, 2e-3 / 1.28e9 / 16, 1e-3 * 2e-3 / 1.28e9 / 16);
+  // Comparator fallback: a 1-bit conversion (2 steps).
+  EXPECT_NEAR(comparator_figure(t, Luts{}).energy_J, 2e-3 / 1.28e9 / 128, 1e-17);
+  // WTA fallback over 10 inputs: 10 decisions.
+  EXPECT_NEAR(wta_figure(t, Luts{}, 10).energy_J, 10 * 2e-3 / 1.28e9 / 128, 1e-16);
+}
+
+TEST(Components, DacAndCycleFromIsaac) {
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  // ISAAC: 1024 1-bit DACs at 4 mW over a 100 ns read: 0.390625 pJ a row.
+  // (the card keeps 4 significant digits: 1e-3 relative)
+  EXPECT_NEAR(dac_energy_J(10, 128, 1, t.e_dac_row_J.value), 10 * 128 * 4e-3 / 1024 * 100e-9, 5e-13);
+  // 128 columns on one ADC at 1.28 GS/s take exactly the 100 ns read.
+  EXPECT_NEAR(read_cycle_s(100e-9, 128, 128, 1 / 1.28e9), 100e-9, 1e-15);
+  // 256 columns: two ADCs, still 128 conversions each.
+  EXPECT_NEAR(read_cycle_s(100e-9, 256, 128, 1 / 1.28e9), 100e-9, 1e-15);
+  // A slow ADC dominates: 128 x 2 ns.
+  EXPECT_NEAR(read_cycle_s(100e-9, 128, 128, 2e-9), 256e-9, 1e-15);
+}
+
+TEST(Components, ReadAndWriteByHand) {
+  // One row at 0.2 V into 128 cells of 100 uS: 2.56 mA, 0.512 mW, 100 ns -> 51.2 pJ.
+  EXPECT_NEAR(xbar_read_energy_J(0.2 * 128 * 0.2 * 100e-6, 100e-9), 51.2e-12, 1e-18);
+  // 256 cells in rows of 128, 3 pulses of 50 ns at 2 pJ: 2 rows x 3 x 50 ns; 256 x 3 x 2 pJ.
+  EXPECT_NEAR(write_time_s(256, 128, 3, 50e-9), 300e-9, 1e-18);
+  EXPECT_NEAR(write_energy_J(256, 3, 2e-12), 1536e-12, 1e-20);
+  EXPECT_NEAR(digital_time_s(1200, 256, 1.2e9), 1200 / (256 * 1.2e9), 1e-20);
+}
+
+TEST(Pipeline, BoundsAndLimits) {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(0.1, 10.0);
+  for (int k = 0; k < 200; ++k) {
+    std::vector<double> s{u(rng), u(rng), u(rng)};
+    const double n = 1 + static_cast<int>(u(rng) * 10);
+    const double l = pipelined_latency_s(s, n);
+    const double sum = s[0] + s[1] + s[2], mx = std::max({s[0], s[1], s[2]});
+    EXPECT_LE(mx, l * (1 + 1e-12));
+    EXPECT_LE(l, sum * (1 + 1e-12));
+  }
+  // One item: no overlap. Equal stages of total T, n items: (3 + n - 1) T / n.
+  EXPECT_DOUBLE_EQ(pipelined_latency_s({1, 2, 3}, 1), 6);
+  EXPECT_DOUBLE_EQ(pipelined_latency_s({4, 4, 4}, 4), (3 + 3) * 4.0 / 4);
+}
+
+namespace {
+
+// A hand-made workload: one layer, one head, d = 8, seq = 1, batch = 1, no FFN.
+Workload tiny(const std::string& scheme) {
+  Workload w;
+  w.file = "tiny";
+  w.scheme = scheme;
+  w.d_model = 8;
+  w.n_heads = 1;
+  w.n_layers = 1;
+  w.batch = 1;
+  w.seq = 1;
+  const XbarShape x{128, 128, 8, 1, 8, 8, 2, 0.2, 100e-6, 1e-6};
+  // A product of `width` outputs per vector: 14 reads, `width` columns converted a read.
+  auto add = [&](const char* name, double cells, double width, double macs, double vi) {
+    CounterRow r;
+    r.name = name;
+    r.analog = true;
+    r.x = x;
+    r.programs = 1;
+    r.cell_writes = cells;
+    r.tiles = 1;
+    r.vectors = 1;
+    r.array_reads = 14;
+    r.adc_conversions = 14 * width;
+    r.macs = macs;
+    r.read_vi_W = vi;
+    w.rows.push_back(r);
+  };
+  for (const char* p : {"q_proj", "k_proj", "v_proj", "o_proj"}) add(p, 8 * 64, 64, 64, 1e-4);
+  for (const char* p : {"scores", "context"}) add(p, 8 * 8, 8, 8, 2e-5);
+  return w;
+}
+
+}  // namespace
+
+TEST(RollUp, BreakdownSumsAndHandNumbers) {
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  const Workload w = tiny("rram-baseline");
+  const Result r = roll_up(w, t, Luts{}, nullptr);
+  double sum = 0;
+  for (const auto& [k, v] : r.energy_J) sum += v;
+  EXPECT_NEAR(sum, r.energy_total_J, 1e-12 * r.energy_total_J);
+  auto part = [&](const std::string& k) {
+    for (const auto& [n, v] : r.energy_J)
+      if (n == k) return v;
+    ADD_FAILURE() << k;
+    return 0.0;
+  };
+  // Reads: (4 x 1e-4 + 2 x 2e-5) W x 100 ns.
+  EXPECT_NEAR(part("xbar_read"), (4e-4 + 4e-5) * 100e-9, 1e-20);
+  // ADC: (4 x 14 x 64 + 2 x 14 x 8) conversions at ISAAC's 1.5625 pJ.
+  EXPECT_NEAR(part("adc"), (4 * 14 * 64 + 2 * 14 * 8) * 1.5625e-12, 1e-3 * part("adc"));
+  // K and V writes only (one pulse each without cell.h5): 2 x 64 cells x 2 pJ.
+  EXPECT_NEAR(part("xbar_write"), 128 * 2e-12, 1e-20);
+  EXPECT_NEAR(r.static_write_energy_J, 4 * 512 * 2e-12, 1e-18);
+  EXPECT_LE(r.latency_max_stage_s, r.latency_s);
+  EXPECT_LE(r.latency_s, r.latency_sum_s * (1 + 1e-12));
+  // Dense work: 4 x 64 + 2 x 8 MACs.
+  EXPECT_DOUBLE_EQ(r.ops_dense, 2.0 * (4 * 64 + 2 * 8));
+  EXPECT_NEAR(r.tops_per_w, r.ops_dense / r.energy_total_J / 1e12, 1e-12);
+}
+
+TEST(RollUp, AttentionCoreIsTotalLessTheStaticProducts) {
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  const Result r = roll_up(tiny("rram-baseline"), t, Luts{}, nullptr);
+  // The four projections: reads, row drives, 8-bit conversions with their shift-adds, and
+  // their buffer and interconnect traffic (8 + 8 elements of 8 bits each).
+  const double e_conv = 2e-3 / 1.28e9, conv = 4 * 14 * 64;
+  const double bits = 4 * 16 * 8.0;
+  const double proj = 4e-4 * 100e-9 + 4 * 14 * 128 * t.e_dac_row_J.value + conv * e_conv +
+                      conv * t.e_add32_J.value +
+                      bits * (t.sram_e_bit_J.value +
+                              t.noc_e_bit_mm_J.value * 0.5 * std::sqrt(r.area_total_mm2));
+  EXPECT_NEAR(r.energy_core_J, r.energy_total_J - proj, 1e-3 * r.energy_core_J);
+  EXPECT_LE(r.latency_core_s, r.latency_s);
+  EXPECT_GT(r.latency_core_s, 0);
+  // Dense Q K^T and P V of one head, d_head 8, one token: 2 x (8 + 8) operations.
+  EXPECT_NEAR(r.tops_per_w_core, 32.0 / r.energy_core_J / 1e12, 1e-9 * r.tops_per_w_core);
+}
+
+TEST(RollUp, StarPipelinesScoreSoftmaxValue) {
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  Workload w = tiny("star");
+  for (auto& r : w.rows) r.vectors = r.name == "scores" || r.name == "context" ? 64 : r.vectors;
+  const Result s = roll_up(w, t, Luts{}, nullptr);
+  EXPECT_EQ(s.pipeline, "fine-grained (score, softmax, value)");
+  EXPECT_LT(s.latency_s, s.latency_sum_s);
+  EXPECT_LE(s.latency_max_stage_s, s.latency_s);
+}
+
+TEST(RollUp, GpuRooflineOfATinyLayerByHand) {
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  const GpuCard g = load_gpu_card(card("gpu_a100.toml"));
+  const Result r = roll_up(tiny("rram-baseline"), t, Luts{}, &g);
+  ASSERT_TRUE(r.gpu);
+  // d = 8, S = 1: four projections of 128 FLOPs and 64 + 16 elements; scores and context
+  // 16 FLOPs and 17 elements each; softmax 5 FLOPs and 2 elements. FP16: 2 bytes an element.
+  const double flops = 4 * 128 + 16 + 16 + 5, bytes = 2.0 * (4 * 80 + 17 + 17 + 2);
+  EXPECT_DOUBLE_EQ(r.gpu->flops, flops);
+  EXPECT_DOUBLE_EQ(r.gpu->bytes, bytes);
+  // Every kernel is memory bound at this size.
+  EXPECT_NEAR(r.gpu->time_s, bytes / 1555e9, 1e-6 * bytes / 1555e9);
+  EXPECT_NEAR(r.gpu->energy_J, flops * 1.282e-12 + bytes * 31.2e-12, 1e-18);
+  EXPECT_NEAR(r.gpu->energy_ratio, r.gpu->energy_J / r.energy_total_J, 1e-12);
+  // The core: scores, softmax and context kernels only.
+  const double cf = 16 + 5 + 16, cb = 2.0 * (17 + 2 + 17);
+  EXPECT_NEAR(r.gpu->core_energy_J, cf * 1.282e-12 + cb * 31.2e-12, 1e-18);
+  EXPECT_NEAR(r.gpu->core_time_s, cb / 1555e9, 1e-6 * cb / 1555e9);
+}
+
+TEST(Luts, MeasuredFiguresReplaceTheCard) {
+  const fs::path d = tmp_dir("luts");
+  {
+    H5Writer w(d / "threshold.h5");
+    w.write("/lut/threshold/p_prune", {0.5}, {1}, "");
+    w.attr("/lut/threshold", "e_decision_J", 3e-15);
+    w.attr("/lut/threshold", "t_decision_s", 4e-9);
+    w.commit();
+  }
+  {
+    H5Writer w(d / "wta.h5");
+    w.write("/lut/wta/energy", {1e-15, 3e-15}, {2}, "J");
+    w.write("/lut/wta/delay", {1e-9, 2e-9}, {2}, "s");
+    w.commit();
+  }
+  {
+    H5Writer w(d / "cell.h5");
+    w.write("/program/b2/pulses", {2, 4, 6, 8}, {2, 2}, "");
+    w.write("/program/b4/pulses", {10, 14}, {2, 1}, "");
+    w.commit();
+  }
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  const Luts l = load_luts(d);
+  const Figure c = comparator_figure(t, l);
+  EXPECT_DOUBLE_EQ(c.energy_J, 3e-15);
+  EXPECT_DOUBLE_EQ(c.delay_s, 4e-9);
+  EXPECT_NE(c.source.find("threshold.h5"), std::string::npos);
+  const Figure wt = wta_figure(t, l, 16);
+  EXPECT_DOUBLE_EQ(wt.energy_J, 2e-15);
+  EXPECT_DOUBLE_EQ(wt.delay_s, 1.5e-9);
+  EXPECT_DOUBLE_EQ(l.pulses_for(2), 5.0);
+  EXPECT_DOUBLE_EQ(l.pulses_for(4), 12.0);
+  EXPECT_DOUBLE_EQ(l.pulses_for(1), 5.0);  // nearest measured precision
+  EXPECT_DOUBLE_EQ(Luts{}.pulses_for(2), 1.0);
+  // No adc.h5: the ADC stays on the card's figure of merit.
+  EXPECT_NE(adc_figure(t, l, 8).source.find("Walden"), std::string::npos);
+}
+
+TEST(TechCard, MissingFieldNamesIt) {
+  const std::string text = slurp(card("32nm.toml"));
+  const fs::path d = tmp_dir("card");
+  for (const char* key : {"walden_fom", "read_pulse", "mac8_energy", "r_per_um_ohm"}) {
+    const fs::path p = d / (std::string(key) + ".toml");
+    std::ofstream(p) << without_line(text, key);
+    try {
+      load_tech_card(p);
+      ADD_FAILURE() << key << ": no error";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("missing field"), std::string::npos) << e.what();
+    }
+  }
+  // A field without its source.
+  std::string nosrc = text;
+  const auto at = nosrc.find("walden_fom = { value = \"6.104 fJ\"");
+  ASSERT_NE(at, std::string::npos);
+  const auto end = nosrc.find('\n', at);
+  nosrc.replace(at, end - at, "walden_fom = { value = \"6.104 fJ\" }");
+  std::ofstream(d / "nosrc.toml") << nosrc;
+  try {
+    load_tech_card(d / "nosrc.toml");
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("adc.walden_fom.source"), std::string::npos) << e.what();
+  }
+}
