@@ -260,28 +260,33 @@ def ppa_section(files):
     parts = []
     for path in files:
         with h5py.File(path, "r") as f:
-            groups = []
-            f.visit(lambda n: groups.append(n) if n.endswith("energy_breakdown") else None)
-            for g in groups:
-                ds = f[g]
-                names = [n.decode() if isinstance(n, bytes) else n for n in f[g + "_names"][:]] \
-                    if g + "_names" in f else ["%d" % i for i in range(ds.shape[-1])]
-                vals = np.atleast_2d(ds[:])
-                fig, ax = plt.subplots()
-                left = np.zeros(vals.shape[0])
-                for j, n in enumerate(names):
-                    ax.barh(np.arange(vals.shape[0]), vals[:, j], left=left, label=n)
-                    left += vals[:, j]
-                ax.set_xlabel("energy (%s)" % units(ds))
-                ax.set_title("energy breakdown: " + g)
-                ax.legend(fontsize=6)
-                parts.append(svg(fig))
+            if "/runs" not in f:
+                continue
+            runs = sorted((k for k in f["/runs"].keys() if k.isdigit()), key=int)
+            labels = [os.path.basename(str(attr(f, "/runs/" + r, "attention_file", r))).replace("attention_", "")
+                      .replace(".h5", "") for r in runs]
+            parts_e = ["xbar_read", "xbar_write", "dac", "adc", "comparator", "shift_add", "digital_mac",
+                       "softmax", "select", "buffer", "interconnect"]
+            fig, ax = plt.subplots(figsize=(6.5, 0.3 * len(runs) + 1.5))
+            left = np.zeros(len(runs))
+            for p in parts_e:
+                v = np.array([f["/runs/%s/energy/%s" % (r, p)][()] if "/runs/%s/energy/%s" % (r, p) in f else 0.0
+                              for r in runs]) * 1e6
+                if v.any():
+                    ax.barh(labels, v, left=left, label=p)
+                    left += v
+            ax.set_xlabel("energy per run (uJ)")
+            ax.set_title("energy breakdown (%s)" % attr(f, "/", "tech_name", ""))
+            ax.legend(fontsize=6)
+            parts.append(svg(fig))
             rows = []
-            for k in ("latency", "area", "tops_per_w", "gops_per_mm2", "energy_total"):
-                if k in f:
-                    rows.append([k + " (" + units(f[k]) + ")"] + list(np.atleast_1d(f[k][:])))
-            if rows:
-                parts.append(table(["quantity"] + [""] * (len(rows[0]) - 1), rows))
+            for r, lab in zip(runs, labels):
+                g = "/runs/" + r
+                get = lambda n: f[g + "/" + n][()] if g + "/" + n in f else float("nan")
+                rows.append([lab, get("energy/total") * 1e6, get("latency/total") * 1e3, get("area/total"),
+                             get("tops_per_w"), get("gops_per_mm2"), get("gpu/energy_ratio")])
+            parts.append(table(["run", "energy (uJ)", "latency (ms)", "area (mm^2)", "TOPS/W", "GOPS/mm^2",
+                                "GPU energy / ours"], rows))
     return "".join(parts) or "<p>no PPA tables found</p>"
 
 

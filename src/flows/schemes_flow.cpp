@@ -13,6 +13,8 @@
 #include "core/h5.hpp"
 #include "core/provenance.hpp"
 #include "flows/stages.hpp"
+#include "ppa/ppa_run.hpp"
+#include "ppa/tech_card.hpp"
 
 namespace cimchar::flows {
 
@@ -27,6 +29,7 @@ struct SchemesConfig {
   std::string adc_arch = "sar";
   double wta_capacitance = 100e-15;
   int sequences = 0;
+  std::filesystem::path tech, gpu;  // PPA roll-up of the crossbar runs ("" = none)
 };
 
 std::filesystem::path find_model(Section& t, const std::string& p) {
@@ -55,6 +58,20 @@ SchemesConfig parse(Section& t) {
   c.adc_arch = t.get_choice("adc_arch", "sar", {"sar", "flash"});
   c.wta_capacitance = t.get_double("wta_capacitance", 100e-15, "F", {1e-18, 1e-6});
   c.sequences = static_cast<int>(t.get_int("sequences", 0, 0, 1 << 30));
+  if (t.get_bool("ppa", true)) {
+    auto card = [&](const std::string& key, const std::string& def) {
+      const std::string p = t.get_string(key, def);
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(p, ec)) return std::filesystem::path(p);
+      const auto in_tree = std::filesystem::path(CIMCHAR_SOURCE_DIR_STRING) / p;
+      if (std::filesystem::is_regular_file(in_tree, ec)) return in_tree;
+      t.fail(key, "no card file '" + p + "'");
+    };
+    c.tech = card("tech", "characterization/tech/32nm.toml");
+    c.gpu = card("gpu", "characterization/tech/gpu_a100.toml");
+    ppa::load_tech_card(c.tech);  // a bad card fails before anything runs
+    ppa::load_gpu_card(c.gpu);
+  }
   t.finish();
   return c;
 }
@@ -122,6 +139,20 @@ std::filesystem::path run(const SchemesConfig& c, const RunContext& ctx) {
       std::printf("  %-14s %-28s %9.4f %9.3g %8.4f %8.4f\n", sc.c_str(), m.stem().c_str(), acc.back(),
                   rel_l2.back(), recall.back(), sparsity.back());
       std::printf("    wrote %s\n", req.out_file.c_str());
+    }
+  }
+  if (!c.tech.empty()) {  // PPA of every crossbar run (the ideal scheme has no hardware)
+    ppa::PpaRequest pr;
+    for (size_t i = 0; i < names.size(); ++i)
+      if (names[i] != "ideal")
+        pr.attention.push_back(ctx.out_dir / ("attention_" + names[i] + "_" + model_names[i] + ".h5"));
+    pr.tech = c.tech;
+    pr.gpu = c.gpu;
+    pr.luts = ctx.out_dir;
+    pr.out = ctx.out_dir / "ppa.h5";
+    if (!pr.attention.empty()) {
+      const auto ps = ppa::run_ppa(pr);
+      std::printf("%s    wrote %s\n", ps.table.c_str(), pr.out.c_str());
     }
   }
   const auto path = ctx.out_dir / "schemes.h5";

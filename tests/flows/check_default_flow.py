@@ -44,6 +44,15 @@ with tempfile.TemporaryDirectory() as d:
           "sprint uses this run's LUTs: " + sprint)
     hardsea = desc[schemes.index("hardsea")]
     check("wta.h5" in hardsea, "hardsea uses this run's WTA LUT: " + hardsea)
+    check(os.path.exists(os.path.join(d, "ppa.h5")), "ppa.h5 written")
+    if os.path.exists(os.path.join(d, "ppa.h5")):
+        p = h5py.File(os.path.join(d, "ppa.h5"), "r")
+        runs = [k for k in p["/runs"].keys() if k.isdigit()]
+        check(len(runs) == len(schemes) - schemes.count("ideal"), "a PPA roll-up per crossbar run")
+        for k in runs:
+            e = p["/runs/%s/energy" % k]
+            parts = sum(e[n][()] for n in e.keys() if n not in ("total", "per_layer", "static_write", "attention_core"))
+            check(abs(parts - e["total"][()]) <= 1e-9 * e["total"][()], "run %s: breakdown sums to the total" % k)
     report = os.path.join(d, "report.html")
     check(os.path.exists(report) and report in r.stdout, "report written and printed")
 
