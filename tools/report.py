@@ -279,6 +279,23 @@ def ppa_section(files):
             ax.set_title("energy breakdown (%s)" % attr(f, "/", "tech_name", ""))
             ax.legend(fontsize=6)
             parts.append(svg(fig))
+            for group, unit, scale, title in (("latency/stages", "ms", 1e3, "latency by stage"),
+                                              ("area", "mm^2", 1.0, "area by component")):
+                names = [n for n in f["/runs/%s/%s" % (runs[0], group)].keys()
+                         if n != "total" and isinstance(f["/runs/%s/%s/%s" % (runs[0], group, n)], h5py.Dataset)] \
+                    if "/runs/%s/%s" % (runs[0], group) in f else []
+                if not names:
+                    continue
+                fig, ax = plt.subplots(figsize=(6.5, 0.3 * len(runs) + 1.5))
+                left = np.zeros(len(runs))
+                for n in names:
+                    v = np.array([f["/runs/%s/%s/%s" % (r, group, n)][()] for r in runs]) * scale
+                    ax.barh(labels, v, left=left, label=n)
+                    left += v
+                ax.set_xlabel("%s (%s)" % (title.split(" by ")[0], unit))
+                ax.set_title(title + (" (sum of stages; the pipeline overlaps them)" if "latency" in group else ""))
+                ax.legend(fontsize=6)
+                parts.append(svg(fig))
             rows = []
             for r, lab in zip(runs, labels):
                 g = "/runs/" + r
