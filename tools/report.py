@@ -304,7 +304,26 @@ def ppa_section(files):
                              get("tops_per_w"), get("gops_per_mm2"), get("gpu/energy_ratio")])
             parts.append(table(["run", "energy (uJ)", "latency (ms)", "area (mm^2)", "TOPS/W", "GOPS/mm^2",
                                 "GPU energy / ours"], rows))
+    parts.append(seed_table())
     return "".join(parts) or "<p>no PPA tables found</p>"
+
+
+def seed_table():
+    """The seed comparison table of docs/ppa.md (BERT-base-shaped layer), rendered as HTML."""
+    doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "ppa.md")
+    try:
+        text = open(doc).read()
+    except OSError:
+        return ""
+    if "## Seed comparison" not in text:
+        return ""
+    sec = text.split("## Seed comparison", 1)[1].split("\n## ", 1)[0]
+    rows = [l for l in sec.splitlines() if l.startswith("|") and not l.startswith("| ---")]
+    if len(rows) < 2:
+        return ""
+    cells = [[c.strip() for c in r.strip("|").split("|")] for r in rows]
+    return ("<h3>Seed comparison (docs/ppa.md: one BERT-base-shaped layer, 128 tokens)</h3>"
+            + table(cells[0], cells[1:]))
 
 
 SECTIONS = [
