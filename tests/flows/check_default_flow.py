@@ -3,10 +3,11 @@
 temporary folder; the fit stage must recover the card's conduction parameters from the I-V that
 the cell stage simulated in ngspice (noise-free data: within 0.1%); every stage writes its file,
 every scheme runs with this run's LUTs wired in, and the report is written and printed."""
-import os, subprocess, sys, tempfile
+import os, re, subprocess, sys, tempfile
 import h5py
 
 cimchar, src = sys.argv[1], sys.argv[2]
+chromium = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] and "NOTFOUND" not in sys.argv[3] else None
 passed = failed = 0
 
 def check(cond, what):
@@ -55,6 +56,18 @@ with tempfile.TemporaryDirectory() as d:
             check(abs(parts - e["total"][()]) <= 1e-9 * e["total"][()], "run %s: breakdown sums to the total" % k)
     report = os.path.join(d, "report.html")
     check(os.path.exists(report) and report in r.stdout, "report written and printed")
+    if chromium:  # every section rendered by a real browser, each with its figures
+        dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                              "file://" + report], capture_output=True, text=True, timeout=120).stdout
+        sections = dict(re.findall(r'<section id="([a-z]+)">(.*?)</section>', dom, re.S))
+        want = {"cell": 2, "fit": 1, "irdrop": 2, "variation": 1, "adc": 2, "wta": 1, "threshold": 1,
+                "attention": 2, "ppa": 3}
+        for sid, n in want.items():
+            figs = sections.get(sid, "").count("<svg")
+            check(figs >= n and "not run" not in sections.get(sid, ""),
+                  "report section %s: %d figures rendered (want %d)" % (sid, figs, n))
+        check("Seed comparison" in sections.get("ppa", ""), "seed comparison table in the report")
+        check("<table" in sections.get("provenance", ""), "provenance table")
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
