@@ -20,6 +20,8 @@
 #include "core/h5.hpp"
 #include "core/provenance.hpp"
 #include "core/rng.hpp"
+#include "core/ranks.hpp"
+#include "flows/monte_carlo.hpp"
 #include "flows/stages.hpp"
 #include "spice/job_journal.hpp"
 #include "periph/adc_metrics.hpp"
@@ -265,6 +267,10 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
   std::error_code ec;
   std::filesystem::create_directories(ctx.out_dir, ec);
   auto path = ctx.out_dir / "adc.h5";
+  if (!ranks().root()) {  // under mpirun rank 0 writes the file
+    std::filesystem::remove(rank_journal(ctx.out_dir / "adc.journal"), ec);
+    return path;
+  }
   H5Writer out(path);
   write_provenance(out, {ctx.config_text, ctx.seed, info.version});
   out.attr("/adc", "vref_V", c.vref);
@@ -328,7 +334,7 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
   out.commit();
   {
     std::error_code rm;
-    std::filesystem::remove(ctx.out_dir / "adc.journal", rm);
+    std::filesystem::remove(rank_journal(ctx.out_dir / "adc.journal"), rm);
   }
   return path;
 }

@@ -15,6 +15,7 @@
 #include "device/model.hpp"
 #include "device/pulse_sim.hpp"
 #include "flows/cell_jobs.hpp"
+#include "core/ranks.hpp"
 #include "flows/stages.hpp"
 #include "flows/write_verify.hpp"
 #include "spice/job_journal.hpp"
@@ -269,6 +270,10 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
 
   // Output.
   auto path = ctx.out_dir / "cell.h5";
+  if (!ranks().root()) {  // under mpirun rank 0 writes the file
+    journal.remove();
+    return path;
+  }
   H5Writer out(path);
   write_provenance(out, {ctx.config_text, ctx.seed, info.version});
   c.card.write_attrs(out, "/device");

@@ -1,5 +1,9 @@
 #include "flows/flow.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <iostream>
 
 #include "core/error.hpp"
@@ -14,17 +18,17 @@ const std::vector<StageInfo>& stages() {
   // Pipeline order: a flow's stages run in this order whatever their order in the file.
   static const std::vector<StageInfo> list = {
       {"cell", "RRAM cell: I-V loop, read I-V, multi-level write-verify, read disturb, read LUT",
-       &prepare_cell_stage},
+       &prepare_cell_stage, /*sharded=*/true},
       {"fit", "compact-model fit to I-V data (Levenberg-Marquardt)", &prepare_fit_stage},
       {"irdrop", "crossbar IR drop: size/wire/conductance/activity sweep, compact model, LUT",
-       &prepare_irdrop_stage},
+       &prepare_irdrop_stage, /*sharded=*/true},
       {"variation",
        "Monte Carlo of programmed cells: variation models applied, read in ngspice, error LUT",
        &prepare_variation_stage, /*sharded=*/true},
       {"adc", "ADC static test (IEEE 1241 ramp): flash and SAR Monte Carlo, twin vs ngspice, LUT",
-       &prepare_adc_stage},
+       &prepare_adc_stage, /*sharded=*/true},
       {"wta", "time-domain winner-take-all: firing time, error vs margin, resolved margin, LUT",
-       &prepare_wta_stage},
+       &prepare_wta_stage, /*sharded=*/true},
       {"threshold",
        "threshold comparator (SPRINT-style pruning): false-prune/keep rates vs distance, LUT",
        &prepare_threshold_stage, /*sharded=*/true},
@@ -141,9 +145,30 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
       continue;
     }
     if (rk.root()) std::cerr << "cimchar: stage " << s->name << " (" << s->summary << ")\n";
-    written.push_back(runner(ctx));
+    if (rk.root()) {
+      written.push_back(runner(ctx));
+    } else {  // a sharded stage on another rank: same work, no table, no progress bar, no file
+      RunContext quiet = ctx;
+      quiet.progress = false;
+      std::fflush(stdout);
+      const int saved = ::dup(1), null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      try {
+        written.push_back(runner(quiet));
+      } catch (...) {
+        std::fflush(stdout);
+        ::dup2(saved, 1);
+        ::close(saved);
+        ::close(null);
+        throw;
+      }
+      std::fflush(stdout);
+      ::dup2(saved, 1);
+      ::close(saved);
+      ::close(null);
+    }
     if (rk.root()) std::cerr << "cimchar: wrote " << written.back().string() << "\n";
-    if (rk.size > 1 && !s->sharded) barrier();
+    if (rk.size > 1) barrier();  // the next stage (and --resume checks) see the file
   }
   if (!rk.root()) {
     written.clear();  // only rank 0 writes and reports files

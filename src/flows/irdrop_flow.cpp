@@ -14,6 +14,7 @@
 #include "core/progress.hpp"
 #include "core/provenance.hpp"
 #include "core/rng.hpp"
+#include "core/ranks.hpp"
 #include "flows/stages.hpp"
 #include "spice/job_journal.hpp"
 #include "spice/pool.hpp"
@@ -216,6 +217,10 @@ std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
 
   // Output.
   auto path = ctx.out_dir / "irdrop.h5";
+  if (!ranks().root()) {  // under mpirun rank 0 writes the file
+    journal.remove();
+    return path;
+  }
   H5Writer out(path);
   write_provenance(out, {ctx.config_text, ctx.seed, ngspice_version});
   std::vector<double> sizes_d(c.sizes.begin(), c.sizes.end());

@@ -22,6 +22,7 @@
 #include "core/provenance.hpp"
 #include "core/rng.hpp"
 #include "flows/monte_carlo.hpp"
+#include "core/ranks.hpp"
 #include "flows/stages.hpp"
 #include "spice/job_journal.hpp"
 #include "periph/wta_stats.hpp"
@@ -237,7 +238,6 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
         const auto d = periph::draw_wta_decision(w, cfg.noise, cfg.margins[i / Ssp], seed, i % Ssp);
         return periph::wta_param_values(d.i_A, d.offset_V);
       };
-      spec.rank_local = true;  // the wta stage runs on rank 0 only
       const auto mc_journal = ctx.out_dir / ("wta.c" + std::to_string(c) + ".journal");
       mc_journals.push_back(mc_journal);
       const McResult r = run_monte_carlo(pool, spec, mc_journal, ctx.resume);
@@ -347,6 +347,11 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
   auto path = ctx.out_dir / "wta.h5";
   std::error_code ec;
   std::filesystem::create_directories(ctx.out_dir, ec);
+  if (!ranks().root()) {  // under mpirun rank 0 writes the file
+    sweep_journal.remove();
+    for (const auto& j : mc_journals) std::filesystem::remove(rank_journal(j), ec);
+    return path;
+  }
   H5Writer out(path);
   write_provenance(out, {ctx.config_text, ctx.seed, info.version});
   const auto& w = cfg.circuit;
@@ -423,7 +428,7 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
                        "sources deliver per decision (comparators and reset not included)"));
   out.commit();
   sweep_journal.remove();
-  for (const auto& j : mc_journals) std::filesystem::remove(j, ec);
+  for (const auto& j : mc_journals) std::filesystem::remove(rank_journal(j), ec);
   return path;
 }
 

@@ -10,6 +10,7 @@
 #include <iterator>
 
 #include "core/error.hpp"
+#include "core/ranks.hpp"
 #include "core/rng.hpp"
 #include "spice/wire.hpp"
 
@@ -50,6 +51,8 @@ uint64_t job_hash(const Job& job) {
 
 JobJournal::JobJournal(std::filesystem::path path, bool resume) : path_(std::move(path)) {
   if (path_.empty()) return;
+  if (const Ranks rk = ranks(); rk.size > 1)  // under mpirun each rank journals its own jobs
+    path_ += ".rank" + std::to_string(rk.rank) + "of" + std::to_string(rk.size);
   // Test hook (with CIMCHAR_SPICE_TEST_HOOKS=1 only): CIMCHAR_TEST_KILL_AFTER_JOBS=n makes the
   // process SIGKILL itself right after journaling its n-th job, a kill -9 at a known point.
   const char* hooks = std::getenv("CIMCHAR_SPICE_TEST_HOOKS");
@@ -142,7 +145,11 @@ std::vector<JobResult> run_journaled(WorkerPool& pool, const std::vector<Job>& j
   std::vector<uint64_t> hashes(jobs.size());
   std::vector<Job> todo;
   std::vector<size_t> where;
+  // Under mpirun, rank r runs jobs r, r + size, ... and every rank ends with every result.
+  const Ranks rk = ranks();
+  const auto mine = [&](size_t k) { return k % static_cast<size_t>(rk.size) == static_cast<size_t>(rk.rank); };
   for (size_t k = 0; k < jobs.size(); ++k) {
+    if (!mine(k)) continue;
     hashes[k] = job_hash(jobs[k]);
     if (const JobResult* r = journal.find(hashes[k])) {
       results[k] = *r;
@@ -153,14 +160,23 @@ std::vector<JobResult> run_journaled(WorkerPool& pool, const std::vector<Job>& j
       where.push_back(k);
     }
   }
-  if (todo.empty()) return results;
-  auto fresh = pool.run(todo, [&](size_t m, const JobResult& r) {
-    journal.append(hashes[where[m]], r);
-    ++journal.computed;
-    if (on_done) on_done(where[m], r);
-  });
-  journal.sync();
-  for (size_t m = 0; m < todo.size(); ++m) results[where[m]] = std::move(fresh[m]);
+  if (!todo.empty()) {
+    auto fresh = pool.run(todo, [&](size_t m, const JobResult& r) {
+      journal.append(hashes[where[m]], r);
+      ++journal.computed;
+      if (on_done) on_done(where[m], r);
+    });
+    journal.sync();
+    for (size_t m = 0; m < todo.size(); ++m) results[where[m]] = std::move(fresh[m]);
+  }
+  if (rk.size > 1) {
+    std::vector<std::string> bytes(jobs.size());
+    for (size_t k = 0; k < jobs.size(); ++k)
+      if (mine(k)) bytes[k] = wire::encode(results[k]);
+    gather_strings(bytes);
+    for (size_t k = 0; k < jobs.size(); ++k)
+      if (!mine(k)) results[k] = wire::decode_result(bytes[k]);
+  }
   return results;
 }
 
