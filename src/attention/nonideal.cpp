@@ -11,7 +11,7 @@
 #include "core/h5.hpp"
 #include "core/rng.hpp"
 #include "xbar/irdrop_model.hpp"
-#include "xbar/solver.hpp"
+#include "xbar/transfer.hpp"
 
 namespace cimchar::attention {
 
@@ -149,33 +149,29 @@ Mat ModelConductance::program(const Mat& level, const CrossbarConfig& c, std::mt
 
 namespace {
 
-// The native solver on one tile; its set-up (and, for the linear cells used here, the
-// factorization) is built once when the tile is written and reused for every input vector.
+// The exact IR drop of one tile of linear cells: its transfer matrix (xbar/transfer.hpp, the
+// nested-dissection reduction of the whole resistive network) is built once when the tile is
+// written, so every read of every input vector is one dense product, I = (V - v_sense) M^T.
 class ExactIrDropTile final : public TileArray {
  public:
-  ExactIrDropTile(const Mat& g, const xbar::Wiring& w)
-      : rows_(static_cast<size_t>(g.rows())), cols_(static_cast<size_t>(g.cols())) {
-    xbar::Array a{rows_, cols_, std::vector<double>(rows_ * cols_)};
-    for (size_t r = 0; r < rows_; ++r)
-      for (size_t c = 0; c < cols_; ++c)
-        a.g_S[r * cols_ + c] = std::max(g(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)), 1e-15);
-    solver_ = std::make_unique<xbar::Solver>(std::move(a), w, xbar::CellModel{});
+  ExactIrDropTile(const Mat& g, const xbar::Wiring& w) : v_sense_V_(w.v_sense_V) {
+    const size_t rows = static_cast<size_t>(g.rows()), cols = static_cast<size_t>(g.cols());
+    xbar::Array a{rows, cols, std::vector<double>(rows * cols)};
+    for (size_t r = 0; r < rows; ++r)
+      for (size_t c = 0; c < cols; ++c)
+        a.g_S[r * cols + c] = std::max(g(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)), 1e-15);
+    const xbar::TransferMatrix t = xbar::transfer_matrix(a, w);
+    // m_S is [cols][rows] row-major, i.e. the column-major [rows, cols] matrix M^T.
+    m_t_ = Eigen::Map<const Mat>(t.m_S.data(), g.rows(), g.cols());
   }
   Mat currents(const Mat& v) override {
-    const size_t n = static_cast<size_t>(v.rows());
-    std::vector<double> vin(n * rows_);
-    for (size_t k = 0; k < n; ++k)
-      for (size_t r = 0; r < rows_; ++r) vin[k * rows_ + r] = v(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(r));
-    const auto i = solver_->solve_batch(vin, n);
-    Mat out(v.rows(), static_cast<Eigen::Index>(cols_));
-    for (size_t k = 0; k < n; ++k)
-      for (size_t c = 0; c < cols_; ++c) out(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(c)) = i[k * cols_ + c];
-    return out;
+    if (v_sense_V_ == 0) return v * m_t_;
+    return (v.array() - v_sense_V_).matrix() * m_t_;
   }
 
  private:
-  size_t rows_, cols_;
-  std::unique_ptr<xbar::Solver> solver_;
+  double v_sense_V_;
+  Mat m_t_;  // [rows, cols]: dI[c]/dV[r]
 };
 
 // The compact IR-drop model: ideal currents times the model's ratio for the tile's mean

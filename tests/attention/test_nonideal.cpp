@@ -12,6 +12,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
+#include "xbar/solver.hpp"
 
 using namespace cimchar;
 using namespace cimchar::attention;
@@ -98,6 +99,49 @@ TEST(Nonideal, ExactIrDropOfOneCellIsTheSeriesResistance) {
   // driver, one word-line segment, the cell, one bit-line segment, sense (docs/crossbar.md).
   const double expect = 0.2 / (100 + 50 + 1e3 + 50 + 20);
   EXPECT_NEAR(parts.array->make(g)->currents(v)(0, 0), expect, 1e-12 * expect);
+}
+
+// The exact tile reads through its transfer matrix; the reference is the native solver run
+// on every input vector (itself checked against ngspice in tests/xbar).
+TEST(Nonideal, ExactIrDropTileMatchesTheSolverOnEveryVector) {
+  struct Case {
+    Eigen::Index rows, cols;
+    double r_wire, r_driver, r_sense;
+  };
+  for (const Case& k : {Case{40, 24, 3, 40, 10}, Case{32, 64, 2, 0, 0}, Case{17, 9, 5, 0, 30}}) {
+    char text[160];
+    std::snprintf(text, sizeof text, "ir_drop = \"exact\"\nr_wire = %g\nr_driver = %g\nr_sense = %g\n",
+                  k.r_wire, k.r_driver, k.r_sense);
+    CrossbarConfig c;
+    auto parts = make_parts(parse(text), c, 1);
+    std::mt19937_64 rng(5);
+    std::uniform_real_distribution<double> ug(1e-6, 100e-6), uv(0, 0.2);
+    const Eigen::Index count = 6;
+    Mat g = Mat::NullaryExpr(k.rows, k.cols, [&] { return ug(rng); });
+    Mat v = Mat::NullaryExpr(count, k.rows, [&] { return uv(rng); });
+    v.row(0).setZero();
+    const Mat i = parts.array->make(g)->currents(v);
+    xbar::Array a{static_cast<size_t>(k.rows), static_cast<size_t>(k.cols), {}};
+    for (Eigen::Index r = 0; r < k.rows; ++r)
+      for (Eigen::Index q = 0; q < k.cols; ++q) a.g_S.push_back(g(r, q));
+    xbar::Wiring w;
+    w.r_wire_row_ohm = w.r_wire_col_ohm = k.r_wire;
+    w.r_driver_ohm = k.r_driver;
+    w.r_sense_ohm = k.r_sense;
+    xbar::Solver s(a, w, xbar::CellModel{});
+    double worst = 0;
+    for (Eigen::Index n = 0; n < count; ++n) {
+      std::vector<double> vin;
+      for (Eigen::Index r = 0; r < k.rows; ++r) vin.push_back(v(n, r));
+      const auto ref = s.solve(vin);
+      for (Eigen::Index q = 0; q < k.cols; ++q) {
+        const double scale = std::max(std::abs(ref[static_cast<size_t>(q)]), 1e-9);
+        worst = std::max(worst, std::abs(i(n, q) - ref[static_cast<size_t>(q)]) / scale);
+      }
+    }
+    EXPECT_LT(worst, 1e-9) << text;
+    EXPECT_EQ(i.row(0).cwiseAbs().maxCoeff(), 0.0) << text;
+  }
 }
 
 TEST(Nonideal, CompactModelTracksTheExactSolver) {
