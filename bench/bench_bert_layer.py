@@ -4,6 +4,13 @@ through `cimchar attention` under each scheme, against the same layer in fp32 Py
 same machine at the same time. Usage:
 
     /usr/bin/python3 bench/bench_bert_layer.py build/cimchar [--seq 512] [--schemes a,b] [--repeat 3]
+        [--readout statistical|per_read]
+
+--readout sets every crossbar table's `readout` (docs/schemes.md): "statistical" (default) runs
+each product once through the programmed arrays and draws the ADC and read errors; "per_read"
+simulates every read cycle (about 128x the MACs; minutes per scheme). The nonideal runs use the
+variation models (d2d) and read noise, with IR drop off (nonideal-lut; per_read: the compact
+IR-drop model) or by the exact solver's transfer matrices (nonideal-exact).
 
 Every `cimchar attention` run also runs the ideal (double-precision) reference it compares
 against, so the scheme's own time is estimated as  t(run) - t(ideal run)/2  (the ideal run
@@ -18,6 +25,8 @@ from export_torch import export_attention  # noqa: E402
 
 NONIDEAL = """[attention]
 scheme = "rram-baseline"
+[attention.crossbar]
+readout = "%s"
 [attention.crossbar.nonideal]
 ir_drop = "%s"
 r_wire = "1 ohm"
@@ -37,6 +46,7 @@ def main():
     ap.add_argument("--seq", type=int, default=512)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--readout", default="statistical", choices=["statistical", "per_read"])
     ap.add_argument("--schemes", default="ideal,rram-baseline,nonideal-lut,attar,star,sprint,hardsea,hybrid-cim")
     a = ap.parse_args()
     torch.manual_seed(0)
@@ -57,13 +67,20 @@ def main():
         export_attention(layer, x, model)
         cfgs = {}
         for name in a.schemes.split(","):
+            p = os.path.join(d, name + ".toml")
             if name.startswith("nonideal"):
-                mode = {"nonideal-lut": "model", "nonideal-exact": "exact"}[name]
-                p = os.path.join(d, name + ".toml")
-                open(p, "w").write(NONIDEAL % mode)
+                lut_ir = "off" if a.readout == "statistical" else "model"
+                mode = {"nonideal-lut": lut_ir, "nonideal-exact": "exact"}[name]
+                open(p, "w").write(NONIDEAL % (a.readout, mode))
                 cfgs[name] = ["--config", p]
-            else:
+            elif name == "ideal":
                 cfgs[name] = ["--scheme", name]
+            else:
+                text = '[attention]\nscheme = "%s"\n[attention.crossbar]\nreadout = "%s"\n' % (name, a.readout)
+                if name in ("sprint", "hardsea", "hybrid-cim"):
+                    text += '[attention.approx_crossbar]\nreadout = "%s"\n' % a.readout
+                open(p, "w").write(text)
+                cfgs[name] = ["--config", p]
         times = {}
         for name, args in cfgs.items():
             ts = []
@@ -83,7 +100,8 @@ def main():
     for name, t in times.items():
         own = t - half_ideal if name != "ideal" else half_ideal
         print("| %s | %.2f | %.2f | %.1fx |" % (name, t, own, own / t_torch))
-    print("\nPyTorch fp32: %.4f s (seq %d, d_model 768, 12 heads, d_ff 3072, %d threads)" % (t_torch, a.seq, a.threads))
+    print("\nPyTorch fp32: %.4f s (seq %d, d_model 768, 12 heads, d_ff 3072, %d threads); readout %s"
+          % (t_torch, a.seq, a.threads, a.readout))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #include "attention/attention_run.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <cstdio>
 #include <sstream>
@@ -37,6 +38,10 @@ std::string make_table(const RunSummary& s) {
   for (size_t l = 0; l < s.metrics.layers.size(); ++l)
     o << metrics_row("layer " + std::to_string(l), s.metrics.layers[l]);
   o << metrics_row("model", s.metrics.model);
+  if (s.ir_model_vs_exact)
+    o << "IR drop, compact model vs exact solver: outputs differ by " << fmt("%.4e", *s.ir_model_vs_exact)
+      << " (rel L2); model run rel_l2 vs ideal " << fmt("%.4e", *s.ir_model_rel_l2)
+      << ", exact run " << fmt("%.4e", s.metrics.model.rel_l2) << "\n";
   if (s.rel_l2_vs_torch) o << "rel_l2 vs torch float32 output: " << fmt("%.4e", *s.rel_l2_vs_torch) << "\n";
   if (s.accuracy) {
     o << "accuracy: " << fmt("%.4f", *s.accuracy) << " (ideal " << fmt("%.4f", *s.accuracy_ideal);
@@ -59,6 +64,20 @@ std::string make_table(const RunSummary& s) {
     }
   }
   return o.str();
+}
+
+// Sets every `ir_drop = "both"` in the tables under `t` to "model"; true when there was one.
+bool ir_drop_both_to_model(toml::table& t) {
+  bool found = false;
+  for (auto&& [key, node] : t) {
+    if (toml::table* sub = node.as_table()) {
+      found = ir_drop_both_to_model(*sub) || found;
+    } else if (key.str() == "ir_drop" && node.value<std::string>() == std::string("both")) {
+      node.as_string()->get() = "model";
+      found = true;
+    }
+  }
+  return found;
 }
 
 void write_metrics(H5Writer& w, const std::string& g, const Metrics& m) {
@@ -95,6 +114,16 @@ RunSummary run_attention(const RunRequest& req) {
   att.finish();
   root.finish();
   s.description = sch->describe();
+  // ir_drop = "both": the same scheme and seed with the compact model, for the comparison.
+  std::unique_ptr<Scheme> sch_model;
+  {
+    toml::table alt = doc.root;
+    if (ir_drop_both_to_model(alt)) {
+      Section alt_root(alt, doc.file, "");
+      Section alt_att = alt_root.sub("attention");
+      sch_model = info.make(alt_att, req.seed);
+    }
+  }
 
   // 2. Model and input.
   const ModelFile mf = load_model_file(req.model_file);
@@ -105,6 +134,9 @@ RunSummary run_attention(const RunRequest& req) {
   check_batch(mf.model, mf.batch, req.model_file.string());
   Executor ref_ex(mf.model, ideal->backend(), ideal->core());
   Executor ex(mf.model, sch->backend(), sch->core());
+  std::unique_ptr<Executor> ex_model;
+  if (sch_model) ex_model = std::make_unique<Executor>(mf.model, sch_model->backend(), sch_model->core());
+  double ir_diff2 = 0, ir_model_err2 = 0, y_norm2 = 0, y_ref_norm2 = 0;
   MetricsAccumulator acc(mf.model, s.top_k);
   SeqTrace ref_trace, run_trace;
   ref_trace.keep_probs = run_trace.keep_probs = true;
@@ -123,6 +155,13 @@ RunSummary run_attention(const RunRequest& req) {
     const Mat y_ref = ref_ex.run_sequence(mf.batch, b, &ref_trace);
     y[static_cast<size_t>(b)] = ex.run_sequence(mf.batch, b, &run_trace);
     acc.add(mf.batch, b, y_ref, ref_trace, y[static_cast<size_t>(b)], run_trace);
+    if (ex_model) {
+      const Mat y_model = ex_model->run_sequence(mf.batch, b);
+      ir_diff2 += (y_model - y[static_cast<size_t>(b)]).squaredNorm();
+      ir_model_err2 += (y_model - y_ref).squaredNorm();
+      y_norm2 += y[static_cast<size_t>(b)].squaredNorm();
+      y_ref_norm2 += y_ref.squaredNorm();
+    }
     if (mf.task) {
       const std::vector<bool>* pad =
           mf.batch.key_padding.empty() ? nullptr : &mf.batch.key_padding[static_cast<size_t>(b)];
@@ -152,6 +191,10 @@ RunSummary run_attention(const RunRequest& req) {
     if (mf.reference.logits.size())
       s.logits_rel_l2_vs_torch = (logits_ref - mf.reference.logits.topRows(B)).norm() /
                                  mf.reference.logits.topRows(B).norm();
+  }
+  if (ex_model) {
+    s.ir_model_vs_exact = std::sqrt(ir_diff2 / std::max(y_norm2, 1e-300));
+    s.ir_model_rel_l2 = std::sqrt(ir_model_err2 / std::max(y_ref_norm2, 1e-300));
   }
   s.counters = sch->counters();
   s.table = make_table(s);
@@ -191,6 +234,10 @@ RunSummary run_attention(const RunRequest& req) {
   }
   write_metrics(w, "/metrics", s.metrics.model);
   if (s.rel_l2_vs_torch) w.write("/metrics/rel_l2_vs_torch", {*s.rel_l2_vs_torch}, {}, "");
+  if (s.ir_model_vs_exact) {
+    w.write("/metrics/ir_drop/model_vs_exact_rel_l2", {*s.ir_model_vs_exact}, {}, "");
+    w.write("/metrics/ir_drop/model_rel_l2", {*s.ir_model_rel_l2}, {}, "");
+  }
   for (size_t l = 0; l < s.metrics.layers.size(); ++l)
     write_metrics(w, "/metrics/layers/" + std::to_string(l), s.metrics.layers[l]);
   if (!s.counters.empty()) {

@@ -35,6 +35,9 @@ struct RunSummary {
   // Task models: held-out accuracy of the scheme, of the ideal run, and as recorded by torch.
   std::optional<double> accuracy, accuracy_ideal, accuracy_fp32_recorded;
   std::optional<double> logits_rel_l2_vs_torch;  // ideal-run logits vs torch's float32 logits
+  // ir_drop = "both": the run repeated with the compact IR-drop model; its outputs vs the exact
+  // run's (relative L2 over every sequence) and vs the ideal reference.
+  std::optional<double> ir_model_vs_exact, ir_model_rel_l2;
   std::string table;  // the printed summary
 };
 

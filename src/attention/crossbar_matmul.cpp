@@ -1,5 +1,6 @@
 #include "attention/crossbar_matmul.hpp"
 #include "attention/nonideal.hpp"
+#include "attention/statistical_readout.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -35,6 +36,14 @@ std::pair<std::string, std::string> check(const CrossbarConfig& c) {
   if (!(c.g_off_S >= 0 && std::isfinite(c.g_off_S))) return {"g_off", "must be >= 0 S"};
   if (!(c.g_on_S > c.g_off_S && std::isfinite(c.g_on_S))) return {"g_on", "must be > g_off"};
   if (!(c.v_read_V > 0 && std::isfinite(c.v_read_V))) return {"v_read", "must be > 0 V"};
+  if (c.statistical_readout && c.adc_bits > 0 && c.adc_full_scale < 1)
+    return {"readout", "\"statistical\" assumes no clipping: it needs adc_full_scale >= 1 "
+                       "(or adc_bits = 0); use readout = \"per_read\""};
+  if (c.statistical_readout && c.nonideal &&
+      (c.nonideal->ir_drop == IrDropMode::model || c.nonideal->ir_drop == IrDropMode::both))
+    return {"readout", "\"statistical\" needs arrays linear in the row voltages; the compact "
+                       "IR-drop model (ir_drop = \"model\" or \"both\") depends on each read's "
+                       "activity: use ir_drop = \"exact\" or readout = \"per_read\""};
   const int ns = c.weight_slices();
   const int need = 2 * ns;  // a differential pair of slices, or the slices and the reference
   if (c.cols < need)
@@ -91,6 +100,9 @@ CrossbarConfig CrossbarConfig::parse(Section& s, const CrossbarConfig& d) {
   c.g_on_S = s.get_double("g_on", d.g_on_S, "S", {0, 1});
   c.g_off_S = s.get_double("g_off", d.g_off_S, "S", {0, 1});
   c.v_read_V = s.get_double("v_read", d.v_read_V, "V", {1e-6, 100});
+  c.statistical_readout =
+      s.get_choice("readout", d.statistical_readout ? "statistical" : "per_read",
+                   {"per_read", "statistical"}) == "statistical";
   if (s.has("nonideal")) {
     Section n = s.sub("nonideal");
     c.nonideal = std::make_shared<const NonidealConfig>(NonidealConfig::parse(n, c.adc_bits));
@@ -113,7 +125,8 @@ std::string CrossbarConfig::describe() const {
     << (input_sign == InputSign::split ? " (signed: two passes)" : " (two's complement)") << ", "
     << (adc_bits == 0 ? std::string("ideal readout") : std::to_string(adc_bits) + "-bit ADC")
     << " at " << adc_full_scale << " of full scale, G " << g_off_S << ".." << g_on_S
-    << " S, v_read " << v_read_V << " V";
+    << " S, v_read " << v_read_V << " V"
+    << (statistical_readout ? ", statistical readout" : "");
   if (nonideal) o << "; " << nonideal->describe();
   return o.str();
 }
@@ -128,6 +141,11 @@ class IdealTile final : public TileArray {
  public:
   explicit IdealTile(Mat g) : g_(std::move(g)) {}
   Mat currents(const Mat& v_V) override { return v_V * g_; }
+  bool linear(Mat& a, Eigen::RowVectorXd& b) const override {
+    a = g_;
+    b = Eigen::RowVectorXd::Zero(g_.cols());
+    return true;
+  }
 
  private:
   Mat g_;
@@ -208,6 +226,12 @@ void CrossbarMatmul::program(const Mat& w) {
   row_tiles_ = (in_ + cfg_.rows - 1) / cfg_.rows;
   col_tiles_ = (out_ + lcols_per_tile_ - 1) / lcols_per_tile_;
   tiles_.clear();
+  stat_.reset();
+  if (cfg_.statistical_readout) {
+    const double rel = cfg_.nonideal && cfg_.nonideal->model.read_noise ? cfg_.nonideal->model.read_rel : 0.0;
+    stat_ = std::make_unique<StatisticalReadout>(cfg_, in_, out_, row_tiles_, rel,
+                                                 parts_.adc->error_ms_lsb2());
+  }
   for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
     for (Eigen::Index ct = 0; ct < col_tiles_; ++ct) {
       Tile t;
@@ -232,7 +256,12 @@ void CrossbarMatmul::program(const Mat& w) {
         }
       }
       for (int s = 0; s < n_ref_; ++s) level.col(t.nlcols * group_ + s).setConstant(slice(offset, s));
-      t.array = parts_.array->make(parts_.conductance->program(level, cfg_, rng_));
+      if (stat_) {  // keep only the tile's contribution to the effective matrix
+        Mat g = parts_.conductance->program(level, cfg_, rng_);
+        stat_->add_tile(rt, t.row0, t.lcol0, g, *parts_.array->make(g));
+      } else {
+        t.array = parts_.array->make(parts_.conductance->program(level, cfg_, rng_));
+      }
       stats_.cell_writes += t.nrows * npc;
       tiles_.push_back(std::move(t));
     }
@@ -258,15 +287,11 @@ Mat CrossbarMatmul::apply(const Mat& x) {
   for (Eigen::Index r = 0; r < n; ++r) xi.row(r) = (x.row(r) / x_scale(r)).array().round().matrix();
 
   // Passes of non-negative integer inputs, each applied in chunks of dac_bits.
-  struct Pass {
-    Mat m;
-    std::vector<double> chunk_weight;
-  };
-  std::vector<Pass> passes;
+  std::vector<InputPass> passes;
   const int db = cfg_.dac_bits;
   if (is_signed && cfg_.input_sign == InputSign::twos_complement) {
     const int ib = cfg_.input_bits;
-    Pass p{xi.unaryExpr([ib](double v) { return v < 0 ? v + pow2(ib) : v; }), {}};
+    InputPass p{xi.unaryExpr([ib](double v) { return v < 0 ? v + pow2(ib) : v; }), {}};
     for (int c = 0; c < ib; ++c) p.chunk_weight.push_back(c == ib - 1 ? -pow2(c) : pow2(c));
     passes.push_back(std::move(p));
   } else {
@@ -281,6 +306,34 @@ Mat CrossbarMatmul::apply(const Mat& x) {
     if (is_signed) passes.push_back({(-xi).cwiseMax(0.0), ncw});
   }
 
+  int64_t reads_per_vector = 0, chunks = 0;
+  for (const InputPass& p : passes) chunks += static_cast<int64_t>(p.chunk_weight.size());
+  reads_per_vector = chunks * static_cast<int64_t>(tiles_.size());
+  Mat acc;
+  if (stat_) {
+    double read_vi = 0;
+    acc = stat_->apply(passes, n, rng_, read_vi);
+    stats_.read_vi_W += read_vi;
+  } else {
+    acc = apply_per_read(passes, n);
+  }
+  for (Eigen::Index r = 0; r < n; ++r) acc.row(r) *= x_scale(r);
+  for (Eigen::Index j = 0; j < out_; ++j) acc.col(j) *= w_scale_(j);
+  const bool analog_diff =
+      cfg_.signed_weights == SignedWeights::differential && cfg_.diff_sense == DiffSense::analog;
+  int64_t conv_per_chunk = 0;  // column conversions of one input cycle over every tile
+  for (const Tile& t : tiles_)
+    conv_per_chunk += analog_diff ? t.nlcols * cfg_.weight_slices() : t.nlcols * group_ + n_ref_;
+  stats_.applies += 1;
+  stats_.vectors += n;
+  stats_.array_reads += n * reads_per_vector;
+  stats_.adc_conversions += n * chunks * conv_per_chunk;
+  stats_.macs += n * in_ * out_;
+  return acc;
+}
+
+Mat CrossbarMatmul::apply_per_read(const std::vector<InputPass>& passes, Eigen::Index n) {
+  const int db = cfg_.dac_bits;
   const bool diff = cfg_.signed_weights == SignedWeights::differential;
   const bool analog_diff = diff && cfg_.diff_sense == DiffSense::analog;
   const int ns = cfg_.weight_slices(), bpc = cfg_.bits_per_cell;
@@ -291,9 +344,8 @@ Mat CrossbarMatmul::apply(const Mat& x) {
   const double fs_uni = cfg_.adc_full_scale * cfg_.rows * cfg_.v_read_V * cfg_.g_on_S;
   const double fs_bi = cfg_.adc_full_scale * cfg_.rows * cfg_.v_read_V * (cfg_.g_on_S - cfg_.g_off_S);
   Mat acc = Mat::Zero(n, out_);
-  int64_t conversions_per_vector = 0, reads_per_vector = 0;
   double read_vi = 0;
-  for (const Pass& pass : passes) {
+  for (const InputPass& pass : passes) {
     for (size_t c = 0; c < pass.chunk_weight.size(); ++c) {
       const double div = pow2(static_cast<int>(c) * db);
       const Mat v = pass.m.unaryExpr([=](double t) { return std::fmod(std::floor(t / div), dmax + 1); }) * v_unit;
@@ -305,16 +357,13 @@ Mat CrossbarMatmul::apply(const Mat& x) {
         if (analog_diff) {
           for (Eigen::Index k = 0; k < t.nlcols * ns; ++k) d.col(k) = cur.col(2 * k) - cur.col(2 * k + 1);
           parts_.adc->convert(d, fs_bi, true, rng_);
-          conversions_per_vector += t.nlcols * ns;
         } else {
           parts_.adc->convert(cur, fs_uni, false, rng_);
-          conversions_per_vector += cur.cols();
           for (Eigen::Index jj = 0; jj < t.nlcols; ++jj)
             for (int s = 0; s < ns; ++s)
               d.col(jj * ns + s) = diff ? Mat(cur.col(jj * group_ + 2 * s) - cur.col(jj * group_ + 2 * s + 1))
                                         : Mat(cur.col(jj * group_ + s) - cur.col(t.nlcols * group_ + s));
         }
-        reads_per_vector += 1;
         const double wgt = pass.chunk_weight[c] / i_unit;
         for (Eigen::Index jj = 0; jj < t.nlcols; ++jj) {
           auto col = acc.col(t.lcol0 + jj);
@@ -323,13 +372,6 @@ Mat CrossbarMatmul::apply(const Mat& x) {
       }
     }
   }
-  for (Eigen::Index r = 0; r < n; ++r) acc.row(r) *= x_scale(r);
-  for (Eigen::Index j = 0; j < out_; ++j) acc.col(j) *= w_scale_(j);
-  stats_.applies += 1;
-  stats_.vectors += n;
-  stats_.array_reads += n * reads_per_vector;
-  stats_.adc_conversions += n * conversions_per_vector;
-  stats_.macs += n * in_ * out_;
   stats_.read_vi_W += read_vi;
   return acc;
 }

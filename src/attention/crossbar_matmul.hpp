@@ -51,6 +51,10 @@ struct CrossbarConfig {
   double adc_full_scale = 1.0;  // ADC range as a fraction of the worst-case column current
   double g_on_S = 100e-6, g_off_S = 1e-6;
   double v_read_V = 0.2;
+  // readout = "per_read": every tile read of every input cycle simulated and converted;
+  // "statistical": one product through the programmed arrays' linear map, the ADC and read
+  // errors drawn from their variances (statistical_readout.hpp).
+  bool statistical_readout = false;
   // [<table>.nonideal]: variation, read noise, IR drop (nonideal.hpp); null = ideal parts.
   std::shared_ptr<const NonidealConfig> nonideal;
 
@@ -82,6 +86,10 @@ class TileArray {
  public:
   virtual ~TileArray() = default;
   virtual Mat currents(const Mat& v_V) = 0;  // v [n, rows] V -> I [n, cols] A
+  // Where every read is affine in the row voltages, I = v A + b (read noise aside): sets A
+  // [rows, cols] (S) and b [cols] (A) and returns true. Arrays whose response depends on each
+  // read's activity return false.
+  virtual bool linear(Mat& /*a_S*/, Eigen::RowVectorXd& /*b_A*/) const { return false; }
 };
 
 class ArrayModel {
@@ -102,6 +110,9 @@ class AdcModel {
  public:
   virtual ~AdcModel() = default;
   virtual void convert(Mat& i_A, double full_scale_A, bool bipolar, std::mt19937_64& rng) = 0;
+  // Mean-square conversion error in LSB^2 for an input spread uniformly over the range
+  // (1/12 for an ideal quantizer, 0 for an ideal readout); the statistical readout draws it.
+  virtual double error_ms_lsb2() const = 0;
 };
 
 // Uniform quantizer with clipping: unipolar 2^bits - 1 steps over [0, fs]; bipolar mid-tread,
@@ -110,6 +121,7 @@ class UniformAdc final : public AdcModel {
  public:
   explicit UniformAdc(int bits) : bits_(bits) {}
   void convert(Mat& i_A, double full_scale_A, bool bipolar, std::mt19937_64& rng) override;
+  double error_ms_lsb2() const override { return bits_ == 0 ? 0.0 : 1.0 / 12; }
 
  private:
   int bits_;
@@ -139,6 +151,15 @@ struct ProductStats {
 };
 using StatsTable = std::array<ProductStats, kProductCount>;
 
+// Non-negative integer inputs applied in chunks: chunk c of `m` (digits of dac_bits bits) is one
+// read cycle whose result is weighted by chunk_weight[c]; the passes' weighted sum is x_int.
+struct InputPass {
+  Mat m;
+  std::vector<double> chunk_weight;
+};
+
+class StatisticalReadout;  // statistical_readout.hpp
+
 class CrossbarMatmul final : public Matmul {
  public:
   CrossbarMatmul(const CrossbarConfig& cfg, const CrossbarParts& parts, ProductStats& stats,
@@ -153,6 +174,7 @@ class CrossbarMatmul final : public Matmul {
 
  private:
   struct Tile;
+  Mat apply_per_read(const std::vector<InputPass>& passes, Eigen::Index n);
   CrossbarConfig cfg_;
   CrossbarParts parts_;
   ProductStats& stats_;
@@ -162,6 +184,7 @@ class CrossbarMatmul final : public Matmul {
   int group_ = 0, n_ref_ = 0;  // physical columns per logical column; reference columns per tile
   Vec w_scale_;                // per logical column
   std::vector<Tile> tiles_;    // row-tile major
+  std::unique_ptr<StatisticalReadout> stat_;  // readout = "statistical"
 };
 
 // Digital products counted as MACs only.

@@ -51,14 +51,18 @@ NonidealConfig NonidealConfig::parse(Section& s, int adc_bits) {
   if (n.measured && n.model.any())
     s.fail("model", "give either `variation` (measured LUT) or [model], not both");
   n.t_read_s = s.get_double("t_read", 1.0, "s", {0, 1e10});
-  const std::string mode = s.get_choice("ir_drop", "off", {"off", "exact", "model"});
-  n.ir_drop = mode == "exact" ? IrDropMode::exact : mode == "model" ? IrDropMode::model : IrDropMode::off;
+  const std::string mode = s.get_choice("ir_drop", "off", {"off", "exact", "model", "both"});
+  n.ir_drop = mode == "exact" ? IrDropMode::exact
+              : mode == "model" ? IrDropMode::model
+              : mode == "both"  ? IrDropMode::both
+                                : IrDropMode::off;
   n.r_wire_ohm = s.get_double("r_wire", 2.5, "ohm", {0, 1e4});
   n.r_driver_ohm = s.get_double("r_driver", 0, "ohm", {0, 1e6});
   n.r_sense_ohm = s.get_double("r_sense", 0, "ohm", {0, 1e6});
   n.irdrop_file = lut("irdrop");
   if (!n.irdrop_file.empty()) {
-    if (n.ir_drop != IrDropMode::model) s.fail("irdrop", "a fitted IR-drop model needs ir_drop = \"model\"");
+    if (n.ir_drop != IrDropMode::model && n.ir_drop != IrDropMode::both)
+      s.fail("irdrop", "a fitted IR-drop model needs ir_drop = \"model\" or \"both\"");
     H5Reader r(n.irdrop_file);
     n.irdrop_theta = r.read("/lut/irdrop/model/theta");
     if (n.irdrop_theta.size() != xbar::kIrDropFeatures)
@@ -99,6 +103,9 @@ std::string NonidealConfig::describe() const {
     o << "] at t_read " << t_read_s << " s; ";
   }
   if (ir_drop == IrDropMode::exact) o << "IR drop: exact native solver, ";
+  if (ir_drop == IrDropMode::both)
+    o << "IR drop: exact native solver, compared with the compact model ("
+      << (irdrop_file.empty() ? "theory" : irdrop_file) << "), ";
   if (ir_drop == IrDropMode::model)
     o << "IR drop: compact model (" << (irdrop_file.empty() ? "theory" : irdrop_file) << "), ";
   if (ir_drop != IrDropMode::off) o << r_wire_ohm << " ohm per wire segment; ";
@@ -140,6 +147,20 @@ void LutAdcModel::convert(Mat& i, double fs, bool bipolar, std::mt19937_64&) {
     }
 }
 
+LutAdcModel::LutAdcModel(std::shared_ptr<const AdcLut> lut) : lut_(std::move(lut)) {
+  // Mean-square error: (code(x) - x)^2 averaged over x uniform in [0, 2^bits - 1] LSB (64
+  // points per LSB) and over the drawn ADC instances.
+  const int top = (1 << lut_->bits()) - 1, per_lsb = 64;
+  double sum = 0;
+  for (size_t k = 0; k < lut_->instances(); ++k)
+    for (int i = 0; i < top * per_lsb; ++i) {
+      const double x = (i + 0.5) / per_lsb;
+      const double e = std::min(lut_->code(x, k), top) - x;
+      sum += e * e;
+    }
+  error_ms_lsb2_ = sum / (static_cast<double>(lut_->instances()) * top * per_lsb);
+}
+
 Mat ModelConductance::program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) {
   const double step = (c.g_on_S - c.g_off_S) / (c.levels() - 1);
   return level.unaryExpr([&](double l) {
@@ -167,6 +188,11 @@ class ExactIrDropTile final : public TileArray {
   Mat currents(const Mat& v) override {
     if (v_sense_V_ == 0) return v * m_t_;
     return (v.array() - v_sense_V_).matrix() * m_t_;
+  }
+  bool linear(Mat& a, Eigen::RowVectorXd& b) const override {
+    a = m_t_;
+    b = -v_sense_V_ * m_t_.colwise().sum();
+    return true;
   }
 
  private:
@@ -221,6 +247,8 @@ class ReadNoiseTile final : public TileArray {
       for (Eigen::Index k = 0; k < i.rows(); ++k) i(k, c) += rel_ * std::sqrt(var(k, c)) * n01(rng_);
     return i;
   }
+  // The noise is drawn by the statistical readout itself; the mean response is the inner one.
+  bool linear(Mat& a, Eigen::RowVectorXd& b) const override { return inner_->linear(a, b); }
 
  private:
   std::unique_ptr<TileArray> inner_;
@@ -238,7 +266,7 @@ class NonidealArrayModel final : public ArrayModel {
     w.r_wire_row_ohm = w.r_wire_col_ohm = n_.r_wire_ohm;
     w.r_driver_ohm = n_.r_driver_ohm;
     w.r_sense_ohm = n_.r_sense_ohm;
-    if (n_.ir_drop == IrDropMode::exact) {
+    if (n_.ir_drop == IrDropMode::exact || n_.ir_drop == IrDropMode::both) {
       t = std::make_unique<ExactIrDropTile>(g, w);
     } else if (n_.ir_drop == IrDropMode::model) {
       xbar::IrDropInputs in;

@@ -5,10 +5,10 @@
 //       distribution the variation stage measured in ngspice (/mc/g_read vs /mc/target_g);
 //   [nonideal.model]  or the analytic models, each switchable (keys of docs/flows.md
 //       [variation] model.*: d2d, c2c, read_noise, drift, stuck), read at t_read;
-//   ir_drop = "off" | "exact" | "model"  wire resistance r_wire (and r_driver, r_sense): the exact
+//   ir_drop = "off" | "exact" | "model" | "both"  wire resistance r_wire (and r_driver, r_sense): the exact
 //       native solver on every tile (its factorization reused for every input vector), or the
 //       fitted compact IR-drop model (theta from irdrop = "results/irdrop/irdrop.h5", else the
-//       mean-field theory);
+//       mean-field theory); "both": exact, and the model's difference reported;
 //   adc = "results/adc/adc.h5", adc_arch = "sar"  the column ADCs' transfer errors measured by the
 //       adc stage at this crossbar's adc_bits (periph_luts.hpp, AdcLut).
 #pragma once
@@ -32,7 +32,9 @@ struct MeasuredCellError {
   static MeasuredCellError load(const std::string& file);  // InputError naming file and dataset
 };
 
-enum class IrDropMode { off, exact, model };
+// both: the exact solver for the run's outputs, and the whole run repeated with the compact
+// model to report how far the model's outputs are from the exact ones (attention_run.cpp).
+enum class IrDropMode { off, exact, model, both };
 
 struct NonidealConfig {
   std::shared_ptr<const MeasuredCellError> measured;  // null: not used
@@ -73,11 +75,13 @@ class MeasuredConductance final : public ConductanceModel {
 // unipolar 2^bits - 1 steps over [0, fs]; bipolar 2^(bits-1) - 1 steps each side).
 class LutAdcModel final : public AdcModel {
  public:
-  explicit LutAdcModel(std::shared_ptr<const AdcLut> lut) : lut_(std::move(lut)) {}
+  explicit LutAdcModel(std::shared_ptr<const AdcLut> lut);
   void convert(Mat& i_A, double full_scale_A, bool bipolar, std::mt19937_64& rng) override;
+  double error_ms_lsb2() const override { return error_ms_lsb2_; }
 
  private:
   std::shared_ptr<const AdcLut> lut_;
+  double error_ms_lsb2_ = 0;
 };
 
 class ModelConductance final : public ConductanceModel {

@@ -120,6 +120,17 @@ TEST(AdcLut, OffsetShiftsEveryTransition) {
     EXPECT_EQ(lut.code(x, 0), std::clamp(static_cast<int>(std::lround(x - 0.3)), 0, 15)) << x;
 }
 
+TEST(AdcLut, MeanSquareErrorIsQuantizationNoisePlusOffset) {
+  // Uniform input: an ideal quantizer's error is 1/12 LSB^2; every transition 0.3 LSB late
+  // adds the offset's square (0.09 LSB^2), less a sliver where the top code is clipped.
+  LutAdcModel ideal(std::make_shared<const AdcLut>(AdcLut::load(adc_file("cimchar_adc_ms0.h5", 6, 0, 0), "sar", 6, 4, 1)));
+  EXPECT_NEAR(ideal.error_ms_lsb2(), 1.0 / 12, 2e-4);
+  LutAdcModel late(std::make_shared<const AdcLut>(AdcLut::load(adc_file("cimchar_adc_ms3.h5", 6, 0.3, 0), "sar", 6, 4, 1)));
+  EXPECT_NEAR(late.error_ms_lsb2(), 1.0 / 12 + 0.09, 3e-3);
+  EXPECT_DOUBLE_EQ(UniformAdc(8).error_ms_lsb2(), 1.0 / 12);
+  EXPECT_EQ(UniformAdc(0).error_ms_lsb2(), 0.0);
+}
+
 TEST(AdcLut, MissingBitWidthNamesIt) {
   try {
     AdcLut::load(adc_file("cimchar_adc_b4.h5", 4, 0, 0), "sar", 6, 1, 1);

@@ -57,7 +57,10 @@ with tempfile.TemporaryDirectory() as d:
         "var_lut": '[attention.crossbar.nonideal]\nvariation = "%s"\n' % lut,
         "exact": '[attention.crossbar.nonideal]\nir_drop = "exact"\nr_wire = "2 ohm"\n',
         "model": '[attention.crossbar.nonideal]\nir_drop = "model"\nr_wire = "2 ohm"\n',
+        "both": '[attention.crossbar.nonideal]\nir_drop = "both"\nr_wire = "2 ohm"\n',
+        "exact_stat": 'readout = "statistical"\n[attention.crossbar.nonideal]\nir_drop = "exact"\nr_wire = "2 ohm"\n',
     }
+    ir_reported = {}
     y, l2 = {}, {}
     for name, text in extra.items():
         cfg = os.path.join(d, name + ".toml")
@@ -68,6 +71,8 @@ with tempfile.TemporaryDirectory() as d:
         check(r.returncode == 0, name + ": " + r.stderr[-500:])
         f = h5py.File(out, "r")
         y[name], l2[name] = f["/y"][:], f["/metrics/rel_l2"][()]
+        if "/metrics/ir_drop" in f:
+            ir_reported = {k: f["/metrics/ir_drop/" + k][()] for k in ("model_vs_exact_rel_l2", "model_rel_l2")}
     print("relative L2 error vs fp32:", {k: round(float(v), 5) for k, v in l2.items()})
     check(l2["var_lut"] > 5 * l2["base"], "measured variation changes little: %g vs %g" % (l2["var_lut"], l2["base"]))
     check(l2["exact"] > 5 * l2["base"], "IR drop changes little: %g vs %g" % (l2["exact"], l2["base"]))
@@ -76,6 +81,20 @@ with tempfile.TemporaryDirectory() as d:
     print("IR drop: exact solver moves the outputs by %.4g (relative), compact model differs from it by %.4g"
           % (effect / np.linalg.norm(y["base"]), miss / np.linalg.norm(y["base"])))
     check(miss < 0.2 * effect, "compact IR-drop model misses %.3g of an effect of %.3g" % (miss, effect))
+    # ir_drop = "both": the exact run's outputs, and the model's difference from them reported.
+    check(np.array_equal(y["both"], y["exact"]), "ir_drop = both: outputs are not the exact solver's")
+    want = np.linalg.norm(y["model"] - y["exact"]) / np.linalg.norm(y["exact"])
+    got = ir_reported.get("model_vs_exact_rel_l2", -1)
+    print("ir_drop = both reports model vs exact %.6g (separate runs: %.6g), model rel_l2 %.6g (separate: %.6g)"
+          % (got, want, ir_reported.get("model_rel_l2", -1), l2["model"]))
+    check(abs(got - want) <= 1e-9 * want, "ir_drop = both reports %g, the separate runs differ by %g" % (got, want))
+    check(abs(ir_reported.get("model_rel_l2", -1) - l2["model"]) <= 1e-9 * l2["model"],
+          "ir_drop = both: the model run's rel_l2 differs from a separate model run's")
+    # The statistical readout through the exact IR-drop transfer matrices, ideal readout: the
+    # per-read outputs to rounding.
+    stat_diff = np.linalg.norm(y["exact_stat"] - y["exact"]) / np.linalg.norm(y["exact"])
+    print("statistical readout vs per-read, exact IR drop, ideal readout: %.3g" % stat_diff)
+    check(stat_diff < 1e-9, "statistical readout differs from per-read by %g" % stat_diff)
 
     # The threshold comparator LUT into the sprint scheme.
     open(os.path.join(d, "thr.toml"), "w").write(

@@ -1,0 +1,189 @@
+#include "attention/statistical_readout.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace cimchar::attention {
+
+StatisticalReadout::StatisticalReadout(const CrossbarConfig& c, Eigen::Index in, Eigen::Index out,
+                                       Eigen::Index row_tiles, double read_rel,
+                                       double adc_error_lsb2)
+    : cfg_(c), read_rel_(read_rel) {
+  const bool diff = c.signed_weights == SignedWeights::differential;
+  ns_ = c.weight_slices();
+  group_ = diff ? 2 * ns_ : ns_;
+  n_ref_ = diff ? 0 : ns_;
+  g_step_S_ = (c.g_on_S - c.g_off_S) / (c.levels() - 1);
+  v_unit_V_ = c.v_read_V / (std::ldexp(1.0, c.dac_bits) - 1);
+  const double i_unit = v_unit_V_ * g_step_S_;
+  row_tiles_ = row_tiles;
+  bipolar_ = diff && c.diff_sense == DiffSense::analog;
+  if (c.adc_bits > 0 && adc_error_lsb2 > 0) {
+    const double tile_i = c.adc_full_scale * c.rows * c.v_read_V;
+    lsb_A_ = bipolar_ ? tile_i * (c.g_on_S - c.g_off_S) / (std::ldexp(1.0, c.adc_bits - 1) - 1)
+                      : tile_i * c.g_on_S / (std::ldexp(1.0, c.adc_bits) - 1);
+    lsb_scale_ = (lsb_A_ / i_unit) * (lsb_A_ / i_unit) * adc_error_lsb2 * 12;
+    for (int s = 0; s < ns_; ++s) {
+      adc_p_.push_back(Eigen::MatrixXf::Zero(in, out));
+      adc_m_.push_back(Eigen::MatrixXf::Zero(in, out));
+    }
+    col_d2_ = col_p_ = col_m_ = Mat::Zero(in, ns_);
+  }
+  weff_ = Mat::Zero(in, out);
+  if (read_rel_ > 0) h_ = Mat::Zero(in, out);
+  beta_ = Eigen::RowVectorXd::Zero(out);
+  g_rowsum_S_ = Vec::Zero(in);
+  b_sum_A_ = Vec::Zero(row_tiles);
+}
+
+void StatisticalReadout::add_tile(Eigen::Index rt, Eigen::Index row0, Eigen::Index lcol0,
+                                  const Mat& g, const TileArray& array) {
+  Mat a;
+  Eigen::RowVectorXd b;
+  if (!array.linear(a, b))
+    throw ConfigError(
+        "crossbar.readout: \"statistical\" needs arrays whose currents are linear in the row "
+        "voltages (ideal wires, or ir_drop = \"exact\"); this array model depends on each read's "
+        "activity (ir_drop = \"model\"): use readout = \"per_read\"");
+  CIMCHAR_CHECK(a.rows() == g.rows() && a.cols() == g.cols() && b.size() == g.cols(),
+                "statistical readout: linear map does not match the tile");
+  const Eigen::Index nrows = g.rows(), nlcols = (g.cols() - n_ref_) / group_;
+  const double i_unit = v_unit_V_ * g_step_S_;
+  const bool diff = cfg_.signed_weights == SignedWeights::differential;
+  for (Eigen::Index jj = 0; jj < nlcols; ++jj) {
+    const Eigen::Index j = lcol0 + jj;
+    for (int s = 0; s < ns_; ++s) {
+      const Eigen::Index cp = diff ? jj * group_ + 2 * s : jj * group_ + s;
+      const Eigen::Index cm = diff ? cp + 1 : nlcols * group_ + s;
+      const double w = std::ldexp(1.0, s * cfg_.bits_per_cell);
+      weff_.col(j).segment(row0, nrows) += (w / g_step_S_) * (a.col(cp) - a.col(cm));
+      if (read_rel_ > 0)
+        h_.col(j).segment(row0, nrows) +=
+            (w * w / (g_step_S_ * g_step_S_)) *
+            (g.col(cp).array().square() + g.col(cm).array().square()).matrix();
+      if (lsb_scale_ > 0) {
+        const double per_digit = v_unit_V_ / lsb_A_;  // a column current per unit digit, in LSB
+        adc_p_[static_cast<size_t>(s)].col(j).segment(row0, nrows) = (a.col(cp) * per_digit).cast<float>();
+        adc_m_[static_cast<size_t>(s)].col(j).segment(row0, nrows) = (a.col(cm) * per_digit).cast<float>();
+        col_d2_.col(s).segment(row0, nrows) += ((a.col(cp) - a.col(cm)) * per_digit).array().square().matrix();
+        col_p_.col(s).segment(row0, nrows) += a.col(cp) * per_digit;
+        col_m_.col(s).segment(row0, nrows) += a.col(cm) * per_digit;
+      }
+      beta_(j) += w * (b(cp) - b(cm)) / i_unit;
+    }
+  }
+  g_rowsum_S_.segment(row0, nrows) += a.rowwise().sum();
+  b_sum_A_(rt) += b.sum();
+}
+
+namespace {
+
+// Mean-square error (LSB^2) of quantizing a difference current with E[delta^2] = m2 LSB^2: by
+// one bipolar conversion, or by two unipolar ones whose codes are subtracted (header).
+double ms_bipolar(double m2) { return -std::expm1(-12 * m2) / 12; }
+double ms_two_unipolar(double m2) { return -std::expm1(-6 * std::sqrt(2 * m2 / M_PI)) / 6; }
+
+}  // namespace
+
+Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index n,
+                              std::mt19937_64& rng, double& read_vi_W) const {
+  const Eigen::Index in = weff_.rows(), out = weff_.cols();
+  const int db = cfg_.dac_bits, mask = (1 << db) - 1;
+  const bool adc = lsb_scale_ > 0;
+  Mat xs = Mat::Zero(n, in), x2;
+  if (read_rel_ > 0) x2 = Mat::Zero(n, in);
+  // Per read cycle: its weight, and each input's digit mean and variance over the batch.
+  std::vector<double> cws;
+  Eigen::MatrixXf dmean, dvar;
+  size_t cycles = 0;
+  for (const InputPass& p : passes) cycles += p.chunk_weight.size();
+  if (adc) {
+    dmean.resize(static_cast<Eigen::Index>(cycles), in);
+    dvar.resize(static_cast<Eigen::Index>(cycles), in);
+  }
+  double cw_sum = 0;
+  Vec per_vector = Vec::Zero(n);  // each vector's ADC variance with column-averaged currents
+  const double inv_out = 1.0 / static_cast<double>(out);
+  for (const InputPass& p : passes) {
+    const Eigen::ArrayXXi m = p.m.cast<int>().array();
+    for (size_t c = 0; c < p.chunk_weight.size(); ++c) {
+      const int shift = static_cast<int>(c) * db;
+      const double cw = p.chunk_weight[c];
+      const Mat d = m.unaryExpr([=](int t) { return (t >> shift) & mask; }).cast<double>().matrix();
+      xs += cw * d;
+      if (read_rel_ > 0) x2 += (cw * cw) * d.cwiseProduct(d);
+      cw_sum += cw;
+      if (adc) {
+        const Eigen::Index k = static_cast<Eigen::Index>(cws.size());
+        const Eigen::RowVectorXd mu = d.colwise().mean();
+        dmean.row(k) = mu.cast<float>();
+        dvar.row(k) = (d.cwiseProduct(d).colwise().mean() - mu.cwiseProduct(mu)).cwiseMax(0.0).cast<float>();
+      }
+      cws.push_back(cw);
+      for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
+        const Eigen::Index r0 = rt * cfg_.rows, nr = std::min<Eigen::Index>(cfg_.rows, in - r0);
+        const auto blk = d.middleCols(r0, nr);
+        const Vec dmax = blk.rowwise().maxCoeff();
+        const Vec cur = (blk * g_rowsum_S_.segment(r0, nr)) * v_unit_V_;
+        for (Eigen::Index r = 0; r < n; ++r)
+          if (dmax(r) > 0) read_vi_W += dmax(r) * v_unit_V_ * std::abs(cur(r) + b_sum_A_(rt));
+        if (!adc) continue;
+        const Mat d2 = blk.cwiseProduct(blk);
+        for (int s = 0; s < ns_; ++s) {
+          const Vec m2 = d2 * col_d2_.col(s).segment(r0, nr) * inv_out;
+          const Vec up = blk * col_p_.col(s).segment(r0, nr) * inv_out;
+          const Vec um = blk * col_m_.col(s).segment(r0, nr) * inv_out;
+          const double w = cw * cw * std::ldexp(1.0, 2 * s * cfg_.bits_per_cell);
+          for (Eigen::Index r = 0; r < n; ++r) {
+            const bool below_half = std::max(up(r), um(r)) < 0.5;
+            per_vector(r) += w * (bipolar_ || below_half ? ms_bipolar(m2(r)) : ms_two_unipolar(m2(r)));
+          }
+        }
+      }
+    }
+  }
+  Mat acc = xs * weff_;
+  if (cw_sum != 0) acc.rowwise() += cw_sum * beta_;
+  Mat var = Mat::Zero(n, out);
+  if (read_rel_ > 0) var.noalias() += (read_rel_ * read_rel_) * (x2 * h_);
+  if (adc) {
+    // ADC error variance per output column, the same for every vector of the batch.
+    Eigen::RowVectorXd v_adc = Eigen::RowVectorXd::Zero(out);
+    const Eigen::VectorXf cw2 = Eigen::Map<const Vec>(cws.data(), static_cast<Eigen::Index>(cws.size()))
+                                    .array().square().matrix().cast<float>();
+    for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
+      const Eigen::Index r0 = rt * cfg_.rows, nr = std::min<Eigen::Index>(cfg_.rows, in - r0);
+      const auto mu = dmean.middleCols(r0, nr);
+      const auto vr = dvar.middleCols(r0, nr);
+      for (int s = 0; s < ns_; ++s) {
+        const auto wp = adc_p_[static_cast<size_t>(s)].middleRows(r0, nr);
+        const auto wm = adc_m_[static_cast<size_t>(s)].middleRows(r0, nr);
+        const Eigen::MatrixXf wd = wp - wm;
+        const Eigen::MatrixXf mp = mu * wp, mm = mu * wm;  // [cycles, out] mean currents, LSB
+        const Eigen::MatrixXf sd = vr * wd.cwiseProduct(wd);  // variance of the difference
+        const double w4 = std::ldexp(1.0, 2 * s * cfg_.bits_per_cell);
+        for (Eigen::Index j = 0; j < out; ++j)
+          for (Eigen::Index k = 0; k < mp.rows(); ++k) {
+            const double dm = mp(k, j) - mm(k, j);
+            const double m2 = dm * dm + sd(k, j);
+            const bool below_half = std::max(mp(k, j), mm(k, j)) < 0.5f;
+            const double ms = bipolar_ || below_half ? ms_bipolar(m2) : ms_two_unipolar(m2);
+            v_adc(j) += cw2(k) * w4 * ms;
+          }
+      }
+    }
+    const double mean = per_vector.mean();
+    const Vec share = mean > 0 ? Vec(per_vector / mean) : Vec::Ones(n);
+    var.noalias() += lsb_scale_ * (share * v_adc);
+  }
+  if (adc || read_rel_ > 0) {
+    std::normal_distribution<double> n01(0, 1);
+    for (Eigen::Index j = 0; j < out; ++j)
+      for (Eigen::Index r = 0; r < n; ++r) acc(r, j) += std::sqrt(var(r, j)) * n01(rng);
+  }
+  return acc;
+}
+
+}  // namespace cimchar::attention
