@@ -219,9 +219,14 @@ void CrossbarMatmul::program(const Mat& w) {
     const double m = cfg_.weight_scale_per_column ? w.row(j).cwiseAbs().maxCoeff() : wmax_all;
     w_scale_(j) = m > 0 ? m / qmax : 1.0;
   }
-  auto slice = [&](double v, int s) {  // s-th bits_per_cell-bit digit of the integer v >= 0
-    return std::fmod(std::floor(v / pow2(s * bpc)), static_cast<double>(cfg_.levels()));
+  const int64_t digit_mask = cfg_.levels() - 1;
+  auto slice = [&](int64_t v, int s) {  // s-th bits_per_cell-bit digit of the integer v >= 0
+    return static_cast<double>((v >> (s * bpc)) & digit_mask);
   };
+  // The quantized weights, transposed to [in, out] so that a tile column is contiguous.
+  const Eigen::Matrix<int64_t, Eigen::Dynamic, Eigen::Dynamic> q_int =
+      (w.array().colwise() / w_scale_.array()).round().matrix().transpose().cast<int64_t>();
+  const int64_t offset_int = static_cast<int64_t>(offset);
 
   row_tiles_ = (in_ + cfg_.rows - 1) / cfg_.rows;
   col_tiles_ = (out_ + lcols_per_tile_ - 1) / lcols_per_tile_;
@@ -243,19 +248,19 @@ void CrossbarMatmul::program(const Mat& w) {
       Mat level(t.nrows, npc);
       for (Eigen::Index jj = 0; jj < t.nlcols; ++jj) {
         const Eigen::Index j = t.lcol0 + jj;
-        for (Eigen::Index i = 0; i < t.nrows; ++i) {
-          const double q = std::round(w(j, t.row0 + i) / w_scale_(j));
-          for (int s = 0; s < ns; ++s) {
+        for (int s = 0; s < ns; ++s) {
+          for (Eigen::Index i = 0; i < t.nrows; ++i) {
+            const int64_t q = q_int(t.row0 + i, j);
             if (diff) {
-              level(i, jj * group_ + 2 * s) = slice(std::max(q, 0.0), s);
-              level(i, jj * group_ + 2 * s + 1) = slice(std::max(-q, 0.0), s);
+              level(i, jj * group_ + 2 * s) = slice(std::max<int64_t>(q, 0), s);
+              level(i, jj * group_ + 2 * s + 1) = slice(std::max<int64_t>(-q, 0), s);
             } else {
-              level(i, jj * group_ + s) = slice(q + offset, s);
+              level(i, jj * group_ + s) = slice(q + offset_int, s);
             }
           }
         }
       }
-      for (int s = 0; s < n_ref_; ++s) level.col(t.nlcols * group_ + s).setConstant(slice(offset, s));
+      for (int s = 0; s < n_ref_; ++s) level.col(t.nlcols * group_ + s).setConstant(slice(offset_int, s));
       if (stat_) {  // keep only the tile's contribution to the effective matrix
         Mat g = parts_.conductance->program(level, cfg_, rng_);
         stat_->add_tile(rt, t.row0, t.lcol0, g, *parts_.array->make(g));

@@ -406,7 +406,12 @@ std::unique_ptr<Scheme> make_hardsea_scheme(Section& s, uint64_t seed) {
 std::unique_ptr<Scheme> make_hybrid_cim_scheme(Section& s, uint64_t seed) {
   auto analog = parse_projection_products(s);
   const double prune = s.get_double("prune_fraction", 0.75, "", {0, 0.999});
-  auto approx = parse_crossbar(s, "approx_crossbar", approx_defaults(4));
+  CrossbarConfig approx_default = approx_defaults(4);
+  // The 4-bit ADC's range: about 3 sigma of the column current of 64 rows of random signed
+  // 4-bit operands (sigma ~ sqrt(64) x 0.35 x 0.35 ~ 1 cell at full scale, 1.5% of a full
+  // tile). At a full tile's current (1.0) every score estimate reads as 0 (docs/schemes.md).
+  approx_default.adc_full_scale = 0.05;
+  auto approx = parse_crossbar(s, "approx_crossbar", approx_default);
   return std::make_unique<HybridCimScheme>(parse_crossbar(s, "crossbar", {}), analog, seed,
                                            approx, prune);
 }

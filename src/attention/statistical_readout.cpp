@@ -52,27 +52,34 @@ void StatisticalReadout::add_tile(Eigen::Index rt, Eigen::Index row0, Eigen::Ind
   const Eigen::Index nrows = g.rows(), nlcols = (g.cols() - n_ref_) / group_;
   const double i_unit = v_unit_V_ * g_step_S_;
   const bool diff = cfg_.signed_weights == SignedWeights::differential;
-  for (Eigen::Index jj = 0; jj < nlcols; ++jj) {
-    const Eigen::Index j = lcol0 + jj;
-    for (int s = 0; s < ns_; ++s) {
-      const Eigen::Index cp = diff ? jj * group_ + 2 * s : jj * group_ + s;
-      const Eigen::Index cm = diff ? cp + 1 : nlcols * group_ + s;
-      const double w = std::ldexp(1.0, s * cfg_.bits_per_cell);
-      weff_.col(j).segment(row0, nrows) += (w / g_step_S_) * (a.col(cp) - a.col(cm));
-      if (read_rel_ > 0)
-        h_.col(j).segment(row0, nrows) +=
-            (w * w / (g_step_S_ * g_step_S_)) *
-            (g.col(cp).array().square() + g.col(cm).array().square()).matrix();
-      if (lsb_scale_ > 0) {
-        const double per_digit = v_unit_V_ / lsb_A_;  // a column current per unit digit, in LSB
-        adc_p_[static_cast<size_t>(s)].col(j).segment(row0, nrows) = (a.col(cp) * per_digit).cast<float>();
-        adc_m_[static_cast<size_t>(s)].col(j).segment(row0, nrows) = (a.col(cm) * per_digit).cast<float>();
-        col_d2_.col(s).segment(row0, nrows) += ((a.col(cp) - a.col(cm)) * per_digit).array().square().matrix();
-        col_p_.col(s).segment(row0, nrows) += a.col(cp) * per_digit;
-        col_m_.col(s).segment(row0, nrows) += a.col(cm) * per_digit;
-      }
-      beta_(j) += w * (b(cp) - b(cm)) / i_unit;
+  // Slice s of every logical column at once: its first columns are every group_-th physical
+  // column from cp0; its second columns likewise from cm0 (differential), or the one reference
+  // column repeated (offset).
+  using Strided = Eigen::Map<const Mat, 0, Eigen::OuterStride<>>;
+  auto cols = [&](const Mat& m, Eigen::Index c0) {
+    return Strided(m.data() + c0 * nrows, nrows, nlcols, Eigen::OuterStride<>(group_ * nrows));
+  };
+  for (int s = 0; s < ns_; ++s) {
+    const Eigen::Index cp0 = diff ? 2 * s : s, ref = nlcols * group_ + s;
+    const Mat ap = cols(a, cp0), gp = cols(g, cp0);
+    const Mat am = diff ? Mat(cols(a, cp0 + 1)) : Mat(a.col(ref).replicate(1, nlcols));
+    const Mat gm = diff ? Mat(cols(g, cp0 + 1)) : Mat(g.col(ref).replicate(1, nlcols));
+    const double w = std::ldexp(1.0, s * cfg_.bits_per_cell);
+    const Mat ad = ap - am;
+    weff_.block(row0, lcol0, nrows, nlcols) += (w / g_step_S_) * ad;
+    if (read_rel_ > 0)
+      h_.block(row0, lcol0, nrows, nlcols) +=
+          (w * w / (g_step_S_ * g_step_S_)) * (gp.array().square() + gm.array().square()).matrix();
+    if (lsb_scale_ > 0) {
+      const double per_digit = v_unit_V_ / lsb_A_;  // a column current per unit digit, in LSB
+      adc_p_[static_cast<size_t>(s)].block(row0, lcol0, nrows, nlcols) = (ap * per_digit).cast<float>();
+      adc_m_[static_cast<size_t>(s)].block(row0, lcol0, nrows, nlcols) = (am * per_digit).cast<float>();
+      col_d2_.col(s).segment(row0, nrows) += (ad * per_digit).array().square().rowwise().sum().matrix();
+      col_p_.col(s).segment(row0, nrows) += ap.rowwise().sum() * per_digit;
+      col_m_.col(s).segment(row0, nrows) += am.rowwise().sum() * per_digit;
     }
+    for (Eigen::Index jj = 0; jj < nlcols; ++jj)
+      beta_(lcol0 + jj) += w * (b(cp0 + jj * group_) - (diff ? b(cp0 + 1 + jj * group_) : b(ref))) / i_unit;
   }
   g_rowsum_S_.segment(row0, nrows) += a.rowwise().sum();
   b_sum_A_(rt) += b.sum();

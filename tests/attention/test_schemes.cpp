@@ -95,6 +95,18 @@ TEST(Schemes, HybridPrunesTheConfiguredFraction) {
   EXPECT_NEAR(s.metrics.model.sparsity, 1.0 - kept_total / open_total, 1e-15);
 }
 
+TEST(Schemes, HybridDefaultAdcRangeResolvesTheScores) {
+  // 64 open keys, 16 kept per query row: choosing at random keeps a true top-2 key with
+  // probability 16/64 = 0.25. With the ADC range at a full tile's current every 4-bit score
+  // estimate reads as 0 (chance); the preset's range (0.05 of it) must do far better.
+  const char* m = "encoder2_relu_pre_d16_h2_s64";
+  const RunSummary full = run(m, "[attention]\nscheme = \"hybrid-cim\"\nrecall_k = 2\n"
+                                 "[attention.approx_crossbar]\nadc_full_scale = 1.0\n", "hyb_fs1");
+  const RunSummary preset = run(m, "[attention]\nscheme = \"hybrid-cim\"\nrecall_k = 2\n", "hyb_preset");
+  EXPECT_LT(full.metrics.model.topk_recall, 0.35);
+  EXPECT_GT(preset.metrics.model.topk_recall, 0.5);
+}
+
 TEST(Schemes, BadParametersAreConfigErrors) {
   EXPECT_THROW(run(kEnc, "[attention]\nscheme = \"attar\"\ntop_k = 34\n", "bad_k"), ConfigError);
   EXPECT_THROW(run(kEnc, "[attention]\nscheme = \"sprint\"\nthreshold = 100\n", "bad_th"),
