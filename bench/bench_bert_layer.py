@@ -6,7 +6,9 @@ same machine at the same time. Usage:
     /usr/bin/python3 bench/bench_bert_layer.py build/cimchar [--seq 512] [--schemes a,b] [--repeat 3]
         [--readout statistical|per_read]
 
---readout sets every crossbar table's `readout` (docs/schemes.md): "statistical" (default) runs
+--readout sets the `readout` of every scheme's [attention.crossbar] (docs/schemes.md; the
+approximate score arrays of sprint, hardsea and hybrid-cim stay per-read: one 3-bit slice
+read in one cycle per sign, and hybrid-cim's 4-bit ADC range clips): "statistical" (default) runs
 each product once through the programmed arrays and draws the ADC and read errors; "per_read"
 simulates every read cycle (about 128x the MACs; minutes per scheme). The nonideal runs use the
 variation models (d2d) and read noise, with IR drop off (nonideal-lut; per_read: the compact
@@ -77,8 +79,6 @@ def main():
                 cfgs[name] = ["--scheme", name]
             else:
                 text = '[attention]\nscheme = "%s"\n[attention.crossbar]\nreadout = "%s"\n' % (name, a.readout)
-                if name in ("sprint", "hardsea", "hybrid-cim"):
-                    text += '[attention.approx_crossbar]\nreadout = "%s"\n' % a.readout
                 open(p, "w").write(text)
                 cfgs[name] = ["--config", p]
         times = {}
