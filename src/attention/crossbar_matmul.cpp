@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "core/rng.hpp"
 
 namespace cimchar::attention {
@@ -237,37 +238,49 @@ void CrossbarMatmul::program(const Mat& w) {
     stat_ = std::make_unique<StatisticalReadout>(cfg_, in_, out_, row_tiles_, rel,
                                                  parts_.adc->error_ms_lsb2());
   }
+  // Programmed conductances: one random stream per tile, so that the tiles of a row tile are
+  // programmed in parallel and the result does not depend on the schedule.
+  const uint64_t tile_seed = rng_();
   for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
+    std::vector<Tile> row(static_cast<size_t>(col_tiles_));
+    std::vector<Mat> level(row.size()), g(row.size());
     for (Eigen::Index ct = 0; ct < col_tiles_; ++ct) {
-      Tile t;
+      Tile& t = row[static_cast<size_t>(ct)];
       t.row0 = rt * cfg_.rows;
       t.nrows = std::min<Eigen::Index>(cfg_.rows, in_ - t.row0);
       t.lcol0 = ct * lcols_per_tile_;
       t.nlcols = std::min<Eigen::Index>(lcols_per_tile_, out_ - t.lcol0);
       const Eigen::Index npc = t.nlcols * group_ + n_ref_;
-      Mat level(t.nrows, npc);
+      Mat& lv = level[static_cast<size_t>(ct)];
+      lv.resize(t.nrows, npc);
       for (Eigen::Index jj = 0; jj < t.nlcols; ++jj) {
         const Eigen::Index j = t.lcol0 + jj;
         for (int s = 0; s < ns; ++s) {
           for (Eigen::Index i = 0; i < t.nrows; ++i) {
             const int64_t q = q_int(t.row0 + i, j);
             if (diff) {
-              level(i, jj * group_ + 2 * s) = slice(std::max<int64_t>(q, 0), s);
-              level(i, jj * group_ + 2 * s + 1) = slice(std::max<int64_t>(-q, 0), s);
+              lv(i, jj * group_ + 2 * s) = slice(std::max<int64_t>(q, 0), s);
+              lv(i, jj * group_ + 2 * s + 1) = slice(std::max<int64_t>(-q, 0), s);
             } else {
-              level(i, jj * group_ + s) = slice(q + offset_int, s);
+              lv(i, jj * group_ + s) = slice(q + offset_int, s);
             }
           }
         }
       }
-      for (int s = 0; s < n_ref_; ++s) level.col(t.nlcols * group_ + s).setConstant(slice(offset_int, s));
-      if (stat_) {  // keep only the tile's contribution to the effective matrix
-        Mat g = parts_.conductance->program(level, cfg_, rng_);
-        stat_->add_tile(rt, t.row0, t.lcol0, g, *parts_.array->make(g));
-      } else {
-        t.array = parts_.array->make(parts_.conductance->program(level, cfg_, rng_));
-      }
+      for (int s = 0; s < n_ref_; ++s) lv.col(t.nlcols * group_ + s).setConstant(slice(offset_int, s));
       stats_.cell_writes += t.nrows * npc;
+    }
+    parallel_for(row.size(), [&](size_t ct) {
+      std::mt19937_64 r = stream_rng(tile_seed, static_cast<uint64_t>(rt * col_tiles_) + ct);
+      g[ct] = parts_.conductance->program(level[ct], cfg_, r);
+    });
+    for (size_t ct = 0; ct < row.size(); ++ct) {
+      Tile& t = row[ct];
+      if (stat_) {  // keep only the tile's contribution to the effective matrix
+        stat_->add_tile(rt, t.row0, t.lcol0, g[ct], *parts_.array->make(g[ct]));
+      } else {
+        t.array = parts_.array->make(std::move(g[ct]));
+      }
       tiles_.push_back(std::move(t));
     }
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include "core/error.hpp"
 
@@ -90,7 +91,7 @@ namespace {
 // Mean-square error (LSB^2) of quantizing a difference current with E[delta^2] = m2 LSB^2: by
 // one bipolar conversion, or by two unipolar ones whose codes are subtracted (header).
 double ms_bipolar(double m2) { return -std::expm1(-12 * m2) / 12; }
-double ms_two_unipolar(double m2) { return -std::expm1(-6 * std::sqrt(2 * m2 / M_PI)) / 6; }
+double ms_two_unipolar(double m2) { return -std::expm1(-6 * std::sqrt(2 * m2 / std::numbers::pi)) / 6; }
 
 }  // namespace
 
@@ -156,7 +157,7 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
   Mat var = Mat::Zero(n, out);
   if (read_rel_ > 0) var.noalias() += (read_rel_ * read_rel_) * (x2 * h_);
   if (adc) {
-    // ADC error variance per output column, the same for every vector of the batch.
+    // ADC error variance per output column over the batch, then each vector's share of it.
     Eigen::RowVectorXd v_adc = Eigen::RowVectorXd::Zero(out);
     const Eigen::VectorXf cw2 = Eigen::Map<const Vec>(cws.data(), static_cast<Eigen::Index>(cws.size()))
                                     .array().square().matrix().cast<float>();
