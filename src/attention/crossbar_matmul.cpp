@@ -153,7 +153,7 @@ class IdealTile final : public TileArray {
 };
 }  // namespace
 
-std::unique_ptr<TileArray> IdealArrayModel::make(Mat g_S) {
+std::unique_ptr<TileArray> IdealArrayModel::make(Mat g_S, uint64_t) {
   return std::make_unique<IdealTile>(std::move(g_S));
 }
 
@@ -270,17 +270,20 @@ void CrossbarMatmul::program(const Mat& w) {
       for (int s = 0; s < n_ref_; ++s) lv.col(t.nlcols * group_ + s).setConstant(slice(offset_int, s));
       stats_.cell_writes += t.nrows * npc;
     }
+    std::vector<std::unique_ptr<TileArray>> arrays(row.size());
     parallel_for(row.size(), [&](size_t ct) {
       std::mt19937_64 r = stream_rng(tile_seed, static_cast<uint64_t>(rt * col_tiles_) + ct);
       g[ct] = parts_.conductance->program(level[ct], cfg_, r);
+      const uint64_t array_stream = r();
+      arrays[ct] = stat_ ? parts_.array->make(g[ct], array_stream)
+                         : parts_.array->make(std::move(g[ct]), array_stream);
     });
     for (size_t ct = 0; ct < row.size(); ++ct) {
       Tile& t = row[ct];
-      if (stat_) {  // keep only the tile's contribution to the effective matrix
-        stat_->add_tile(rt, t.row0, t.lcol0, g[ct], *parts_.array->make(g[ct]));
-      } else {
-        t.array = parts_.array->make(std::move(g[ct]));
-      }
+      if (stat_)  // keep only the tile's contribution to the effective matrix
+        stat_->add_tile(rt, t.row0, t.lcol0, g[ct], *arrays[ct]);
+      else
+        t.array = std::move(arrays[ct]);
       tiles_.push_back(std::move(t));
     }
   }

@@ -95,13 +95,15 @@ class TileArray {
 class ArrayModel {
  public:
   virtual ~ArrayModel() = default;
-  virtual std::unique_ptr<TileArray> make(Mat g_S) = 0;  // G [rows, cols]
+  // G [rows, cols]; `stream` seeds the tile's own random draws (read noise), so that tiles
+  // can be made in any order or in parallel. make() must be safe to call from several threads.
+  virtual std::unique_ptr<TileArray> make(Mat g_S, uint64_t stream) = 0;
 };
 
 // Ohm's and Kirchhoff's laws with ideal wires: I = V G.
 class IdealArrayModel final : public ArrayModel {
  public:
-  std::unique_ptr<TileArray> make(Mat g_S) override;
+  std::unique_ptr<TileArray> make(Mat g_S, uint64_t stream) override;
 };
 
 // Column readout. Converts currents in place to the currents the digital side reconstructs

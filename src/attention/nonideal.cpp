@@ -260,7 +260,7 @@ class ReadNoiseTile final : public TileArray {
 class NonidealArrayModel final : public ArrayModel {
  public:
   NonidealArrayModel(NonidealConfig n, uint64_t seed) : n_(std::move(n)), seed_(seed) {}
-  std::unique_ptr<TileArray> make(Mat g) override {
+  std::unique_ptr<TileArray> make(Mat g, uint64_t stream) override {
     std::unique_ptr<TileArray> t;
     xbar::Wiring w;
     w.r_wire_row_ohm = w.r_wire_col_ohm = n_.r_wire_ohm;
@@ -275,18 +275,17 @@ class NonidealArrayModel final : public ArrayModel {
       in.r_sense_ohm = n_.r_sense_ohm;
       t = std::make_unique<ModelIrDropTile>(g, in, xbar::IrDropModel{n_.irdrop_theta});
     } else {
-      t = IdealArrayModel().make(g);
+      t = IdealArrayModel().make(g, stream);
     }
     if (n_.model.read_noise && n_.model.read_rel > 0)
       t = std::make_unique<ReadNoiseTile>(std::move(t), std::move(g), n_.model.read_rel,
-                                          stream_rng(seed_, tiles_++));
+                                          stream_rng(seed_, stream));
     return t;
   }
 
  private:
   NonidealConfig n_;
   uint64_t seed_;
-  uint64_t tiles_ = 0;
 };
 
 }  // namespace

@@ -75,7 +75,7 @@ TEST(Nonideal, ReadNoiseVarianceIsTheSumOverCells) {
   auto parts = make_parts(n, c, 9);
   Mat g(3, 1);
   g << 10e-6, 40e-6, 80e-6;
-  auto tile = parts.array->make(g);
+  auto tile = parts.array->make(g, 0);
   Mat v(20000, 3);
   v.rowwise() = Eigen::RowVector3d(0.2, 0.1, 0.2);
   const Mat i = tile->currents(v);
@@ -98,7 +98,7 @@ TEST(Nonideal, ExactIrDropOfOneCellIsTheSeriesResistance) {
   v << 0.2;
   // driver, one word-line segment, the cell, one bit-line segment, sense (docs/crossbar.md).
   const double expect = 0.2 / (100 + 50 + 1e3 + 50 + 20);
-  EXPECT_NEAR(parts.array->make(g)->currents(v)(0, 0), expect, 1e-12 * expect);
+  EXPECT_NEAR(parts.array->make(g, 0)->currents(v)(0, 0), expect, 1e-12 * expect);
 }
 
 // The exact tile reads through its transfer matrix; the reference is the native solver run
@@ -120,7 +120,7 @@ TEST(Nonideal, ExactIrDropTileMatchesTheSolverOnEveryVector) {
     Mat g = Mat::NullaryExpr(k.rows, k.cols, [&] { return ug(rng); });
     Mat v = Mat::NullaryExpr(count, k.rows, [&] { return uv(rng); });
     v.row(0).setZero();
-    const Mat i = parts.array->make(g)->currents(v);
+    const Mat i = parts.array->make(g, 0)->currents(v);
     xbar::Array a{static_cast<size_t>(k.rows), static_cast<size_t>(k.cols), {}};
     for (Eigen::Index r = 0; r < k.rows; ++r)
       for (Eigen::Index q = 0; q < k.cols; ++q) a.g_S.push_back(g(r, q));
@@ -153,7 +153,7 @@ TEST(Nonideal, CompactModelTracksTheExactSolver) {
   Mat g = Mat::NullaryExpr(64, 64, [&] { return u(rng); });
   Mat v = Mat::Constant(2, 64, 0.2);
   v.row(1).tail(32).setZero();  // half the rows driven
-  const Mat ie = exact.array->make(g)->currents(v), im = model.array->make(g)->currents(v);
+  const Mat ie = exact.array->make(g, 0)->currents(v), im = model.array->make(g, 0)->currents(v);
   const Mat ideal = v * g;
   const double drop = ((ideal - ie).array() / ideal.array()).maxCoeff();
   const double err = ((im - ie).array() / ie.array()).abs().maxCoeff();
