@@ -56,6 +56,11 @@ std::pair<std::string, std::string> check(const CrossbarConfig& c) {
 
 }  // namespace
 
+Mat chunk_digits(const InputPass& p, size_t c, int dac_bits) {
+  const int shift = static_cast<int>(c) * dac_bits, mask = (1 << dac_bits) - 1;
+  return p.m.unaryExpr([=](double t) { return static_cast<double>((static_cast<int64_t>(t) >> shift) & mask); });
+}
+
 int CrossbarConfig::weight_slices() const {
   const int bits = signed_weights == SignedWeights::differential ? weight_bits - 1 : weight_bits;
   return (bits + bits_per_cell - 1) / bits_per_cell;
@@ -327,9 +332,9 @@ Mat CrossbarMatmul::apply(const Mat& x) {
     if (is_signed) passes.push_back({(-xi).cwiseMax(0.0), ncw});
   }
 
-  int64_t reads_per_vector = 0, chunks = 0;
+  int64_t chunks = 0;
   for (const InputPass& p : passes) chunks += static_cast<int64_t>(p.chunk_weight.size());
-  reads_per_vector = chunks * static_cast<int64_t>(tiles_.size());
+  const int64_t reads_per_vector = chunks * static_cast<int64_t>(tiles_.size());
   Mat acc;
   if (stat_) {
     double read_vi = 0;
@@ -368,8 +373,7 @@ Mat CrossbarMatmul::apply_per_read(const std::vector<InputPass>& passes, Eigen::
   double read_vi = 0;
   for (const InputPass& pass : passes) {
     for (size_t c = 0; c < pass.chunk_weight.size(); ++c) {
-      const double div = pow2(static_cast<int>(c) * db);
-      const Mat v = pass.m.unaryExpr([=](double t) { return std::fmod(std::floor(t / div), dmax + 1); }) * v_unit;
+      const Mat v = chunk_digits(pass, c, db) * v_unit;
       for (const Tile& t : tiles_) {
         Mat cur = t.array->currents(v.middleCols(t.row0, t.nrows));
         for (Eigen::Index r = 0; r < n; ++r)

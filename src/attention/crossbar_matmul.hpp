@@ -159,6 +159,8 @@ struct InputPass {
   Mat m;
   std::vector<double> chunk_weight;
 };
+// The digits of read cycle c of a pass: bits [c dac_bits, (c + 1) dac_bits) of every input.
+Mat chunk_digits(const InputPass& p, size_t c, int dac_bits);
 
 class StatisticalReadout;  // statistical_readout.hpp
 

@@ -98,7 +98,6 @@ double ms_two_unipolar(double m2) { return -std::expm1(-6 * std::sqrt(2 * m2 / s
 Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index n,
                               std::mt19937_64& rng, double& read_vi_W) const {
   const Eigen::Index in = weff_.rows(), out = weff_.cols();
-  const int db = cfg_.dac_bits, mask = (1 << db) - 1;
   const bool adc = lsb_scale_ > 0;
   Mat xs = Mat::Zero(n, in), x2;
   if (read_rel_ > 0) x2 = Mat::Zero(n, in);
@@ -115,11 +114,9 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
   Vec per_vector = Vec::Zero(n);  // each vector's ADC variance with column-averaged currents
   const double inv_out = 1.0 / static_cast<double>(out);
   for (const InputPass& p : passes) {
-    const Eigen::ArrayXXi m = p.m.cast<int>().array();
     for (size_t c = 0; c < p.chunk_weight.size(); ++c) {
-      const int shift = static_cast<int>(c) * db;
       const double cw = p.chunk_weight[c];
-      const Mat d = m.unaryExpr([=](int t) { return (t >> shift) & mask; }).cast<double>().matrix();
+      const Mat d = chunk_digits(p, c, cfg_.dac_bits);
       xs += cw * d;
       if (read_rel_ > 0) x2 += (cw * cw) * d.cwiseProduct(d);
       cw_sum += cw;
