@@ -1,6 +1,7 @@
 #include "attention/attention_run.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include <cstdio>
@@ -14,6 +15,9 @@
 namespace cimchar::attention {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -47,6 +51,15 @@ std::string make_table(const RunSummary& s) {
     o << "accuracy: " << fmt("%.4f", *s.accuracy) << " (ideal " << fmt("%.4f", *s.accuracy_ideal);
     if (s.accuracy_fp32_recorded) o << ", torch fp32 recorded " << fmt("%.4f", *s.accuracy_fp32_recorded);
     o << ")\n";
+  }
+  {
+    const auto& t = s.timing;
+    o << "time: " << fmt("%.2f", t.total_s) << " s in all; model file " << fmt("%.2f", t.load_s)
+      << " s, static weights programmed " << fmt("%.2f", t.program_s) << " s (once per model), "
+      << "sequences under the scheme " << fmt("%.2f", t.scheme_s) << " s, ideal reference "
+      << fmt("%.2f", t.reference_s) << " s";
+    if (s.ir_model_vs_exact) o << ", compact IR-drop rerun " << fmt("%.2f", t.ir_model_s) << " s";
+    o << "\n";
   }
   if (!s.counters.empty()) {
     char line[200];
@@ -91,6 +104,7 @@ void write_metrics(H5Writer& w, const std::string& g, const Metrics& m) {
 }  // namespace
 
 RunSummary run_attention(const RunRequest& req) {
+  const auto t_start = Clock::now();
   // 1. Configuration and scheme (ConfigError before anything is read or computed).
   TomlDoc doc = req.config_file ? TomlDoc::parse_file(*req.config_file)
                 : req.config_text ? TomlDoc::parse_string(*req.config_text, "(scheme config)")
@@ -126,16 +140,24 @@ RunSummary run_attention(const RunRequest& req) {
   }
 
   // 2. Model and input.
+  auto t0 = Clock::now();
   const ModelFile mf = load_model_file(req.model_file);
+  s.timing.load_s = since(t0);
   sch->check(mf.model, mf.batch);
 
   // 3. Runs, sequence by sequence: the ideal reference, then the scheme, compared at once.
   auto ideal = make_ideal_scheme();
   check_batch(mf.model, mf.batch, req.model_file.string());
+  t0 = Clock::now();
   Executor ref_ex(mf.model, ideal->backend(), ideal->core());
+  s.timing.reference_s += since(t0);
+  t0 = Clock::now();
   Executor ex(mf.model, sch->backend(), sch->core());
+  s.timing.program_s = since(t0);
   std::unique_ptr<Executor> ex_model;
+  t0 = Clock::now();
   if (sch_model) ex_model = std::make_unique<Executor>(mf.model, sch_model->backend(), sch_model->core());
+  s.timing.ir_model_s += since(t0);
   double ir_diff2 = 0, ir_model_err2 = 0, y_norm2 = 0, y_ref_norm2 = 0;
   MetricsAccumulator acc(mf.model, s.top_k);
   SeqTrace ref_trace, run_trace;
@@ -152,11 +174,17 @@ RunSummary run_attention(const RunRequest& req) {
   int correct = 0, correct_ref = 0;
   Progress bar("attention " + scheme, static_cast<size_t>(B), req.progress);
   for (int b = 0; b < B; ++b) {
+    t0 = Clock::now();
     const Mat y_ref = ref_ex.run_sequence(mf.batch, b, &ref_trace);
+    s.timing.reference_s += since(t0);
+    t0 = Clock::now();
     y[static_cast<size_t>(b)] = ex.run_sequence(mf.batch, b, &run_trace);
+    s.timing.scheme_s += since(t0);
     acc.add(mf.batch, b, y_ref, ref_trace, y[static_cast<size_t>(b)], run_trace);
     if (ex_model) {
+      t0 = Clock::now();
       const Mat y_model = ex_model->run_sequence(mf.batch, b);
+      s.timing.ir_model_s += since(t0);
       ir_diff2 += (y_model - y[static_cast<size_t>(b)]).squaredNorm();
       ir_model_err2 += (y_model - y_ref).squaredNorm();
       y_norm2 += y[static_cast<size_t>(b)].squaredNorm();
@@ -197,6 +225,7 @@ RunSummary run_attention(const RunRequest& req) {
     s.ir_model_rel_l2 = std::sqrt(ir_model_err2 / std::max(y_ref_norm2, 1e-300));
   }
   s.counters = sch->counters();
+  s.timing.total_s = since(t_start);  // the output file's writing not included
   s.table = make_table(s);
 
   // 4. Output.
@@ -240,6 +269,12 @@ RunSummary run_attention(const RunRequest& req) {
   }
   for (size_t l = 0; l < s.metrics.layers.size(); ++l)
     write_metrics(w, "/metrics/layers/" + std::to_string(l), s.metrics.layers[l]);
+  w.write("/timing/load", {s.timing.load_s}, {}, "s");
+  w.write("/timing/program", {s.timing.program_s}, {}, "s");
+  w.write("/timing/scheme", {s.timing.scheme_s}, {}, "s");
+  w.write("/timing/reference", {s.timing.reference_s}, {}, "s");
+  if (s.ir_model_vs_exact) w.write("/timing/ir_model", {s.timing.ir_model_s}, {}, "s");
+  w.write("/timing/total", {s.timing.total_s}, {}, "s");
   if (!s.counters.empty()) {
     std::vector<std::string> names;
     for (const auto& c : s.counters) names.push_back(c.name);

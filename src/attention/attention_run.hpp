@@ -38,6 +38,14 @@ struct RunSummary {
   // ir_drop = "both": the run repeated with the compact IR-drop model; its outputs vs the exact
   // run's (relative L2 over every sequence) and vs the ideal reference.
   std::optional<double> ir_model_vs_exact, ir_model_rel_l2;
+  // Wall-clock seconds of the run's stages (steady clock). `program` writes the static weights
+  // into the scheme's arrays (once per model: Q/K/V/O and FFN); `scheme` runs the sequences
+  // under the scheme (K and V written for every sequence and head included); `reference` is
+  // the ideal double-precision run the metrics compare with (its own weights included);
+  // `ir_model` the rerun with the compact IR-drop model under ir_drop = "both".
+  struct Timing {
+    double load_s = 0, program_s = 0, scheme_s = 0, reference_s = 0, ir_model_s = 0, total_s = 0;
+  } timing;
   std::string table;  // the printed summary
 };
 

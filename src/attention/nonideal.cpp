@@ -163,9 +163,9 @@ LutAdcModel::LutAdcModel(std::shared_ptr<const AdcLut> lut) : lut_(std::move(lut
 
 Mat ModelConductance::program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) {
   const double step = (c.g_on_S - c.g_off_S) / (c.levels() - 1);
-  return level.unaryExpr([&](double l) {
-    return s_.at_time(s_.program(c.g_off_S + l * step, rng), t_read_s_);
-  });
+  Mat g = (c.g_off_S + level.array() * step).matrix();
+  s_.program_at(g.data(), g.data(), static_cast<size_t>(g.size()), t_read_s_, rng);
+  return g;
 }
 
 namespace {

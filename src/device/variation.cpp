@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "core/config.hpp"
+#include "core/normal.hpp"
+#include "core/rng.hpp"
 
 namespace cimchar::device {
 
@@ -66,6 +68,16 @@ double VariationSampler::sigma_d2d_S(double g) const {
   return p_.d2d_c0_S + p_.d2d_c1 * g + p_.d2d_c2_per_S * g * g;
 }
 
+void VariationSampler::stick(ProgrammedCell& c, double u) const {
+  if (u < p_.p_stuck_on) {
+    c.stuck = Stuck::on;
+    c.g_S = p_.g_stuck_on_S;
+  } else if (u < p_.p_stuck_on + p_.p_stuck_off) {
+    c.stuck = Stuck::off;
+    c.g_S = p_.g_stuck_off_S;
+  }
+}
+
 ProgrammedCell VariationSampler::program(double g_target, std::mt19937_64& rng) const {
   std::normal_distribution<double> n01(0.0, 1.0);
   std::uniform_real_distribution<double> u01(0.0, 1.0);
@@ -78,16 +90,25 @@ ProgrammedCell VariationSampler::program(double g_target, std::mt19937_64& rng) 
   if (p_.c2c) g *= 1.0 + p_.c2c_rel * z_c2c;
   c.g_S = std::max(g, 0.0);
   if (p_.drift) c.nu = p_.drift_nu_mean + p_.drift_nu_sigma * z_nu;
-  if (p_.stuck) {
-    if (u < p_.p_stuck_on) {
-      c.stuck = Stuck::on;
-      c.g_S = p_.g_stuck_on_S;
-    } else if (u < p_.p_stuck_on + p_.p_stuck_off) {
-      c.stuck = Stuck::off;
-      c.g_S = p_.g_stuck_off_S;
-    }
-  }
+  if (p_.stuck) stick(c, u);
   return c;
+}
+
+void VariationSampler::program_at(const double* target, double* out, size_t n, double t_s,
+                                  std::mt19937_64& rng) const {
+  SplitMix64 e_d2d(rng()), e_c2c(rng()), e_nu(rng()), e_stuck(rng());
+  const ZigguratNormal n01;
+  for (size_t k = 0; k < n; ++k) {
+    const double gt = target[k];
+    ProgrammedCell c;
+    double g = gt;
+    if (p_.d2d) g += sigma_d2d_S(gt) * n01(e_d2d);
+    if (p_.c2c) g *= 1.0 + p_.c2c_rel * n01(e_c2c);
+    c.g_S = std::max(g, 0.0);
+    if (p_.drift) c.nu = p_.drift_nu_mean + p_.drift_nu_sigma * n01(e_nu);
+    if (p_.stuck) stick(c, static_cast<double>(e_stuck() >> 11) * 0x1.0p-53);
+    out[k] = at_time(c, t_s);
+  }
 }
 
 double VariationSampler::at_time(const ProgrammedCell& c, double t) const {

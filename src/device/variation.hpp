@@ -62,12 +62,22 @@ class VariationSampler {
   ProgrammedCell program(double g_target_S, std::mt19937_64& rng) const;
   // Conductance at time t after programming (drift), without read noise.
   double at_time(const ProgrammedCell& c, double t_s) const;
+  // Programs n cells to g_target_S[k] and writes their conductance at time t (drift applied,
+  // no read noise) to g_S[k]: the batch form of at_time(program(g)), for whole arrays. Each
+  // effect draws from its own stream (SplitMix64, ziggurat normals; core/rng.hpp,
+  // core/normal.hpp) seeded from four words of rng taken whether the effect is on or not, so
+  // switching one effect on does not change the draws of the others, and an effect that is
+  // off draws nothing. g_S may alias g_target_S.
+  void program_at(const double* g_target_S, double* g_S, size_t n, double t_s,
+                  std::mt19937_64& rng) const;
   // One read of the cell at time t (drift, then read noise).
   double read(const ProgrammedCell& c, double t_s, std::mt19937_64& rng) const;
   double sigma_d2d_S(double g_target_S) const;
   const VariationParams& params() const { return p_; }
 
  private:
+  // Stuck-at fault of a cell, given a uniform draw u in [0, 1).
+  void stick(ProgrammedCell& c, double u) const;
   VariationParams p_;
 };
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/param_table.hpp"
@@ -110,6 +111,46 @@ TEST(Variation, StuckAtRates) {
   }
   EXPECT_NEAR(on / double(kN), 0.01, 4 * std::sqrt(0.01 * 0.99 / kN));
   EXPECT_NEAR(off / double(kN), 0.03, 4 * std::sqrt(0.03 * 0.97 / kN));
+}
+
+// The batch form used for whole arrays: the same distributions (d2d moments, stuck-at rates,
+// drift at t), and each effect's draws independent of whether the others are on.
+TEST(Variation, BatchProgrammingMatchesTheModels) {
+  VariationParams p;
+  p.d2d = true;
+  p.d2d_c0_S = 0.5e-6;
+  p.d2d_c1 = 0.03;
+  VariationSampler v(p);
+  const double g = 40e-6, sigma = 0.5e-6 + 0.03 * g;
+  std::vector<double> target(kN, g), out(kN);
+  auto rng = stream_rng(6, 0);
+  v.program_at(target.data(), out.data(), kN, 1.0, rng);
+  auto m = sample([&](int i) { return out[static_cast<size_t>(i)]; });
+  EXPECT_NEAR(m.mean, g, 4 * sigma / std::sqrt(kN));
+  EXPECT_NEAR(m.sd / sigma, 1.0, 4 / std::sqrt(2.0 * kN));
+
+  // Stuck-at and drift switched on as well: the d2d draws of the cells that are not stuck
+  // are unchanged, the fault rates binomial, the rest drifted by (t / t0)^-nu.
+  VariationParams q = p;
+  q.stuck = true;
+  q.p_stuck_on = 0.01;
+  q.p_stuck_off = 0.03;
+  q.g_stuck_on_S = 1e-3;
+  q.g_stuck_off_S = 1e-7;
+  q.drift = true;
+  q.drift_nu_mean = 0.02;
+  std::vector<double> out2(kN);
+  rng = stream_rng(6, 0);
+  VariationSampler(q).program_at(target.data(), out2.data(), kN, 1e4, rng);
+  int on = 0, off = 0, same = 0;
+  for (size_t i = 0; i < out2.size(); ++i) {
+    if (out2[i] == 1e-3) ++on;
+    else if (out2[i] == 1e-7) ++off;
+    else same += std::abs(out2[i] - out[i] * std::pow(1e4, -0.02)) < 1e-18;
+  }
+  EXPECT_NEAR(on / double(kN), 0.01, 4 * std::sqrt(0.01 * 0.99 / kN));
+  EXPECT_NEAR(off / double(kN), 0.03, 4 * std::sqrt(0.03 * 0.97 / kN));
+  EXPECT_EQ(same + on + off, kN);
 }
 
 TEST(Variation, TableIsValidated) {
