@@ -48,6 +48,15 @@ adc_bits = 0
   cimchar::H5Reader h(d / "a.h5");
   EXPECT_LT(h.read("/metrics/rel_l2_vs_torch")[0], 1e-3);
   EXPECT_GT(h.read("/metrics/cosine")[0], 0.99999);
+  // Stage times: each positive, and the stages fit in the whole run.
+  double stages = 0;
+  for (const char* t : {"load", "program", "scheme", "reference"}) {
+    const double v = h.read(std::string("/timing/") + t)[0];
+    EXPECT_GT(v, 0.0) << t;
+    stages += v;
+  }
+  EXPECT_LE(stages, h.read("/timing/total")[0]);
+  EXPECT_NE(r.out.find("static weights programmed"), std::string::npos) << r.out;
   // K and V written once per (sequence, layer, head): 2 x 3 x 4.
   const auto programs = h.read("/counters/programs");
   EXPECT_EQ(programs[6], 24);  // scores (K)
