@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "app/process_tuning.hpp"
 #include "core/error.hpp"
 #include "core/provenance.hpp"
 #include "core/ranks.hpp"
@@ -33,12 +34,15 @@ Examples:
                                                  energy, latency, area of that run (docs/ppa.md)
   cimchar report results/default                 HTML report of a run folder
 Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DEVICES (device card folder),
-             CIMCHAR_NETLISTS (netlist template folder).)";
+             CIMCHAR_NETLISTS (netlist template folder). cimchar restarts itself once with
+             GLIBC_TUNABLES=glibc.malloc.hugetlb=1 and OPENBLAS_THREAD_TIMEOUT=4 (huge pages,
+             no spinning BLAS threads: ~2x faster attention runs); CIMCHAR_TUNED=0 skips that.)";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace cimchar;
+  app::tune_process(argv);    // may re-execute the program once (huge pages, OpenBLAS threads)
   RankGuard mpi(&argc, &argv);  // MPI, when launched by mpirun
   CLI::App app{"cimchar: characterize RRAM compute-in-memory circuits with SPICE (ngspice) and "
                "carry the results up to a transformer attention layer."};

@@ -56,9 +56,17 @@ std::pair<std::string, std::string> check(const CrossbarConfig& c) {
 
 }  // namespace
 
-Mat chunk_digits(const InputPass& p, size_t c, int dac_bits) {
+void chunk_digits(const InputPass& p, size_t c, int dac_bits, Eigen::Index row0, Eigen::Index rows,
+                  Mat& out) {
   const int shift = static_cast<int>(c) * dac_bits, mask = (1 << dac_bits) - 1;
-  return p.m.unaryExpr([=](double t) { return static_cast<double>((static_cast<int64_t>(t) >> shift) & mask); });
+  out = p.m.middleRows(row0, rows).unaryExpr(
+      [=](double t) { return static_cast<double>((static_cast<int64_t>(t) >> shift) & mask); });
+}
+
+Mat chunk_digits(const InputPass& p, size_t c, int dac_bits) {
+  Mat d;
+  chunk_digits(p, c, dac_bits, 0, p.m.rows(), d);
+  return d;
 }
 
 int CrossbarConfig::weight_slices() const {

@@ -161,6 +161,9 @@ struct InputPass {
 };
 // The digits of read cycle c of a pass: bits [c dac_bits, (c + 1) dac_bits) of every input.
 Mat chunk_digits(const InputPass& p, size_t c, int dac_bits);
+// The same for `rows` vectors from row0, into an existing matrix (reused across cycles).
+void chunk_digits(const InputPass& p, size_t c, int dac_bits, Eigen::Index row0, Eigen::Index rows,
+                  Mat& out);
 
 class StatisticalReadout;  // statistical_readout.hpp
 

@@ -5,6 +5,8 @@
 #include <numbers>
 
 #include "core/error.hpp"
+#include "core/normal.hpp"
+#include "core/rng.hpp"
 
 namespace cimchar::attention {
 
@@ -33,7 +35,7 @@ StatisticalReadout::StatisticalReadout(const CrossbarConfig& c, Eigen::Index in,
     col_d2_ = col_p_ = col_m_ = Mat::Zero(in, ns_);
   }
   weff_ = Mat::Zero(in, out);
-  if (read_rel_ > 0) h_ = Mat::Zero(in, out);
+  if (read_rel_ > 0) h_ = Eigen::MatrixXf::Zero(in, out);
   beta_ = Eigen::RowVectorXd::Zero(out);
   g_rowsum_S_ = Vec::Zero(in);
   b_sum_A_ = Vec::Zero(row_tiles);
@@ -69,8 +71,8 @@ void StatisticalReadout::add_tile(Eigen::Index rt, Eigen::Index row0, Eigen::Ind
     const Mat ad = ap - am;
     weff_.block(row0, lcol0, nrows, nlcols) += (w / g_step_S_) * ad;
     if (read_rel_ > 0)
-      h_.block(row0, lcol0, nrows, nlcols) +=
-          (w * w / (g_step_S_ * g_step_S_)) * (gp.array().square() + gm.array().square()).matrix();
+        h_.block(row0, lcol0, nrows, nlcols) +=
+          ((w * w / (g_step_S_ * g_step_S_)) * (gp.array().square() + gm.array().square())).matrix().cast<float>();
     if (lsb_scale_ > 0) {
       const double per_digit = v_unit_V_ / lsb_A_;  // a column current per unit digit, in LSB
       adc_p_[static_cast<size_t>(s)].block(row0, lcol0, nrows, nlcols) = (ap * per_digit).cast<float>();
@@ -99,60 +101,83 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
                               std::mt19937_64& rng, double& read_vi_W) const {
   const Eigen::Index in = weff_.rows(), out = weff_.cols();
   const bool adc = lsb_scale_ > 0;
-  Mat xs = Mat::Zero(n, in), x2;
-  if (read_rel_ > 0) x2 = Mat::Zero(n, in);
+  Mat xs = Mat::Zero(n, in);
+  Eigen::MatrixXf x2;
+  if (read_rel_ > 0) x2 = Eigen::MatrixXf::Zero(n, in);
   // Per read cycle: its weight, and each input's digit mean and variance over the batch.
   std::vector<double> cws;
   Eigen::MatrixXf dmean, dvar;
   size_t cycles = 0;
   for (const InputPass& p : passes) cycles += p.chunk_weight.size();
+  // Per input row, the vectors each row tile's digits are multiplied with: the summed cell
+  // conductance (read power) and, with an ADC, per slice the first and second columns' summed
+  // currents; and per slice the summed squared difference. One small product per row tile and
+  // cycle gives them all.
+  Mat u(in, adc ? 1 + 2 * ns_ : 1);
+  u.col(0) = g_rowsum_S_;
   if (adc) {
-    dmean.resize(static_cast<Eigen::Index>(cycles), in);
-    dvar.resize(static_cast<Eigen::Index>(cycles), in);
+    u.middleCols(1, ns_) = col_p_ / static_cast<double>(out);
+    u.middleCols(1 + ns_, ns_) = col_m_ / static_cast<double>(out);
   }
+  const Mat u2 = adc ? Mat(col_d2_ / static_cast<double>(out)) : Mat();
+  const bool binary = cfg_.dac_bits == 1;  // digits 0 or 1: d^2 = d
   double cw_sum = 0;
-  Vec per_vector = Vec::Zero(n);  // each vector's ADC variance with column-averaged currents
-  const double inv_out = 1.0 / static_cast<double>(out);
-  for (const InputPass& p : passes) {
-    for (size_t c = 0; c < p.chunk_weight.size(); ++c) {
-      const double cw = p.chunk_weight[c];
-      const Mat d = chunk_digits(p, c, cfg_.dac_bits);
-      xs += cw * d;
-      if (read_rel_ > 0) x2 += (cw * cw) * d.cwiseProduct(d);
-      cw_sum += cw;
-      if (adc) {
-        const Eigen::Index k = static_cast<Eigen::Index>(cws.size());
-        const Eigen::RowVectorXd mu = d.colwise().mean();
-        dmean.row(k) = mu.cast<float>();
-        dvar.row(k) = (d.cwiseProduct(d).colwise().mean() - mu.cwiseProduct(mu)).cwiseMax(0.0).cast<float>();
-      }
+  for (const InputPass& p : passes)
+    for (double cw : p.chunk_weight) {
       cws.push_back(cw);
-      for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
-        const Eigen::Index r0 = rt * cfg_.rows, nr = std::min<Eigen::Index>(cfg_.rows, in - r0);
-        const auto blk = d.middleCols(r0, nr);
-        const Vec dmax = blk.rowwise().maxCoeff();
-        const Vec cur = (blk * g_rowsum_S_.segment(r0, nr)) * v_unit_V_;
-        for (Eigen::Index r = 0; r < n; ++r)
-          if (dmax(r) > 0) read_vi_W += dmax(r) * v_unit_V_ * std::abs(cur(r) + b_sum_A_(rt));
-        if (!adc) continue;
-        const Mat d2 = blk.cwiseProduct(blk);
-        for (int s = 0; s < ns_; ++s) {
-          const Vec m2 = d2 * col_d2_.col(s).segment(r0, nr) * inv_out;
-          const Vec up = blk * col_p_.col(s).segment(r0, nr) * inv_out;
-          const Vec um = blk * col_m_.col(s).segment(r0, nr) * inv_out;
-          const double w = cw * cw * std::ldexp(1.0, 2 * s * cfg_.bits_per_cell);
-          for (Eigen::Index r = 0; r < n; ++r) {
-            const bool below_half = std::max(up(r), um(r)) < 0.5;
-            per_vector(r) += w * (bipolar_ || below_half ? ms_bipolar(m2(r)) : ms_two_unipolar(m2(r)));
+      cw_sum += cw;
+    }
+  Mat dsum, d2sum;  // [cycles, in]: sums over the vectors of each input's digit and its square
+  if (adc) dsum = d2sum = Mat::Zero(static_cast<Eigen::Index>(cycles), in);
+  Vec per_vector = Vec::Zero(n);  // each vector's ADC variance with column-averaged currents
+  // Blocks of vectors, so that a block's digits stay in cache through every use of a cycle.
+  constexpr Eigen::Index kBlock = 32;
+  Mat d, d2, pu, pu2;
+  for (Eigen::Index v0 = 0; v0 < n; v0 += kBlock) {
+    const Eigen::Index nb = std::min(kBlock, n - v0);
+    Eigen::Index k = 0;
+    for (const InputPass& p : passes) {
+      for (size_t c = 0; c < p.chunk_weight.size(); ++c, ++k) {
+        const double cw = p.chunk_weight[c];
+        chunk_digits(p, c, cfg_.dac_bits, v0, nb, d);
+        xs.middleRows(v0, nb) += cw * d;
+        if (!binary && (adc || read_rel_ > 0)) d2 = d.cwiseProduct(d);
+        const Mat& dd = binary ? d : d2;
+        if (read_rel_ > 0) x2.middleRows(v0, nb) += static_cast<float>(cw * cw) * dd.cast<float>();
+        if (adc) {
+          dsum.row(k) += d.colwise().sum();
+          d2sum.row(k) += dd.colwise().sum();
+        }
+        for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
+          const Eigen::Index r0 = rt * cfg_.rows, nr = std::min<Eigen::Index>(cfg_.rows, in - r0);
+          const auto blk = d.middleCols(r0, nr);
+          const Vec dmax = blk.rowwise().maxCoeff();
+          pu.noalias() = blk * u.middleRows(r0, nr);
+          for (Eigen::Index r = 0; r < nb; ++r)
+            if (dmax(r) > 0) read_vi_W += dmax(r) * v_unit_V_ * std::abs(pu(r, 0) * v_unit_V_ + b_sum_A_(rt));
+          if (!adc) continue;
+          pu2.noalias() = dd.middleCols(r0, nr) * u2.middleRows(r0, nr);
+          for (int s = 0; s < ns_; ++s) {
+            const double w = cw * cw * std::ldexp(1.0, 2 * s * cfg_.bits_per_cell);
+            for (Eigen::Index r = 0; r < nb; ++r) {
+              const double m2 = pu2(r, s), up = pu(r, 1 + s), um = pu(r, 1 + ns_ + s);
+              const bool below_half = std::max(up, um) < 0.5;
+              per_vector(v0 + r) += w * (bipolar_ || below_half ? ms_bipolar(m2) : ms_two_unipolar(m2));
+            }
           }
         }
       }
     }
   }
+  if (adc) {
+    const Mat mu = dsum / static_cast<double>(n);
+    dmean = mu.cast<float>();
+    dvar = (d2sum / static_cast<double>(n) - mu.cwiseProduct(mu)).cwiseMax(0.0).cast<float>();
+  }
   Mat acc = xs * weff_;
   if (cw_sum != 0) acc.rowwise() += cw_sum * beta_;
   Mat var = Mat::Zero(n, out);
-  if (read_rel_ > 0) var.noalias() += (read_rel_ * read_rel_) * (x2 * h_);
+  if (read_rel_ > 0) var += (read_rel_ * read_rel_) * (x2 * h_).cast<double>();
   if (adc) {
     // ADC error variance per output column over the batch, then each vector's share of it.
     Eigen::RowVectorXd v_adc = Eigen::RowVectorXd::Zero(out);
@@ -184,9 +209,10 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
     var.noalias() += lsb_scale_ * (share * v_adc);
   }
   if (adc || read_rel_ > 0) {
-    std::normal_distribution<double> n01(0, 1);
+    SplitMix64 e(rng());
+    const ZigguratNormal n01;
     for (Eigen::Index j = 0; j < out; ++j)
-      for (Eigen::Index r = 0; r < n; ++r) acc(r, j) += std::sqrt(var(r, j)) * n01(rng);
+      for (Eigen::Index r = 0; r < n; ++r) acc(r, j) += std::sqrt(var(r, j)) * n01(e);
   }
   return acc;
 }

@@ -68,7 +68,7 @@ class StatisticalReadout {
   bool bipolar_ = false;
   Eigen::Index row_tiles_ = 0;
   Mat weff_;                // [in, out], integer-level units
-  Mat h_;                   // [in, out], read-noise weights (empty without read noise)
+  Eigen::MatrixXf h_;       // [in, out], read-noise weights (empty without read noise)
   // Per slice, [in, out] in LSB per unit digit: the current of the slice's first column
   // (W+ or the offset column) and of its second (W- or the reference). Empty without an ADC.
   std::vector<Eigen::MatrixXf> adc_p_, adc_m_;

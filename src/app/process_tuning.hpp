@@ -1,0 +1,16 @@
+// Process settings that the C library and OpenBLAS read before main, set by re-executing the
+// program once (see process_tuning.cpp for what and why).
+#pragma once
+
+namespace cimchar::app {
+
+// Re-executes /proc/self/exe with argv and these set, unless already set:
+//  - GLIBC_TUNABLES glibc.malloc.hugetlb=1: malloc backs its large blocks with transparent huge
+//    pages (madvise), one page fault per 2 MiB instead of per 4 KiB;
+//  - OPENBLAS_THREAD_TIMEOUT=4: OpenBLAS's idle threads sleep after a short spin instead of
+//    spinning on sched_yield for ~2^28 cycles, taking the core from the program's own threads.
+// Skipped when CIMCHAR_TUNED is set (to anything: CIMCHAR_TUNED=0 runs the process as started,
+// e.g. under a debugger) or under MPI. Returns (untuned) if the exec fails.
+void tune_process(char** argv);
+
+}  // namespace cimchar::app
