@@ -15,11 +15,14 @@ variation models (d2d) and read noise, with IR drop off (nonideal-lut; per_read:
 IR-drop model) or by the exact solver's transfer matrices (nonideal-exact).
 
 Every `cimchar attention` run also runs the ideal (double-precision) reference it compares
-against, so the scheme's own time is estimated as  t(run) - t(ideal run)/2  (the ideal run
-computes the reference twice). Prints a table of seconds and ratios to PyTorch; results are
-recorded in bench/RESULTS.md."""
+against, and writes its stage times to /timing (docs/results-format.md): `program` (the static
+weights written into the arrays, once per model) and `scheme` (the sequence under the scheme,
+K and V writes included). Prints, per scheme, the median over --repeat runs of the whole run,
+of those two stages, and the ratios of `scheme` and of `program + scheme` to PyTorch's layer;
+results are recorded in bench/RESULTS.md."""
 import argparse, os, statistics, subprocess, sys, tempfile, time
 
+import h5py
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
@@ -83,25 +86,29 @@ def main():
                 cfgs[name] = ["--config", p]
         times = {}
         for name, args in cfgs.items():
-            ts = []
+            runs = []
             for _ in range(a.repeat if name != "nonideal-exact" else 1):
+                out = os.path.join(d, name + ".h5")
                 t0 = time.perf_counter()
-                r = subprocess.run([a.cimchar, "attention", "--model", model, "--out", os.path.join(d, name + ".h5"),
-                                    "-q"] + args, capture_output=True, text=True)
-                ts.append(time.perf_counter() - t0)
+                r = subprocess.run([a.cimchar, "attention", "--model", model, "--out", out, "-q"] + args,
+                                   capture_output=True, text=True)
+                wall = time.perf_counter() - t0
                 if r.returncode != 0:
                     print(name, "failed:", r.stderr[-400:])
                     break
-            times[name] = statistics.median(ts)
-            print("  %-16s %8.2f s (run)" % (name, times[name]), flush=True)
-    half_ideal = times.get("ideal", 0) / 2
-    print("\n| scheme | run (s) | scheme alone, est. (s) | ratio to PyTorch fp32 |")
-    print("| --- | --- | --- | --- |")
-    for name, t in times.items():
-        own = t - half_ideal if name != "ideal" else half_ideal
-        print("| %s | %.2f | %.2f | %.1fx |" % (name, t, own, own / t_torch))
-    print("\nPyTorch fp32: %.4f s (seq %d, d_model 768, 12 heads, d_ff 3072, %d threads); readout %s"
-          % (t_torch, a.seq, a.threads, a.readout))
+                with h5py.File(out, "r") as f:
+                    runs.append((wall, float(f["/timing/program"][()]), float(f["/timing/scheme"][()])))
+            if runs:
+                times[name] = tuple(statistics.median(r[i] for r in runs) for i in range(3))
+                print("  %-16s run %6.2f s, program %6.2f s, scheme %6.2f s" % ((name,) + times[name]), flush=True)
+    print("\n| scheme | run (s) | static weights programmed (s) | sequence under the scheme (s) "
+          "| scheme / PyTorch | (program + scheme) / PyTorch |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, (run, prog, sch) in times.items():
+        print("| %s | %.2f | %.2f | %.2f | %.1fx | %.1fx |" % (name, run, prog, sch, sch / t_torch,
+                                                            (prog + sch) / t_torch))
+    print("\nPyTorch fp32: %.4f s (seq %d, d_model 768, 12 heads, d_ff 3072, %d threads); readout %s; "
+          "median of %d runs per scheme" % (t_torch, a.seq, a.threads, a.readout, a.repeat))
 
 
 if __name__ == "__main__":

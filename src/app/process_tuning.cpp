@@ -27,7 +27,13 @@ void tune_process(char** argv) {
     changed = true;
   }
   setenv("CIMCHAR_TUNED", "1", 1);
-  if (changed) execv("/proc/self/exe", argv);  // returns only on failure: run as started
+  if (!changed) return;
+  // The binary's own path, so that the process keeps its name (ps, top) rather than "exe".
+  char self[4096];
+  const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) return;
+  self[len] = '\0';
+  execv(self, argv);  // returns only on failure: run as started
 }
 
 }  // namespace cimchar::app

@@ -241,65 +241,64 @@ void CrossbarMatmul::program(const Mat& w) {
   const Eigen::Matrix<int64_t, Eigen::Dynamic, Eigen::Dynamic> q_int =
       (w.array().colwise() / w_scale_.array()).round().matrix().transpose().cast<int64_t>();
   const int64_t offset_int = static_cast<int64_t>(offset);
+  // The conductance levels of one tile: per logical column its slices' (first, second) cells.
+  auto levels = [&](const Tile& t) {
+    Mat lv(t.nrows, t.nlcols * group_ + n_ref_);
+    for (Eigen::Index jj = 0; jj < t.nlcols; ++jj) {
+      const Eigen::Index j = t.lcol0 + jj;
+      for (int s = 0; s < ns; ++s) {
+        for (Eigen::Index i = 0; i < t.nrows; ++i) {
+          const int64_t q = q_int(t.row0 + i, j);
+          if (diff) {
+            lv(i, jj * group_ + 2 * s) = slice(std::max<int64_t>(q, 0), s);
+            lv(i, jj * group_ + 2 * s + 1) = slice(std::max<int64_t>(-q, 0), s);
+          } else {
+            lv(i, jj * group_ + s) = slice(q + offset_int, s);
+          }
+        }
+      }
+    }
+    for (int s = 0; s < n_ref_; ++s) lv.col(t.nlcols * group_ + s).setConstant(slice(offset_int, s));
+    return lv;
+  };
 
   row_tiles_ = (in_ + cfg_.rows - 1) / cfg_.rows;
   col_tiles_ = (out_ + lcols_per_tile_ - 1) / lcols_per_tile_;
   tiles_.clear();
+  tiles_.resize(static_cast<size_t>(row_tiles_ * col_tiles_));
+  for (size_t k = 0; k < tiles_.size(); ++k) {
+    Tile& t = tiles_[k];
+    const Eigen::Index rt = static_cast<Eigen::Index>(k) / col_tiles_, ct = static_cast<Eigen::Index>(k) % col_tiles_;
+    t.row0 = rt * cfg_.rows;
+    t.nrows = std::min<Eigen::Index>(cfg_.rows, in_ - t.row0);
+    t.lcol0 = ct * lcols_per_tile_;
+    t.nlcols = std::min<Eigen::Index>(lcols_per_tile_, out_ - t.lcol0);
+    stats_.cell_writes += t.nrows * (t.nlcols * group_ + n_ref_);
+  }
   stat_.reset();
   if (cfg_.statistical_readout) {
     const double rel = cfg_.nonideal && cfg_.nonideal->model.read_noise ? cfg_.nonideal->model.read_rel : 0.0;
     stat_ = std::make_unique<StatisticalReadout>(cfg_, in_, out_, row_tiles_, rel,
                                                  parts_.adc->error_ms_lsb2());
   }
-  // Programmed conductances: one random stream per tile, so that the tiles of a row tile are
-  // programmed in parallel and the result does not depend on the schedule.
+  // Every tile programmed in parallel, each from its own random stream, so the result does not
+  // depend on the schedule. The statistical readout keeps only each tile's contribution to the
+  // effective matrices (its own block, written in parallel) and its row sums (added in order).
   const uint64_t tile_seed = rng_();
-  for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
-    std::vector<Tile> row(static_cast<size_t>(col_tiles_));
-    std::vector<Mat> level(row.size()), g(row.size());
-    for (Eigen::Index ct = 0; ct < col_tiles_; ++ct) {
-      Tile& t = row[static_cast<size_t>(ct)];
-      t.row0 = rt * cfg_.rows;
-      t.nrows = std::min<Eigen::Index>(cfg_.rows, in_ - t.row0);
-      t.lcol0 = ct * lcols_per_tile_;
-      t.nlcols = std::min<Eigen::Index>(lcols_per_tile_, out_ - t.lcol0);
-      const Eigen::Index npc = t.nlcols * group_ + n_ref_;
-      Mat& lv = level[static_cast<size_t>(ct)];
-      lv.resize(t.nrows, npc);
-      for (Eigen::Index jj = 0; jj < t.nlcols; ++jj) {
-        const Eigen::Index j = t.lcol0 + jj;
-        for (int s = 0; s < ns; ++s) {
-          for (Eigen::Index i = 0; i < t.nrows; ++i) {
-            const int64_t q = q_int(t.row0 + i, j);
-            if (diff) {
-              lv(i, jj * group_ + 2 * s) = slice(std::max<int64_t>(q, 0), s);
-              lv(i, jj * group_ + 2 * s + 1) = slice(std::max<int64_t>(-q, 0), s);
-            } else {
-              lv(i, jj * group_ + s) = slice(q + offset_int, s);
-            }
-          }
-        }
-      }
-      for (int s = 0; s < n_ref_; ++s) lv.col(t.nlcols * group_ + s).setConstant(slice(offset_int, s));
-      stats_.cell_writes += t.nrows * npc;
+  std::vector<StatisticalReadout::TileSums> sums(stat_ ? tiles_.size() : 0);
+  parallel_for(tiles_.size(), [&](size_t k) {
+    Tile& t = tiles_[k];
+    std::mt19937_64 r = stream_rng(tile_seed, k);
+    Mat g = parts_.conductance->program(levels(t), cfg_, r);
+    const uint64_t array_stream = r();
+    if (stat_) {
+      const auto array = parts_.array->make(g, array_stream);
+      sums[k] = stat_->add_tile(static_cast<Eigen::Index>(k) / col_tiles_, t.row0, t.lcol0, g, *array);
+    } else {
+      t.array = parts_.array->make(std::move(g), array_stream);
     }
-    std::vector<std::unique_ptr<TileArray>> arrays(row.size());
-    parallel_for(row.size(), [&](size_t ct) {
-      std::mt19937_64 r = stream_rng(tile_seed, static_cast<uint64_t>(rt * col_tiles_) + ct);
-      g[ct] = parts_.conductance->program(level[ct], cfg_, r);
-      const uint64_t array_stream = r();
-      arrays[ct] = stat_ ? parts_.array->make(g[ct], array_stream)
-                         : parts_.array->make(std::move(g[ct]), array_stream);
-    });
-    for (size_t ct = 0; ct < row.size(); ++ct) {
-      Tile& t = row[ct];
-      if (stat_)  // keep only the tile's contribution to the effective matrix
-        stat_->add_tile(rt, t.row0, t.lcol0, g[ct], *arrays[ct]);
-      else
-        t.array = std::move(arrays[ct]);
-      tiles_.push_back(std::move(t));
-    }
-  }
+  });
+  for (const auto& ts : sums) stat_->add_sums(ts);
   stats_.programs += 1;
   stats_.tiles += static_cast<int64_t>(tiles_.size());
 }
@@ -311,14 +310,11 @@ Mat CrossbarMatmul::apply(const Mat& x) {
   const Eigen::Index n = x.rows();
   const bool is_signed = x.size() > 0 && x.minCoeff() < 0;
   const double qx = is_signed ? pow2(cfg_.input_bits - 1) - 1 : pow2(cfg_.input_bits) - 1;
-  Vec x_scale(n);
-  const double xmax_all = x.size() ? x.cwiseAbs().maxCoeff() : 0.0;
-  for (Eigen::Index r = 0; r < n; ++r) {
-    const double m = cfg_.input_scale_per_row ? x.row(r).cwiseAbs().maxCoeff() : xmax_all;
-    x_scale(r) = m > 0 ? m / qx : 1.0;
-  }
-  Mat xi(n, in_);
-  for (Eigen::Index r = 0; r < n; ++r) xi.row(r) = (x.row(r) / x_scale(r)).array().round().matrix();
+  // Column-wise expressions throughout (the matrices are column-major).
+  Vec x_scale = cfg_.input_scale_per_row ? Vec(x.cwiseAbs().rowwise().maxCoeff())
+                                         : Vec::Constant(n, x.size() ? x.cwiseAbs().maxCoeff() : 0.0);
+  x_scale = x_scale.unaryExpr([qx](double m) { return m > 0 ? m / qx : 1.0; });
+  const Mat xi = (x.array().colwise() / x_scale.array()).round().matrix();
 
   // Passes of non-negative integer inputs, each applied in chunks of dac_bits.
   std::vector<InputPass> passes;
@@ -351,8 +347,8 @@ Mat CrossbarMatmul::apply(const Mat& x) {
   } else {
     acc = apply_per_read(passes, n);
   }
-  for (Eigen::Index r = 0; r < n; ++r) acc.row(r) *= x_scale(r);
-  for (Eigen::Index j = 0; j < out_; ++j) acc.col(j) *= w_scale_(j);
+  acc.array().colwise() *= x_scale.array();
+  acc.array().rowwise() *= w_scale_.transpose().array();
   const bool analog_diff =
       cfg_.signed_weights == SignedWeights::differential && cfg_.diff_sense == DiffSense::analog;
   int64_t conv_per_chunk = 0;  // column conversions of one input cycle over every tile

@@ -21,33 +21,27 @@ const char* product_name(Product p) {
   return "?";
 }
 
+// Both work column by column (the matrices are column-major); row statistics as vectors.
 Mat masked_softmax(const Mat& scores, const Mat* mask) {
   Mat p = mask ? Mat(scores + *mask) : scores;
-  for (Eigen::Index i = 0; i < p.rows(); ++i) {
-    double mx = -std::numeric_limits<double>::infinity();
-    for (Eigen::Index j = 0; j < p.cols(); ++j) mx = std::max(mx, p(i, j));
-    CIMCHAR_CHECK(std::isfinite(mx), "softmax row with every key masked");
-    double sum = 0;
-    for (Eigen::Index j = 0; j < p.cols(); ++j) {
-      const double e = std::exp(p(i, j) - mx);  // exp(-inf) = 0 for blocked keys
-      p(i, j) = e;
-      sum += e;
-    }
-    p.row(i) /= sum;
-  }
+  const Vec mx = p.rowwise().maxCoeff();
+  CIMCHAR_CHECK(mx.allFinite(), "softmax row with every key masked");
+  for (Eigen::Index j = 0; j < p.cols(); ++j)
+    for (Eigen::Index i = 0; i < p.rows(); ++i)
+      p(i, j) = std::exp(p(i, j) - mx(i));  // exp(-inf) = 0 for blocked keys
+  const Vec sum = p.rowwise().sum();
+  p.array().colwise() /= sum.array();
   return p;
 }
 
 Mat layer_norm(const Mat& x, const LayerNormWeights& n) {
-  Mat y(x.rows(), x.cols());
   const double inv_d = 1.0 / static_cast<double>(x.cols());
-  for (Eigen::Index i = 0; i < x.rows(); ++i) {
-    const double mean = x.row(i).sum() * inv_d;
-    const double var = (x.row(i).array() - mean).square().sum() * inv_d;
-    const double r = 1.0 / std::sqrt(var + n.eps);
-    y.row(i) = ((x.row(i).array() - mean) * r * n.weight.transpose().array() +
-                n.bias.transpose().array()).matrix();
-  }
+  const Vec mean = x.rowwise().sum() * inv_d;
+  Mat y = x.colwise() - mean;
+  const Vec r = (y.array().square().rowwise().sum() * inv_d + n.eps).rsqrt().matrix();
+  y.array().colwise() *= r.array();
+  y.array().rowwise() *= n.weight.transpose().array();
+  y.array().rowwise() += n.bias.transpose().array();
   return y;
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/normal.hpp"
+#include "core/parallel.hpp"
 #include "core/rng.hpp"
 
 namespace cimchar::attention {
@@ -41,8 +42,9 @@ StatisticalReadout::StatisticalReadout(const CrossbarConfig& c, Eigen::Index in,
   b_sum_A_ = Vec::Zero(row_tiles);
 }
 
-void StatisticalReadout::add_tile(Eigen::Index rt, Eigen::Index row0, Eigen::Index lcol0,
-                                  const Mat& g, const TileArray& array) {
+StatisticalReadout::TileSums StatisticalReadout::add_tile(Eigen::Index rt, Eigen::Index row0,
+                                                          Eigen::Index lcol0, const Mat& g,
+                                                          const TileArray& array) {
   Mat a;
   Eigen::RowVectorXd b;
   if (!array.linear(a, b))
@@ -54,6 +56,12 @@ void StatisticalReadout::add_tile(Eigen::Index rt, Eigen::Index row0, Eigen::Ind
                 "statistical readout: linear map does not match the tile");
   const Eigen::Index nrows = g.rows(), nlcols = (g.cols() - n_ref_) / group_;
   const double i_unit = v_unit_V_ * g_step_S_;
+  TileSums ts;
+  ts.rt = rt;
+  ts.row0 = row0;
+  ts.lcol0 = lcol0;
+  ts.rows = Mat::Zero(nrows, 1 + 3 * ns_);
+  ts.beta = Eigen::RowVectorXd::Zero(nlcols);
   const bool diff = cfg_.signed_weights == SignedWeights::differential;
   // Slice s of every logical column at once: its first columns are every group_-th physical
   // column from cp0; its second columns likewise from cm0 (differential), or the one reference
@@ -77,15 +85,28 @@ void StatisticalReadout::add_tile(Eigen::Index rt, Eigen::Index row0, Eigen::Ind
       const double per_digit = v_unit_V_ / lsb_A_;  // a column current per unit digit, in LSB
       adc_p_[static_cast<size_t>(s)].block(row0, lcol0, nrows, nlcols) = (ap * per_digit).cast<float>();
       adc_m_[static_cast<size_t>(s)].block(row0, lcol0, nrows, nlcols) = (am * per_digit).cast<float>();
-      col_d2_.col(s).segment(row0, nrows) += (ad * per_digit).array().square().rowwise().sum().matrix();
-      col_p_.col(s).segment(row0, nrows) += ap.rowwise().sum() * per_digit;
-      col_m_.col(s).segment(row0, nrows) += am.rowwise().sum() * per_digit;
+      ts.rows.col(1 + s) = (ad * per_digit).array().square().rowwise().sum().matrix();
+      ts.rows.col(1 + ns_ + s) = ap.rowwise().sum() * per_digit;
+      ts.rows.col(1 + 2 * ns_ + s) = am.rowwise().sum() * per_digit;
     }
     for (Eigen::Index jj = 0; jj < nlcols; ++jj)
-      beta_(lcol0 + jj) += w * (b(cp0 + jj * group_) - (diff ? b(cp0 + 1 + jj * group_) : b(ref))) / i_unit;
+      ts.beta(jj) += w * (b(cp0 + jj * group_) - (diff ? b(cp0 + 1 + jj * group_) : b(ref))) / i_unit;
   }
-  g_rowsum_S_.segment(row0, nrows) += a.rowwise().sum();
-  b_sum_A_(rt) += b.sum();
+  ts.rows.col(0) = a.rowwise().sum();
+  ts.b_sum_A = b.sum();
+  return ts;
+}
+
+void StatisticalReadout::add_sums(const TileSums& ts) {
+  const Eigen::Index nrows = ts.rows.rows();
+  g_rowsum_S_.segment(ts.row0, nrows) += ts.rows.col(0);
+  if (lsb_scale_ > 0) {
+    col_d2_.middleRows(ts.row0, nrows) += ts.rows.middleCols(1, ns_);
+    col_p_.middleRows(ts.row0, nrows) += ts.rows.middleCols(1 + ns_, ns_);
+    col_m_.middleRows(ts.row0, nrows) += ts.rows.middleCols(1 + 2 * ns_, ns_);
+  }
+  beta_.segment(ts.lcol0, ts.beta.size()) += ts.beta;
+  b_sum_A_(ts.rt) += ts.b_sum_A;
 }
 
 namespace {
@@ -127,14 +148,17 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
       cws.push_back(cw);
       cw_sum += cw;
     }
-  Mat dsum, d2sum;  // [cycles, in]: sums over the vectors of each input's digit and its square
-  if (adc) dsum = d2sum = Mat::Zero(static_cast<Eigen::Index>(cycles), in);
   Vec per_vector = Vec::Zero(n);  // each vector's ADC variance with column-averaged currents
-  // Blocks of vectors, so that a block's digits stay in cache through every use of a cycle.
+  // Blocks of vectors, so that a block's digits stay in cache through every use of a cycle;
+  // blocks run in parallel, each writing its own rows and its own partial sums, added in order.
   constexpr Eigen::Index kBlock = 32;
-  Mat d, d2, pu, pu2;
-  for (Eigen::Index v0 = 0; v0 < n; v0 += kBlock) {
-    const Eigen::Index nb = std::min(kBlock, n - v0);
+  const size_t blocks = static_cast<size_t>((n + kBlock - 1) / kBlock);
+  std::vector<Mat> dsum(adc ? blocks : 0), d2sum(adc ? blocks : 0);  // [cycles, in] per block
+  std::vector<double> vi(blocks, 0.0);
+  parallel_for(blocks, [&](size_t b) {
+    const Eigen::Index v0 = static_cast<Eigen::Index>(b) * kBlock, nb = std::min(kBlock, n - v0);
+    if (adc) dsum[b] = d2sum[b] = Mat::Zero(static_cast<Eigen::Index>(cycles), in);
+    Mat d, d2, pu, pu2;
     Eigen::Index k = 0;
     for (const InputPass& p : passes) {
       for (size_t c = 0; c < p.chunk_weight.size(); ++c, ++k) {
@@ -145,8 +169,8 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
         const Mat& dd = binary ? d : d2;
         if (read_rel_ > 0) x2.middleRows(v0, nb) += static_cast<float>(cw * cw) * dd.cast<float>();
         if (adc) {
-          dsum.row(k) += d.colwise().sum();
-          d2sum.row(k) += dd.colwise().sum();
+          dsum[b].row(k) = d.colwise().sum();
+          d2sum[b].row(k) = dd.colwise().sum();
         }
         for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
           const Eigen::Index r0 = rt * cfg_.rows, nr = std::min<Eigen::Index>(cfg_.rows, in - r0);
@@ -154,7 +178,7 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
           const Vec dmax = blk.rowwise().maxCoeff();
           pu.noalias() = blk * u.middleRows(r0, nr);
           for (Eigen::Index r = 0; r < nb; ++r)
-            if (dmax(r) > 0) read_vi_W += dmax(r) * v_unit_V_ * std::abs(pu(r, 0) * v_unit_V_ + b_sum_A_(rt));
+            if (dmax(r) > 0) vi[b] += dmax(r) * v_unit_V_ * std::abs(pu(r, 0) * v_unit_V_ + b_sum_A_(rt));
           if (!adc) continue;
           pu2.noalias() = dd.middleCols(r0, nr) * u2.middleRows(r0, nr);
           for (int s = 0; s < ns_; ++s) {
@@ -168,11 +192,17 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
         }
       }
     }
-  }
+  });
+  for (double v : vi) read_vi_W += v;
   if (adc) {
-    const Mat mu = dsum / static_cast<double>(n);
+    Mat mu = Mat::Zero(static_cast<Eigen::Index>(cycles), in), m2 = mu;
+    for (size_t b = 0; b < blocks; ++b) {
+      mu += dsum[b];
+      m2 += d2sum[b];
+    }
+    mu /= static_cast<double>(n);
     dmean = mu.cast<float>();
-    dvar = (d2sum / static_cast<double>(n) - mu.cwiseProduct(mu)).cwiseMax(0.0).cast<float>();
+    dvar = (m2 / static_cast<double>(n) - mu.cwiseProduct(mu)).cwiseMax(0.0).cast<float>();
   }
   Mat acc = xs * weff_;
   if (cw_sum != 0) acc.rowwise() += cw_sum * beta_;

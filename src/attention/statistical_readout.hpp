@@ -48,11 +48,22 @@ class StatisticalReadout {
   StatisticalReadout(const CrossbarConfig& c, Eigen::Index in, Eigen::Index out,
                      Eigen::Index row_tiles, double read_rel, double adc_error_lsb2);
 
+  // A tile's contributions that it shares with the other tiles of its row tile (sums over its
+  // columns, per input row) or of its column tile (the offsets of its logical columns).
+  struct TileSums {
+    Eigen::Index rt = 0, row0 = 0, lcol0 = 0;
+    Mat rows;                  // [rows, 1 + 3 slices]: G row sums, then col_d2, col_p, col_m
+    Eigen::RowVectorXd beta;   // [logical cols]
+    double b_sum_A = 0;
+  };
   // One written tile: its row tile index, first input row and first logical column, its
-  // programmed G [rows, physical cols] and its array model. ConfigError when the array is
+  // programmed G [rows, physical cols] and its array model. Writes the tile's own block of the
+  // effective matrices (tiles may be added in parallel) and returns the shared sums, which
+  // add_sums() adds (in a fixed order, for reproducible sums). ConfigError when the array is
   // not affine in the row voltages.
-  void add_tile(Eigen::Index rt, Eigen::Index row0, Eigen::Index lcol0, const Mat& g_S,
-                const TileArray& array);
+  TileSums add_tile(Eigen::Index rt, Eigen::Index row0, Eigen::Index lcol0, const Mat& g_S,
+                    const TileArray& array);
+  void add_sums(const TileSums& s);
 
   // The accumulated products (the per-read path's `acc`, before the input and weight scales)
   // for the input passes; adds the drive power sum of every tile read to read_vi_W.
