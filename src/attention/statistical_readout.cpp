@@ -210,19 +210,20 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
   if (read_rel_ > 0) var += (read_rel_ * read_rel_) * (x2 * h_).cast<double>();
   if (adc) {
     // ADC error variance per output column over the batch, then each vector's share of it.
-    Eigen::RowVectorXd v_adc = Eigen::RowVectorXd::Zero(out);
     const Eigen::VectorXf cw2 = Eigen::Map<const Vec>(cws.data(), static_cast<Eigen::Index>(cws.size()))
                                     .array().square().matrix().cast<float>();
-    for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
+    // Row tiles in parallel, each its own partial sum over the columns, added in order.
+    std::vector<Eigen::RowVectorXd> part(static_cast<size_t>(row_tiles_), Eigen::RowVectorXd::Zero(out));
+    parallel_for(part.size(), [&](size_t t) {
+      const Eigen::Index rt = static_cast<Eigen::Index>(t);
       const Eigen::Index r0 = rt * cfg_.rows, nr = std::min<Eigen::Index>(cfg_.rows, in - r0);
       const auto mu = dmean.middleCols(r0, nr);
       const auto vr = dvar.middleCols(r0, nr);
       for (int s = 0; s < ns_; ++s) {
         const auto wp = adc_p_[static_cast<size_t>(s)].middleRows(r0, nr);
         const auto wm = adc_m_[static_cast<size_t>(s)].middleRows(r0, nr);
-        const Eigen::MatrixXf wd = wp - wm;
         const Eigen::MatrixXf mp = mu * wp, mm = mu * wm;  // [cycles, out] mean currents, LSB
-        const Eigen::MatrixXf sd = vr * wd.cwiseProduct(wd);  // variance of the difference
+        const Eigen::MatrixXf sd = vr * (wp - wm).cwiseAbs2();  // variance of the difference
         const double w4 = std::ldexp(1.0, 2 * s * cfg_.bits_per_cell);
         for (Eigen::Index j = 0; j < out; ++j)
           for (Eigen::Index k = 0; k < mp.rows(); ++k) {
@@ -230,10 +231,12 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
             const double m2 = dm * dm + sd(k, j);
             const bool below_half = std::max(mp(k, j), mm(k, j)) < 0.5f;
             const double ms = bipolar_ || below_half ? ms_bipolar(m2) : ms_two_unipolar(m2);
-            v_adc(j) += cw2(k) * w4 * ms;
+            part[t](j) += cw2(k) * w4 * ms;
           }
       }
-    }
+    });
+    Eigen::RowVectorXd v_adc = Eigen::RowVectorXd::Zero(out);
+    for (const auto& v : part) v_adc += v;
     const double mean = per_vector.mean();
     const Vec share = mean > 0 ? Vec(per_vector / mean) : Vec::Ones(n);
     var.noalias() += lsb_scale_ * (share * v_adc);
