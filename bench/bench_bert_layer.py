@@ -6,13 +6,17 @@ same machine at the same time. Usage:
     /usr/bin/python3 bench/bench_bert_layer.py build/cimchar [--seq 512] [--schemes a,b] [--repeat 3]
         [--readout statistical|per_read]
 
+Nonideal rows: nonideal-lut runs rram-baseline with characterization LUTs made first by
+`cimchar variation` (measured conductance spread) and `cimchar adc` (8-bit SAR transfer
+errors); nonideal-exact adds the exact IR-drop solver (1 ohm per segment) to it;
+nonideal-model uses the analytic variation models instead (d2d and 1% read noise).
+
 --readout sets the `readout` of every scheme's [attention.crossbar] (docs/schemes.md; the
 approximate score arrays of sprint, hardsea and hybrid-cim stay per-read: one 3-bit slice
 read in one cycle per sign, and hybrid-cim's 4-bit ADC range clips): "statistical" (default) runs
 each product once through the programmed arrays and draws the ADC and read errors; "per_read"
-simulates every read cycle (about 128x the MACs; minutes per scheme). The nonideal runs use the
-variation models (d2d) and read noise, with IR drop off (nonideal-lut; per_read: the compact
-IR-drop model) or by the exact solver's transfer matrices (nonideal-exact).
+simulates every read cycle (about 128x the MACs; minutes per scheme). Without exact IR drop the
+nonideal rows have none (statistical) or the compact IR-drop model (per_read).
 
 Every `cimchar attention` run also runs the ideal (double-precision) reference it compares
 against, and writes its stage times to /timing (docs/results-format.md): `program` (the static
@@ -28,7 +32,8 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from export_torch import export_attention  # noqa: E402
 
-NONIDEAL = """[attention]
+# The analytic variation models (nonideal-model).
+MODEL = """[attention]
 scheme = "rram-baseline"
 [attention.crossbar]
 readout = "%s"
@@ -43,6 +48,69 @@ c1 = 0.03
 enabled = true
 sigma_rel = 0.01
 """
+# Characterization LUTs (nonideal-lut, nonideal-exact): the programmed-conductance spread
+# measured by `cimchar variation` (the Stanford-ASU card's d2d, c2c and drift, read in ngspice)
+# and the 8-bit SAR ADC's transfer errors from `cimchar adc` (offsets, capacitor mismatch and
+# noise), on arrays of the variation LUT's conductance range.
+LUT = """[attention]
+scheme = "rram-baseline"
+[attention.crossbar]
+readout = "%s"
+g_on = "100 uS"
+g_off = "10 uS"
+[attention.crossbar.nonideal]
+variation = "%s"
+adc = "%s"
+adc_arch = "sar"
+ir_drop = "%s"
+r_wire = "1 ohm"
+"""
+VARIATION_FLOW = """[flow]
+name = "bench_variation"
+seed = 1
+[variation]
+device = "stanford_asu"
+bits = 2
+g_min = "10 uS"
+g_max = "100 uS"
+v_verify = "0.1 V"
+v_read = "0.2 V"
+t_read = "1 s"
+samples = 200
+[variation.model.d2d]
+enabled = true
+[variation.model.c2c]
+enabled = true
+[variation.model.drift]
+enabled = true
+"""
+ADC_FLOW = """[flow]
+name = "bench_adc"
+seed = 1
+[adc]
+architectures = ["sar"]
+bits = [8]
+sigma_offset = "1 mV"
+sigma_cap = 0.005
+sigma_noise = "0.3 mV"
+samples = 64
+spice_samples = 1
+spice_points_per_lsb = 4
+"""
+
+
+def make_luts(cimchar, d):
+    """Runs the variation and ADC stages into d; returns (variation.h5, adc.h5)."""
+    out = []
+    for stage, text in (("variation", VARIATION_FLOW), ("adc", ADC_FLOW)):
+        cfg = os.path.join(d, stage + "_flow.toml")
+        open(cfg, "w").write(text)
+        r = subprocess.run([cimchar, stage, cfg, "--out", os.path.join(d, stage), "-q"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit("%s stage failed: %s" % (stage, r.stderr[-600:]))
+        out.append(os.path.join(d, stage, stage + ".h5"))
+    return out
 
 
 def main():
@@ -52,7 +120,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--readout", default="statistical", choices=["statistical", "per_read"])
-    ap.add_argument("--schemes", default="ideal,rram-baseline,nonideal-lut,attar,star,sprint,hardsea,hybrid-cim")
+    ap.add_argument("--schemes", default="ideal,rram-baseline,nonideal-lut,nonideal-model,attar,star,sprint,"
+                    "hardsea,hybrid-cim", help="also: nonideal-exact (minutes)")
     a = ap.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(a.threads)
@@ -71,12 +140,19 @@ def main():
         model = os.path.join(d, "bert_layer.h5")
         export_attention(layer, x, model)
         cfgs = {}
-        for name in a.schemes.split(","):
+        names = a.schemes.split(",")
+        if any(n in ("nonideal-lut", "nonideal-exact") for n in names):
+            var_lut, adc_lut = make_luts(a.cimchar, d)
+        # Without IR drop, or (per_read) with the compact model; exact: the native solver.
+        ir = "off" if a.readout == "statistical" else "model"
+        for name in names:
             p = os.path.join(d, name + ".toml")
-            if name.startswith("nonideal"):
-                lut_ir = "off" if a.readout == "statistical" else "model"
-                mode = {"nonideal-lut": lut_ir, "nonideal-exact": "exact"}[name]
-                open(p, "w").write(NONIDEAL % (a.readout, mode))
+            if name in ("nonideal-lut", "nonideal-exact"):
+                mode = ir if name == "nonideal-lut" else "exact"
+                open(p, "w").write(LUT % (a.readout, var_lut, adc_lut, mode))
+                cfgs[name] = ["--config", p]
+            elif name == "nonideal-model":
+                open(p, "w").write(MODEL % (a.readout, ir))
                 cfgs[name] = ["--config", p]
             elif name == "ideal":
                 cfgs[name] = ["--scheme", name]

@@ -114,26 +114,35 @@ std::string NonidealConfig::describe() const {
   return s.empty() ? "ideal devices and wires" : s.substr(0, s.size() - 2);
 }
 
-double MeasuredConductance::draw(double g, std::mt19937_64& rng) const {
+MeasuredConductance::Bracket MeasuredConductance::bracket(double g) const {
   const auto& t = m_->target_S;
-  auto pick = [&](size_t l, uint64_t u) { return m_->rel[l][u % m_->rel[l].size()]; };
-  const uint64_t u = rng();
-  double rel;
-  if (g <= t.front()) {
-    rel = pick(0, u);
-  } else if (g >= t.back()) {
-    rel = pick(t.size() - 1, u);
-  } else {
-    const size_t hi = static_cast<size_t>(std::upper_bound(t.begin(), t.end(), g) - t.begin());
-    const double f = (g - t[hi - 1]) / (t[hi] - t[hi - 1]);
-    rel = (1 - f) * pick(hi - 1, u) + f * pick(hi, u);
-  }
+  if (g <= t.front()) return {0, 0, 0.0};
+  if (g >= t.back()) return {t.size() - 1, t.size() - 1, 0.0};
+  const size_t hi = static_cast<size_t>(std::upper_bound(t.begin(), t.end(), g) - t.begin());
+  return {hi - 1, hi, (g - t[hi - 1]) / (t[hi] - t[hi - 1])};
+}
+
+double MeasuredConductance::draw_u(double g, const Bracket& b, uint64_t u) const {
+  // Sample floor(u_hi n / 2^32) of each level's n errors, u_hi the word's top 32 bits (no
+  // division; n < 2^32).
+  auto pick = [&](size_t l) {
+    const auto& r = m_->rel[l];
+    return r[static_cast<size_t>(((u >> 32) * static_cast<uint64_t>(r.size())) >> 32)];
+  };
+  const double rel = b.f == 0 ? pick(b.lo) : (1 - b.f) * pick(b.lo) + b.f * pick(b.hi);
   return std::max(g * (1 + rel), 0.0);
 }
 
 Mat MeasuredConductance::program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) {
   const double step = (c.g_on_S - c.g_off_S) / (c.levels() - 1);
-  return level.unaryExpr([&](double l) { return draw(c.g_off_S + l * step, rng); });
+  // Levels are integers 0 .. levels-1: their brackets once, then one word per cell.
+  std::vector<Bracket> br(static_cast<size_t>(c.levels()));
+  for (size_t l = 0; l < br.size(); ++l) br[l] = bracket(c.g_off_S + static_cast<double>(l) * step);
+  SplitMix64 e(rng());
+  return level.unaryExpr([&](double l) {
+    const size_t k = static_cast<size_t>(l);
+    return draw_u(c.g_off_S + l * step, br[k], e());
+  });
 }
 
 void LutAdcModel::convert(Mat& i, double fs, bool bipolar, std::mt19937_64&) {

@@ -13,6 +13,7 @@
 //       adc stage at this crossbar's adc_bits (periph_luts.hpp, AdcLut).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,10 +63,22 @@ CrossbarParts make_parts(const NonidealConfig& n, const CrossbarConfig& cfg, uin
 class MeasuredConductance final : public ConductanceModel {
  public:
   explicit MeasuredConductance(std::shared_ptr<const MeasuredCellError> m) : m_(std::move(m)) {}
+  // Each cell takes one word of a SplitMix64 stream seeded from rng (core/rng.hpp).
   Mat program(const Mat& level, const CrossbarConfig& c, std::mt19937_64& rng) override;
-  double draw(double g_target_S, std::mt19937_64& rng) const;
+  double draw(double g_target_S, std::mt19937_64& rng) const {
+    return draw_u(g_target_S, bracket(g_target_S), rng());
+  }
 
  private:
+  // The measured levels around a target (lo = hi at or beyond the ends) and the target's
+  // fraction f of the way from lo to hi; the error is interpolated linearly in G.
+  struct Bracket {
+    size_t lo = 0, hi = 0;
+    double f = 0;
+  };
+  Bracket bracket(double g_target_S) const;
+  // The cell's conductance from the random word u (one sample of each level's errors).
+  double draw_u(double g_target_S, const Bracket& b, uint64_t u) const;
   std::shared_ptr<const MeasuredCellError> m_;
 };
 
