@@ -134,14 +134,30 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
   // conductance (read power) and, with an ADC, per slice the first and second columns' summed
   // currents; and per slice the summed squared difference. One small product per row tile and
   // cycle gives them all.
-  Mat u(in, adc ? 1 + 2 * ns_ : 1);
+  // Binary digits (dac_bits = 1) are their own squares: the squared-difference vectors join
+  // the same product, and the digit sums are the squared-digit sums.
+  const bool binary = cfg_.dac_bits == 1;
+  Mat u(in, adc ? (binary ? 1 + 3 * ns_ : 1 + 2 * ns_) : 1);
   u.col(0) = g_rowsum_S_;
   if (adc) {
     u.middleCols(1, ns_) = col_p_ / static_cast<double>(out);
     u.middleCols(1 + ns_, ns_) = col_m_ / static_cast<double>(out);
+    if (binary) u.middleCols(1 + 2 * ns_, ns_) = col_d2_ / static_cast<double>(out);
   }
-  const Mat u2 = adc ? Mat(col_d2_ / static_cast<double>(out)) : Mat();
-  const bool binary = cfg_.dac_bits == 1;  // digits 0 or 1: d^2 = d
+  const Mat u2 = adc && !binary ? Mat(col_d2_ / static_cast<double>(out)) : Mat();
+  // A pass whose cycle weights are s 2^(c dac_bits) adds s x to the summed inputs (its digits
+  // put back together); other passes (two's complement) add their cycles one by one.
+  std::vector<double> whole(passes.size(), 0.0);
+  for (size_t i = 0; i < passes.size(); ++i) {
+    const InputPass& p = passes[i];
+    const size_t nc = p.chunk_weight.size();
+    if (nc == 0) continue;
+    const double sgn = p.chunk_weight[0] < 0 ? -1.0 : 1.0;
+    bool pure = p.m.size() == 0 || p.m.maxCoeff() < std::ldexp(1.0, static_cast<int>(nc) * cfg_.dac_bits);
+    for (size_t c = 0; c < nc && pure; ++c)
+      pure = p.chunk_weight[c] == sgn * std::ldexp(1.0, static_cast<int>(c) * cfg_.dac_bits);
+    if (pure) whole[i] = sgn;
+  }
   double cw_sum = 0;
   for (const InputPass& p : passes)
     for (double cw : p.chunk_weight) {
@@ -157,20 +173,25 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
   std::vector<double> vi(blocks, 0.0);
   parallel_for(blocks, [&](size_t b) {
     const Eigen::Index v0 = static_cast<Eigen::Index>(b) * kBlock, nb = std::min(kBlock, n - v0);
-    if (adc) dsum[b] = d2sum[b] = Mat::Zero(static_cast<Eigen::Index>(cycles), in);
+    if (adc) {
+      dsum[b] = Mat::Zero(static_cast<Eigen::Index>(cycles), in);
+      if (!binary) d2sum[b] = dsum[b];
+    }
     Mat d, d2, pu, pu2;
     Eigen::Index k = 0;
-    for (const InputPass& p : passes) {
+    for (size_t i = 0; i < passes.size(); ++i) {
+      const InputPass& p = passes[i];
+      if (whole[i] != 0) xs.middleRows(v0, nb) += whole[i] * p.m.middleRows(v0, nb);
       for (size_t c = 0; c < p.chunk_weight.size(); ++c, ++k) {
         const double cw = p.chunk_weight[c];
         chunk_digits(p, c, cfg_.dac_bits, v0, nb, d);
-        xs.middleRows(v0, nb) += cw * d;
+        if (whole[i] == 0) xs.middleRows(v0, nb) += cw * d;
         if (!binary && (adc || read_rel_ > 0)) d2 = d.cwiseProduct(d);
         const Mat& dd = binary ? d : d2;
         if (read_rel_ > 0) x2.middleRows(v0, nb) += static_cast<float>(cw * cw) * dd.cast<float>();
         if (adc) {
           dsum[b].row(k) = d.colwise().sum();
-          d2sum[b].row(k) = dd.colwise().sum();
+          if (!binary) d2sum[b].row(k) = dd.colwise().sum();
         }
         for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
           const Eigen::Index r0 = rt * cfg_.rows, nr = std::min<Eigen::Index>(cfg_.rows, in - r0);
@@ -180,11 +201,12 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
           for (Eigen::Index r = 0; r < nb; ++r)
             if (dmax(r) > 0) vi[b] += dmax(r) * v_unit_V_ * std::abs(pu(r, 0) * v_unit_V_ + b_sum_A_(rt));
           if (!adc) continue;
-          pu2.noalias() = dd.middleCols(r0, nr) * u2.middleRows(r0, nr);
+          if (!binary) pu2.noalias() = dd.middleCols(r0, nr) * u2.middleRows(r0, nr);
           for (int s = 0; s < ns_; ++s) {
             const double w = cw * cw * std::ldexp(1.0, 2 * s * cfg_.bits_per_cell);
             for (Eigen::Index r = 0; r < nb; ++r) {
-              const double m2 = pu2(r, s), up = pu(r, 1 + s), um = pu(r, 1 + ns_ + s);
+              const double m2 = binary ? pu(r, 1 + 2 * ns_ + s) : pu2(r, s);
+              const double up = pu(r, 1 + s), um = pu(r, 1 + ns_ + s);
               const bool below_half = std::max(up, um) < 0.5;
               per_vector(v0 + r) += w * (bipolar_ || below_half ? ms_bipolar(m2) : ms_two_unipolar(m2));
             }
@@ -198,7 +220,7 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
     Mat mu = Mat::Zero(static_cast<Eigen::Index>(cycles), in), m2 = mu;
     for (size_t b = 0; b < blocks; ++b) {
       mu += dsum[b];
-      m2 += d2sum[b];
+      m2 += binary ? dsum[b] : d2sum[b];
     }
     mu /= static_cast<double>(n);
     dmean = mu.cast<float>();
