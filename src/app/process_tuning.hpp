@@ -10,7 +10,8 @@ namespace cimchar::app {
 //  - OPENBLAS_THREAD_TIMEOUT=4: OpenBLAS's idle threads sleep after a short spin instead of
 //    spinning on sched_yield for ~2^28 cycles, taking the core from the program's own threads.
 // Skipped when CIMCHAR_TUNED is set (to anything: CIMCHAR_TUNED=0 runs the process as started,
-// e.g. under a debugger) or under MPI. Returns (untuned) if the exec fails.
+// as under gdb or valgrind, which the restart would leave) or under MPI. Returns (untuned) if
+// the exec fails.
 void tune_process(char** argv);
 
 }  // namespace cimchar::app
