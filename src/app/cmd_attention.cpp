@@ -32,11 +32,14 @@ void add_attention_command(CLI::App& app, GlobalOptions& g, Action& action) {
   cmd->add_option("--config", args->config,
                   "TOML file with an [attention] table: scheme parameters "
                   "(characterization/attention/<scheme>.toml)");
-  cmd->add_option("--out", args->out, "output HDF5 file: y, metrics, counters")->required();
+  cmd->add_option("--out", args->out, "output HDF5 file: y, metrics, counters, stage times")->required();
   cmd->footer("Schemes (docs/schemes.md):\n" + scheme_list() +
               "Metrics against the ideal run: relative L2 error and cosine similarity of the "
               "outputs, KL divergence of the attention rows, recall of the true top-k keys, "
-              "sparsity. Written to --out and printed as a table.");
+              "sparsity. Written to --out and printed as a table, with the time of each stage "
+              "(model file, static weights programmed once, the sequences under the scheme, "
+              "the ideal reference). Large layers (BERT-size): set readout = \"statistical\" "
+              "in [attention.crossbar] (docs/schemes.md).");
   cmd->callback([args, &g, &action] {
     action = [args, &g] {
       attention::RunRequest req;
