@@ -172,12 +172,20 @@ std::unique_ptr<TileArray> IdealArrayModel::make(Mat g_S, uint64_t) {
 
 void UniformAdc::convert(Mat& i, double fs, bool bipolar, std::mt19937_64&) {
   if (bits_ == 0) return;
+  // Codes rounded half away from zero by truncating |x| + 1/2 (an integer conversion, no libm
+  // call): the same codes as std::round on the clamped range.
   if (bipolar) {
     const double n = pow2(bits_ - 1) - 1, step = fs / n;
-    i = i.unaryExpr([=](double v) { return std::clamp(std::round(v / step), -n, n) * step; });
+    i = i.unaryExpr([=](double v) {
+      const double x = std::clamp(v / step, -n, n);
+      const double m = static_cast<double>(static_cast<int64_t>(std::abs(x) + 0.5));
+      return (x < 0 ? -m : m) * step;
+    });
   } else {
     const double n = pow2(bits_) - 1, step = fs / n;
-    i = i.unaryExpr([=](double v) { return std::clamp(std::round(v / step), 0.0, n) * step; });
+    i = i.unaryExpr([=](double v) {
+      return static_cast<double>(static_cast<int64_t>(std::clamp(v / step, 0.0, n) + 0.5)) * step;
+    });
   }
 }
 
@@ -375,30 +383,45 @@ Mat CrossbarMatmul::apply_per_read(const std::vector<InputPass>& passes, Eigen::
   const double fs_bi = cfg_.adc_full_scale * cfg_.rows * cfg_.v_read_V * (cfg_.g_on_S - cfg_.g_off_S);
   Mat acc = Mat::Zero(n, out_);
   double read_vi = 0;
+  // Column tiles in parallel: each owns its logical columns of acc, its tiles (array models
+  // with state: read-noise streams, IR-drop caches) and an ADC stream; partial sums in order.
+  const uint64_t adc_seed = rng_();
+  std::vector<std::mt19937_64> adc_rng;
+  for (Eigen::Index ct = 0; ct < col_tiles_; ++ct) adc_rng.push_back(stream_rng(adc_seed, static_cast<uint64_t>(ct)));
+  std::vector<double> vi(static_cast<size_t>(col_tiles_));
   for (const InputPass& pass : passes) {
     for (size_t c = 0; c < pass.chunk_weight.size(); ++c) {
       const Mat v = chunk_digits(pass, c, db) * v_unit;
-      for (const Tile& t : tiles_) {
-        Mat cur = t.array->currents(v.middleCols(t.row0, t.nrows));
-        for (Eigen::Index r = 0; r < n; ++r)
-          read_vi += v.row(r).segment(t.row0, t.nrows).maxCoeff() * cur.row(r).cwiseAbs().sum();
-        Mat d(n, t.nlcols * ns);  // per (logical column, slice): the signed current
-        if (analog_diff) {
-          for (Eigen::Index k = 0; k < t.nlcols * ns; ++k) d.col(k) = cur.col(2 * k) - cur.col(2 * k + 1);
-          parts_.adc->convert(d, fs_bi, true, rng_);
-        } else {
-          parts_.adc->convert(cur, fs_uni, false, rng_);
-          for (Eigen::Index jj = 0; jj < t.nlcols; ++jj)
-            for (int s = 0; s < ns; ++s)
-              d.col(jj * ns + s) = diff ? Mat(cur.col(jj * group_ + 2 * s) - cur.col(jj * group_ + 2 * s + 1))
-                                        : Mat(cur.col(jj * group_ + s) - cur.col(t.nlcols * group_ + s));
-        }
-        const double wgt = pass.chunk_weight[c] / i_unit;
-        for (Eigen::Index jj = 0; jj < t.nlcols; ++jj) {
-          auto col = acc.col(t.lcol0 + jj);
-          for (int s = 0; s < ns; ++s) col += (wgt * pow2(s * bpc)) * d.col(jj * ns + s);
-        }
+      Mat vmax(n, row_tiles_);  // per vector and row tile: the highest drive voltage
+      for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
+        const Eigen::Index r0 = rt * cfg_.rows;
+        vmax.col(rt) = v.middleCols(r0, std::min<Eigen::Index>(cfg_.rows, in_ - r0)).rowwise().maxCoeff();
       }
+      const double wgt = pass.chunk_weight[c] / i_unit;
+      std::fill(vi.begin(), vi.end(), 0.0);
+      parallel_for(static_cast<size_t>(col_tiles_), [&](size_t ct) {
+        for (Eigen::Index rt = 0; rt < row_tiles_; ++rt) {
+          const Tile& t = tiles_[static_cast<size_t>(rt * col_tiles_) + ct];
+          Mat cur = t.array->currents(v.middleCols(t.row0, t.nrows));
+          vi[ct] += vmax.col(rt).dot(cur.cwiseAbs().rowwise().sum());
+          Mat d(n, t.nlcols * ns);  // per (logical column, slice): the signed current
+          if (analog_diff) {
+            for (Eigen::Index k = 0; k < t.nlcols * ns; ++k) d.col(k) = cur.col(2 * k) - cur.col(2 * k + 1);
+            parts_.adc->convert(d, fs_bi, true, adc_rng[ct]);
+          } else {
+            parts_.adc->convert(cur, fs_uni, false, adc_rng[ct]);
+            for (Eigen::Index jj = 0; jj < t.nlcols; ++jj)
+              for (int s = 0; s < ns; ++s)
+                d.col(jj * ns + s) = diff ? Mat(cur.col(jj * group_ + 2 * s) - cur.col(jj * group_ + 2 * s + 1))
+                                          : Mat(cur.col(jj * group_ + s) - cur.col(t.nlcols * group_ + s));
+          }
+          for (Eigen::Index jj = 0; jj < t.nlcols; ++jj) {
+            auto col = acc.col(t.lcol0 + jj);
+            for (int s = 0; s < ns; ++s) col += (wgt * pow2(s * bpc)) * d.col(jj * ns + s);
+          }
+        }
+      });
+      for (double x : vi) read_vi += x;
     }
   }
   stats_.read_vi_W += read_vi;
