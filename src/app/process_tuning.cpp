@@ -1,6 +1,8 @@
-// Measured on the BERT-base layer of bench/bench_bert_layer.py (bench/RESULTS.md): page faults
-// 165,000-250,000 -> 11,000-14,000, system time 2.2-2.7 s -> 0.3 s, the whole run 4.0-4.8 s ->
-// 2.3-2.5 s.
+// Measured on the BERT-base layer of bench/bench_bert_layer.py (bench/RESULTS.md): huge pages
+// took page faults from 165,000-250,000 to 11,000-14,000 and the run from 4.0-4.8 s to 2.3-2.5 s
+// (with OpenBLAS's idle threads sleeping early); one OpenBLAS thread instead of two, the
+// large products split by attention/parallel_product.hpp, a further 1.6-2.7 s -> 1.3-1.4 s,
+// and the recall model's per-read run 17.7 s -> 12.1 s (system time 7.4 s -> 2.9 s).
 #include "app/process_tuning.hpp"
 
 #include <unistd.h>
@@ -22,8 +24,8 @@ void tune_process(char** argv) {
     setenv("GLIBC_TUNABLES", (tunables.empty() ? add : tunables + ":" + add).c_str(), 1);
     changed = true;
   }
-  if (!std::getenv("OPENBLAS_THREAD_TIMEOUT")) {
-    setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
+  if (!std::getenv("OPENBLAS_NUM_THREADS")) {
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
     changed = true;
   }
   setenv("CIMCHAR_TUNED", "1", 1);

@@ -7,8 +7,9 @@ namespace cimchar::app {
 // Re-executes /proc/self/exe with argv and these set, unless already set:
 //  - GLIBC_TUNABLES glibc.malloc.hugetlb=1: malloc backs its large blocks with transparent huge
 //    pages (madvise), one page fault per 2 MiB instead of per 4 KiB;
-//  - OPENBLAS_THREAD_TIMEOUT=4: OpenBLAS's idle threads sleep after a short spin instead of
-//    spinning on sched_yield for ~2^28 cycles, taking the core from the program's own threads.
+//  - OPENBLAS_NUM_THREADS=1: one OpenBLAS thread; the program runs its own threads
+//    (core/parallel.hpp, attention/parallel_product.hpp), and OpenBLAS's, spinning on
+//    sched_yield or woken per call, only competed with them for the cores.
 // Skipped when CIMCHAR_TUNED is set (to anything: CIMCHAR_TUNED=0 runs the process as started,
 // as under gdb or valgrind, which the restart would leave) or under MPI. Returns (untuned) if
 // the exec fails.

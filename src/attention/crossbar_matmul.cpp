@@ -1,4 +1,5 @@
 #include "attention/crossbar_matmul.hpp"
+#include "attention/parallel_product.hpp"
 #include "attention/nonideal.hpp"
 #include "attention/statistical_readout.hpp"
 
@@ -437,7 +438,7 @@ Mat CountingIdealMatmul::apply(const Mat& x) {
   stats_.applies += 1;
   stats_.vectors += x.rows();
   stats_.macs += x.rows() * x.cols() * w_.rows();
-  return x * w_.transpose();
+  return parallel_product(x, w_.transpose());
 }
 
 CrossbarBackend::CrossbarBackend(CrossbarConfig cfg, CrossbarParts parts,

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "attention/model.hpp"
+#include "attention/parallel_product.hpp"
 
 namespace cimchar::attention {
 
@@ -49,7 +50,7 @@ class MatmulBackend {
 class IdealMatmul final : public Matmul {
  public:
   void program(const Mat& w) override { w_ = w; }
-  Mat apply(const Mat& x) override { return x * w_.transpose(); }
+  Mat apply(const Mat& x) override { return parallel_product(x, w_.transpose()); }
 
  private:
   Mat w_;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "attention/parallel_product.hpp"
 #include "core/error.hpp"
 #include "core/normal.hpp"
 #include "core/parallel.hpp"
@@ -226,10 +227,10 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
     dmean = mu.cast<float>();
     dvar = (m2 / static_cast<double>(n) - mu.cwiseProduct(mu)).cwiseMax(0.0).cast<float>();
   }
-  Mat acc = xs * weff_;
+  Mat acc = parallel_product(xs, weff_);
   if (cw_sum != 0) acc.rowwise() += cw_sum * beta_;
   Mat var = Mat::Zero(n, out);
-  if (read_rel_ > 0) var += (read_rel_ * read_rel_) * (x2 * h_).cast<double>();
+  if (read_rel_ > 0) var += (read_rel_ * read_rel_) * parallel_product(x2, h_).cast<double>();
   if (adc) {
     // ADC error variance per output column over the batch, then each vector's share of it.
     const Eigen::VectorXf cw2 = Eigen::Map<const Vec>(cws.data(), static_cast<Eigen::Index>(cws.size()))
