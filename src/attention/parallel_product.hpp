@@ -1,8 +1,8 @@
 // Dense products split over the machine's cores by output columns, each part one
 // single-threaded BLAS call (cimchar runs OpenBLAS with one thread: its own threads compete
 // with parallel_for's; src/app/process_tuning.cpp, bench/RESULTS.md). Small products run in
-// one piece. The result equals the plain product: every output column is the same dot
-// products in the same order.
+// one piece. The result equals the plain product to rounding (tests/attention/
+// test_parallel_product.cpp).
 #pragma once
 
 #include <algorithm>
