@@ -116,6 +116,11 @@ namespace {
 // one bipolar conversion, or by two unipolar ones whose codes are subtracted (header).
 double ms_bipolar(double m2) { return -std::expm1(-12 * m2) / 12; }
 double ms_two_unipolar(double m2) { return -std::expm1(-6 * std::sqrt(2 * m2 / std::numbers::pi)) / 6; }
+// The form that applies to a slice read: bipolar, or two unipolar conversions unless both mean
+// currents (up, um, in LSB) are under half an LSB.
+double ms_slice(bool bipolar, double m2, double up, double um) {
+  return bipolar || std::max(up, um) < 0.5 ? ms_bipolar(m2) : ms_two_unipolar(m2);
+}
 
 }  // namespace
 
@@ -207,9 +212,7 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
             const double w = cw * cw * std::ldexp(1.0, 2 * s * cfg_.bits_per_cell);
             for (Eigen::Index r = 0; r < nb; ++r) {
               const double m2 = binary ? pu(r, 1 + 2 * ns_ + s) : pu2(r, s);
-              const double up = pu(r, 1 + s), um = pu(r, 1 + ns_ + s);
-              const bool below_half = std::max(up, um) < 0.5;
-              per_vector(v0 + r) += w * (bipolar_ || below_half ? ms_bipolar(m2) : ms_two_unipolar(m2));
+              per_vector(v0 + r) += w * ms_slice(bipolar_, m2, pu(r, 1 + s), pu(r, 1 + ns_ + s));
             }
           }
         }
@@ -252,9 +255,7 @@ Mat StatisticalReadout::apply(const std::vector<InputPass>& passes, Eigen::Index
           for (Eigen::Index k = 0; k < mp.rows(); ++k) {
             const double dm = mp(k, j) - mm(k, j);
             const double m2 = dm * dm + sd(k, j);
-            const bool below_half = std::max(mp(k, j), mm(k, j)) < 0.5f;
-            const double ms = bipolar_ || below_half ? ms_bipolar(m2) : ms_two_unipolar(m2);
-            part[t](j) += cw2(k) * w4 * ms;
+            part[t](j) += cw2(k) * w4 * ms_slice(bipolar_, m2, mp(k, j), mm(k, j));
           }
       }
     });
