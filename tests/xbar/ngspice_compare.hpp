@@ -48,7 +48,9 @@ inline spice::WorkerPool& pool() {
   return *p;
 }
 
-inline void run_cases(const std::vector<Case>& cases, double tol) {
+// Solves every case in ngspice (one pool batch) and natively; per case ASSERTs that ngspice
+// ran and EXPECTs the native column currents within tol (max relative error) of ngspice's.
+inline void expect_agree_with_ngspice(const std::vector<Case>& cases, double tol) {
   NetlistOptions no;
   no.solver_options = spice::solver_options_line(pool().info());
   std::vector<spice::Job> jobs;

@@ -13,7 +13,7 @@ using namespace cimchar::xbar::test;
 
 
 TEST(XbarNgspice, LinearCells) {
-  run_cases(
+  expect_agree_with_ngspice(
       {
           {"random/random/1ohm", 16, 16, GPattern::random, VPattern::random, 0.2, wiring(1, 1), CellModel{}},
           {"checker/alternating/10ohm/drv50/sns20", 32, 24, GPattern::checkerboard,
@@ -31,7 +31,7 @@ TEST(XbarNgspice, LinearCells) {
 }
 
 TEST(XbarNgspice, SinhCells) {
-  run_cases(
+  expect_agree_with_ngspice(
       {
           {"random/random/2.5ohm", 16, 16, GPattern::random, VPattern::random, 0.5,
            wiring(2.5, 2.5), sinh_cell()},
@@ -48,7 +48,7 @@ TEST(XbarNgspice, OneTransistorOneResistor) {
   for (size_t r = 0; r < gates.size(); ++r) gates[r] = r % 5 == 4 ? 0.3 : 1.0 + 0.02 * r;
   CellModel tied = one_t_one_r(Element::sinh, {1.1});
   tied.bulk_at_source = true;  // as devices/one_t_one_r.lib
-  run_cases(
+  expect_agree_with_ngspice(
       {
           {"linear/random/random/1ohm", 16, 16, GPattern::random, VPattern::random, 0.5,
            wiring(1, 1), one_t_one_r(Element::linear, {1.2})},
@@ -70,5 +70,5 @@ TEST(XbarNgspice, SinhCellsFromTheDeviceLibrary) {
       cimchar::ParamTable::load_card(cimchar::find_device_card("stanford_asu"));
   Case c{"random/random/2ohm/stanford_asu.lib", 20, 16, GPattern::random, VPattern::random, 0.6,
          wiring(2, 2, 10, 10), sinh_cell(card.get("V0"), 0.1), &card};
-  run_cases({c}, 1e-5);
+  expect_agree_with_ngspice({c}, 1e-5);
 }

@@ -6,13 +6,13 @@ using namespace cimchar::xbar;
 using namespace cimchar::xbar::test;
 
 TEST(XbarNgspiceSlow, Linear128) {
-  run_cases({{"random/random/2.5ohm", 128, 128, GPattern::random, VPattern::random, 0.2,
+  expect_agree_with_ngspice({{"random/random/2.5ohm", 128, 128, GPattern::random, VPattern::random, 0.2,
               wiring(2.5, 2.5), CellModel{}}},
             1e-6);
 }
 
 TEST(XbarNgspiceSlow, Sinh128) {
-  run_cases({{"allon/alternating/1ohm/drv10/sns10", 128, 128, GPattern::all_on,
+  expect_agree_with_ngspice({{"allon/alternating/1ohm/drv10/sns10", 128, 128, GPattern::all_on,
               VPattern::alternating, 0.5, wiring(1, 1, 10, 10), sinh_cell()}},
             1e-5);
 }
