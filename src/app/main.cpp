@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/provenance.hpp"
 #include "core/ranks.hpp"
+#include "core/signal_cleanup.hpp"
 
 namespace {
 
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   using namespace cimchar;
   app::tune_process(argv);    // may re-execute the program once (huge pages, OpenBLAS threads)
   RankGuard mpi(&argc, &argv);  // MPI, when launched by mpirun
+  install_signal_cleanup();     // SIGINT/SIGTERM/SIGHUP remove the run's temporary files
   CLI::App app{"cimchar: characterize RRAM compute-in-memory circuits with SPICE (ngspice) and "
                "carry the results up to a transformer attention layer."};
   app.set_version_flag("--version", std::string("cimchar ") + cimchar_version() + " (git " +

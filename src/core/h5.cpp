@@ -1,5 +1,7 @@
 #include "core/h5.hpp"
 
+#include <hdf5_hl.h>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -28,7 +30,12 @@ std::string hdf5_message() {
 // Silence HDF5's automatic printing once; we report errors ourselves.
 void quiet_hdf5() {
   static std::atomic<bool> done{false};
-  if (!done.exchange(true)) H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  if (done.exchange(true)) return;
+  // No library shutdown at exit: after a failed write (a full disk) HDF5's atexit handler
+  // flushes the file it still holds open and crashed there (exit 139 instead of 1). Every file
+  // is closed by its owner; the operating system reclaims the rest.
+  H5dont_atexit();
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 }
 
 template <class E>
@@ -62,9 +69,12 @@ std::vector<std::string> split_path(const std::string& p) {
 H5Writer::H5Writer(std::filesystem::path final_path) : final_(std::move(final_path)) {
   quiet_hdf5();
   std::error_code ec;
+  if (std::filesystem::is_directory(final_, ec))
+    throw InputError(final_.string() + ": is a folder; name the output file");
   if (final_.has_parent_path()) std::filesystem::create_directories(final_.parent_path(), ec);
   tmp_ = final_;
   tmp_ += ".tmp." + std::to_string(::getpid());
+  cleanup_ = SignalCleanup(tmp_);
   file_ = H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (file_ < 0) throw IoError("cannot create " + tmp_.string() + ": " + hdf5_message());
 }
@@ -209,6 +219,24 @@ void H5Writer::write_strings(const std::string& path, const std::vector<std::str
   attr(path, "units", std::string(""));
 }
 
+void H5Writer::make_scale(const std::string& scale, const std::string& name) {
+  Handle ds{checked<IoError>(H5Dopen2(file_, scale.c_str(), H5P_DEFAULT), "cannot open " + scale),
+            H5Dclose};
+  if (H5DSset_scale(ds.id, name.c_str()) < 0)
+    throw IoError("cannot make " + scale + " a dimension scale: " + hdf5_message());
+}
+
+void H5Writer::attach_scale(const std::string& dataset, const std::string& scale, unsigned axis) {
+  Handle ds{checked<IoError>(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT),
+                             "cannot open " + dataset),
+            H5Dclose};
+  Handle sc{checked<IoError>(H5Dopen2(file_, scale.c_str(), H5P_DEFAULT), "cannot open " + scale),
+            H5Dclose};
+  if (H5DSattach_scale(ds.id, sc.id, axis) < 0)
+    throw IoError("cannot attach " + scale + " to axis " + std::to_string(axis) + " of " +
+                  dataset + ": " + hdf5_message());
+}
+
 void H5Writer::commit() {
   CIMCHAR_CHECK(!committed_, "H5Writer committed twice");
   if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0 || H5Fclose(file_) < 0) {
@@ -299,6 +327,28 @@ std::vector<std::string> H5Reader::read_strings(const std::string& path) const {
 bool H5Reader::has_attr(const std::string& obj_path, const std::string& name) const {
   if (obj_path != "/" && !has(obj_path)) return false;
   return H5Aexists_by_name(file_, obj_path.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::vector<std::string> H5Reader::scale_names(const std::string& dataset) const {
+  if (!has(dataset)) throw InputError(path_.string() + ": no dataset '" + dataset + "'");
+  Handle ds{checked<InputError>(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT),
+                                path_.string() + ": cannot open " + dataset),
+            H5Dclose};
+  Handle space{H5Dget_space(ds.id), H5Sclose};
+  const int rank = std::max(H5Sget_simple_extent_ndims(space.id), 0);
+  std::vector<std::string> names(static_cast<size_t>(rank));
+  for (int a = 0; a < rank; ++a) {
+    std::string* out = &names[static_cast<size_t>(a)];
+    H5DSiterate_scales(ds.id, static_cast<unsigned>(a), nullptr,
+                       [](hid_t, unsigned, hid_t scale, void* data) -> herr_t {
+                         char buf[256] = {};
+                         if (H5DSget_scale_name(scale, buf, sizeof buf) > 0)
+                           *static_cast<std::string*>(data) = buf;
+                         return 1;  // the first scale of the axis is enough
+                       },
+                       out);
+  }
+  return names;
 }
 
 std::string H5Reader::attr_string(const std::string& obj_path, const std::string& name) const {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/signal_cleanup.hpp"
+
 namespace cimchar {
 
 class H5Writer {
@@ -34,6 +36,12 @@ class H5Writer {
              const std::vector<size_t>& dims, const std::string& units);
   void write_strings(const std::string& path, const std::vector<std::string>& data);
 
+  // Dimension scales (HDF5-HL H5DS), so that netCDF tools and xarray see named dimensions:
+  // make the 1-D dataset `scale` a dimension scale called `name`, then attach it to axis
+  // `axis` of `dataset`.
+  void make_scale(const std::string& scale, const std::string& name);
+  void attach_scale(const std::string& dataset, const std::string& scale, unsigned axis);
+
   // Flushes, closes and atomically renames onto the final path.
   void commit();
   const std::filesystem::path& final_path() const { return final_; }
@@ -42,6 +50,7 @@ class H5Writer {
   hid_t open_object(const std::string& path);
   void ensure_parent(const std::string& path);
   std::filesystem::path final_, tmp_;
+  SignalCleanup cleanup_;  // the temporary file goes if a signal ends the run
   hid_t file_ = -1;
   bool committed_ = false;
 };
@@ -58,6 +67,8 @@ class H5Reader {
   std::vector<double> read(const std::string& path, std::vector<size_t>* dims = nullptr) const;
   // A 1-D dataset of strings (as write_strings writes). InputError when absent or not strings.
   std::vector<std::string> read_strings(const std::string& path) const;
+  // The names of the dimension scales attached to each axis of a dataset ("" where none).
+  std::vector<std::string> scale_names(const std::string& dataset) const;
   std::string attr_string(const std::string& obj_path, const std::string& name) const;
   double attr_double(const std::string& obj_path, const std::string& name) const;
   bool has_attr(const std::string& obj_path, const std::string& name) const;

@@ -341,7 +341,7 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
 
 }  // namespace
 
-StageRunner prepare_adc_stage(Section& table, const RunContext&) {
+PreparedStage prepare_adc_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<AdcConfig>(parse(table));
   return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
 }

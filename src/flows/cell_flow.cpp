@@ -385,7 +385,7 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
 
 }  // namespace
 
-StageRunner prepare_cell_stage(Section& table, const RunContext&) {
+PreparedStage prepare_cell_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<CellConfig>(parse(table));
   return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
 }

@@ -17,6 +17,7 @@ struct RunContext {
   std::string config_file;
   bool progress = true;
   bool resume = false;            // --resume: reuse finished jobs/samples (<out>/<stage>.journal)
+  bool sharded = false;           // set by run_flow: this stage runs on every MPI rank
 };
 
 }  // namespace cimchar::flows

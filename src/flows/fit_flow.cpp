@@ -144,7 +144,7 @@ std::filesystem::path run(FitConfig c, const RunContext& ctx) {
 
 }  // namespace
 
-StageRunner prepare_fit_stage(Section& table, const RunContext&) {
+PreparedStage prepare_fit_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<FitConfig>(parse(table));
   return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
 }

@@ -3,12 +3,17 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/ranks.hpp"
+#include "core/signal_cleanup.hpp"
+#include "flows/output_lock.hpp"
 #include "flows/stages.hpp"
 #include "report/report.hpp"
 
@@ -78,41 +83,40 @@ const StageInfo* find_stage(const std::string& name) {
   return nullptr;
 }
 
-std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_file,
-                                            const FlowOptions& opts,
-                                            const std::vector<std::string>& only) {
-  TomlDoc doc = TomlDoc::parse_file(flow_file);
-  Section root(doc.root, doc.file, "");
+namespace {
+
+struct FlowPlan {
+  std::vector<std::string> wanted;
+  bool report = false;
+  RunContext ctx;
+};
+
+// The [flow] table and which stages to run; every name checked against the stage list.
+FlowPlan read_flow(const TomlDoc& doc, Section& root, const std::filesystem::path& flow_file,
+                   const FlowOptions& opts, const std::vector<std::string>& only) {
+  FlowPlan plan;
   Section flow = root.sub("flow");
   const std::string name = flow.get_string("name", flow_file.stem().string());
   const auto seed_cfg = flow.get_int("seed", 1, 0, INT64_MAX);
-  std::vector<std::string> wanted = flow.get_strings("stages", {});
-  const bool want_report = flow.get_bool("report", false);
+  plan.wanted = flow.get_strings("stages", {});
+  plan.report = flow.get_bool("report", false) && only.empty();
   flow.finish();
-
-  for (const auto& key : root.keys()) {
-    if (key == "flow") continue;
-    if (!find_stage(key)) {
-      std::string list;
-      for (const auto& s : stages()) list += (list.empty() ? "" : ", ") + std::string(s.name);
+  std::string list;
+  for (const auto& s : stages()) list += (list.empty() ? "" : ", ") + std::string(s.name);
+  for (const auto& key : root.keys())
+    if (key != "flow" && !find_stage(key))
       root.fail(key, "unknown stage '" + key + "' (stages: " + list + ")");
-    }
-  }
-  if (wanted.empty())
+  if (plan.wanted.empty())
     for (const auto& s : stages())
-      if (root.has(s.name)) wanted.push_back(s.name);
-  for (const auto& w : wanted) {
-    if (!find_stage(w)) flow.fail("stages", "unknown stage '" + w + "'");
-  }
-  if (!only.empty()) {
-    for (const auto& o : only)
-      if (!root.has(o))
-        throw ConfigError(doc.file, o, 0, "this flow has no [" + o + "] table");
-    wanted = only;
-  }
-  if (wanted.empty()) throw ConfigError(doc.file, "", 0, "the flow names no stage to run");
+      if (root.has(s.name)) plan.wanted.push_back(s.name);
+  for (const auto& w : plan.wanted)
+    if (!find_stage(w)) flow.fail("stages", "unknown stage '" + w + "' (stages: " + list + ")");
+  for (const auto& o : only)
+    if (!root.has(o)) throw ConfigError(doc.file, o, 0, "this flow has no [" + o + "] table");
+  if (!only.empty()) plan.wanted = only;
+  if (plan.wanted.empty()) throw ConfigError(doc.file, "", 0, "the flow names no stage to run");
 
-  RunContext ctx;
+  RunContext& ctx = plan.ctx;
   ctx.out_dir = opts.out_dir ? *opts.out_dir : std::filesystem::path("results") / name;
   ctx.seed = opts.seed ? *opts.seed : static_cast<uint64_t>(seed_cfg);
   ctx.jobs = opts.jobs;
@@ -121,19 +125,146 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
   ctx.config_file = doc.file;
   ctx.progress = opts.progress;
   ctx.resume = opts.resume;
+  return plan;
+}
 
-  std::vector<std::pair<const StageInfo*, StageRunner>> prepared;
+// A stage that failed leaves its journal only when a --resume can reuse it: bad input (exit 2)
+// leaves nothing; a failed run (exit 1) keeps journaled work and says so.
+void settle_journals(const std::string& stage, const RunContext& ctx, bool keep) {
+  std::error_code ec;
+  const std::string prefix = stage + ".journal";
+  for (const auto& e : std::filesystem::directory_iterator(ctx.out_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    std::error_code sec;
+    const auto size = std::filesystem::file_size(e.path(), sec);
+    if (keep && !sec && size > 16 && ranks().root()) {
+      std::cerr << "cimchar: " << stage << ": finished work kept in " << e.path().string()
+                << "; run again with --resume to reuse it\n";
+      continue;
+    }
+    if (!keep || sec || size <= 16) std::filesystem::remove(e.path(), sec);
+  }
+}
+
+std::filesystem::path run_guarded(const std::string& stage, const StageRunner& runner,
+                                  const RunContext& ctx) {
+  try {
+    return runner(ctx);
+  } catch (const ConfigError&) {
+    settle_journals(stage, ctx, false);
+    throw;
+  } catch (const InputError&) {
+    settle_journals(stage, ctx, false);
+    throw;
+  } catch (const SpiceError& e) {
+    settle_journals(stage, ctx, !e.bad_input());
+    throw;
+  } catch (...) {
+    settle_journals(stage, ctx, true);
+    throw;
+  }
+}
+
+// A sharded stage on a rank other than 0: same work, no progress bar, no file. Its stdout is
+// silenced until every stage prints through StageScope::out().
+std::filesystem::path run_quiet(const std::string& stage, const StageRunner& runner,
+                                RunContext ctx) {
+  ctx.progress = false;
+  std::fflush(stdout);
+  const int saved = ::dup(1), null = ::open("/dev/null", O_WRONLY);
+  ::dup2(null, 1);
+  auto restore = [&] {
+    std::fflush(stdout);
+    ::dup2(saved, 1);
+    ::close(saved);
+    ::close(null);
+  };
+  try {
+    auto p = run_guarded(stage, runner, ctx);
+    restore();
+    return p;
+  } catch (...) {
+    restore();
+    throw;
+  }
+}
+
+bool probe_failed(const Probe& p, const spice::JobResult& r, std::string& why) {
+  if (!r.ok()) {
+    why = r.message;
+    return true;
+  }
+  for (const auto& v : p.job.vectors) {
+    auto it = r.vectors.find(v);
+    if (it == r.vectors.end() || it->second.empty()) {
+      why = "no vector " + v + " came back";
+      return true;
+    }
+    for (double x : it->second)
+      if (!std::isfinite(x)) {
+        why = "vector " + v + " is not finite (" + std::to_string(x) + ")";
+        return true;
+      }
+  }
+  return false;
+}
+
+}  // namespace
+
+void run_probes(const std::vector<Probe>& probes, const RunContext& ctx) {
+  if (probes.empty()) return;
+  spice::PoolOptions po;
+  const int cores = spice::available_cores();
+  po.workers = std::min<int>(static_cast<int>(probes.size()), ctx.jobs > 0 ? ctx.jobs : cores);
+  po.library = ctx.ngspice_library;
+  po.progress = false;
+  spice::WorkerPool pool(po);
+  std::vector<spice::Job> jobs;
+  for (const auto& p : probes) jobs.push_back(p.job);
+  const auto results = pool.run(jobs);
+  for (size_t i = 0; i < probes.size(); ++i) {
+    std::string why;
+    if (probe_failed(probes[i], results[i], why))
+      throw SpiceError(probes[i].file,
+                       "ngspice cannot simulate this netlist at its nominal values (probe '" +
+                           probes[i].job.name + "', before any sweep): " + why,
+                       results[i].stderr_lines, /*bad_input=*/true);
+  }
+}
+
+std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_file,
+                                            const FlowOptions& opts,
+                                            const std::vector<std::string>& only) {
+  TomlDoc doc = TomlDoc::parse_file(flow_file);
+  Section root(doc.root, doc.file, "");
+  FlowPlan plan = read_flow(doc, root, flow_file, opts, only);
+  RunContext& ctx = plan.ctx;
+
+  std::vector<std::pair<const StageInfo*, PreparedStage>> prepared;
+  std::vector<Probe> probes;
   for (const auto& s : stages()) {
-    bool run = false;
-    for (const auto& w : wanted) run = run || w == s.name;
-    if (!run) continue;
+    if (std::find(plan.wanted.begin(), plan.wanted.end(), s.name) == plan.wanted.end()) continue;
     Section table = root.sub(s.name);
     prepared.emplace_back(&s, s.prepare(table, ctx));
+    for (const auto& p : prepared.back().second.probes) probes.push_back(p);
   }
-  std::vector<std::filesystem::path> written;
+  run_probes(probes, ctx);
+
   const Ranks rk = ranks();
-  for (const auto& [s, runner] : prepared) {
-    if (finished_before(s->name, ctx)) {  // every rank sees the same file
+  std::unique_ptr<OutputLock> lock;
+  if (rk.root()) {
+    lock = std::make_unique<OutputLock>(ctx.out_dir);
+    if (const int n = remove_stale_temporaries(ctx.out_dir); n > 0)
+      std::cerr << "cimchar: removed " << n << " temporary file(s) left in "
+                << ctx.out_dir.string() << " by a killed run\n";
+  }
+  if (rk.size > 1) barrier();  // the other ranks start once the folder is locked and clean
+  std::vector<std::filesystem::path> written;
+  for (const auto& [s, stage] : prepared) {
+    RunContext sc = ctx;
+    sc.sharded = s->sharded;
+    if (finished_before(s->name, sc)) {  // every rank sees the same file
       if (rk.root())
         std::cerr << "cimchar: stage " << s->name << " already finished (same flow and seed), kept "
                   << (ctx.out_dir / (std::string(s->name) + ".h5")).string() << " (--resume)\n";
@@ -145,34 +276,13 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
       continue;
     }
     if (rk.root()) std::cerr << "cimchar: stage " << s->name << " (" << s->summary << ")\n";
-    if (rk.root()) {
-      written.push_back(runner(ctx));
-    } else {  // a sharded stage on another rank: same work, no table, no progress bar, no file
-      RunContext quiet = ctx;
-      quiet.progress = false;
-      std::fflush(stdout);
-      const int saved = ::dup(1), null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1);
-      try {
-        written.push_back(runner(quiet));
-      } catch (...) {
-        std::fflush(stdout);
-        ::dup2(saved, 1);
-        ::close(saved);
-        ::close(null);
-        throw;
-      }
-      std::fflush(stdout);
-      ::dup2(saved, 1);
-      ::close(saved);
-      ::close(null);
-    }
+    written.push_back(rk.root() ? run_guarded(s->name, stage.run, sc)
+                                : run_quiet(s->name, stage.run, sc));
     if (rk.root()) std::cerr << "cimchar: wrote " << written.back().string() << "\n";
     if (rk.size > 1) barrier();  // the next stage (and --resume checks) see the file
   }
-  if (!rk.root()) {
-    written.clear();  // only rank 0 writes and reports files
-  } else if (want_report && only.empty()) {
+  if (!rk.root()) return {};  // only rank 0 writes and reports files
+  if (plan.report) {
     report::ReportOptions ro;
     ro.run_dir = ctx.out_dir;
     written.push_back(report::make_report(ro));

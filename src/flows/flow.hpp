@@ -10,6 +10,7 @@
 
 #include "core/config.hpp"
 #include "flows/context.hpp"
+#include "spice/pool.hpp"
 
 namespace cimchar::flows {
 
@@ -17,10 +18,26 @@ namespace cimchar::flows {
 // then run. run_flow prepares every stage before running any.
 using StageRunner = std::function<std::filesystem::path(const RunContext&)>;
 
+// One nominal ngspice run of a netlist that a stage will sweep. run_flow runs every stage's
+// probes after preparing and before running any stage: a netlist that ngspice cannot read (an
+// unknown subcircuit, a syntax error, a floating node) or that does not converge at its nominal
+// point is a bad-input error naming `file` before anything is written.
+struct Probe {
+  std::string file;  // what the user names: the netlist template or device file
+  spice::Job job;    // vectors: each must come back finite
+};
+
+struct PreparedStage {
+  template <class F>
+  PreparedStage(F run_fn, std::vector<Probe> p = {}) : run(std::move(run_fn)), probes(std::move(p)) {}
+  StageRunner run;
+  std::vector<Probe> probes;
+};
+
 struct StageInfo {
   const char* name;
   const char* summary;
-  StageRunner (*prepare)(Section& table, const RunContext& ctx);
+  PreparedStage (*prepare)(Section& table, const RunContext& ctx);
   // Sharded stages run on every MPI rank (they split their samples); the others run on rank 0.
   bool sharded = false;
 };
@@ -37,8 +54,13 @@ struct FlowOptions {
   bool resume = false;
 };
 
+// Runs the probes of prepared stages on a small pool of their own; throws SpiceError (bad input)
+// naming the probe's file for the first that fails.
+void run_probes(const std::vector<Probe>& probes, const RunContext& ctx);
+
 // Runs the named stages of a flow file (all stages present when `only` is empty). Every
-// stage is validated before any runs, so a typo in the last table fails before an hour of work.
+// stage is validated, and its netlists probed, before any runs, so a typo in the last table
+// fails before an hour of work. The output folder is locked for the run (flows/output_lock.hpp).
 std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_file,
                                             const FlowOptions& opts,
                                             const std::vector<std::string>& only = {});

@@ -334,7 +334,7 @@ std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
 
 }  // namespace
 
-StageRunner prepare_irdrop_stage(Section& table, const RunContext&) {
+PreparedStage prepare_irdrop_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<IrDropConfig>(parse(table));
   return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
 }

@@ -19,22 +19,33 @@ namespace cimchar::flows {
 namespace {
 
 
-// Journal: a header line identifying the spec, then records
-// [uint64 index][uint64 failed][n_params doubles][n_vectors doubles][uint32 len][message].
+// Journal: an 8-byte magic and the u64 identity of the spec and the run, then records
+// [u64 index][u64 failed][n_params doubles][n_vectors doubles][u32 len][message][u64 checksum].
+constexpr char kMcMagic[8] = {'C', 'I', 'M', 'M', 'C', 'J', '0', '2'};
+constexpr size_t kMcHeader = 16;
+
+uint64_t mix_string(uint64_t h, const std::string& s) {
+  for (char c : s) h = splitmix64(h ^ static_cast<unsigned char>(c));
+  return splitmix64(h ^ s.size());
+}
+
 uint64_t spec_id(const McSpec& s) {
-  uint64_t h = splitmix64(s.seed) ^ splitmix64(s.samples);
-  for (const auto& p : s.params)
-    for (char c : p) h = splitmix64(h ^ static_cast<unsigned char>(c));
-  for (const auto& v : s.vectors)
-    for (char c : v) h = splitmix64(h ^ static_cast<unsigned char>(c));
-  for (const auto& v : s.measures)
-    for (char c : v) h = splitmix64(h ^ static_cast<unsigned char>(c));
+  uint64_t h = splitmix64(s.seed) ^ splitmix64(s.samples) ^ splitmix64(s.run_id + 0x4D43);
+  for (const auto& p : s.params) h = mix_string(h, p);
+  for (const auto& v : s.vectors) h = mix_string(h, v);
+  for (const auto& v : s.measures) h = mix_string(h, v);
   for (double x : s.nominal) {
     uint64_t b;
     std::memcpy(&b, &x, 8);
     h = splitmix64(h ^ b);
   }
   return h;
+}
+
+uint64_t record_sum(const char* p, size_t n) {
+  uint64_t h = 0x5245434F5244ULL;
+  for (size_t k = 0; k < n; ++k) h = (h ^ static_cast<unsigned char>(p[k])) * 0x100000001B3ULL;
+  return splitmix64(h);
 }
 
 class Journal {
@@ -45,11 +56,12 @@ class Journal {
     // A journal shorter than its header was killed before any sample finished: start afresh.
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
-    const bool fresh = !resume || ec || size < 8;
+    const bool fresh = !resume || ec || size < kMcHeader;
     if (!fresh) read_existing(id, res);
     fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | (fresh ? O_TRUNC : O_APPEND), 0644);
     if (fd_ < 0) throw IoError("cannot open Monte Carlo journal " + path.string());
     if (fresh) {
+      put(kMcMagic, 8);
       put(&id, 8);
     } else {  // drop a torn last record, then append after the good ones
       if (::ftruncate(fd_, static_cast<off_t>(good_bytes_)) != 0)
@@ -62,6 +74,7 @@ class Journal {
   }
   void record(size_t i, const McResult& r) {
     if (fd_ < 0) return;
+    const size_t start = buf_.size();
     const uint64_t idx = i, f = static_cast<uint64_t>(r.failed[i]);
     buf_.append(reinterpret_cast<const char*>(&idx), 8);
     buf_.append(reinterpret_cast<const char*>(&f), 8);
@@ -70,6 +83,8 @@ class Journal {
     const uint32_t len = static_cast<uint32_t>(r.messages[i].size());
     buf_.append(reinterpret_cast<const char*>(&len), 4);
     buf_ += r.messages[i];
+    const uint64_t sum = record_sum(buf_.data() + start, buf_.size() - start);
+    buf_.append(reinterpret_cast<const char*>(&sum), 8);
   }
   void flush() {
     if (fd_ < 0 || buf_.empty()) return;
@@ -90,31 +105,41 @@ class Journal {
   }
   void read_existing(uint64_t id, McResult& res) {
     std::ifstream in(path_, std::ios::binary);
+    char magic[8] = {};
     uint64_t have = 0;
+    in.read(magic, 8);
     in.read(reinterpret_cast<char*>(&have), 8);
-    if (!in || have != id)
+    if (!in || std::memcmp(magic, kMcMagic, 8) != 0)
       throw ConfigError(path_.string(), "", 0,
-                        "this journal belongs to a different run (seed, samples or parameters "
-                        "differ); remove it or run without --resume");
-    good_bytes_ = 8;
+                        "not a Monte Carlo journal of this cimchar version; remove it or run "
+                        "without --resume");
+    if (have != id)
+      throw ConfigError(path_.string(), "", 0,
+                        "this journal belongs to another run (its flow, seed, samples, stage or "
+                        "cimchar version differ); remove it or run without --resume");
+    good_bytes_ = kMcHeader;
     const size_t rec = 16 + 8 * (res.n_params + res.n_vectors) + 4;
     std::string b(rec, '\0');
     while (in.read(b.data(), static_cast<std::streamsize>(rec))) {
-      uint64_t idx, f;
-      std::memcpy(&idx, b.data(), 8);
-      std::memcpy(&f, b.data() + 8, 8);
       uint32_t len;
       std::memcpy(&len, b.data() + rec - 4, 4);
-      std::string msg(len, '\0');
-      if (len && !in.read(msg.data(), len)) break;  // torn tail: ignored, recomputed
+      if (len > (1u << 20)) break;  // corrupt length
+      b.resize(rec + len + 8);
+      if (!in.read(b.data() + rec, len + 8)) break;  // torn tail: ignored, recomputed
+      uint64_t sum, idx, f;
+      std::memcpy(&sum, b.data() + rec + len, 8);
+      if (sum != record_sum(b.data(), rec + len)) break;  // torn or corrupt: stop here
+      std::memcpy(&idx, b.data(), 8);
+      std::memcpy(&f, b.data() + 8, 8);
       if (idx >= res.samples) break;
       std::memcpy(&res.params[idx * res.n_params], b.data() + 16, res.n_params * 8);
       std::memcpy(&res.values[idx * res.n_vectors], b.data() + 16 + 8 * res.n_params,
                   res.n_vectors * 8);
       res.failed[idx] = static_cast<int64_t>(f);
-      res.messages[idx] = msg;
+      res.messages[idx].assign(b.data() + rec, len);
       done.push_back(idx);
-      good_bytes_ += rec + len;
+      good_bytes_ += rec + len + 8;
+      b.resize(rec);
     }
   }
 
@@ -127,6 +152,21 @@ class Journal {
   size_t good_bytes_ = 0;
   std::string buf_;
 };
+
+// A sweep in which no sample ran is not a result: a table of NaNs must not be written.
+void fail_if_all_failed(const McSpec& spec, const McResult& res) {
+  if (res.samples == 0) return;
+  for (size_t i = 0; i < res.samples; ++i)
+    if (!res.failed[i]) return;
+  std::string first;
+  for (const auto& m : res.messages)
+    if (!m.empty()) {
+      first = m;
+      break;
+    }
+  throw SpiceError(spec.name, "all " + std::to_string(res.samples) +
+                                  " Monte Carlo samples failed; the first said: " + first);
+}
 
 }  // namespace
 
@@ -243,6 +283,7 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
     sum_over_ranks(resumed);
     res.resumed = static_cast<size_t>(resumed[0]);
   }
+  fail_if_all_failed(spec, res);
   return res;
 }
 

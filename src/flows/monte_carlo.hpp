@@ -40,6 +40,8 @@ struct McSpec {
   size_t samples_per_job = 64;
   // Run every sample in this process even under mpirun: for stages that run on rank 0 only.
   bool rank_local = false;
+  // Identity of the run (StageScope::run_id()): a journal written by another run is refused.
+  uint64_t run_id = 0;
 };
 
 struct McResult {

@@ -174,7 +174,7 @@ std::filesystem::path run(const SchemesConfig& c, const RunContext& ctx) {
 
 }  // namespace
 
-StageRunner prepare_schemes_stage(Section& table, const RunContext&) {
+PreparedStage prepare_schemes_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<SchemesConfig>(parse(table));
   return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
 }

@@ -14,13 +14,13 @@ namespace cimchar::flows {
 ParamTable device_from_table(Section& t, const std::string& device_key,
                              const std::string& overrides_key);
 
-StageRunner prepare_cell_stage(Section& table, const RunContext& ctx);
-StageRunner prepare_fit_stage(Section& table, const RunContext& ctx);
-StageRunner prepare_variation_stage(Section& table, const RunContext& ctx);
-StageRunner prepare_irdrop_stage(Section& table, const RunContext& ctx);
-StageRunner prepare_adc_stage(Section& table, const RunContext& ctx);
-StageRunner prepare_wta_stage(Section& table, const RunContext& ctx);
-StageRunner prepare_threshold_stage(Section& table, const RunContext& ctx);
-StageRunner prepare_schemes_stage(Section& table, const RunContext& ctx);
+PreparedStage prepare_cell_stage(Section& table, const RunContext& ctx);
+PreparedStage prepare_fit_stage(Section& table, const RunContext& ctx);
+PreparedStage prepare_variation_stage(Section& table, const RunContext& ctx);
+PreparedStage prepare_irdrop_stage(Section& table, const RunContext& ctx);
+PreparedStage prepare_adc_stage(Section& table, const RunContext& ctx);
+PreparedStage prepare_wta_stage(Section& table, const RunContext& ctx);
+PreparedStage prepare_threshold_stage(Section& table, const RunContext& ctx);
+PreparedStage prepare_schemes_stage(Section& table, const RunContext& ctx);
 
 }  // namespace cimchar::flows

@@ -11,10 +11,9 @@
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
-#include "core/provenance.hpp"
-#include "core/ranks.hpp"
 #include "core/rng.hpp"
 #include "flows/monte_carlo.hpp"
+#include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 #include "periph/threshold.hpp"
 
@@ -71,108 +70,126 @@ double draw_offset(const ThresholdConfig& c, std::mt19937_64& rng) {
   return off + c.sigma_noise * n01(rng);
 }
 
-std::filesystem::path run(const ThresholdConfig& c, const RunContext& ctx) {
+McSpec threshold_spec(const ThresholdConfig& c, const std::vector<double>& current,
+                      uint64_t seed) {
   const auto& k = c.circuit;
-  const size_t D = c.distances.size(), S = c.samples, N = D * S;
-  std::vector<double> current(D);
-  for (size_t d = 0; d < D; ++d) current[d] = periph::current_for_voltage(k, k.v_th + c.distances[d]);
-  const double i_th = periph::current_for_voltage(k, k.v_th);
-
+  const size_t S = c.samples;
   McSpec spec;
   spec.name = "threshold";
   spec.params = {"iin", "vos"};
-  spec.nominal = {i_th, 0.0};
-  spec.render = [&](const std::vector<double>& v) {
-    return periph::threshold_netlist(k, c.lib, v[0], v[1]);
+  spec.nominal = {periph::current_for_voltage(k, k.v_th), 0.0};
+  spec.render = [&c](const std::vector<double>& v) {
+    return periph::threshold_netlist(c.circuit, c.lib, v[0], v[1]);
   };
   spec.commands = {periph::threshold_tran_command(k)};
   spec.vectors = periph::threshold_vectors();
-  spec.samples = N;
-  spec.seed = ctx.seed;
+  spec.samples = current.size() * S;
+  spec.seed = seed;
   spec.samples_per_job = c.samples_per_job;
-  spec.draw = [&](size_t i, std::mt19937_64& rng) {
+  spec.draw = [&c, current, S](size_t i, std::mt19937_64& rng) {
     return std::vector<double>{current[i / S], draw_offset(c, rng)};
   };
-  spice::PoolOptions po;
-  po.workers = ctx.jobs;
-  po.library = ctx.ngspice_library;
-  po.progress = ctx.progress;
-  po.progress_label = "threshold";
-  spice::WorkerPool pool(po);
-  const auto info = pool.info();
-  std::error_code ec;
-  std::filesystem::create_directories(ctx.out_dir, ec);
-  const auto journal = ctx.out_dir / "threshold.journal";
-  McResult r = run_monte_carlo(pool, spec, journal, ctx.resume);
-  const bool root = ranks().root();
-  if (ctx.resume && root)
-    std::fprintf(stderr, "threshold: resumed, %zu of %zu samples taken from %s\n", r.resumed, N,
-                 journal.c_str());
+  return spec;
+}
 
-  // ngspice decisions and the twin's on the same draws.
-  std::vector<double> offset(N), v_top(N);
-  std::vector<int64_t> keep(N);
-  std::vector<double> p_prune(D), p_twin(D), p_gauss(D), p_false_prune(D), p_false_keep(D);
-  size_t failed = 0, agree = 0, compared = 0;
-  double max_rel_v = 0;
-  const double sigma = std::hypot(c.sigma_offset, c.sigma_noise);
+// Per distance: ngspice's decisions and the twin's on the same draws, the twin's rates from its
+// own many draws, and the Gaussian limit.
+struct ThresholdResult {
+  std::vector<double> current, offset, v_top;
+  std::vector<int64_t> keep, failed;
+  std::vector<std::string> messages;
+  std::vector<double> p_prune, p_twin, p_gauss, p_false_prune, p_false_keep;
+  size_t n_failed = 0, agree = 0, compared = 0;
+  double max_rel_v = 0, i_th = 0, sigma = 0;
+};
+
+void tally_spice(const ThresholdConfig& c, const McResult& r, ThresholdResult& o) {
+  const auto& k = c.circuit;
+  const size_t D = c.distances.size(), S = c.samples;
+  o.offset.resize(D * S);
+  o.v_top.resize(D * S);
+  o.keep.resize(D * S);
+  o.p_prune.resize(D);
   for (size_t d = 0; d < D; ++d) {
     size_t pruned = 0, ok = 0;
+    const double v_twin = periph::integrated_V(k, o.current[d]);
     for (size_t s = 0; s < S; ++s) {
       const size_t i = d * S + s;
-      offset[i] = r.params[i * 2 + 1];
-      v_top[i] = r.values[i * 2 + 1];
+      o.offset[i] = r.params[i * 2 + 1];
+      o.v_top[i] = r.values[i * 2 + 1];
       if (r.failed[i]) {
-        keep[i] = -1;
-        ++failed;
+        o.keep[i] = -1;
+        ++o.n_failed;
         continue;
       }
-      keep[i] = r.values[i * 2] > 0.5 * k.vdd ? 1 : 0;
-      pruned += keep[i] == 0;
+      o.keep[i] = r.values[i * 2] > 0.5 * k.vdd ? 1 : 0;
+      pruned += o.keep[i] == 0;
       ++ok;
-      const double v_twin = periph::integrated_V(k, current[d]);
-      max_rel_v = std::max(max_rel_v, std::abs(v_top[i] - v_twin) / v_twin);
+      o.max_rel_v = std::max(o.max_rel_v, std::abs(o.v_top[i] - v_twin) / v_twin);
       // Decisions within a few comparator input ranges of the trip point are the comparator's
       // finite gain, not a disagreement of the models.
-      if (std::abs(v_twin - k.v_th - offset[i]) > 5 * k.v_gain) {
-        ++compared;
-        agree += periph::twin_keeps(k, current[d], offset[i]) == (keep[i] == 1);
+      if (std::abs(v_twin - k.v_th - o.offset[i]) > 5 * k.v_gain) {
+        ++o.compared;
+        o.agree += periph::twin_keeps(k, o.current[d], o.offset[i]) == (o.keep[i] == 1);
       }
     }
-    p_prune[d] = ok ? static_cast<double>(pruned) / static_cast<double>(ok) : std::nan("");
+    o.p_prune[d] = ok ? static_cast<double>(pruned) / static_cast<double>(ok) : std::nan("");
+  }
+}
+
+void tally_twin(const ThresholdConfig& c, uint64_t seed, ThresholdResult& o) {
+  const size_t D = c.distances.size();
+  const double nan = std::nan("");
+  o.sigma = std::hypot(c.sigma_offset, c.sigma_noise);
+  for (size_t d = 0; d < D; ++d) {
     size_t tp = 0;
     for (size_t s = 0; s < c.twin_samples; ++s) {
-      auto rng = stream_rng(ctx.seed, 0x7D00000000000ULL + d * c.twin_samples + s);
-      tp += !periph::twin_keeps(k, current[d], draw_offset(c, rng));
+      auto rng = stream_rng(seed, 0x7D00000000000ULL + d * c.twin_samples + s);
+      tp += !periph::twin_keeps(c.circuit, o.current[d], draw_offset(c, rng));
     }
-    p_twin[d] = static_cast<double>(tp) / static_cast<double>(c.twin_samples);
-    p_gauss[d] = periph::p_prune_gaussian(c.distances[d], sigma);
-    const double nan = std::nan("");
-    p_false_prune[d] = c.distances[d] > 0 ? p_twin[d] : nan;
-    p_false_keep[d] = c.distances[d] < 0 ? 1 - p_twin[d] : nan;
+    const double p = static_cast<double>(tp) / static_cast<double>(c.twin_samples);
+    o.p_twin.push_back(p);
+    o.p_gauss.push_back(periph::p_prune_gaussian(c.distances[d], o.sigma));
+    o.p_false_prune.push_back(c.distances[d] > 0 ? p : nan);
+    o.p_false_keep.push_back(c.distances[d] < 0 ? 1 - p : nan);
   }
-  if (root) {
-    std::printf("threshold: v_th %.4g V, C %.4g fF, window %.4g ns, offset sigma %.3g mV, noise "
-                "sigma %.3g mV; %zu distances x %zu ngspice samples, %zu twin samples each\n",
-                k.v_th, k.c_int * 1e15, k.t_int * 1e9, c.sigma_offset * 1e3, c.sigma_noise * 1e3,
-                D, S, c.twin_samples);
-    std::printf("  d_mV    I_uA      P(prune) ngspice  twin      Gaussian\n");
-    for (size_t d = 0; d < D; ++d)
-      std::printf("  %7.3f %9.4f %10.4f %14.4f %9.4f\n", c.distances[d] * 1e3, current[d] * 1e6,
-                  p_prune[d], p_twin[d], p_gauss[d]);
-    std::printf("  twin vs ngspice: integrated voltage within %.2e relative; %zu of %zu decisions "
-                "agree (those more than 5 comparator ranges from the trip point)\n",
-                max_rel_v, agree, compared);
-    if (failed) std::printf("  %zu samples failed (recorded in /mc/failed and /mc/messages)\n", failed);
-  }
+}
 
-  auto path = ctx.out_dir / "threshold.h5";
-  if (!root) {  // rank 0 writes the file
-    release_journal(journal);
-    return path;
-  }
-  H5Writer out(path);
-  write_provenance(out, {ctx.config_text, ctx.seed, info.version});
+ThresholdResult compute(const ThresholdConfig& c, StageScope& scope) {
+  const auto& k = c.circuit;
+  ThresholdResult o;
+  for (double d : c.distances) o.current.push_back(periph::current_for_voltage(k, k.v_th + d));
+  o.i_th = periph::current_for_voltage(k, k.v_th);
+  McSpec spec = threshold_spec(c, o.current, scope.ctx().seed);
+  spec.run_id = scope.run_id();
+  McResult r = run_monte_carlo(scope.pool(), spec, scope.journal(), scope.ctx().resume);
+  scope.report_resumed(r.resumed, spec.samples, "samples");
+  tally_spice(c, r, o);
+  tally_twin(c, scope.ctx().seed, o);
+  o.failed = r.failed;
+  o.messages = r.messages;
+  return o;
+}
+
+void print(const ThresholdConfig& c, const ThresholdResult& o, const Sink& out) {
+  const auto& k = c.circuit;
+  out.print("threshold: v_th %.4g V, C %.4g fF, window %.4g ns, offset sigma %.3g mV, noise "
+            "sigma %.3g mV; %zu distances x %zu ngspice samples, %zu twin samples each\n",
+            k.v_th, k.c_int * 1e15, k.t_int * 1e9, c.sigma_offset * 1e3, c.sigma_noise * 1e3,
+            c.distances.size(), c.samples, c.twin_samples);
+  out.print("  d_mV    I_uA      P(prune) ngspice  twin      Gaussian\n");
+  for (size_t d = 0; d < c.distances.size(); ++d)
+    out.print("  %7.3f %9.4f %10.4f %14.4f %9.4f\n", c.distances[d] * 1e3, o.current[d] * 1e6,
+              o.p_prune[d], o.p_twin[d], o.p_gauss[d]);
+  out.print("  twin vs ngspice: integrated voltage within %.2e relative; %zu of %zu decisions "
+            "agree (those more than 5 comparator ranges from the trip point)\n",
+            o.max_rel_v, o.agree, o.compared);
+  if (o.n_failed)
+    out.print("  %zu samples failed (recorded in /mc/failed and /mc/messages)\n", o.n_failed);
+}
+
+void write_circuit(const ThresholdConfig& c, H5Writer& out) {
+  const auto& k = c.circuit;
   out.group("/circuit");
   out.attr("/circuit", "netlist", c.lib);
   out.attr("/circuit", "vdd_V", k.vdd);
@@ -184,50 +201,79 @@ std::filesystem::path run(const ThresholdConfig& c, const RunContext& ctx) {
   out.attr("/circuit", "comparator_range_V", k.v_gain);
   out.attr("/circuit", "sigma_offset_V", c.sigma_offset);
   out.attr("/circuit", "sigma_noise_V", c.sigma_noise);
+}
+
+void write_mc(const ThresholdConfig& c, const ThresholdResult& o, H5Writer& out) {
+  const size_t D = c.distances.size(), S = c.samples;
   out.write("/mc/distance", c.distances, {D}, "V");
-  out.write("/mc/current", current, {D}, "A");
-  out.write("/mc/offset", offset, {D, S}, "V");
+  out.write("/mc/current", o.current, {D}, "A");
+  out.write("/mc/offset", o.offset, {D, S}, "V");
   out.attr("/mc/offset", "axes", std::string("distance,sample"));
-  out.write("/mc/v_top", v_top, {D, S}, "V");
+  out.write("/mc/v_top", o.v_top, {D, S}, "V");
   out.attr("/mc/v_top", "axes", std::string("distance,sample"));
-  out.write_int("/mc/keep", keep, {D, S}, "");
+  out.write_int("/mc/keep", o.keep, {D, S}, "");
   out.attr("/mc/keep", "definition", std::string("ngspice decision: 1 keep, 0 prune, -1 failed"));
-  out.write_int("/mc/failed", r.failed, {D, S}, "");
-  out.write_strings("/mc/messages", r.messages);
-  out.attr("/mc", "twin_max_rel_v_error", max_rel_v);
-  out.attr("/mc", "twin_decisions_compared", static_cast<int64_t>(compared));
-  out.attr("/mc", "twin_decisions_agree", static_cast<int64_t>(agree));
+  out.write_int("/mc/failed", o.failed, {D, S}, "");
+  out.write_strings("/mc/messages", o.messages);
+  out.attr("/mc", "twin_max_rel_v_error", o.max_rel_v);
+  out.attr("/mc", "twin_decisions_compared", static_cast<int64_t>(o.compared));
+  out.attr("/mc", "twin_decisions_agree", static_cast<int64_t>(o.agree));
+}
+
+void write_lut(const ThresholdConfig& c, const ThresholdResult& o, H5Writer& out) {
+  const auto& k = c.circuit;
+  const size_t D = c.distances.size();
   const std::string L = "/lut/threshold/";
   std::vector<double> di(D);
-  for (size_t d = 0; d < D; ++d) di[d] = current[d] - i_th;
+  for (size_t d = 0; d < D; ++d) di[d] = o.current[d] - o.i_th;
   out.write(L + "distance", c.distances, {D}, "V");
   out.write(L + "distance_current", di, {D}, "A");
-  out.write(L + "p_prune", p_twin, {D}, "");
-  out.write(L + "p_prune_spice", p_prune, {D}, "");
-  out.write(L + "p_prune_gaussian", p_gauss, {D}, "");
-  out.write(L + "p_false_prune", p_false_prune, {D}, "");
-  out.write(L + "p_false_keep", p_false_keep, {D}, "");
+  out.write(L + "p_prune", o.p_twin, {D}, "");
+  out.write(L + "p_prune_spice", o.p_prune, {D}, "");
+  out.write(L + "p_prune_gaussian", o.p_gauss, {D}, "");
+  out.write(L + "p_false_prune", o.p_false_prune, {D}, "");
+  out.write(L + "p_false_keep", o.p_false_keep, {D}, "");
   out.attr("/lut/threshold", "axes", std::string("distance"));
   out.attr("/lut/threshold", "definition",
            std::string("distance = integrated bit-line voltage minus v_th; p_prune = P(decision "
                        "prune) from the twin (twin_samples draws per distance); false prune = "
                        "pruned with distance > 0, false keep = kept with distance < 0"));
-  out.attr("/lut/threshold", "sigma_total_V", sigma);
-  out.attr("/lut/threshold", "current_threshold_A", i_th);
+  out.attr("/lut/threshold", "sigma_total_V", o.sigma);
+  out.attr("/lut/threshold", "current_threshold_A", o.i_th);
   out.attr("/lut/threshold", "t_decision_s", k.t_int);
   out.attr("/lut/threshold", "e_decision_J", k.c_int * k.v_th * k.vdd);
   out.attr("/lut/threshold", "e_decision_definition",
            std::string("charge C v_th drawn from the supply vdd to integrate up to the threshold"));
-  out.commit();
-  release_journal(journal);
-  return path;
+}
+
+std::filesystem::path run(const ThresholdConfig& c, const RunContext& ctx) {
+  StageScope scope("threshold", ctx);
+  const ThresholdResult o = compute(c, scope);
+  print(c, o, scope.out());
+  return scope.write([&](H5Writer& out) {
+    write_circuit(c, out);
+    write_mc(c, o, out);
+    write_lut(c, o, out);
+  });
+}
+
+// One nominal decision of the comparator netlist, run before the sweep.
+Probe threshold_probe(const ThresholdConfig& c) {
+  const auto& k = c.circuit;
+  Probe p;
+  p.file = c.lib;
+  p.job.name = "threshold/probe";
+  p.job.netlist = periph::threshold_netlist(k, c.lib, periph::current_for_voltage(k, k.v_th), 0.0);
+  p.job.commands = {periph::threshold_tran_command(k)};
+  p.job.vectors = periph::threshold_vectors();
+  return p;
 }
 
 }  // namespace
 
-StageRunner prepare_threshold_stage(Section& table, const RunContext&) {
+PreparedStage prepare_threshold_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<ThresholdConfig>(parse(table));
-  return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
+  return {[cfg](const RunContext& ctx) { return run(*cfg, ctx); }, {threshold_probe(*cfg)}};
 }
 
 }  // namespace cimchar::flows

@@ -308,7 +308,7 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
 
 }  // namespace
 
-StageRunner prepare_variation_stage(Section& table, const RunContext&) {
+PreparedStage prepare_variation_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<VariationConfig>(parse(table));
   return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
 }

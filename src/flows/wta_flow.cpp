@@ -434,7 +434,7 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
 
 }  // namespace
 
-StageRunner prepare_wta_stage(Section& table, const RunContext&) {
+PreparedStage prepare_wta_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<WtaConfig>(parse(table));
   return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
 }

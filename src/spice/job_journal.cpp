@@ -18,7 +18,9 @@ namespace cimchar::spice {
 
 namespace {
 
-constexpr char kMagic[8] = {'C', 'I', 'M', 'J', 'O', 'B', 'S', '1'};
+// Version 2 follows the magic with the run's identity (see JobJournal's constructor).
+constexpr char kMagic[8] = {'C', 'I', 'M', 'J', 'O', 'B', 'S', '2'};
+constexpr size_t kHeader = 16;
 
 uint64_t hash_bytes(const char* p, size_t n, uint64_t h) {
   h = splitmix64(h ^ n);
@@ -49,7 +51,8 @@ uint64_t job_hash(const Job& job) {
   return hash_bytes(b.data(), b.size(), 0x6A6F62);
 }
 
-JobJournal::JobJournal(std::filesystem::path path, bool resume) : path_(std::move(path)) {
+JobJournal::JobJournal(std::filesystem::path path, bool resume, uint64_t run_id)
+    : path_(std::move(path)) {
   if (path_.empty()) return;
   if (const Ranks rk = ranks(); rk.size > 1)  // under mpirun each rank journals its own jobs
     path_ += ".rank" + std::to_string(rk.rank) + "of" + std::to_string(rk.size);
@@ -64,11 +67,18 @@ JobJournal::JobJournal(std::filesystem::path path, bool resume) : path_(std::mov
   if (resume) {
     std::ifstream in(path_, std::ios::binary);
     const std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (b.size() >= 8) {
+    if (b.size() >= kHeader) {
+      uint64_t id = 0;
+      std::memcpy(&id, b.data() + 8, 8);
       if (std::memcmp(b.data(), kMagic, 8) != 0)
         throw ConfigError(path_.string(), "", 0,
-                          "not a cimchar job journal; remove it or run without --resume");
-      good = 8;
+                          "not a job journal of this cimchar version; remove it or run without "
+                          "--resume");
+      if (id != run_id)
+        throw ConfigError(path_.string(), "", 0,
+                          "this journal belongs to another run (its flow, seed, stage or cimchar "
+                          "version differ); remove it or run without --resume");
+      good = kHeader;
       while (b.size() - good >= 16) {
         uint64_t len, hash, sum;
         std::memcpy(&len, b.data() + good, 8);
@@ -90,7 +100,11 @@ JobJournal::JobJournal(std::filesystem::path path, bool resume) : path_(std::mov
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | (fresh ? O_TRUNC : 0), 0644);
   if (fd_ < 0) throw IoError("cannot open job journal " + path_.string());
   if (fresh) {
-    if (::write(fd_, kMagic, 8) != 8) throw IoError("cannot write job journal " + path_.string());
+    char header[kHeader];
+    std::memcpy(header, kMagic, 8);
+    std::memcpy(header + 8, &run_id, 8);
+    if (::write(fd_, header, kHeader) != static_cast<ssize_t>(kHeader))
+      throw IoError("cannot write job journal " + path_.string());
   } else {  // drop a torn last record, then append after the good ones
     if (::ftruncate(fd_, static_cast<off_t>(good)) != 0 ||
         ::lseek(fd_, static_cast<off_t>(good), SEEK_SET) < 0)

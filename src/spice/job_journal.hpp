@@ -2,9 +2,9 @@
 // is resumed without recomputing what finished. Each finished job's result is appended as one
 // record, written before the next job's result is taken:
 //   [u64 payload length][u64 job hash][payload = wire::encode(JobResult)][u64 checksum]
-// after an 8-byte magic. The job hash covers everything that decides the result (netlist,
-// commands, vectors, measures, alter sets, seed, convergence aids; not the name or timeout), so
-// a job that changed is recomputed. On resume the records are read up to the first incomplete
+// after an 8-byte magic and the u64 identity of the run that wrote it. The job hash covers
+// everything that decides the result (netlist, commands, vectors, measures, alter sets, seed,
+// convergence aids; not the name or timeout), so a job that changed is recomputed. On resume the records are read up to the first incomplete
 // or corrupt one (a torn tail from a kill), the file is cut there, and new records follow.
 // Only deterministic outcomes are journaled (ok, sim_failed); a crash or timeout is retried.
 #pragma once
@@ -25,8 +25,10 @@ uint64_t job_hash(const Job& job);
 class JobJournal {
  public:
   // path "" = no journal (everything runs). resume = reuse the records of an existing file;
-  // otherwise the file is started afresh.
-  JobJournal(std::filesystem::path path, bool resume);
+  // otherwise the file is started afresh. run_id identifies the run that writes it (flow text,
+  // seed, stage, version: StageScope::run_id()); resuming from another run's journal is an
+  // error naming the file.
+  JobJournal(std::filesystem::path path, bool resume, uint64_t run_id = 0);
   ~JobJournal();
   JobJournal(const JobJournal&) = delete;
   JobJournal& operator=(const JobJournal&) = delete;

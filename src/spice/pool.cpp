@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 
 #include "core/error.hpp"
 #include "core/progress.hpp"
+#include "core/signal_cleanup.hpp"
 #include "spice/session.hpp"
 #include "spice/wire.hpp"
 
@@ -94,6 +96,35 @@ int available_cores() {
   return std::max(static_cast<int>(std::thread::hardware_concurrency()), 1);
 }
 
+namespace {
+
+// $TMPDIR, else /tmp: where the workers' folders go.
+std::filesystem::path temp_root() {
+  const char* t = std::getenv("TMPDIR");
+  return t && *t ? std::filesystem::path(t) : std::filesystem::path("/tmp");
+}
+
+// Working folders of pools whose process is gone (a SIGKILL leaves them): named
+// cimchar-ngspice-<pid>-XXXXXX, removed when <pid> no longer exists.
+void remove_stale_work_folders(const std::filesystem::path& root) {
+  std::error_code ec;
+  const std::string prefix = "cimchar-ngspice-";
+  for (const auto& e : std::filesystem::directory_iterator(root, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || !e.is_directory(ec)) continue;
+    const std::string rest = name.substr(prefix.size());
+    const auto dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0 ||
+        rest.find_first_not_of("0123456789") != dash)
+      continue;
+    const auto pid = static_cast<pid_t>(std::strtol(rest.c_str(), nullptr, 10));
+    if (::kill(pid, 0) == 0 || errno == EPERM) continue;  // still running
+    std::filesystem::remove_all(e.path(), ec);
+  }
+}
+
+}  // namespace
+
 struct WorkerPool::Impl {
   struct Worker {
     pid_t pid = -1;
@@ -105,6 +136,7 @@ struct WorkerPool::Impl {
   PoolOptions opts;
   std::string library;
   std::string dir;
+  SignalCleanup dir_cleanup;  // the working folder goes if a signal ends the run
   std::vector<Worker> workers;
   NgspiceInfo info;
   bool have_info = false;
@@ -179,12 +211,15 @@ WorkerPool::WorkerPool(PoolOptions opts) : impl_(new Impl) {
   impl_->library = resolve_library(opts.library);
   int n = opts.workers > 0 ? opts.workers : available_cores();
   impl_->workers.resize(static_cast<size_t>(std::max(n, 1)));
-  char tmpl[] = "/tmp/cimchar-ngspice-XXXXXX";
-  if (!::mkdtemp(tmpl)) {
+  const std::filesystem::path tmp = temp_root();
+  remove_stale_work_folders(tmp);
+  std::string tmpl = (tmp / ("cimchar-ngspice-" + std::to_string(::getpid()) + "-XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data())) {
     delete impl_;
-    throw Error("cannot create a working folder for the ngspice workers");
+    throw Error("cannot create a working folder for the ngspice workers in " + tmp.string());
   }
   impl_->dir = tmpl;
+  impl_->dir_cleanup = SignalCleanup(impl_->dir, /*folder=*/true);
 }
 
 WorkerPool::~WorkerPool() {

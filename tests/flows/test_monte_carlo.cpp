@@ -12,6 +12,7 @@
 #include <random>
 
 #include "core/units.hpp"
+#include "core/error.hpp"
 #include "flows/monte_carlo.hpp"
 
 using namespace cimchar;
@@ -73,8 +74,8 @@ TEST(MonteCarlo, MatchesAnalyticAndIsIndependentOfWorkersAndMode) {
 
 namespace {
 
-// Record boundaries of a Monte Carlo journal (format in monte_carlo.cpp: an 8-byte header,
-// then per sample [u64 index][u64 failed][params][values][u32 len][message]). Records are not
+// Record boundaries of a Monte Carlo journal (format in monte_carlo.cpp: a 16-byte header,
+// then per sample [u64 index][u64 failed][params][values][u32 len][message][u64 checksum]). Records are not
 // all the same size: a failed sample carries ngspice's message, and batches finish in any
 // order, so where the failed sample's record lies differs from run to run.
 struct JournalRecord {
@@ -86,14 +87,14 @@ std::vector<JournalRecord> journal_records(const std::filesystem::path& p, size_
   std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<JournalRecord> r;
   const size_t fixed = 16 + 8 * (n_params + n_vectors) + 4;
-  size_t pos = 8;
+  size_t pos = 16;
   while (pos + fixed <= b.size()) {
     uint64_t idx;
     uint32_t len;
     std::memcpy(&idx, b.data() + pos, 8);
     std::memcpy(&len, b.data() + pos + fixed - 4, 4);
-    r.push_back({idx, pos, pos + fixed + len, pos + fixed});
-    pos += fixed + len;
+    r.push_back({idx, pos, pos + fixed + len + 8, pos + fixed});
+    pos += fixed + len + 8;
   }
   return r;
 }
@@ -149,8 +150,25 @@ TEST(MonteCarlo, TornJournalResumes) {
   EXPECT_EQ(no_header.resumed, 0u);
   expect_same(no_header, full);
 
-  // A journal from another run is refused.
+  // A journal from another run is refused: another seed, or the same spec written by another
+  // run (flow text, stage or version: StageScope's run identity).
   auto other = spec;
   other.seed = 12;
-  EXPECT_THROW(flows::run_monte_carlo(pool, other, j, true), std::exception);
+  EXPECT_THROW(flows::run_monte_carlo(pool, other, j, true), ConfigError);
+  auto foreign = spec;
+  foreign.run_id = 99;
+  EXPECT_THROW(flows::run_monte_carlo(pool, foreign, j, true), ConfigError);
+
+  // A flipped bit inside record 10 (whole, not torn): the checksum stops the read there, so
+  // records 0-9 are reused and the rest recomputed, never a corrupt value taken as a result.
+  const auto clean = journal_records(j, 2, 1);
+  ASSERT_EQ(clean.size(), 80u);
+  {
+    std::fstream fs(j, std::ios::in | std::ios::out | std::ios::binary);
+    fs.seekp(static_cast<std::streamoff>(clean[10].begin + 20));
+    fs.put('\x5a');
+  }
+  auto corrupt = flows::run_monte_carlo(pool, spec, j, true);
+  EXPECT_EQ(corrupt.resumed, 10u);
+  expect_same(corrupt, full);
 }

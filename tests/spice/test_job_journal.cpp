@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "core/error.hpp"
 #include "spice/job_journal.hpp"
 #include "spice/pool.hpp"
 
@@ -165,5 +166,12 @@ TEST(JobJournal, ResumeReusesFinishedJobsDropsTornTailAndRecomputesChanged) {
     spice::JobJournal j(path, false);
     EXPECT_EQ(j.loaded(), 0u);
   }
-  EXPECT_EQ(std::filesystem::file_size(path), 8u);
+  EXPECT_EQ(std::filesystem::file_size(path), 16u);  // magic + run identity
+
+  // A journal written by another run (another run identity) is refused on resume.
+  {
+    spice::JobJournal j(path, false, 41);
+  }
+  EXPECT_THROW(spice::JobJournal(path, true, 42), ConfigError);
+  EXPECT_NO_THROW(spice::JobJournal(path, true, 41));
 }

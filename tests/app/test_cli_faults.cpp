@@ -1,0 +1,155 @@
+// Faults through the real command line, as the stage scaffold (flows/stage_scope.hpp,
+// flows/flow.cpp) must handle them: a netlist ngspice cannot simulate is bad input found by the
+// probe run before any sweep; a second run on a locked output folder is refused; a signal leaves
+// no temporary file or ngspice folder; a stale temporary file of a killed run is removed; a
+// journal of another run is refused on --resume. Each asserts the exit code, the message naming
+// the file, and what is (not) left on disk.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "cli_runner.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A copy of netlists/ with one line of threshold.lib replaced (regex on the whole file).
+fs::path broken_netlists(const fs::path& dir, const std::string& pattern, const std::string& with) {
+  const fs::path nl = dir / "netlists";
+  fs::create_directories(nl);
+  for (const auto& e : fs::directory_iterator(fs::path(CIMCHAR_TEST_SOURCE_DIR) / "netlists"))
+    fs::copy_file(e.path(), nl / e.path().filename());
+  std::ifstream in(nl / "threshold.lib");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = std::regex_replace(ss.str(), std::regex(pattern), with,
+                                              std::regex_constants::format_first_only);
+  EXPECT_NE(text, ss.str()) << "pattern not found: " << pattern;
+  write_text(nl / "threshold.lib", text);
+  return nl;
+}
+
+const char* kSmallThreshold = "[flow]\nname = \"t\"\nseed = 3\n[threshold]\npoints = 3\n"
+                              "samples = 8\ntwin_samples = 100\n";
+
+void expect_probe_refuses(const std::string& name, const std::string& pattern,
+                          const std::string& with, const std::string& says) {
+  const fs::path dir = fresh_dir("fault_" + name);
+  write_text(dir / "flow.toml", kSmallThreshold);
+  const fs::path nl = broken_netlists(dir, pattern, with);
+  const auto r = run_cimchar_env("CIMCHAR_NETLISTS=" + nl.string(),
+                                 "threshold " + (dir / "flow.toml").string() + " -q --out " +
+                                     (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2) << name << "\n" << r.err;
+  EXPECT_NE(r.err.find((nl / "threshold.lib").string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("before any sweep"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(says), std::string::npos) << name << ": no '" << says << "' in\n" << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out")) << name << ": something was written";
+}
+
+std::vector<std::string> leftovers(const fs::path& dir, const std::string& contains) {
+  std::vector<std::string> r;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename().string().find(contains) != std::string::npos)
+      r.push_back(e.path().filename().string());
+  return r;
+}
+
+bool wait_for(const std::function<bool()>& cond, double seconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cond();
+}
+
+}  // namespace
+
+TEST(CliFaults, ProbeRefusesUnknownSubcircuit) {
+  expect_probe_refuses("unknown_subckt", "\\.subckt thr_cell", ".subckt thr_other",
+                       "unknown subckt");
+}
+
+TEST(CliFaults, ProbeRefusesGarbageElement) {
+  expect_probe_refuses("garbage", "cint top 0", "qqq top 0 garbage\ncint top 0",
+                       "too few nodes");
+}
+
+TEST(CliFaults, ProbeRefusesFloatingNode) {
+  expect_probe_refuses("floating", "cint top 0", "rfl nf1 nf2 1k\ncint top 0", "floating");
+}
+
+TEST(CliFaults, ProbeRefusesSyntaxError) {
+  expect_probe_refuses("syntax", "bleak top 0 i = \\{gleak\\}\\*v\\(top\\)",
+                       "bleak top 0 i = {gleak}*v(top", "threshold.lib");
+}
+
+// One run holds the folder; a second is refused at once (exit 1, naming the folder and the
+// holder) and writes nothing. Then SIGTERM ends the first: no <stage>.h5.tmp.<pid>, no ngspice
+// folder of its pid; its journal is kept for --resume, which refuses another seed's run.
+TEST(CliFaults, LockSignalAndForeignJournal) {
+  const fs::path dir = fresh_dir("fault_lock");
+  const fs::path tmp = dir / "tmp";
+  fs::create_directories(tmp);
+  write_text(dir / "flow.toml", "[flow]\nname = \"t\"\nseed = 3\n[threshold]\npoints = 5\n"
+                                "samples = 20000\nsamples_per_job = 16\ntwin_samples = 100\n");
+  const std::string out = (dir / "out").string();
+  const std::string env = "TMPDIR=" + tmp.string();
+  const int pid = start_cimchar(env, "threshold " + (dir / "flow.toml").string() +
+                                         " -q -j 1 --out " + out,
+                                dir / "a.out", dir / "a.err");
+  ASSERT_TRUE(wait_for([&] { return fs::exists(dir / "out" / "threshold.journal") &&
+                                    fs::file_size(dir / "out" / "threshold.journal") > 16; },
+                       60));
+  const auto second = run_cimchar_env(env, "threshold " + (dir / "flow.toml").string() +
+                                               " -q --out " + out);
+  EXPECT_EQ(second.exit_code, 1) << second.err;
+  EXPECT_NE(second.err.find("another cimchar run (process " + std::to_string(pid)),
+            std::string::npos) << second.err;
+  EXPECT_NE(second.err.find(out), std::string::npos) << second.err;
+
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  const int status = wait_cimchar(pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
+  EXPECT_TRUE(leftovers(dir / "out", ".tmp.").empty());
+  EXPECT_FALSE(fs::exists(dir / "out" / "threshold.h5"));
+  EXPECT_TRUE(leftovers(tmp, "cimchar-ngspice-" + std::to_string(pid) + "-").empty());
+  EXPECT_TRUE(fs::exists(dir / "out" / "threshold.journal"));
+
+  const auto foreign = run_cimchar_env(env, "threshold " + (dir / "flow.toml").string() +
+                                                " -q --seed 4 --resume --out " + out);
+  EXPECT_EQ(foreign.exit_code, 2) << foreign.err;
+  EXPECT_NE(foreign.err.find("threshold.journal"), std::string::npos) << foreign.err;
+  EXPECT_NE(foreign.err.find("belongs to another run"), std::string::npos) << foreign.err;
+  EXPECT_FALSE(fs::exists(dir / "out" / "threshold.h5"));
+}
+
+// A SIGKILL leaves what no handler can remove; the next run removes it (dead owner pid only).
+TEST(CliFaults, StaleTemporariesOfKilledRunsRemoved) {
+  const fs::path dir = fresh_dir("fault_stale");
+  const fs::path tmp = dir / "tmp";
+  fs::create_directories(dir / "out");
+  fs::create_directories(tmp / "cimchar-ngspice-999999999-abcdef");
+  write_text(dir / "flow.toml", kSmallThreshold);
+  write_text(dir / "out" / "threshold.h5.tmp.999999999", "torn");
+  write_text(dir / "out" / "other.h5.tmp.1", "pid 1 is alive: kept");
+  const auto r = run_cimchar_env("TMPDIR=" + tmp.string(),
+                                 "threshold " + (dir / "flow.toml").string() + " -q --out " +
+                                     (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("removed 1 temporary file"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out" / "threshold.h5.tmp.999999999"));
+  EXPECT_TRUE(fs::exists(dir / "out" / "other.h5.tmp.1"));
+  EXPECT_TRUE(fs::exists(dir / "out" / "threshold.h5"));
+  EXPECT_TRUE(leftovers(tmp, "cimchar-ngspice-").empty());
+}
