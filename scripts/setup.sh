@@ -11,6 +11,7 @@ packages=(
   libngspice0-dev libeigen3-dev libboost-dev libhdf5-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libbenchmark-dev libsuitesparse-dev libopenblas-dev
   python3-numpy python3-h5py python3-torch python3-matplotlib python3-sklearn libopenmpi-dev
+  python3-xarray python3-h5netcdf python3-pint
   openmpi-bin chromium
 )
 missing=()

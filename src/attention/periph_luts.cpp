@@ -8,6 +8,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
+#include "lut/periph_records.hpp"
 
 namespace cimchar::attention {
 
@@ -20,19 +21,16 @@ std::string lut_file(Section& s, const std::string& key) {
 }
 
 ComparatorLut ComparatorLut::load(const std::string& file) {
-  H5Reader r(file);
+  const auto lut = lut::read<lut::ThresholdLut>(H5Reader(file));
+  lut.validate(file);
   ComparatorLut c;
   c.file_ = file;
-  c.d_V_ = r.read("/lut/threshold/distance");
-  const auto p = r.read("/lut/threshold/p_prune");
-  c.sigma_V_ = r.attr_double("/lut/threshold", "sigma_total_V");
-  if (c.d_V_.size() < 2 || p.size() != c.d_V_.size() || !std::is_sorted(c.d_V_.begin(), c.d_V_.end()))
-    throw InputError(file + ": /lut/threshold/distance and p_prune must be increasing distances "
-                            "with one probability each");
+  c.d_V_ = lut.distance;
+  c.sigma_V_ = lut.sigma_total_V;
+  const auto& p = lut.p_prune;
   c.cdf_.resize(p.size());
   double run = 0;
   for (size_t k = 0; k < p.size(); ++k) {
-    if (!(p[k] >= 0 && p[k] <= 1)) throw InputError(file + ": /lut/threshold/p_prune outside [0, 1]");
     run = std::max(run, 1 - p[k]);  // sampling noise can make the curve wiggle: keep it monotone
     c.cdf_[k] = run;
   }

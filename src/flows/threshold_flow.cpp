@@ -14,6 +14,7 @@
 #include "core/rng.hpp"
 #include "flows/monte_carlo.hpp"
 #include "flows/stage_scope.hpp"
+#include "lut/periph_records.hpp"
 #include "flows/stages.hpp"
 #include "periph/threshold.hpp"
 
@@ -222,28 +223,24 @@ void write_mc(const ThresholdConfig& c, const ThresholdResult& o, H5Writer& out)
 
 void write_lut(const ThresholdConfig& c, const ThresholdResult& o, H5Writer& out) {
   const auto& k = c.circuit;
-  const size_t D = c.distances.size();
-  const std::string L = "/lut/threshold/";
-  std::vector<double> di(D);
-  for (size_t d = 0; d < D; ++d) di[d] = o.current[d] - o.i_th;
-  out.write(L + "distance", c.distances, {D}, "V");
-  out.write(L + "distance_current", di, {D}, "A");
-  out.write(L + "p_prune", o.p_twin, {D}, "");
-  out.write(L + "p_prune_spice", o.p_prune, {D}, "");
-  out.write(L + "p_prune_gaussian", o.p_gauss, {D}, "");
-  out.write(L + "p_false_prune", o.p_false_prune, {D}, "");
-  out.write(L + "p_false_keep", o.p_false_keep, {D}, "");
-  out.attr("/lut/threshold", "axes", std::string("distance"));
-  out.attr("/lut/threshold", "definition",
-           std::string("distance = integrated bit-line voltage minus v_th; p_prune = P(decision "
-                       "prune) from the twin (twin_samples draws per distance); false prune = "
-                       "pruned with distance > 0, false keep = kept with distance < 0"));
-  out.attr("/lut/threshold", "sigma_total_V", o.sigma);
-  out.attr("/lut/threshold", "current_threshold_A", o.i_th);
-  out.attr("/lut/threshold", "t_decision_s", k.t_int);
-  out.attr("/lut/threshold", "e_decision_J", k.c_int * k.v_th * k.vdd);
-  out.attr("/lut/threshold", "e_decision_definition",
-           std::string("charge C v_th drawn from the supply vdd to integrate up to the threshold"));
+  lut::ThresholdLut t;
+  t.distance = c.distances;
+  for (double i : o.current) t.distance_current.push_back(i - o.i_th);
+  t.p_prune = o.p_twin;
+  t.p_prune_spice = o.p_prune;
+  t.p_prune_gaussian = o.p_gauss;
+  t.p_false_prune = o.p_false_prune;
+  t.p_false_keep = o.p_false_keep;
+  t.sigma_total_V = o.sigma;
+  t.current_threshold_A = o.i_th;
+  t.t_decision_s = k.t_int;
+  t.e_decision_J = k.c_int * k.v_th * k.vdd;
+  t.definition = "distance = integrated bit-line voltage minus v_th; p_prune = P(decision prune) "
+                 "from the twin (twin_samples draws per distance); false prune = pruned with "
+                 "distance > 0, false keep = kept with distance < 0";
+  t.e_decision_definition =
+      "charge C v_th drawn from the supply vdd to integrate up to the threshold";
+  lut::write(out, t);
 }
 
 std::filesystem::path run(const ThresholdConfig& c, const RunContext& ctx) {

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
+#include "lut/periph_records.hpp"
 
 namespace cimchar::ppa {
 
@@ -51,10 +52,11 @@ Luts load_luts(const std::filesystem::path& dir) {
   }
   if (fs::exists(dir / "threshold.h5")) {
     H5Reader r(dir / "threshold.h5");
+    const auto lut = lut::read<lut::ThresholdLut>(r);
     Figure f;
-    f.energy_J = r.attr_double("/lut/threshold", "e_decision_J");
-    f.delay_s = r.attr_double("/lut/threshold", "t_decision_s");
-    f.source = r.path().string() + " /lut/threshold e_decision_J, t_decision_s";
+    f.energy_J = lut.e_decision_J;
+    f.delay_s = lut.t_decision_s;
+    f.source = r.path().string() + " " + lut::ThresholdLut::kGroup + " e_decision_J, t_decision_s";
     l.threshold = f;
   }
   if (fs::exists(dir / "wta.h5")) {

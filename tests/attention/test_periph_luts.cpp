@@ -8,6 +8,7 @@
 #include "attention/nonideal.hpp"
 #include "attention/periph_luts.hpp"
 #include "core/h5.hpp"
+#include "lut/periph_records.hpp"
 
 using namespace cimchar;
 using namespace cimchar::attention;
@@ -18,9 +19,18 @@ std::string threshold_file(const char* name, const std::vector<double>& d,
                            const std::vector<double>& p, double sigma) {
   const auto path = std::filesystem::temp_directory_path() / name;
   H5Writer w(path);
-  w.write("/lut/threshold/distance", d, {d.size()}, "V");
-  w.write("/lut/threshold/p_prune", p, {p.size()}, "");
-  w.attr("/lut/threshold", "sigma_total_V", sigma);
+  if (p.size() != d.size()) {  // a misshapen file, by hand (the record would refuse to write it)
+    w.write("/lut/threshold/distance", d, {d.size()}, "V");
+    w.write("/lut/threshold/distance_current", d, {d.size()}, "A");
+    w.write("/lut/threshold/p_prune", p, {p.size()}, "1");
+  } else {
+    lut::ThresholdLut t;
+    t.distance = d;
+    t.distance_current = d;
+    t.p_prune = t.p_prune_spice = t.p_prune_gaussian = t.p_false_prune = t.p_false_keep = p;
+    t.sigma_total_V = sigma;
+    lut::write(w, t);
+  }
   w.commit();
   return path.string();
 }

@@ -61,6 +61,27 @@ with tempfile.TemporaryDirectory() as d:
     fk = f["/lut/threshold/p_false_keep"][:]
     check(np.isnan(fp[0]) and fp[-1] == twin[-1] and fk[0] == 1 - twin[0], "false rates")
     check(not os.path.exists(os.path.join(out, "threshold.journal")), "journal left behind")
+    check(f["/lut/threshold"].attrs["format_version"] == 1, "format_version")
+    check(f["/lut/threshold"].attrs["interpolation"] == "linear", "interpolation attribute")
+    f.close()
+
+    # The LUT as labelled data (xarray through h5netcdf needs the dimension scales), looked up
+    # between grid points, against numpy's interpolation of the raw arrays; every unit parses.
+    import xarray as xr, pint
+    ds = xr.open_dataset(os.path.join(out, "threshold.h5"), group="/lut/threshold",
+                         engine="h5netcdf")
+    check(ds["p_prune"].dims == ("distance",), "p_prune dims %s" % (ds["p_prune"].dims,))
+    at = 0.0031
+    check(abs(float(ds["p_prune"].interp(distance=at)) - np.interp(at, dist, twin)) < 1e-12,
+          "xarray interp")
+    ureg = pint.UnitRegistry()
+    for name in ds.variables:
+        u = ds[name].attrs["units"]
+        try:
+            ureg(u)
+        except Exception as e:
+            check(False, "units %r of %s do not parse: %s" % (u, name, e))
+    check(str(ureg(ds["distance"].attrs["units"]).units) == "volt", "distance is in volts")
 
 print("%d failures" % len(failures))
 sys.exit(1 if failures else 0)

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
+#include "lut/periph_records.hpp"
 #include "ppa/components.hpp"
 #include "ppa/rollup.hpp"
 #include "ppa/tech_card.hpp"
@@ -242,9 +243,12 @@ TEST(Luts, MeasuredFiguresReplaceTheCard) {
   const fs::path d = tmp_dir("luts");
   {
     H5Writer w(d / "threshold.h5");
-    w.write("/lut/threshold/p_prune", {0.5}, {1}, "");
-    w.attr("/lut/threshold", "e_decision_J", 3e-15);
-    w.attr("/lut/threshold", "t_decision_s", 4e-9);
+    lut::ThresholdLut t;
+    t.distance = t.distance_current = {0.0};
+    t.p_prune = t.p_prune_spice = t.p_prune_gaussian = t.p_false_prune = t.p_false_keep = {0.5};
+    t.e_decision_J = 3e-15;
+    t.t_decision_s = 4e-9;
+    lut::write(w, t);
     w.commit();
   }
   {
