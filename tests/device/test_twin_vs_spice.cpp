@@ -19,6 +19,7 @@ namespace {
 struct PulseCase {
   const char* card;
   double state0, v_V, width_s, r_series_ohm;
+  double rms_tol = 0.02;
 };
 
 
@@ -62,7 +63,7 @@ void compare(spice::WorkerPool& pool, const PulseCase& pc) {
               pc.card, pc.v_V, pc.state0, x_end_spice, tw.state.back(), moved * 100, rms_rel * 100);
   EXPECT_GT(moved, 0.05) << "the pulse should really switch the cell";
   EXPECT_LT(std::abs(tw.state.back() - x_end_spice) / range, 0.01);
-  EXPECT_LT(rms_rel, 0.02);
+  EXPECT_LT(rms_rel, pc.rms_tol);
 }
 
 spice::PoolOptions quiet() {
@@ -76,8 +77,22 @@ spice::PoolOptions quiet() {
 
 TEST(TwinVsSpice, StanfordSetAndReset) {
   spice::WorkerPool pool(quiet());
-  compare(pool, {"stanford_asu", 1.7e-9, 1.2, 50e-9, 5e3});   // SET from the HRS end
-  compare(pool, {"stanford_asu", 0.9e-9, -1.0, 50e-9, 5e3});  // RESET from a mid state
+  // v1.0.0 card: the gap moves only above F_min (about 1.4 V at the HRS end, 1.1 V at the LRS
+  // end), and the low-resistance cell takes milliamps, so the RESET bench has a 100 ohm resistor.
+  compare(pool, {"stanford_asu", 1.7e-9, 3.0, 50e-9, 5e3});    // SET from the HRS end
+  compare(pool, {"stanford_asu", 0.9e-9, -1.6, 50e-9, 100});   // RESET from a mid state
+}
+
+TEST(TwinVsSpice, AsuSetAndReset) {
+  // The .lib integrates the RC thermal model, the twin takes its steady state (Tau_th 0.23 ns
+  // against 1 ns edges and 50 ns pulses).
+  // The ASU SET is abrupt (its thermal resistance Tau_th/Cth = 7.2e5 K/W heats the filament by
+  // hundreds of kelvin), and its onset is timed by the temperature: the twin's steady-state
+  // temperature leads the RC node by about Tau_th, which shifts the current step by a fraction
+  // of a nanosecond (measured: 4.4% RMS on the current, final gap within 0.1% of the range).
+  spice::WorkerPool pool(quiet());
+  compare(pool, {"asu", 1.7e-9, 2.4, 50e-9, 5e3, 0.06});
+  compare(pool, {"asu", 0.5e-9, -1.6, 50e-9, 1e3});
 }
 
 TEST(TwinVsSpice, VteamSetAndReset) {
