@@ -9,6 +9,7 @@
 #include "core/h5.hpp"
 #include "core/npy.hpp"
 #include "core/provenance.hpp"
+#include "core/units.hpp"
 #include "device/model.hpp"
 #include "fit/device_fit.hpp"
 #include "fit/fitted_card.hpp"
@@ -30,19 +31,48 @@ struct FitConfig {
   std::string card_out;   // "" or a file name in the output folder: the fitted device card
 };
 
-std::vector<double> read_column(const FitConfig& c, const std::string& name) {
+// A CSV column by name: either `name` (values in SI) or `name [unit]` / `name (unit)` with a
+// prefixed unit of the expected kind ("i [uA]", "gap (nm)"), converted to SI here.
+std::vector<double> read_csv_column(const FitConfig& c, const std::string& name,
+                                    const std::string& si_unit) {
+  const CsvTable t = read_csv(c.data_file);
+  for (size_t k = 0; k < t.names.size(); ++k) {
+    const std::string& h = t.names[k];
+    if (h == name) return t.columns[k];
+    if (h.rfind(name, 0) != 0) continue;
+    std::string rest = h.substr(name.size());
+    rest.erase(0, rest.find_first_not_of(' '));
+    if (rest.size() < 3 || !((rest.front() == '[' && rest.back() == ']') ||
+                             (rest.front() == '(' && rest.back() == ')')))
+      continue;
+    const std::string unit = rest.substr(1, rest.size() - 2);
+    std::string why;
+    const auto scale = parse_quantity("1 " + unit, si_unit, &why);
+    if (!scale)
+      throw ConfigError(c.file, "fit.data", 0, c.data_file + ": column '" + h + "': unit '" + unit +
+                        "' is not a unit of " + (si_unit.empty() ? "a pure number" : si_unit) +
+                        " (" + why + ")");
+    std::vector<double> v = t.columns[k];
+    for (double& x : v) x *= *scale;
+    return v;
+  }
+  return t.column(name, c.data_file);  // InputError naming the file and the missing column
+}
+
+std::vector<double> read_column(const FitConfig& c, const std::string& name,
+                                const std::string& si_unit) {
   if (c.is_h5) return H5Reader(c.data_file).read(name);
-  return read_csv(c.data_file).column(name, c.data_file);
+  return read_csv_column(c, name, si_unit);
 }
 
 // Reads and checks the data; ConfigError naming the flow's `data` key on bad content.
 fit::IvData load(const FitConfig& c) {
   fit::IvData d;
   d.source = c.data_file;
-  d.v_V = read_column(c, c.v_col);
-  d.i_A = read_column(c, c.i_col);
+  d.v_V = read_column(c, c.v_col, "V");
+  d.i_A = read_column(c, c.i_col, "A");
   d.state = c.state_col.empty() ? std::vector<double>(d.v_V.size(), c.fixed_state)
-                                : read_column(c, c.state_col);
+                                : read_column(c, c.state_col, device::make_model(c.card)->state_unit());
   if (d.v_V.size() != d.i_A.size() || d.state.size() != d.v_V.size())
     throw ConfigError(c.file, "fit.data", 0,
                       c.data_file + ": the voltage, current and state columns differ in length");

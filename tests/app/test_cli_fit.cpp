@@ -4,6 +4,7 @@
 // conduction law (I0 = 1 mA, g0 = 0.25 nm, V0 = 0.25 V) at three gaps with 1% Gaussian noise.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -97,4 +98,43 @@ TEST(CliFit, OneGapNamesTheUnidentifiedDirectionAndRefusesACard) {
   EXPECT_EQ(rc.exit_code, 1) << rc.err;
   EXPECT_FALSE(fs::exists(d / "out_c" / "c.toml"));
   EXPECT_FALSE(fs::exists(d / "out_c" / "fit.h5"));
+}
+
+// A measured file with units in its header ("v [mV]", "i (uA)", "gap [nm]") gives the same fit
+// as the SI file; a unit of the wrong kind is bad input naming the column.
+TEST(CliFit, CsvWithAUnitsHeader) {
+  const fs::path d = fresh_dir("fit_units");
+  std::ifstream in(kData);
+  std::ostringstream out;
+  std::string line;
+  bool header = false;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (!header) {
+      out << "v [mV], i (uA), gap [nm]\n";
+      header = true;
+      continue;
+    }
+    double v = 0, i = 0, g = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%lf,%lf,%lf", &v, &i, &g), 3) << line;
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%.10g,%.10g,%.10g\n", v * 1e3, i * 1e6, g * 1e9);
+    out << buf;
+  }
+  write_text(d / "iv_units.csv", out.str());
+  write_text(d / "fit.toml", fit_flow((d / "iv_units.csv").string(), "card_out = \"c.toml\"\n"));
+  auto r = run_cimchar("fit " + (d / "fit.toml").string() + " --out " + (d / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto card = cimchar::ParamTable::load_card(d / "out" / "c.toml");
+  EXPECT_NEAR(card.get("I0"), 1e-3, 0.03e-3);
+  EXPECT_NEAR(card.get("g0"), 0.25e-9, 0.0075e-9);
+  EXPECT_NEAR(card.get("V0"), 0.25, 0.0075);
+  std::string bad = out.str();
+  bad.replace(bad.find("i (uA)"), 6, "i (uV)");
+  write_text(d / "iv_bad.csv", bad);
+  write_text(d / "bad.toml", fit_flow((d / "iv_bad.csv").string(), ""));
+  auto rb = run_cimchar("fit " + (d / "bad.toml").string() + " --out " + (d / "out_bad").string());
+  EXPECT_EQ(rb.exit_code, 2) << rb.err;
+  EXPECT_NE(rb.err.find("i (uV)"), std::string::npos) << rb.err;
+  EXPECT_FALSE(fs::exists(d / "out_bad"));
 }
