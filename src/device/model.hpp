@@ -25,7 +25,13 @@ class CompactModel {
   virtual double node_scale() const = 0;
   // The end of the state range with the higher conductance.
   virtual double state_lrs() const = 0;
+  // True where a numerical limiter of the model (not its physics), such as a velocity cap,
+  // changes d(state)/dt by more than 1% at (v, state). Models without one return false.
+  virtual bool limiter_active(double /*v_V*/, double /*state*/) const { return false; }
 };
+
+// A smooth limit L tanh(x/L) is within 1% of x while |x| < 0.173 L.
+inline constexpr double kLimiterOnset = 0.173;
 
 // Explicit registry by the card's [model] name: stanford_asu, vteam. Throws ConfigError for
 // a card whose model has no twin.

@@ -16,7 +16,7 @@ StanfordAsu::StanfordAsu(const ParamTable& c)
     : I0_(c.get("I0")), g0_(c.get("g0")), V0_(c.get("V0")), Vel0_(c.get("Vel0")),
       Ea_(c.get("Ea")), a0_(c.get("a0")), tox_(c.get("tox")), gamma0_(c.get("gamma0")),
       beta_(c.get("beta")), g1_(c.get("g1")), alpha_(c.get("alpha")), Rth_(c.get("Rth")),
-      T0_(c.get("T0")), gap_min_(c.get("gap_min")), gap_max_(c.get("gap_max")),
+      T0_(c.get("T0")), F_min_(c.get("F_min")), gap_min_(c.get("gap_min")), gap_max_(c.get("gap_max")),
       w_clamp_(c.get("w_clamp")), vel_max_(c.get("vel_max")) {}
 
 double StanfordAsu::current_A(double v, double gap) const {
@@ -24,13 +24,22 @@ double StanfordAsu::current_A(double v, double gap) const {
   return I0_ * std::exp(-gap / g0_) * std::sinh(vlim(v) / V0_);
 }
 
-double StanfordAsu::dstate_dt(double v, double gap) const {
+double StanfordAsu::hop_velocity(double v, double gap) const {
   gap = std::clamp(gap, 0.0, tox_);  // as in the .lib: guards Newton iterates, not physics
-  const double T = T0_ + std::abs(v * current_A(v, gap)) * Rth_;
   const double gamma = gamma0_ - beta_ * std::pow(gap / g1_, alpha_);
-  const double hop = Vel0_ * std::exp(-Ea_ * kQOverK / T) *
-                     std::sinh(gamma * a0_ / tox_ * vlim(v) * kQOverK / T);
-  const double rate = -vel_max_ * std::tanh(hop / vel_max_);  // the .lib's velocity limit
+  if (gamma * std::abs(v) / tox_ < F_min_) return 0.0;  // v1.0.0's field threshold
+  const double T = T0_ + std::abs(v * current_A(v, gap)) * Rth_;
+  return Vel0_ * std::exp(-Ea_ * kQOverK / T) *
+         std::sinh(gamma * a0_ / tox_ * vlim(v) * kQOverK / T);
+}
+
+bool StanfordAsu::limiter_active(double v, double gap) const {
+  return std::abs(hop_velocity(v, gap)) > kLimiterOnset * vel_max_;
+}
+
+double StanfordAsu::dstate_dt(double v, double gap) const {
+  gap = std::clamp(gap, 0.0, tox_);
+  const double rate = -vel_max_ * std::tanh(hop_velocity(v, gap) / vel_max_);  // the .lib's limit
   // The window of the .lib: linear to zero over w_clamp at the bound the gap is moving to.
   const double room = v > 0 ? gap - gap_min_ : gap_max_ - gap;
   return rate * std::min(std::max(room, 0.0) / w_clamp_, 1.0);

@@ -43,7 +43,7 @@ FitResult fit_device(const ParamTable& card, const IvData& data, const DeviceFit
     auto m = device::make_model(work);
     for (size_t i = 0; i < n; ++i) pred[i] = m->current_A(data.v_V[i], data.state[i]);
   };
-  return levenberg_marquardt(ps, model_fn, data.i_A, sigma);
+  return levenberg_marquardt(ps, model_fn, data.i_A, sigma, opts.lm);
 }
 
 }  // namespace cimchar::fit

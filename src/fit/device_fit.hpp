@@ -22,6 +22,7 @@ struct DeviceFitOptions {
   std::vector<double> lo, hi;           // per param; NaN = card range
   double rel_sigma = 0.01;              // weighting: sigma_i = rel_sigma * |I_i| + abs_sigma_A
   double abs_sigma_A = 0.0;
+  FitOptions lm;                        // starts, goodness-of-fit and identifiability settings
 };
 
 // FitError for unknown parameter names or data the model cannot use.

@@ -71,8 +71,8 @@ CellConfig parse(Section& t) {
   c.bench.c_cell_F = t.get_double("c_cell", 1e-15, "F", {1e-18, 1e-9});
 
   Section loop = t.sub("iv_loop");
-  c.loop_v_max = loop.get_double("v_max", 1.5, "V", {0.01, 10});
-  c.loop_v_min = loop.get_double("v_min", -1.5, "V", {-10, -0.01});
+  c.loop_v_max = loop.get_double("v_max", 2.5, "V", {0.01, 10});
+  c.loop_v_min = loop.get_double("v_min", -3.0, "V", {-10, -0.01});
   c.loop_rate = loop.get_double("sweep_rate", 1e6, "V/s", {1e-3, 1e12});
   c.loop_state0 = states_from_fractions({loop.get_double("initial_state", 0.0, "", {0, 1})},
                                         c.state_lo, c.state_hi)[0];
@@ -166,6 +166,13 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
   auto loop_res = spice::run_one_journaled(pool, loop_job, journal);
   loop_res.throw_if_failed(loop_job.name);
   const IvLoop loop = parse_iv_loop(loop_job.name, loop_res, scale);
+  // A numerical limiter of the model (e.g. vel_max) setting the speed is reported, not hidden.
+  size_t limited = 0;
+  for (size_t k = 0; k < loop.v_V.size(); ++k)
+    limited += model->limiter_active(loop.v_V[k], loop.state[k]) ? 1 : 0;
+  if (limited > 0)
+    std::fprintf(stderr, "cell: warning: the model's numerical limiter (vel_max) sets the state "
+                 "velocity at %zu of %zu I-V loop points\n", limited, loop.v_V.size());
 
   // 2. Read I-V at several states, and 5. the LUT grid (both: state held, DC sweep).
   std::vector<spice::Job> jobs;
@@ -285,6 +292,8 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
   out.write("/iv_loop/v", loop.v_V, {nl}, "V");
   out.write("/iv_loop/i", loop.i_A, {nl}, "A");
   out.write("/iv_loop/state", loop.state, {nl}, unit);
+  // How many loop points had the model's numerical limiter (vel_max) setting the velocity.
+  out.attr("/iv_loop", "limiter_active_points", static_cast<int64_t>(limited));
 
   out.write("/read_iv/state", c.read_states, {c.read_states.size()}, unit);
   out.write("/read_iv/v", c.read_v, {c.read_v.size()}, "V");

@@ -9,8 +9,10 @@
 #include "core/h5.hpp"
 #include "core/npy.hpp"
 #include "core/provenance.hpp"
+#include "core/units.hpp"
 #include "device/model.hpp"
 #include "fit/device_fit.hpp"
+#include "fit/fitted_card.hpp"
 #include "flows/stages.hpp"
 
 namespace cimchar::flows {
@@ -26,21 +28,51 @@ struct FitConfig {
   bool is_h5 = false;
   std::string v_col, i_col, state_col;
   double fixed_state = 0;
+  std::string card_out;   // "" or a file name in the output folder: the fitted device card
 };
 
-std::vector<double> read_column(const FitConfig& c, const std::string& name) {
+// A CSV column by name: either `name` (values in SI) or `name [unit]` / `name (unit)` with a
+// prefixed unit of the expected kind ("i [uA]", "gap (nm)"), converted to SI here.
+std::vector<double> read_csv_column(const FitConfig& c, const std::string& name,
+                                    const std::string& si_unit) {
+  const CsvTable t = read_csv(c.data_file);
+  for (size_t k = 0; k < t.names.size(); ++k) {
+    const std::string& h = t.names[k];
+    if (h == name) return t.columns[k];
+    if (h.rfind(name, 0) != 0) continue;
+    std::string rest = h.substr(name.size());
+    rest.erase(0, rest.find_first_not_of(' '));
+    if (rest.size() < 3 || !((rest.front() == '[' && rest.back() == ']') ||
+                             (rest.front() == '(' && rest.back() == ')')))
+      continue;
+    const std::string unit = rest.substr(1, rest.size() - 2);
+    std::string why;
+    const auto scale = parse_quantity("1 " + unit, si_unit, &why);
+    if (!scale)
+      throw ConfigError(c.file, "fit.data", 0, c.data_file + ": column '" + h + "': unit '" + unit +
+                        "' is not a unit of " + (si_unit.empty() ? "a pure number" : si_unit) +
+                        " (" + why + ")");
+    std::vector<double> v = t.columns[k];
+    for (double& x : v) x *= *scale;
+    return v;
+  }
+  return t.column(name, c.data_file);  // InputError naming the file and the missing column
+}
+
+std::vector<double> read_column(const FitConfig& c, const std::string& name,
+                                const std::string& si_unit) {
   if (c.is_h5) return H5Reader(c.data_file).read(name);
-  return read_csv(c.data_file).column(name, c.data_file);
+  return read_csv_column(c, name, si_unit);
 }
 
 // Reads and checks the data; ConfigError naming the flow's `data` key on bad content.
 fit::IvData load(const FitConfig& c) {
   fit::IvData d;
   d.source = c.data_file;
-  d.v_V = read_column(c, c.v_col);
-  d.i_A = read_column(c, c.i_col);
+  d.v_V = read_column(c, c.v_col, "V");
+  d.i_A = read_column(c, c.i_col, "A");
   d.state = c.state_col.empty() ? std::vector<double>(d.v_V.size(), c.fixed_state)
-                                : read_column(c, c.state_col);
+                                : read_column(c, c.state_col, device::make_model(c.card)->state_unit());
   if (d.v_V.size() != d.i_A.size() || d.state.size() != d.v_V.size())
     throw ConfigError(c.file, "fit.data", 0,
                       c.data_file + ": the voltage, current and state columns differ in length");
@@ -96,28 +128,37 @@ FitConfig parse(Section& t) {
   c.opts.abs_sigma_A = t.get_double("abs_sigma", 1e-12, "A", {0, 1});
   if (c.opts.rel_sigma == 0 && c.opts.abs_sigma_A == 0)
     t.fail("rel_sigma", "rel_sigma and abs_sigma cannot both be zero");
+  c.card_out = t.get_string("card_out", "");
+  if (!c.card_out.empty() && std::filesystem::path(c.card_out).filename() != c.card_out)
+    t.fail("card_out", "a file name in the output folder, without folders");
+  if (!c.card_out.empty() && std::filesystem::path(c.card_out).extension() != ".toml")
+    t.fail("card_out", "a device card is a .toml file");
+  c.opts.lm.starts = static_cast<int>(t.get_int("starts", c.opts.lm.starts, 1, 1000));
+  c.opts.lm.gof_z = t.get_double("gof_sigmas", c.opts.lm.gof_z, "", {0, 1e6});
   t.finish();
   return c;
 }
 
-std::filesystem::path run(FitConfig c, const RunContext& ctx) {
-  if (c.from_out) {
-    c.data_file = (ctx.out_dir / c.data_file.substr(5)).string();
-    c.data = load(c);
-  }
-  fit::FitResult r = fit::fit_device(c.card, c.data, c.opts);
-  std::printf("fit of %s to %zu points from %s: %s after %d evaluations\n",
+void print_result(const FitConfig& c, const fit::FitResult& r) {
+  std::printf("fit of %s to %zu points from %s: %s after %d evaluations (%d starts)\n",
               c.card.model_name().c_str(), c.data.v_V.size(), c.data_file.c_str(),
-              r.status.c_str(), r.evaluations);
+              r.status.c_str(), r.evaluations, r.starts);
   std::printf("  %-10s %14s %14s %8s  %s\n", "parameter", "value", "std error", "rel", "unit");
   for (size_t k = 0; k < r.names.size(); ++k)
-    std::printf("  %-10s %14.6g %14.3g %7.2f%%  %s%s\n", r.names[k].c_str(), r.values[k],
+    std::printf("  %-10s %14.6g %14.3g %7.2f%%  %s%s%s\n", r.names[k].c_str(), r.values[k],
                 r.std_errors[k], 100 * r.std_errors[k] / std::abs(r.values[k]),
-                r.units[k].c_str(), r.at_bound[k] ? "  (at its bound)" : "");
-  std::printf("  residual RMS %.4g A (weighted %.4g)\n", r.residual_rms, r.weighted_residual_rms);
+                r.units[k].c_str(), r.at_bound[k] ? "  (at its bound)" : "",
+                r.identifiable[k] ? "" : "  (not identifiable)");
+  std::printf("  residual RMS %.4g A (weighted %.4g); reduced chi-square %.4g (pass <= %.4g, "
+              "%d dof); Jacobian rank %d of %zu, condition %.3g\n",
+              r.residual_rms, r.weighted_residual_rms, r.chi2_reduced, r.chi2_limit, r.dof,
+              r.rank, r.names.size(), r.condition_number);
+  for (const auto& d : r.unidentified)
+    std::fprintf(stderr, "fit: warning: not identifiable from these data: %s\n", d.c_str());
+}
 
-  if (!r.converged) throw FitError("the fit did not converge (" + r.status + "); nothing written");
-  auto path = ctx.out_dir / "fit.h5";
+void write_result(const FitConfig& c, const fit::FitResult& r, const RunContext& ctx,
+                  const std::filesystem::path& path, bool passed) {
   H5Writer out(path);
   write_provenance(out, {ctx.config_text, ctx.seed, ""});
   c.card.write_attrs(out, "/device");
@@ -126,12 +167,25 @@ std::filesystem::path run(FitConfig c, const RunContext& ctx) {
     out.write(g + "/value", {r.values[k]}, {}, r.units[k]);
     out.write(g + "/std_error", {r.std_errors[k]}, {}, r.units[k]);
     out.attr(g, "at_bound", static_cast<int64_t>(r.at_bound[k] ? 1 : 0));
+    out.attr(g, "identifiable", static_cast<int64_t>(r.identifiable[k] ? 1 : 0));
   }
+  const size_t k = r.names.size();
   out.write_strings("/fit/names", r.names);
+  out.write("/fit/correlation", r.correlation, {k, k}, "");
+  if (!r.unidentified.empty()) out.write_strings("/fit/unidentified_directions", r.unidentified);
+  out.write("/fit/start_chi2_reduced", r.start_chi2, {r.start_chi2.size()}, "");
   out.write("/fit/residual_rms", {r.residual_rms}, {}, "A");
   out.write("/fit/weighted_residual_rms", {r.weighted_residual_rms}, {}, "");
+  out.write("/fit/chi2_reduced", {r.chi2_reduced}, {}, "");
+  out.attr("/fit", "chi2_limit", r.chi2_limit);
+  out.attr("/fit", "dof", static_cast<int64_t>(r.dof));
+  out.attr("/fit", "jacobian_rank", static_cast<int64_t>(r.rank));
+  out.attr("/fit", "unidentified_count", static_cast<int64_t>(r.unidentified.size()));
+  out.attr("/fit", "condition_number", r.condition_number);
   out.attr("/fit", "status", r.status);
   out.attr("/fit", "converged", static_cast<int64_t>(r.converged ? 1 : 0));
+  out.attr("/fit", "passed", static_cast<int64_t>(passed ? 1 : 0));
+  out.attr("/fit", "verdict", r.verdict());
   out.attr("/fit", "data_file", c.data_file);
   const size_t n = c.data.v_V.size();
   out.write("/data/v", c.data.v_V, {n}, "V");
@@ -139,6 +193,33 @@ std::filesystem::path run(FitConfig c, const RunContext& ctx) {
   out.write("/data/state", c.data.state, {n}, device::make_model(c.card)->state_unit());
   out.write("/data/i_fit", r.predictions, {n}, "A");
   out.commit();
+}
+
+std::filesystem::path run(FitConfig c, const RunContext& ctx) {
+  if (c.from_out) {
+    c.data_file = (ctx.out_dir / c.data_file.substr(5)).string();
+    c.data = load(c);
+  }
+  fit::FitResult r = fit::fit_device(c.card, c.data, c.opts);
+  print_result(c, r);
+  // A fit that did not converge or cannot describe the data is a failed run: its diagnostics
+  // go to fit_failed.h5 (marked passed = 0), never to fit.h5 where later stages would read it.
+  // A device card is written only from a fit whose every parameter is identifiable.
+  const bool card_refused = !c.card_out.empty() && !r.unidentified.empty();
+  if (!r.converged || !r.gof_passed || card_refused) {
+    write_result(c, r, ctx, ctx.out_dir / "fit_failed.h5", false);
+    throw FitError("the fit failed: " + r.verdict() + "; diagnostics in " +
+                   (ctx.out_dir / "fit_failed.h5").string());
+  }
+  std::string card_text;
+  if (!c.card_out.empty())
+    card_text = fit::fitted_card_text(c.card, r, {c.data_file, iso8601_now(), cimchar_git_hash()});
+  auto path = ctx.out_dir / "fit.h5";
+  write_result(c, r, ctx, path, true);
+  if (!c.card_out.empty()) {
+    fit::write_text_atomic(ctx.out_dir / c.card_out, card_text);
+    std::printf("  fitted device card: %s\n", (ctx.out_dir / c.card_out).string().c_str());
+  }
   return path;
 }
 

@@ -21,13 +21,25 @@ name = "e2e_cell"
 seed = 7
 [cell]
 device = "stanford_asu"
-r_series = "5 kohm"
+r_series = "2 kohm"
 [cell.iv_loop]
-v_max = "1.2 V"
-v_min = "-1.4 V"
+v_max = "2.5 V"
+v_min = "-3.0 V"
 initial_state = 1.0
 [cell.program]
 bits = [1, 2]
+# Programming pulses for the Stanford v1.0.0 card: its gap moves only above the field threshold
+# F_min (about 1.1-1.4 V across the cell), and near it at well under 1 nm/us, hence 500 ns pulses;
+# g_max is kept below the conductance a 2.5 V SET reaches through the series resistor.
+v_set_start = "1.3 V"
+v_set_step = "0.03 V"
+v_set_max = "2.5 V"
+v_reset_start = "-1.3 V"
+v_reset_step = "0.03 V"
+v_reset_min = "-3.0 V"
+pulse_width = "500 ns"
+g_max = "60 uS"
+
 trials = 2
 [cell.disturb]
 reads = 100
@@ -87,6 +99,8 @@ with tempfile.TemporaryDirectory() as d:
     check(st[mid] < st[0] - 0.3e-9, "SET during the positive sweep (%.3g -> %.3g m)" % (st[0], st[mid]))
     check(st[-1] > st[mid] + 0.3e-9, "RESET during the negative sweep (%.3g -> %.3g m)" % (st[mid], st[-1]))
     check(np.max(vv) > 0.3 and np.min(vv) < -0.3, "sweep reaches both polarities")
+    # v1.0.0 speeds (under 1 m/s here) are far below vel_max = 100 m/s: the limiter is never on.
+    check(int(f["/iv_loop"].attrs["limiter_active_points"]) == 0, "vel_max limiter reported off")
 
     # Read disturb: positive reads can only shrink the gap (never grow it), and only a little.
     ds = f["/disturb/state"][:]
