@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "ppa/components.hpp"
+#include "ppa/gpu_model.hpp"
 #include "ppa/rollup.hpp"
 #include "ppa/tech_card.hpp"
 
@@ -238,14 +239,49 @@ TEST(RollUp, GpuRooflineOfATinyLayerByHand) {
   const double flops = 4 * 128 + 16 + 16 + 5, bytes = 2.0 * (4 * 80 + 17 + 17 + 2);
   EXPECT_DOUBLE_EQ(r.gpu->flops, flops);
   EXPECT_DOUBLE_EQ(r.gpu->bytes, bytes);
-  // Every kernel is memory bound at this size.
-  EXPECT_NEAR(r.gpu->time_s, bytes / 1555e9, 1e-6 * bytes / 1555e9);
-  EXPECT_NEAR(r.gpu->energy_J, flops * 1.282e-12 + bytes * 31.2e-12, 1e-18);
+  // Every kernel is memory bound at this size: bytes at 88% of 1555 GB/s.
+  const double bw = 0.88 * 1555e9;
+  EXPECT_NEAR(r.gpu->time_s, bytes / bw, 1e-6 * bytes / bw);
+  // Energy: 400 W board power x time; no separate HBM term (the board power includes it).
+  EXPECT_NEAR(r.gpu->energy_J, 400 * bytes / bw, 1e-6 * 400 * bytes / bw);
   EXPECT_NEAR(r.gpu->energy_ratio, r.gpu->energy_J / r.energy_total_J, 1e-12);
+  EXPECT_EQ(r.gpu->basis, "roofline");
   // The core: scores, softmax and context kernels only.
-  const double cf = 16 + 5 + 16, cb = 2.0 * (17 + 2 + 17);
-  EXPECT_NEAR(r.gpu->core_energy_J, cf * 1.282e-12 + cb * 31.2e-12, 1e-18);
-  EXPECT_NEAR(r.gpu->core_time_s, cb / 1555e9, 1e-6 * cb / 1555e9);
+  const double cb = 2.0 * (17 + 2 + 17);
+  EXPECT_NEAR(r.gpu->core_energy_J, 400 * cb / bw, 1e-6 * 400 * cb / bw);
+  EXPECT_NEAR(r.gpu->core_time_s, cb / bw, 1e-6 * cb / bw);
+}
+
+TEST(GpuModel, KernelTimeIsTheRooflineAtAchievableFractions) {
+  const GpuCard g = load_gpu_card(card("gpu_a100.toml"));
+  // A 4096^3 FP16 GEMM: 2 x 4096^3 FLOPs over 3 x 4096^2 x 2 bytes, compute bound at
+  // 80% of 312 TFLOP/s: 1.374e11 / 2.496e14 = 0.5507 ms.
+  const double n = 4096, f = 2 * n * n * n, b = 3 * n * n * 2;
+  EXPECT_NEAR(kernel_time_s(g, KernelClass::gemm, {f, b}), f / (0.8 * 312e12), 1e-12);
+  // Softmax over 1M scores (5 FLOPs, 4 bytes each): memory bound, 4 MB at 88% of 1555 GB/s.
+  EXPECT_NEAR(kernel_time_s(g, KernelClass::vector, {5e6, 4e6}), 4e6 / (0.88 * 1555e9), 1e-15);
+  // Compute-bound vector work falls on the 19.5 TFLOP/s CUDA cores at 80%.
+  EXPECT_NEAR(kernel_time_s(g, KernelClass::vector, {1e12, 1}), 1e12 / (0.8 * 19.5e12), 1e-9);
+}
+
+TEST(GpuModel, MeasuredLayerTimeReplacesTheRooflineOnlyForItsShape) {
+  GpuCard g = load_gpu_card(card("gpu_a100.toml"));
+  GpuMeasured m;
+  m.time_s = {2e-3, "measured: tools/gpu_measure.py"};
+  m.batch = 1;
+  m.seq = 128;
+  m.d_model = 768;
+  m.heads = 12;
+  m.d_ff = 3072;
+  g.measured = m;
+  GpuShape s{1, 128, 768, 12, 3072, 12, 4};
+  const GpuBaseline r = gpu_baseline(g, s);
+  // 12 layers x 2 ms, at 400 W.
+  EXPECT_DOUBLE_EQ(r.time_s, 24e-3);
+  EXPECT_DOUBLE_EQ(r.energy_J, 400 * 24e-3);
+  EXPECT_NE(r.basis.find("measured"), std::string::npos);
+  s.seq = 256;  // another shape: the roofline
+  EXPECT_EQ(gpu_baseline(g, s).basis, "roofline");
 }
 
 TEST(Luts, MeasuredFiguresReplaceTheCard) {
@@ -313,4 +349,25 @@ TEST(TechCard, MissingFieldNamesIt) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("adc.walden_fom.source"), std::string::npos) << e.what();
   }
+}
+
+TEST(GpuModel, MeasuredEntryWithoutItsShapeNamesTheKey) {
+  const fs::path d = tmp_dir("gpu_measured");
+  const fs::path p = d / "gpu.toml";
+  std::ofstream(p) << slurp(card("gpu_a100.toml"))
+                   << "[measured]\nlayer_time = { value = \"1 ms\", source = \"test\" }\n"
+                   << "batch = 1\nseq = 128\nd_model = 768\nheads = 12\n";
+  try {
+    load_gpu_card(p);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("d_ff"), std::string::npos) << e.what();
+  }
+  std::ofstream(p) << slurp(card("gpu_a100.toml"))
+                   << "[measured]\nlayer_time = { value = \"1 ms\", source = \"test\" }\n"
+                   << "batch = 1\nseq = 128\nd_model = 768\nheads = 12\nd_ff = 3072\n";
+  const GpuCard g = load_gpu_card(p);
+  ASSERT_TRUE(g.measured);
+  EXPECT_DOUBLE_EQ(g.measured->time_s.value, 1e-3);
+  EXPECT_DOUBLE_EQ(g.measured->d_ff, 3072);
 }
