@@ -8,9 +8,11 @@ other nodes by one stated rule (docs/ppa.md, "Technology scaling"):
 Supplies: 45 nm 0.9 V (Horowitz, ISSCC 2014, the energies' own reference, so the 45 nm card equals
 it unscaled); 65 nm 1.1 V, 32 nm 0.9 V, 22 nm 0.8 V (PTM high-performance nominal supplies,
 ptm.asu.edu). ISAAC's 32 nm peripherals are taken at 0.9 V (the paper's table states no supply).
-Run from the repository root: python3 characterization/tech/make_cards.py
+Run from anywhere: python3 characterization/tech/make_cards.py [--check]
+(--check: write nothing, exit 1 naming the cards that differ from what the script writes).
 """
 import pathlib
+import sys
 
 NODES = {65: 1.1, 45: 0.9, 32: 0.9, 22: 0.8}
 # Cu effective resistivity (uohm cm) as NeuroSim tabulates it from ITRS (size effects included).
@@ -127,11 +129,22 @@ def card(node):
     return "\n".join(L) + "\n"
 
 
-def main():
+def main(argv):
     here = pathlib.Path(__file__).resolve().parent
+    stale = []
     for node in NODES:
-        (here / f"{node}nm.toml").write_text(card(node))
+        path = here / f"{node}nm.toml"
+        if "--check" in argv:
+            if not path.exists() or path.read_text() != card(node):
+                stale.append(str(path))
+        else:
+            path.write_text(card(node))
+    if stale:
+        print("make_cards: differs from the script's output (edited by hand?): " + ", ".join(stale),
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))
