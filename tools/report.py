@@ -301,11 +301,32 @@ def ppa_section(files):
                 g = "/runs/" + r
                 get = lambda n: f[g + "/" + n][()] if g + "/" + n in f else float("nan")
                 rows.append([lab, get("energy/total") * 1e6, get("latency/total") * 1e3, get("area/total"),
-                             get("tops_per_w"), get("gops_per_mm2"), get("gpu/energy_ratio")])
+                             get("tops_per_w"), get("gops_per_mm2"), get("gpu/time_ratio"),
+                             get("gpu/energy_ratio")])
             parts.append(table(["run", "energy (uJ)", "latency (ms)", "area (mm^2)", "TOPS/W", "GOPS/mm^2",
-                                "GPU energy / ours"], rows))
+                                "GPU time / ours", "GPU energy / ours"], rows))
+            parts.append(gpu_assumptions(f, runs))
     parts.append(seed_table())
     return "".join(parts) or "<p>no PPA tables found</p>"
+
+
+def gpu_assumptions(f, runs):
+    """The GPU card's fields with their sources (ppa.h5 /gpu_card) and the baseline's basis."""
+    if "/gpu_card" not in f:
+        return ""
+    rows = []
+    text = lambda v: v.decode() if isinstance(v, bytes) else str(v)
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            value = float(np.ravel(obj[()])[0])
+            rows.append([name, "%.4g %s" % (value, text(obj.attrs.get("units", ""))),
+                         text(obj.attrs.get("source", ""))])
+    f["/gpu_card"].visititems(visit)
+    basis = f["/runs/%s/gpu" % runs[0]].attrs.get("basis", "") if "/runs/%s/gpu" % runs[0] in f else ""
+    basis = text(basis)
+    return ("<h4>GPU baseline assumptions (%s; energy = board power x time)</h4>" % basis
+            + table(["field", "value", "source"], rows))
 
 
 def seed_table():

@@ -76,8 +76,9 @@ std::string make_table(const std::vector<Result>& rs, const TechCard& t) {
     row("energy x GPU", [](const Result& r) { return r.gpu ? r.gpu->energy_ratio : 0.0; });
     row("core speed xGPU", [](const Result& r) { return r.gpu ? r.gpu->core_speedup : 0.0; });
     row("core energy xGPU", [](const Result& r) { return r.gpu ? r.gpu->core_energy_ratio : 0.0; });
-    o << "GPU baseline " << rs.front().gpu->name << " (roofline at peak): 'speed x GPU' = GPU time / "
-      << "ours, 'energy x GPU' = GPU energy / ours (> 1: ours is better)\n";
+    o << "GPU baseline " << rs.front().gpu->name << " (" << rs.front().gpu->basis
+      << "; energy = board power x time): 'speed x GPU' = GPU time / ours, 'energy x GPU' = GPU "
+      << "energy / ours (> 1: ours is better)\n";
   }
   o << "pipeline: ";
   for (const auto& r : rs) o << r.scheme << " " << r.pipeline << "; ";
@@ -114,6 +115,7 @@ void write_result(H5Writer& w, const std::string& g, const Result& r) {
   w.write(g + "/tops_per_w_core", {r.tops_per_w_core}, {}, "TOPS/W");
   if (r.gpu) {
     w.attr(g + "/gpu", "name", r.gpu->name);
+    w.attr(g + "/gpu", "basis", r.gpu->basis);
     w.write(g + "/gpu/flops", {r.gpu->flops}, {}, "FLOP");
     w.write(g + "/gpu/bytes", {r.gpu->bytes}, {}, "B");
     w.write(g + "/gpu/time", {r.gpu->time_s}, {}, "s");
@@ -145,6 +147,14 @@ PpaSummary run_ppa(const PpaRequest& req) {
     s.results.push_back(roll_up(w, tech, l, gpu ? &*gpu : nullptr));
   }
   s.table = make_table(s.results, tech);
+  if (gpu) {
+    s.table += "GPU assumptions (" + gpu->file + "):\n";
+    for (const auto& [key, value, unit, source] : gpu->fields()) {
+      char v[64];
+      std::snprintf(v, sizeof v, "%.4g", value);
+      s.table += "  " + key + " = " + v + (unit.empty() ? "" : " " + unit) + "  [" + source + "]\n";
+    }
+  }
 
   H5Writer w(req.out);
   write_provenance(w, {read_text(req.tech), 0, ""});
@@ -153,6 +163,10 @@ PpaSummary run_ppa(const PpaRequest& req) {
   if (gpu) {
     w.attr("/", "gpu_card", gpu->file);
     w.attr("/", "gpu_name", gpu->name);
+    for (const auto& [key, value, unit, source] : gpu->fields()) {
+      w.write("/gpu_card/" + key, {value}, {}, unit);
+      w.attr("/gpu_card/" + key, "source", source);
+    }
   }
   if (req.luts) w.attr("/", "luts", req.luts->string());
   for (const auto& [key, value, unit, source] : tech.fields()) {

@@ -1,6 +1,8 @@
 // PPA roll-up (rollup.hpp); formulas in docs/ppa.md.
 #include "ppa/rollup.hpp"
 
+#include "ppa/gpu_model.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -290,33 +292,19 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
   if (used_wta) res.sources.push_back({"wta", wta_figure(t, l, 1).source});
 
   if (gpu) {
-    // Roofline per kernel: time max(FLOPs / peak, bytes / bandwidth), energy FLOPs e_flop +
-    // bytes e_byte. Kernels: the projections, the FFN, scores, softmax, context.
+    GpuShape shape{w.batch, w.seq, d, w.n_heads, dff, w.n_layers, 0};
+    for (const char* p : {"q_proj", "k_proj", "v_proj", "o_proj"})
+      if (w.find(p)) ++shape.projections;
+    const GpuBaseline b = gpu_baseline(*gpu, shape);
     GpuResult g;
-    g.name = gpu->name;
-    const double bpe = gpu->bytes_per_element.value;
-    auto kernel = [&](double flops, double elements, bool core = false) {
-      const double time = std::max(flops / gpu->peak_flops.value, elements * bpe / gpu->bandwidth_Bps.value);
-      g.flops += flops;
-      g.bytes += elements * bpe;
-      g.time_s += time;
-      if (core) {
-        g.core_time_s += time;
-        g.core_energy_J += flops * gpu->e_flop_J.value + elements * bpe * gpu->e_byte_J.value;
-      }
-    };
-    for (int layer = 0; layer < w.n_layers; ++layer) {
-      for (const char* p : {"q_proj", "k_proj", "v_proj", "o_proj"})
-        if (w.find(p)) kernel(2 * mac_proj, d * d + 2 * B * S * d);
-      if (dff > 0) {
-        kernel(2 * mac_ffn, d * dff + B * S * (d + dff));
-        kernel(2 * mac_ffn, d * dff + B * S * (d + dff));
-      }
-      kernel(2 * mac_att, B * H * (2 * S * dh + S * S), true);
-      kernel(5 * B * H * S * S, 2 * B * H * S * S, true);  // max, exp, sum, divide: ~5 FLOPs a score
-      kernel(2 * mac_att, B * H * (S * S + 2 * S * dh), true);
-    }
-    g.energy_J = g.flops * gpu->e_flop_J.value + g.bytes * gpu->e_byte_J.value;
+    g.name = b.name;
+    g.basis = b.basis;
+    g.flops = b.flops;
+    g.bytes = b.bytes;
+    g.time_s = b.time_s;
+    g.energy_J = b.energy_J;
+    g.core_time_s = b.core_time_s;
+    g.core_energy_J = b.core_energy_J;
     g.speedup = res.latency_s > 0 ? g.time_s / res.latency_s : 0.0;
     g.energy_ratio = res.energy_total_J > 0 ? g.energy_J / res.energy_total_J : 0.0;
     g.core_speedup = res.latency_core_s > 0 ? g.core_time_s / res.latency_core_s : 0.0;

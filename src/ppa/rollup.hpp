@@ -49,7 +49,7 @@ struct Stage {
 };
 
 struct GpuResult {
-  std::string name;
+  std::string name, basis;  // basis: "roofline" or "measured (...)" (gpu_model.hpp)
   double flops = 0, bytes = 0, time_s = 0, energy_J = 0;
   double speedup = 0;       // GPU time / our latency
   double energy_ratio = 0;  // GPU energy / our energy

@@ -144,6 +144,39 @@ TechCard load_tech_card(const std::filesystem::path& path) {
   return t;
 }
 
+std::vector<std::tuple<std::string, double, std::string, std::string>> GpuCard::fields() const {
+  std::vector<std::tuple<std::string, double, std::string, std::string>> f = {
+      {"gpu.peak_flops", peak_flops.value, "FLOP/s", peak_flops.source},
+      {"gpu.vector_flops", vector_flops.value, "FLOP/s", vector_flops.source},
+      {"gpu.bandwidth", bandwidth_Bps.value, "B/s", bandwidth_Bps.source},
+      {"gpu.board_power", board_power_W.value, "W", board_power_W.source},
+      {"gpu.bytes_per_element", bytes_per_element.value, "B", bytes_per_element.source},
+      {"gpu.gemm_fraction", gemm_fraction.value, "", gemm_fraction.source},
+      {"gpu.vector_fraction", vector_fraction.value, "", vector_fraction.source},
+      {"gpu.memory_fraction", memory_fraction.value, "", memory_fraction.source},
+  };
+  if (measured) f.emplace_back("measured.layer_time", measured->time_s.value, "s", measured->time_s.source);
+  return f;
+}
+
+namespace {
+
+GpuMeasured measured_entry(Section& s) {
+  GpuMeasured m;
+  for (const char* k : {"batch", "seq", "d_model", "heads", "d_ff"})
+    if (!s.has(k)) s.fail(k, "missing: a measured time needs the shape it was measured at");
+  m.time_s = field(s, "layer_time", "s", positive());
+  m.batch = static_cast<double>(s.get_int("batch", 0, 1, 1 << 20));
+  m.seq = static_cast<double>(s.get_int("seq", 0, 1, 1 << 24));
+  m.d_model = static_cast<double>(s.get_int("d_model", 0, 1, 1 << 20));
+  m.heads = static_cast<double>(s.get_int("heads", 0, 1, 1 << 12));
+  m.d_ff = static_cast<double>(s.get_int("d_ff", 0, 0, 1 << 22));
+  s.finish();
+  return m;
+}
+
+}  // namespace
+
 GpuCard load_gpu_card(const std::filesystem::path& path) {
   const TomlDoc doc = TomlDoc::parse_file(path);
   Section root(doc.root, doc.file, "");
@@ -152,11 +185,18 @@ GpuCard load_gpu_card(const std::filesystem::path& path) {
   Section s = root.sub("gpu");
   g.name = s.require_string("name");
   g.peak_flops = field(s, "peak_flops", "", positive());
+  g.vector_flops = field(s, "vector_flops", "", positive());
   g.bandwidth_Bps = field(s, "bandwidth", "B/s", positive());
-  g.e_flop_J = field(s, "energy_per_flop", "J");
-  g.e_byte_J = field(s, "energy_per_byte", "J");
+  g.board_power_W = field(s, "board_power", "W", positive());
   g.bytes_per_element = field(s, "bytes_per_element", "", positive());
+  g.gemm_fraction = field(s, "gemm_fraction", "", {1e-3, 1});
+  g.vector_fraction = field(s, "vector_fraction", "", {1e-3, 1});
+  g.memory_fraction = field(s, "memory_fraction", "", {1e-3, 1});
   s.finish();
+  if (root.has("measured")) {
+    Section m = root.sub("measured");
+    g.measured = measured_entry(m);
+  }
   root.finish();
   return g;
 }

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace cimchar::ppa {
@@ -36,9 +38,21 @@ struct TechCard {
   std::vector<std::tuple<std::string, double, std::string, std::string>> fields() const;
 };
 
+// A measured layer time for one shape ([measured] of the GPU card, written by
+// tools/gpu_measure.py); used instead of the roofline when the workload has this shape.
+struct GpuMeasured {
+  Cited time_s;  // one layer
+  double batch = 1, seq = 1, d_model = 0, heads = 1, d_ff = 0;
+};
+
 struct GpuCard {
   std::string file, name;
-  Cited peak_flops, bandwidth_Bps, e_flop_J, e_byte_J, bytes_per_element;
+  Cited peak_flops, vector_flops, bandwidth_Bps, board_power_W, bytes_per_element;
+  // Achievable fractions of peak per kernel class (tensor-core GEMM, CUDA-core vector, HBM).
+  Cited gemm_fraction, vector_fraction, memory_fraction;
+  std::optional<GpuMeasured> measured;
+  // Every field as (key, value, unit, source), for the output file and the printed assumptions.
+  std::vector<std::tuple<std::string, double, std::string, std::string>> fields() const;
 };
 
 // ConfigError naming the file and the missing or malformed field (e.g. "adc.walden_fom").
