@@ -48,9 +48,13 @@ std::string make_table(const RunSummary& s) {
       << ", exact run " << fmt("%.4e", s.metrics.model.rel_l2) << "\n";
   if (s.rel_l2_vs_torch) o << "rel_l2 vs torch float32 output: " << fmt("%.4e", *s.rel_l2_vs_torch) << "\n";
   if (s.accuracy) {
-    o << "accuracy: " << fmt("%.4f", *s.accuracy) << " (ideal " << fmt("%.4f", *s.accuracy_ideal);
+    auto ci = [](const Interval& i) {
+      return "[" + fmt("%.4f", i.lo) + ", " + fmt("%.4f", i.hi) + "]";
+    };
+    o << "accuracy: " << fmt("%.4f", *s.accuracy) << " " << ci(s.accuracy_ci) << " (ideal "
+      << fmt("%.4f", *s.accuracy_ideal) << " " << ci(s.accuracy_ideal_ci);
     if (s.accuracy_fp32_recorded) o << ", torch fp32 recorded " << fmt("%.4f", *s.accuracy_fp32_recorded);
-    o << ")\n";
+    o << "); n = " << s.accuracy_n << " sequences, 95% Wilson intervals\n";
   }
   {
     const auto& t = s.timing;
@@ -215,6 +219,9 @@ RunSummary run_attention(const RunRequest& req) {
   if (mf.task) {
     s.accuracy = static_cast<double>(correct) / B;
     s.accuracy_ideal = static_cast<double>(correct_ref) / B;
+    s.accuracy_ci = wilson_interval(correct, B);
+    s.accuracy_ideal_ci = wilson_interval(correct_ref, B);
+    s.accuracy_n = B;
     s.accuracy_fp32_recorded = mf.task->fp32_accuracy;
     if (mf.reference.logits.size())
       s.logits_rel_l2_vs_torch = (logits_ref - mf.reference.logits.topRows(B)).norm() /
@@ -258,6 +265,9 @@ RunSummary run_attention(const RunRequest& req) {
     w.write("/task/logits", lg, {Bz, static_cast<size_t>(logits.cols())}, "");
     w.write("/task/accuracy", {*s.accuracy}, {}, "");
     w.write("/task/accuracy_ideal", {*s.accuracy_ideal}, {}, "");
+    w.write("/task/accuracy_ci95", {s.accuracy_ci.lo, s.accuracy_ci.hi}, {2}, "");
+    w.write("/task/accuracy_ideal_ci95", {s.accuracy_ideal_ci.lo, s.accuracy_ideal_ci.hi}, {2}, "");
+    w.write_int("/task/n", {static_cast<int64_t>(s.accuracy_n)}, {}, "");
     if (s.accuracy_fp32_recorded) w.write("/task/fp32_accuracy_recorded", {*s.accuracy_fp32_recorded}, {}, "");
     w.attr("/task", "name", mf.task->name);
   }
