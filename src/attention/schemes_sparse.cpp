@@ -292,7 +292,10 @@ class SprintScheme final : public SparseSchemeBase {
   }
   bool wants_scores() const override { return keep_ratio_.has_value(); }
   std::vector<ChosenValue> calibrate(const CalibrationData& cal) override {
-    if (!keep_ratio_) return {{"threshold", threshold_, "config or default", ""}};
+    if (!keep_ratio_) {  // keep_key_ names `threshold` when the config gave it
+      const bool given = keep_key_.key.size() >= 9 && keep_key_.key.ends_with("threshold");
+      return {{"threshold", threshold_, given ? "config" : "default", ""}};
+    }
     if (!cal.scores)
       keep_key_.fail("keep_ratio needs a calibration split (/calibration) in the model file "
                      "(docs/model-format.md); give `threshold` instead");
@@ -448,7 +451,9 @@ std::unique_ptr<Scheme> make_sprint_scheme(Section& s, uint64_t seed) {
   auto analog = parse_projection_products(s);
   const double th = s.get_double("threshold", 0.0, "", {-64, 64});
   std::optional<double> keep;
-  KeyRef keep_key = key_ref(s, "keep_ratio");
+  // The key that sets the threshold: `threshold` when given, else `keep_ratio` (if neither is
+  // given the default threshold holds).
+  KeyRef keep_key = key_ref(s, s.has("threshold") ? "threshold" : "keep_ratio");
   if (s.has("keep_ratio")) {
     if (s.has("threshold")) s.fail("keep_ratio", "give either threshold or keep_ratio, not both");
     keep = s.get_double("keep_ratio", 0.5, "", {1e-6, 1.0});

@@ -144,6 +144,8 @@ TEST(Calibration, AFixedConfigValueWins) {
   EXPECT_EQ(chosen(dn, "top_k").value, 2);  // 0.25 of 8 keys
   const RunSummary th = run(m, "[attention]\nscheme = \"sprint\"\nthreshold = 0.5\n");
   EXPECT_EQ(chosen(th, "threshold").value, 0.5);
+  EXPECT_EQ(chosen(th, "threshold").source, "config");
+  EXPECT_EQ(chosen(run(m, "[attention]\nscheme = \"sprint\"\n"), "threshold").source, "default");
 }
 
 TEST(Calibration, WithoutASplitDefaultsAreSaidAndKeepRatioIsRefused) {
