@@ -289,17 +289,19 @@ def _check_inputs(module, kind, layers, x, attn_mask, key_padding_mask):
 
 
 def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, extra=None,
-                     compact=False, store_x=True):
+                     compact=False, store_x=True, keep_outputs=None):
     """Runs `module` in eval mode on x ([batch, seq, d_model], batch-first) and writes its
     weights, the inputs, the torch outputs (float32 and a float64 rerun) and the per-layer
     attention probabilities to the HDF5 file `path` (written to a temporary name, then renamed).
 
     attn_mask: [seq, seq] or [batch*heads, seq, seq], bool (True = blocked) or float (added to
     the scores), as torch.nn.MultiheadAttention takes it. key_padding_mask: bool [batch, seq],
-    True = padded key. extra: optional callable(h5py.File) that adds more groups (task data).
+    True = padded key. extra: optional callable(h5py.File, y32) that adds more groups (task
+    data) from the file and the float32 output of every batch item.
     compact: write only the float32 output (gzip-compressed), without the float64 rerun and
     the attention probabilities, for shipped models with long sequences. store_x=False leaves
-    /input/x out (extra then stores the input another way: tokens, patches).
+    /input/x out (extra then stores the input another way: tokens, patches). keep_outputs
+    (compact only): store /output/y for the first N batch items only.
     Returns the float32 torch output."""
     kind, layers, final_norm = describe(module)
     x = torch.as_tensor(x).to(torch.float32)
@@ -329,9 +331,10 @@ def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, ext
     try:
         with h5py.File(tmp, "w") as f:
             _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask,
-                   y32, y64, None if compact else attn32, store_x)
+                   y32 if keep_outputs is None else y32[:keep_outputs], y64,
+                   None if compact else attn32, store_x)
             if extra is not None:
-                extra(f)
+                extra(f, y32)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -342,7 +345,7 @@ def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, ext
 def export_task_model(encoder, path, head, labels, name, pooling="last", x=None, tokens=None,
                       token_embedding=None, position_embedding=None, patches=None,
                       patch_projection=None, fp32_accuracy=None, key_padding_mask=None,
-                      compact=True):
+                      compact=True, calibration=None, reference_outputs=None):
     """Exports a trained classifier: an encoder (anything export_attention takes), its input
     and a linear task head on the pooled encoder output, with the held-out labels.
 
@@ -357,7 +360,14 @@ def export_task_model(encoder, path, head, labels, name, pooling="last", x=None,
     unpadded tokens). The logits torch computes from the float32 output (/output/logits) and
     from the float64 rerun (/output/logits_fp64, unless compact: see export_attention) are stored; the accuracy of the float32
     logits is stored as /task attribute fp32_accuracy and returned. When fp32_accuracy is
-    given it must equal that (a check that the exported path is the trained model's)."""
+    given it must equal that (a check that the exported path is the trained model's).
+
+    calibration: optional dict with the calibration split, drawn apart from the held-out set
+    and from training, in the same form as the input ("tokens" or "patches") plus "labels";
+    stored as /calibration/{tokens|patches,labels} for `cimchar attention`'s calibration pass,
+    which never reads /input. reference_outputs: store torch's float32 encoder output
+    /output/y for only the first N held-out sequences (the logits are stored for all), to keep
+    files with large held-out sets small."""
     def pos(n, dtype):
         if position_embedding is None:
             return torch.zeros((n, d_model), dtype=dtype)
@@ -400,8 +410,8 @@ def export_task_model(encoder, path, head, labels, name, pooling="last", x=None,
         b = head.bias.detach().to(dtype) if head.bias is not None else torch.zeros(w.shape[0], dtype=dtype)
         return pooled @ w.T + b
 
-    def extra(f):
-        lg32 = logits_of(f["output/y"][()], torch.float32)
+    def extra(f, y32):
+        lg32 = logits_of(y32, torch.float32)
         acc = float((lg32.argmax(1).numpy() == labels).mean())
         if fp32_accuracy is not None and abs(acc - fp32_accuracy) > 1e-12:
             raise ExportError(f"exported logits give accuracy {acc}, the caller measured "
@@ -431,10 +441,34 @@ def export_task_model(encoder, path, head, labels, name, pooling="last", x=None,
         t.create_dataset("head/w", data=w)
         t.create_dataset("head/b", data=b)
         t.create_dataset("labels", data=labels)
+        if calibration is not None:
+            _write_calibration(f, calibration, "tokens" if tokens is not None else
+                               "patches" if patches is not None else "x")
 
+    if reference_outputs is not None and not compact:
+        raise ExportError("reference_outputs needs compact=True")
     export_attention(encoder, x, path, key_padding_mask=key_padding_mask, extra=extra,
+                     keep_outputs=reference_outputs,
                      compact=compact, store_x=tokens is None and patches is None)
     return result["accuracy"]
+
+
+def _write_calibration(f, calibration, form):
+    """The calibration split of export_task_model, in the held-out set's input form."""
+    if set(calibration) != {form, "labels"}:
+        raise ExportError(f"calibration needs exactly '{form}' and 'labels', got {sorted(calibration)}")
+    data = np.asarray(calibration[form])
+    held = f["input/" + form] if "input/" + form in f else None
+    if held is not None and data.shape[1:] != held.shape[1:]:
+        raise ExportError(f"calibration {form} have shape {data.shape}, the held-out set "
+                          f"{held.shape}")
+    labels = np.asarray(calibration["labels"], dtype=np.int64)
+    if labels.shape != (data.shape[0],):
+        raise ExportError(f"calibration labels have shape {labels.shape}, expected ({data.shape[0]},)")
+    g = f.create_group("calibration")
+    g.create_dataset(form, data=data.astype(np.int64 if form == "tokens" else np.float32),
+                     compression="gzip")
+    g.create_dataset("labels", data=labels)
 
 
 def _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask, y32, y64, attn,

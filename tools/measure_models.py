@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Runs every scheme preset (characterization/attention/*.toml) on the shipped models and
-prints a Markdown table: held-out accuracy, sparsity, top-k recall vs ideal, rel. L2 vs ideal
-and wall time. Slow (minutes); not part of the test suite.
+prints a Markdown table: held-out accuracy with its 95% Wilson interval and n, the settings the
+calibration pass chose, sparsity, top-k recall vs ideal, rel. L2 vs ideal and wall time. Slow (minutes); not part of the test suite.
 
     /usr/bin/python3 tools/measure_models.py [--cimchar build/cimchar] [--models recall digits]
 """
@@ -25,8 +25,9 @@ def main(argv=None):
     presets = sorted(glob.glob("characterization/attention/*.toml"))
     if a.presets:
         presets = [p for p in presets if os.path.basename(p)[:-5] in a.presets]
-    print("| model | preset | accuracy | fp32 (torch) | sparsity | top-8 recall | rel. L2 | wall s |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| model | preset | accuracy [95% CI] | n | fp32 (torch) | calibrated | sparsity | "
+          "top-8 recall | rel. L2 | wall s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory() as tmp:
         for m in a.models:
             for p in presets:
@@ -38,16 +39,22 @@ def main(argv=None):
                                    capture_output=True, text=True)
                 wall = time.time() - t0
                 if r.returncode != 0:
-                    print(f"| {m} | {name} | failed: {r.stderr.strip()[:80]} | | | | | |",
+                    print(f"| {m} | {name} | failed: {r.stderr.strip()[:80]} | | | | | | | |",
                           flush=True)
                     continue
                 with h5py.File(out) as f:
                     acc = f["task/accuracy"][()]
+                    lo, hi = f["task/accuracy_ci95"][()]
+                    n = int(f["task/n"][()])
+                    cal = ", ".join(f"{k} {f['calibration'][k][()]:g}" for k in f["calibration"]
+                                    if f["calibration"][k].attrs["source"] == "calibration") \
+                        if "calibration" in f else ""
                     fp32 = f["task/fp32_accuracy_recorded"][()]
                     sp = f["metrics/sparsity"][()]
                     rec = f["metrics/topk_recall"][()]
                     l2 = f["metrics/rel_l2"][()]
-                print(f"| {m} | {name} | {acc:.4f} | {fp32:.4f} | {sp:.3f} | {rec:.3f} | "
+                print(f"| {m} | {name} | {acc:.4f} [{lo:.3f}, {hi:.3f}] | {n} | {fp32:.4f} | "
+                      f"{cal or '-'} | {sp:.3f} | {rec:.3f} | "
                       f"{l2:.3g} | {wall:.1f} |", flush=True)
     return 0
 

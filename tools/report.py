@@ -232,16 +232,21 @@ def attention_section(files):
             model = os.path.basename(attr(f, "/", "model_file", ""))
             m = {k: f["/metrics/" + k][()] for k in ("rel_l2", "cosine", "topk_recall", "sparsity") if "/metrics/" + k in f}
             a = f["/task/accuracy"][()] if "/task/accuracy" in f else float("nan")
+            lo, hi = f["/task/accuracy_ci95"][()] if "/task/accuracy_ci95" in f else (a, a)
+            n = int(f["/task/n"][()]) if "/task/n" in f else 0
+            fp32 = f["/task/fp32_accuracy_recorded"][()] if "/task/fp32_accuracy_recorded" in f else float("nan")
+            ci = "%.4f [%.3f, %.3f]" % (a, lo, hi) if math.isfinite(a) else "nan"
             rows.append([scheme, model, m.get("rel_l2", float("nan")), m.get("cosine", float("nan")),
-                         m.get("topk_recall", float("nan")), m.get("sparsity", float("nan")), a])
-            acc.append((scheme + " / " + model, m.get("sparsity", float("nan")), a))
+                         m.get("topk_recall", float("nan")), m.get("sparsity", float("nan")), ci, n, fp32])
+            acc.append((scheme + " / " + model, m.get("sparsity", float("nan")), a, lo, hi))
             l2.append((scheme + " / " + model, m.get("rel_l2", float("nan"))))
-    parts = [table(["scheme", "model", "rel. L2 vs fp32", "cosine", "top-k recall", "sparsity", "accuracy"], rows)]
-    if any(math.isfinite(a) for _, _, a in acc):
+    parts = [table(["scheme", "model", "rel. L2 vs fp32", "cosine", "top-k recall", "sparsity",
+                    "accuracy [95% Wilson]", "n", "fp32 (torch)"], rows)]
+    if any(math.isfinite(a) for _, _, a, _, _ in acc):
         fig, ax = plt.subplots()
-        for name, s, a in acc:
+        for name, s, a, lo, hi in acc:
             if math.isfinite(a):
-                ax.scatter(s, a, label=name)
+                ax.errorbar([s], [a], yerr=[[a - lo], [hi - a]], fmt="o", capsize=3, label=name)
         ax.set_xlabel("sparsity (fraction of scores pruned)")
         ax.set_ylabel("accuracy")
         ax.set_title("accuracy vs sparsity")

@@ -71,6 +71,9 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--held-out", type=int, default=256)
+    ap.add_argument("--calibration", type=int, default=256,
+                    help="training images also stored as the calibration split (the data set "
+                         "is too small for a third split; never the held-out images)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--checkpoint", help="trained weights: saved after training; if the file "
                     "exists, loaded instead of training (re-export only)")
@@ -117,7 +120,9 @@ def main(argv=None):
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     exported = export_task_model(model.encoder, a.out, model.head, y_test, "digits",
                                  pooling="mean", patches=x_test, patch_projection=model.patch,
-                                 position_embedding=model.pos.detach(), fp32_accuracy=acc)
+                                 position_embedding=model.pos.detach(), fp32_accuracy=acc,
+                                 calibration={"patches": x_train[:a.calibration],
+                                              "labels": y_train[:a.calibration]})
     print(f"trained {a.epochs} epochs in {minutes:.1f} min; held-out fp32 accuracy "
           f"{exported:.4f} ({a.held_out} images) -> {a.out}")
     return 0

@@ -83,7 +83,11 @@ def main(argv=None):
     ap.add_argument("--heads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--held-out", type=int, default=128)
+    ap.add_argument("--held-out", type=int, default=1024)
+    ap.add_argument("--calibration", type=int, default=256,
+                    help="calibration split (drawn from its own seed: never the held-out set)")
+    ap.add_argument("--reference-outputs", type=int, default=64,
+                    help="held-out sequences whose torch encoder output is stored")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--checkpoint", help="trained weights: saved after training; if the file "
                     "exists, loaded instead of training (re-export only)")
@@ -95,6 +99,7 @@ def main(argv=None):
     train_gen = torch.Generator().manual_seed(a.seed + 1)
     test_tokens, test_labels = make_batch(a.held_out, torch.Generator().manual_seed(a.seed + 2))
     val_tokens, val_labels = make_batch(128, torch.Generator().manual_seed(a.seed + 3))
+    cal_tokens, cal_labels = make_batch(a.calibration, torch.Generator().manual_seed(a.seed + 4))
     lengths = [int(n) for part in a.schedule.split(",")
                for n in [part.split(":")[0]] * int(part.split(":")[1])]
     a.steps = len(lengths)
@@ -126,7 +131,9 @@ def main(argv=None):
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     exported = export_task_model(model.encoder, a.out, model.head, test_labels, "recall",
                                  pooling="last", tokens=test_tokens,
-                                 token_embedding=model.tok.weight.detach(), fp32_accuracy=acc)
+                                 token_embedding=model.tok.weight.detach(), fp32_accuracy=acc,
+                                 calibration={"tokens": cal_tokens, "labels": cal_labels},
+                                 reference_outputs=a.reference_outputs)
     print(f"trained {a.steps} steps in {minutes:.1f} min; held-out fp32 accuracy {exported:.4f} "
           f"({a.held_out} sequences of {SEQ} tokens) -> {a.out}")
     return 0

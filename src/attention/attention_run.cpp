@@ -35,6 +35,9 @@ std::string metrics_row(const std::string& label, const Metrics& m) {
 std::string make_table(const RunSummary& s) {
   std::ostringstream o;
   o << "scheme " << s.scheme << ": " << s.description << "\n";
+  for (const auto& c : s.calibrated)
+    o << "  " << c.key << " = " << fmt("%g", c.value) << " (" << c.source
+      << (c.basis.empty() ? "" : ": " + c.basis) << ")\n";
   char head[160];
   std::snprintf(head, sizeof head, "%-10s %11s %9s %11s %9s %9s\n", "", "rel_l2", "cosine",
                 "KL", ("top" + std::to_string(s.top_k) + "_rec").c_str(), "sparsity");
@@ -48,14 +51,18 @@ std::string make_table(const RunSummary& s) {
       << ", exact run " << fmt("%.4e", s.metrics.model.rel_l2) << "\n";
   if (s.rel_l2_vs_torch) o << "rel_l2 vs torch float32 output: " << fmt("%.4e", *s.rel_l2_vs_torch) << "\n";
   if (s.accuracy) {
-    o << "accuracy: " << fmt("%.4f", *s.accuracy) << " (ideal " << fmt("%.4f", *s.accuracy_ideal);
+    auto ci = [](const Interval& i) {
+      return "[" + fmt("%.4f", i.lo) + ", " + fmt("%.4f", i.hi) + "]";
+    };
+    o << "accuracy: " << fmt("%.4f", *s.accuracy) << " " << ci(s.accuracy_ci) << " (ideal "
+      << fmt("%.4f", *s.accuracy_ideal) << " " << ci(s.accuracy_ideal_ci);
     if (s.accuracy_fp32_recorded) o << ", torch fp32 recorded " << fmt("%.4f", *s.accuracy_fp32_recorded);
-    o << ")\n";
+    o << "); n = " << s.accuracy_n << " sequences, 95% Wilson intervals\n";
   }
   {
     const auto& t = s.timing;
     o << "time: " << fmt("%.2f", t.total_s) << " s in all; model file " << fmt("%.2f", t.load_s)
-      << " s, static weights programmed " << fmt("%.2f", t.program_s) << " s (once per model), "
+      << " s, calibration " << fmt("%.2f", t.calibration_s) << " s, static weights programmed " << fmt("%.2f", t.program_s) << " s (once per model), "
       << "sequences under the scheme " << fmt("%.2f", t.scheme_s) << " s, ideal reference "
       << fmt("%.2f", t.reference_s) << " s";
     if (s.ir_model_vs_exact) o << ", compact IR-drop rerun " << fmt("%.2f", t.ir_model_s) << " s";
@@ -127,7 +134,6 @@ RunSummary run_attention(const RunRequest& req) {
   std::unique_ptr<Scheme> sch = info.make(att, req.seed);
   att.finish();
   root.finish();
-  s.description = sch->describe();
   // ir_drop = "both": the same scheme and seed with the compact model, for the comparison.
   std::unique_ptr<Scheme> sch_model;
   {
@@ -143,6 +149,19 @@ RunSummary run_attention(const RunRequest& req) {
   auto t0 = Clock::now();
   const ModelFile mf = load_model_file(req.model_file);
   s.timing.load_s = since(t0);
+  // Calibration, on the calibration split only, before anything runs on the held-out set.
+  {
+    CalibrationData cal;
+    cal.seq = mf.batch.seq;
+    if (sch->wants_scores() && mf.calibration) {
+      t0 = Clock::now();
+      cal.scores = collect_score_stats(mf.model, *mf.calibration);
+      s.timing.calibration_s = since(t0);
+    }
+    s.calibrated = sch->calibrate(cal);
+    if (sch_model) sch_model->calibrate(cal);
+  }
+  s.description = sch->describe();
   sch->check(mf.model, mf.batch);
 
   // 3. Runs, sequence by sequence: the ideal reference, then the scheme, compared at once.
@@ -207,14 +226,20 @@ RunSummary run_attention(const RunRequest& req) {
   bar.finish();
   s.metrics = acc.result();
   if (!mf.reference.y.empty()) {
+    // torch's outputs may cover only the first held-out sequences (large held-out sets).
+    const auto n = static_cast<std::ptrdiff_t>(std::min<size_t>(mf.reference.y.size(), static_cast<size_t>(B)));
     Metrics m;
-    const std::vector<Mat> ref_y(mf.reference.y.begin(), mf.reference.y.begin() + B);
-    output_metrics(y, ref_y, m);
+    const std::vector<Mat> ref_y(mf.reference.y.begin(), mf.reference.y.begin() + n);
+    const std::vector<Mat> run_y(y.begin(), y.begin() + n);
+    output_metrics(run_y, ref_y, m);
     s.rel_l2_vs_torch = m.rel_l2;
   }
   if (mf.task) {
     s.accuracy = static_cast<double>(correct) / B;
     s.accuracy_ideal = static_cast<double>(correct_ref) / B;
+    s.accuracy_ci = wilson_interval(correct, B);
+    s.accuracy_ideal_ci = wilson_interval(correct_ref, B);
+    s.accuracy_n = B;
     s.accuracy_fp32_recorded = mf.task->fp32_accuracy;
     if (mf.reference.logits.size())
       s.logits_rel_l2_vs_torch = (logits_ref - mf.reference.logits.topRows(B)).norm() /
@@ -258,8 +283,16 @@ RunSummary run_attention(const RunRequest& req) {
     w.write("/task/logits", lg, {Bz, static_cast<size_t>(logits.cols())}, "");
     w.write("/task/accuracy", {*s.accuracy}, {}, "");
     w.write("/task/accuracy_ideal", {*s.accuracy_ideal}, {}, "");
+    w.write("/task/accuracy_ci95", {s.accuracy_ci.lo, s.accuracy_ci.hi}, {2}, "");
+    w.write("/task/accuracy_ideal_ci95", {s.accuracy_ideal_ci.lo, s.accuracy_ideal_ci.hi}, {2}, "");
+    w.write_int("/task/n", {static_cast<int64_t>(s.accuracy_n)}, {}, "");
     if (s.accuracy_fp32_recorded) w.write("/task/fp32_accuracy_recorded", {*s.accuracy_fp32_recorded}, {}, "");
     w.attr("/task", "name", mf.task->name);
+  }
+  for (const auto& c : s.calibrated) {
+    w.write("/calibration/" + c.key, {c.value}, {}, "");
+    w.attr("/calibration/" + c.key, "source", c.source);
+    w.attr("/calibration/" + c.key, "basis", c.basis);
   }
   write_metrics(w, "/metrics", s.metrics.model);
   if (s.rel_l2_vs_torch) w.write("/metrics/rel_l2_vs_torch", {*s.rel_l2_vs_torch}, {}, "");
@@ -270,6 +303,7 @@ RunSummary run_attention(const RunRequest& req) {
   for (size_t l = 0; l < s.metrics.layers.size(); ++l)
     write_metrics(w, "/metrics/layers/" + std::to_string(l), s.metrics.layers[l]);
   w.write("/timing/load", {s.timing.load_s}, {}, "s");
+  w.write("/timing/calibration", {s.timing.calibration_s}, {}, "s");
   w.write("/timing/program", {s.timing.program_s}, {}, "s");
   w.write("/timing/scheme", {s.timing.scheme_s}, {}, "s");
   w.write("/timing/reference", {s.timing.reference_s}, {}, "s");

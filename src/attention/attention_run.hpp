@@ -32,8 +32,13 @@ struct RunSummary {
   RunMetrics metrics;
   std::optional<double> rel_l2_vs_torch;  // scheme output vs torch's float32 output
   std::vector<NamedStats> counters;  // empty for the ideal scheme
+  // The scheme's calibratable settings as chosen (calibration split, config or default).
+  std::vector<ChosenValue> calibrated;
   // Task models: held-out accuracy of the scheme, of the ideal run, and as recorded by torch.
   std::optional<double> accuracy, accuracy_ideal, accuracy_fp32_recorded;
+  // Their 95% Wilson intervals over the n sequences run (accuracy_n).
+  Interval accuracy_ci, accuracy_ideal_ci;
+  int accuracy_n = 0;
   std::optional<double> logits_rel_l2_vs_torch;  // ideal-run logits vs torch's float32 logits
   // ir_drop = "both": the run repeated with the compact IR-drop model; its outputs vs the exact
   // run's (relative L2 over every sequence) and vs the ideal reference.
@@ -44,7 +49,7 @@ struct RunSummary {
   // the ideal double-precision run the metrics compare with (its own weights included);
   // `ir_model` the rerun with the compact IR-drop model under ir_drop = "both".
   struct Timing {
-    double load_s = 0, program_s = 0, scheme_s = 0, reference_s = 0, ir_model_s = 0, total_s = 0;
+    double load_s = 0, calibration_s = 0, program_s = 0, scheme_s = 0, reference_s = 0, ir_model_s = 0, total_s = 0;
   } timing;
   std::string table;  // the printed summary
 };

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 
 #include "core/error.hpp"
 
@@ -77,6 +78,15 @@ void finish_rows(const RowSums& s, Metrics& m) {
 }
 
 }  // namespace
+
+Interval wilson_interval(int64_t k, int64_t n, double z) {
+  if (n <= 0 || k < 0 || k > n) throw std::invalid_argument("wilson_interval: need 0 <= k <= n, n > 0");
+  const double nn = static_cast<double>(n), p = static_cast<double>(k) / nn, z2 = z * z;
+  const double den = 1 + z2 / nn;
+  const double mid = (p + z2 / (2 * nn)) / den;
+  const double half = z * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / den;
+  return {std::max(0.0, mid - half), std::min(1.0, mid + half)};
+}
 
 void output_metrics(const std::vector<Mat>& y, const std::vector<Mat>& ref, Metrics& m) {
   CIMCHAR_CHECK(y.size() == ref.size(), "metrics: batch sizes differ");

@@ -31,6 +31,15 @@ struct RunMetrics {
   std::vector<Metrics> layers;  // per layer: that layer's outputs and attention rows
 };
 
+// Wilson score interval of a proportion (k successes in n trials) at z standard deviations
+// (1.96: 95%): the p with (k/n - p)^2 = z^2 p (1 - p) / n (Wilson 1927). Unlike k/n +- z se it
+// stays inside [0, 1] and is not empty at k = 0 or n. n must be positive.
+struct Interval {
+  double lo = 0, hi = 1;
+};
+constexpr double kZ95 = 1.959963984540054;
+Interval wilson_interval(int64_t k, int64_t n, double z = kZ95);
+
 // Output comparison only.
 void output_metrics(const std::vector<Mat>& y, const std::vector<Mat>& ref, Metrics& m);
 

@@ -140,6 +140,152 @@ class Loader {
   std::string file_;
 };
 
+
+// A dataset [B, S, d] as one matrix per batch item.
+std::vector<Mat> load3(Loader& L, const std::string& p, size_t B, size_t S, size_t d) {
+  auto v = L.read(p, {B, S, d});
+  std::vector<Mat> out;
+  for (size_t b = 0; b < B; ++b) {
+    Mat x(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(d));
+    for (size_t s = 0; s < S; ++s)
+      for (size_t j = 0; j < d; ++j)
+        x(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(j)) = v[(b * S + s) * d + j];
+    if (!x.allFinite()) L.fail("dataset '" + p + "' holds non-finite values");
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+// The position embedding [S, d] (zero when the model has none).
+Mat positions(Loader& L, size_t S, size_t d) {
+  Mat pos = Mat::Zero(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(d));
+  if (L.has("/model/embedding/position")) {
+    auto pd = L.dims_of("/model/embedding/position");
+    if (pd.size() != 2 || pd[1] != d || pd[0] < S)
+      L.fail("dataset '/model/embedding/position' has shape " + Loader::shape(pd) +
+             ", expected [>= " + std::to_string(S) + ", " + std::to_string(d) + "]");
+    pos = L.matrix("/model/embedding/position", pd[0], d).topRows(static_cast<Eigen::Index>(S));
+  }
+  return pos;
+}
+
+// x = patches W^T + b + P: a linear patch embedding (vision models), digital and exact.
+std::vector<Mat> embed_patches(Loader& L, const std::string& p, size_t B, size_t S, size_t pdim,
+                               size_t d) {
+  const std::vector<double> data = L.read(p, {B, S, pdim});
+  const Mat w = L.matrix("/model/embedding/patch/w", d, pdim);
+  const Vec pb = L.vector("/model/embedding/patch/b", d);
+  const Mat pos = positions(L, S, d);
+  std::vector<Mat> out;
+  for (size_t b = 0; b < B; ++b) {
+    Mat x(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(pdim));
+    for (size_t t = 0; t < S; ++t)
+      for (size_t j = 0; j < pdim; ++j)
+        x(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j)) = data[(b * S + t) * pdim + j];
+    if (!x.allFinite()) L.fail("dataset '" + p + "' holds non-finite values");
+    Mat e = x * w.transpose() + pos;
+    e.rowwise() += pb.transpose();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// x = E[token] + P: token ids with the model's embedding table.
+std::vector<Mat> embed_tokens(Loader& L, const std::string& p, size_t B, size_t S, size_t d) {
+  const std::vector<double> tokens = L.read(p, {B, S});
+  auto ed = L.dims_of("/model/embedding/token");
+  if (ed.size() != 2 || ed[1] != d || ed[0] == 0)
+    L.fail("dataset '/model/embedding/token' has shape " + Loader::shape(ed) + ", expected [vocab, " +
+           std::to_string(d) + "]");
+  const Mat emb = L.matrix("/model/embedding/token", ed[0], d);
+  const Mat pos = positions(L, S, d);
+  std::vector<Mat> out;
+  for (size_t b = 0; b < B; ++b) {
+    Mat x(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(d));
+    for (size_t t = 0; t < S; ++t) {
+      const double tok = tokens[b * S + t];
+      if (tok < 0 || tok >= static_cast<double>(ed[0]) || tok != std::floor(tok))
+        L.fail("token " + std::to_string(tok) + " at " + p + "[" + std::to_string(b) + ", " +
+               std::to_string(t) + "] is outside the vocabulary [0, " + std::to_string(ed[0]) + ")");
+      x.row(static_cast<Eigen::Index>(t)) = emb.row(static_cast<Eigen::Index>(tok)) + pos.row(static_cast<Eigen::Index>(t));
+    }
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+// The masks of an input group g (optional datasets g/attn_mask, g/key_padding_mask).
+void read_masks(Loader& L, const std::string& g, const Model& m, size_t B, size_t S, Batch& bt) {
+  if (L.has(g + "/attn_mask")) {
+    const std::string p = g + "/attn_mask";
+    auto md = L.dims_of(p);
+    const size_t H = static_cast<size_t>(m.n_heads());
+    size_t count = 0;
+    if (md == std::vector<size_t>{S, S}) count = 1;
+    else if (md == std::vector<size_t>{B, H, S, S}) count = B * H;
+    else
+      L.fail("dataset '" + p + "' has shape " + Loader::shape(md) + ", expected [" +
+             std::to_string(S) + ", " + std::to_string(S) + "] or [" + std::to_string(B) + ", " +
+             std::to_string(H) + ", " + std::to_string(S) + ", " + std::to_string(S) + "]");
+    std::vector<double> v = L.read(p, md);
+    for (size_t k = 0; k < count; ++k) {
+      Mat mk(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(S));
+      for (size_t i = 0; i < S; ++i)
+        for (size_t j = 0; j < S; ++j)
+          mk(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = v[(k * S + i) * S + j];
+      bt.attn_mask.push_back(std::move(mk));
+    }
+  }
+  if (L.has(g + "/key_padding_mask")) {
+    const std::string p = g + "/key_padding_mask";
+    auto v = L.read(p, {B, S});
+    bt.key_padding.assign(B, std::vector<bool>(S, false));
+    for (size_t b = 0; b < B; ++b)
+      for (size_t s = 0; s < S; ++s) {
+        const double k = v[b * S + s];
+        if (k != 0 && k != 1) L.fail("dataset '" + p + "' must hold 0 or 1");
+        bt.key_padding[b][s] = k != 0;
+      }
+  }
+}
+
+// The input group g: g/x, or g/tokens or g/patches with the model's embedding tables, and masks.
+Batch read_batch(Loader& L, const std::string& g, const Model& m, bool* from_tokens,
+                 bool* from_patches) {
+  const auto d = static_cast<size_t>(m.d_model);
+  Batch bt;
+  size_t B = 0, S = 0;
+  if (L.has(g + "/x")) {
+    auto xd = L.dims_of(g + "/x");
+    if (xd.size() != 3 || xd[0] == 0 || xd[1] == 0)
+      L.fail("dataset '" + g + "/x' has shape " + Loader::shape(xd) + ", expected [batch, seq, d_model]");
+    if (xd[2] != d)
+      L.fail("input x has d_model " + std::to_string(xd[2]) + " but the model expects " +
+             std::to_string(d) + " (" + g + "/x is " + Loader::shape(xd) + ")");
+    B = xd[0], S = xd[1];
+    bt.x = load3(L, g + "/x", B, S, d);
+  } else if (L.has(g + "/tokens")) {
+    auto td = L.dims_of(g + "/tokens");
+    if (td.size() != 2 || td[0] == 0 || td[1] == 0)
+      L.fail("dataset '" + g + "/tokens' has shape " + Loader::shape(td) + ", expected [batch, seq]");
+    B = td[0], S = td[1];
+    bt.x = embed_tokens(L, g + "/tokens", B, S, d);
+    if (from_tokens) *from_tokens = true;
+  } else if (L.has(g + "/patches")) {
+    auto pd = L.dims_of(g + "/patches");
+    if (pd.size() != 3 || pd[0] == 0 || pd[1] == 0 || pd[2] == 0)
+      L.fail("dataset '" + g + "/patches' has shape " + Loader::shape(pd) + ", expected [batch, seq, patch]");
+    B = pd[0], S = pd[1];
+    bt.x = embed_patches(L, g + "/patches", B, S, pd[2], d);
+    if (from_patches) *from_patches = true;
+  } else {
+    L.fail("no input: neither '" + g + "/x', '" + g + "/tokens' nor '" + g + "/patches'");
+  }
+  bt.seq = static_cast<int>(S);
+  read_masks(L, g, m, B, S, bt);
+  return bt;
+}
+
 }  // namespace
 
 ModelFile load_model_file(const std::filesystem::path& path) {
@@ -210,129 +356,24 @@ ModelFile load_model_file(const std::filesystem::path& path) {
   }
   if (L.has("/model/final_norm")) m.final_norm = L.norm("/model/final_norm", d);
 
-  // Input batch: embedded vectors, or token ids with the model's embedding tables.
-  Batch& bt = mf.batch;
-  size_t B = 0, S = 0;
-  size_t patch_dim = 0;
-  std::vector<double> tokens;  // token ids, or patch vectors
-  if (L.has("/input/x")) {
-    auto xd = L.dims_of("/input/x");
-    if (xd.size() != 3 || xd[0] == 0 || xd[1] == 0)
-      L.fail("dataset '/input/x' has shape " + Loader::shape(xd) + ", expected [batch, seq, d_model]");
-    if (xd[2] != d)
-      L.fail("input x has d_model " + std::to_string(xd[2]) + " but the model expects " +
-             std::to_string(d) + " (/input/x is " + Loader::shape(xd) + ")");
-    B = xd[0], S = xd[1];
-  } else if (L.has("/input/tokens")) {
-    auto td = L.dims_of("/input/tokens");
-    if (td.size() != 2 || td[0] == 0 || td[1] == 0)
-      L.fail("dataset '/input/tokens' has shape " + Loader::shape(td) + ", expected [batch, seq]");
-    B = td[0], S = td[1];
-    tokens = L.read("/input/tokens", td);
-    mf.from_tokens = true;
-  } else if (L.has("/input/patches")) {
-    auto pd = L.dims_of("/input/patches");
-    if (pd.size() != 3 || pd[0] == 0 || pd[1] == 0 || pd[2] == 0)
-      L.fail("dataset '/input/patches' has shape " + Loader::shape(pd) + ", expected [batch, seq, patch]");
-    B = pd[0], S = pd[1];
-    patch_dim = pd[2];
-    tokens = L.read("/input/patches", pd);
-    mf.from_patches = true;
-  } else {
-    L.fail("no input: neither '/input/x', '/input/tokens' nor '/input/patches'");
+  // Input batch (the held-out set): embedded vectors, or token ids with the model's embedding
+  // tables; the calibration split, when the file has one, in the same forms.
+  mf.batch = read_batch(L, "/input", m, &mf.from_tokens, &mf.from_patches);
+  check_batch(m, mf.batch, path.string());
+  if (L.has("/calibration")) {
+    mf.calibration = read_batch(L, "/calibration", m, nullptr, nullptr);
+    check_batch(m, *mf.calibration, path.string() + " (/calibration)");
   }
-  bt.seq = static_cast<int>(S);
-  auto load3 = [&](const std::string& p, std::vector<Mat>& out) {
-    auto v = L.read(p, {B, S, d});
-    out.clear();
-    for (size_t b = 0; b < B; ++b) {
-      Mat x(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(d));
-      for (size_t s = 0; s < S; ++s)
-        for (size_t j = 0; j < d; ++j)
-          x(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(j)) = v[(b * S + s) * d + j];
-      if (!x.allFinite()) L.fail("dataset '" + p + "' holds non-finite values");
-      out.push_back(std::move(x));
-    }
-  };
-  auto positions = [&] {
-    Mat pos = Mat::Zero(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(d));
-    if (L.has("/model/embedding/position")) {
-      auto pd = L.dims_of("/model/embedding/position");
-      if (pd.size() != 2 || pd[1] != d || pd[0] < S)
-        L.fail("dataset '/model/embedding/position' has shape " + Loader::shape(pd) +
-               ", expected [>= " + std::to_string(S) + ", " + std::to_string(d) + "]");
-      pos = L.matrix("/model/embedding/position", pd[0], d).topRows(static_cast<Eigen::Index>(S));
-    }
-    return pos;
-  };
-  if (mf.from_patches) {
-    // x = patches W^T + b + P: a linear patch embedding (vision models), digital and exact.
-    const Mat w = L.matrix("/model/embedding/patch/w", d, patch_dim);
-    const Vec pb = L.vector("/model/embedding/patch/b", d);
-    const Mat pos = positions();
-    for (size_t b = 0; b < B; ++b) {
-      Mat p(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(patch_dim));
-      for (size_t t = 0; t < S; ++t)
-        for (size_t j = 0; j < patch_dim; ++j)
-          p(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j)) = tokens[(b * S + t) * patch_dim + j];
-      if (!p.allFinite()) L.fail("dataset '/input/patches' holds non-finite values");
-      Mat x = p * w.transpose() + pos;
-      x.rowwise() += pb.transpose();
-      bt.x.push_back(std::move(x));
-    }
-  } else if (!mf.from_tokens) {
-    load3("/input/x", bt.x);
-  } else {
-    auto ed = L.dims_of("/model/embedding/token");
-    if (ed.size() != 2 || ed[1] != d || ed[0] == 0)
-      L.fail("dataset '/model/embedding/token' has shape " + Loader::shape(ed) + ", expected [vocab, " +
-             std::to_string(d) + "]");
-    const Mat emb = L.matrix("/model/embedding/token", ed[0], d);
-    const Mat pos = positions();
-    for (size_t b = 0; b < B; ++b) {
-      Mat x(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(d));
-      for (size_t t = 0; t < S; ++t) {
-        const double tok = tokens[b * S + t];
-        if (tok < 0 || tok >= static_cast<double>(ed[0]) || tok != std::floor(tok))
-          L.fail("token " + std::to_string(tok) + " at /input/tokens[" + std::to_string(b) + ", " +
-                 std::to_string(t) + "] is outside the vocabulary [0, " + std::to_string(ed[0]) + ")");
-        x.row(static_cast<Eigen::Index>(t)) = emb.row(static_cast<Eigen::Index>(tok)) + pos.row(static_cast<Eigen::Index>(t));
-      }
-      bt.x.push_back(std::move(x));
-    }
+  const size_t B = static_cast<size_t>(mf.batch.size()), S = static_cast<size_t>(mf.batch.seq);
+  // torch's outputs: for every held-out sequence, or for the first ones only.
+  for (auto [p, out] : {std::pair{"/output/y", &mf.reference.y}, {"/output/y_fp64", &mf.reference.y_fp64}}) {
+    if (!L.has(p)) continue;
+    const auto yd = L.dims_of(p);
+    if (yd.size() != 3 || yd[0] == 0 || yd[0] > B)
+      L.fail("dataset '" + std::string(p) + "' has shape " + Loader::shape(yd) + ", expected [<= " +
+             std::to_string(B) + ", " + std::to_string(S) + ", " + std::to_string(d) + "]");
+    *out = load3(L, p, yd[0], S, d);
   }
-  if (L.has("/input/attn_mask")) {
-    auto md = L.dims_of("/input/attn_mask");
-    const size_t H = static_cast<size_t>(m.n_heads());
-    size_t count = 0;
-    if (md == std::vector<size_t>{S, S}) count = 1;
-    else if (md == std::vector<size_t>{B, H, S, S}) count = B * H;
-    else
-      L.fail("dataset '/input/attn_mask' has shape " + Loader::shape(md) + ", expected [" +
-             std::to_string(S) + ", " + std::to_string(S) + "] or [" + std::to_string(B) + ", " +
-             std::to_string(H) + ", " + std::to_string(S) + ", " + std::to_string(S) + "]");
-    std::vector<double> v = L.read("/input/attn_mask", md);
-    for (size_t k = 0; k < count; ++k) {
-      Mat mk(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(S));
-      for (size_t i = 0; i < S; ++i)
-        for (size_t j = 0; j < S; ++j)
-          mk(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = v[(k * S + i) * S + j];
-      bt.attn_mask.push_back(std::move(mk));
-    }
-  }
-  if (L.has("/input/key_padding_mask")) {
-    auto v = L.read("/input/key_padding_mask", {B, S});
-    bt.key_padding.assign(B, std::vector<bool>(S, false));
-    for (size_t b = 0; b < B; ++b)
-      for (size_t s = 0; s < S; ++s) {
-        const double k = v[b * S + s];
-        if (k != 0 && k != 1) L.fail("dataset '/input/key_padding_mask' must hold 0 or 1");
-        bt.key_padding[b][s] = k != 0;
-      }
-  }
-  check_batch(m, bt, path.string());
-  if (L.has("/output/y")) load3("/output/y", mf.reference.y);
-  if (L.has("/output/y_fp64")) load3("/output/y_fp64", mf.reference.y_fp64);
 
   if (L.has("/task")) {
     TaskHead t;
@@ -354,6 +395,15 @@ ModelFile load_model_file(const std::filesystem::path& path) {
         L.fail("label " + std::to_string(v) + " in '/task/labels' is not a class index < " +
                std::to_string(C));
       t.labels.push_back(static_cast<int>(v));
+    }
+    if (mf.calibration) {
+      const auto cb = static_cast<size_t>(mf.calibration->size());
+      for (double v : L.read("/calibration/labels", {cb})) {
+        if (v < 0 || v >= static_cast<double>(C) || v != std::floor(v))
+          L.fail("label " + std::to_string(v) + " in '/calibration/labels' is not a class index < " +
+                 std::to_string(C));
+        mf.calibration_labels.push_back(static_cast<int>(v));
+      }
     }
     if (L.has_attr("/task", "fp32_accuracy")) t.fp32_accuracy = L.attr_real("/task", "fp32_accuracy");
     if (L.has("/output/logits")) mf.reference.logits = L.matrix("/output/logits", B, C);

@@ -91,8 +91,12 @@ struct TaskHead {
 struct ModelFile {
   std::filesystem::path path;
   Model model;
-  Batch batch;
-  Reference reference;
+  Batch batch;  // the held-out set (/input)
+  // The calibration split (/calibration), apart from the held-out set, and its labels (task
+  // models). Calibration passes read only this; none when the file has no split.
+  std::optional<Batch> calibration;
+  std::vector<int> calibration_labels;
+  Reference reference;  // reference.y may cover only the first held-out sequences
   std::optional<TaskHead> task;
   bool from_tokens = false;  // x built from /input/tokens and /model/embedding
   bool from_patches = false;  // x built from /input/patches and /model/embedding/patch

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "attention/calibration.hpp"
 #include "attention/crossbar_matmul.hpp"
 #include "attention/executor.hpp"
 #include "core/config.hpp"
@@ -37,6 +38,13 @@ class Scheme {
   virtual std::vector<NamedStats> counters() const { return {}; }
   // Checks against the model and its input (k <= seq, ...); InputError/ConfigError.
   virtual void check(const Model&, const Batch&) const {}
+  // Whether calibrate() uses the calibration split's score statistics (the calibration pass
+  // runs only then).
+  virtual bool wants_scores() const { return false; }
+  // Sets what the config left open from `cal` (docs/schemes.md, "Calibration"), before any
+  // held-out sequence runs, and returns every calibratable setting with its value and source.
+  // ConfigError when the config asks for a calibration the model file cannot give.
+  virtual std::vector<ChosenValue> calibrate(const CalibrationData&) { return {}; }
 };
 
 struct SchemeInfo {

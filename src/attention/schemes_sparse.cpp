@@ -20,6 +20,7 @@
 // The comparator and WTA errors are Gaussian placeholders (sigma as a parameter) until the
 // periphery LUTs (src/periph) are wired in.
 #include <cmath>
+#include <optional>
 #include <cstdio>
 #include <random>
 
@@ -147,15 +148,45 @@ std::array<bool, kProductCount> parse_projection_products(Section& s) {
   return a;
 }
 
-LutSoftmaxConfig parse_lut(Section& s) {
-  LutSoftmaxConfig c;
-  c.score.bits = static_cast<int>(s.get_int("score_bits", 8, 2, 24));
-  c.score.frac_bits = static_cast<int>(s.get_int("score_frac_bits", 4, 0, 23));
-  if (c.score.frac_bits >= c.score.bits)
-    s.fail("score_frac_bits", "must be smaller than score_bits (" + std::to_string(c.score.bits) + ")");
-  c.exp_bits = static_cast<int>(s.get_int("exp_bits", 8, 1, 24));
-  return c;
-}
+// attar and star's options: the softmax engine's formats and attar's pruning. A value left
+// out of the config is calibrated (score_frac_bits: the score range covers the calibration
+// split's largest |score|; top_k from `density`), docs/schemes.md "Calibration".
+struct LutSoftmaxOptions {
+  int score_bits = 8;
+  std::optional<int> score_frac_bits;  // none: calibrated
+  int exp_bits = 8;
+  bool pruning = false;                // attar: top-k
+  std::optional<int> top_k;            // fixed top_k, or
+  std::optional<double> density;       // the fraction of keys kept: top_k = round(density seq)
+  KeyRef top_k_key, frac_key;
+  static constexpr int kDefaultFracBits = 4, kDefaultTopK = 16;
+
+  static LutSoftmaxOptions parse(Section& s, bool pruning) {
+    LutSoftmaxOptions o;
+    o.pruning = pruning;
+    o.score_bits = static_cast<int>(s.get_int("score_bits", 8, 2, 24));
+    if (s.has("score_frac_bits")) {
+      o.score_frac_bits = static_cast<int>(s.get_int("score_frac_bits", 4, 0, 23));
+      o.frac_key = key_ref(s, "score_frac_bits");
+    }
+    o.exp_bits = static_cast<int>(s.get_int("exp_bits", 8, 1, 24));
+    if (pruning) {
+      o.top_k_key = key_ref(s, s.has("density") ? "density" : "top_k");
+      if (s.has("top_k")) o.top_k = static_cast<int>(s.get_int("top_k", 16, 1, 1 << 20));
+      if (s.has("density")) {
+        if (o.top_k) s.fail("density", "give either top_k or density, not both");
+        o.density = s.get_double("density", 0.0625, "", {1e-6, 1.0});
+      }
+    }
+    o.validate();
+    return o;
+  }
+  void validate() const {
+    if (score_frac_bits && *score_frac_bits >= score_bits)
+      frac_key.fail("score_frac_bits = " + std::to_string(*score_frac_bits) +
+                    " must be smaller than score_bits (" + std::to_string(score_bits) + ")");
+  }
+};
 
 std::string lut_text(const LutSoftmaxConfig& c) {
   return "scores in " + std::to_string(c.score.bits) + "-bit fixed point (" +
@@ -167,17 +198,22 @@ std::string lut_text(const LutSoftmaxConfig& c) {
 class LutSoftmaxScheme final : public SparseSchemeBase {
  public:
   LutSoftmaxScheme(std::string name, CrossbarConfig cfg, std::array<bool, kProductCount> analog,
-                   uint64_t seed, LutSoftmaxConfig lut, int top_k, KeyRef top_k_key)
-      : SparseSchemeBase(std::move(name), std::move(cfg), analog, seed), lut_(lut),
-        top_k_(top_k), top_k_key_(std::move(top_k_key)) {}
+                   uint64_t seed, LutSoftmaxOptions opt)
+      : SparseSchemeBase(std::move(name), std::move(cfg), analog, seed), opt_(std::move(opt)) {
+    lut_.score = {opt_.score_bits, opt_.score_frac_bits.value_or(LutSoftmaxOptions::kDefaultFracBits)};
+    lut_.exp_bits = opt_.exp_bits;
+    top_k_ = opt_.pruning ? opt_.top_k.value_or(LutSoftmaxOptions::kDefaultTopK) : 0;
+  }
   std::string describe() const override {
     return (top_k_ > 0 ? "top-" + std::to_string(top_k_) + " pruning, " : std::string()) +
            "in-memory softmax: " + lut_text(lut_) + "; " + products_text();
   }
+  bool wants_scores() const override { return !opt_.score_frac_bits; }
+  std::vector<ChosenValue> calibrate(const CalibrationData& cal) override;
   void check(const Model&, const Batch& b) const override {
     if (top_k_ > b.seq)
-      top_k_key_.fail("top_k = " + std::to_string(top_k_) + " is larger than the sequence length " +
-                      std::to_string(b.seq));
+      opt_.top_k_key.fail("top_k = " + std::to_string(top_k_) + " is larger than the sequence length " +
+                          std::to_string(b.seq));
   }
   Mat attend(const HeadId& id, const Mat& q, const Mat& k, const Mat& v, const Mat* mask,
              MatmulBackend& be, Mat* probs) override {
@@ -201,18 +237,49 @@ class LutSoftmaxScheme final : public SparseSchemeBase {
   }
 
  private:
+  LutSoftmaxOptions opt_;
   LutSoftmaxConfig lut_;
-  int top_k_;
-  KeyRef top_k_key_;
+  int top_k_ = 0;
 };
+
+std::vector<ChosenValue> LutSoftmaxScheme::calibrate(const CalibrationData& cal) {
+  std::vector<ChosenValue> out;
+  if (opt_.score_frac_bits) {
+    out.push_back({"score_frac_bits", static_cast<double>(*opt_.score_frac_bits), "config", ""});
+  } else if (cal.scores) {
+    lut_.score = covering_format(opt_.score_bits, cal.scores->abs_max);
+    out.push_back({"score_frac_bits", static_cast<double>(lut_.score.frac_bits), "calibration",
+                   "max |score| " + num(cal.scores->abs_max) + " over " +
+                       std::to_string(cal.scores->sequences) + " calibration sequences; range +-" +
+                       num(lut_.score.max())});
+  } else {
+    out.push_back({"score_frac_bits", static_cast<double>(lut_.score.frac_bits),
+                   "default (no calibration split)", ""});
+  }
+  if (opt_.pruning) {
+    if (opt_.density) {
+      top_k_ = std::max(1, static_cast<int>(std::lround(*opt_.density * cal.seq)));
+      out.push_back({"top_k", static_cast<double>(top_k_), "calibration",
+                     "density " + num(*opt_.density) + " of " + std::to_string(cal.seq) + " keys"});
+    } else {
+      out.push_back({"top_k", static_cast<double>(top_k_), opt_.top_k ? "config" : "default", ""});
+    }
+  }
+  return out;
+}
 
 class SprintScheme final : public SparseSchemeBase {
  public:
+  // keep_ratio: the threshold is calibrated so that this fraction of the calibration split's
+  // exact scores lies above it (the scheme compares its in-memory estimates, so the held-out
+  // keep ratio is close to, not equal to, the target; the run reports it as 1 - sparsity).
   SprintScheme(CrossbarConfig cfg, std::array<bool, kProductCount> analog, uint64_t seed,
-               CrossbarConfig approx, double threshold, double sigma,
-               std::shared_ptr<const ComparatorLut> lut, double volts_per_score)
+               CrossbarConfig approx, double threshold, std::optional<double> keep_ratio,
+               KeyRef keep_key, double sigma, std::shared_ptr<const ComparatorLut> lut,
+               double volts_per_score)
       : SparseSchemeBase("sprint", std::move(cfg), analog, seed), threshold_(threshold),
-        sigma_(sigma), lut_(std::move(lut)), volts_per_score_(volts_per_score) {
+        keep_ratio_(keep_ratio), keep_key_(std::move(keep_key)), sigma_(sigma),
+        lut_(std::move(lut)), volts_per_score_(volts_per_score) {
     approx_ = std::make_unique<CrossbarBackend>(approx, CrossbarParts{}, all_products(), seed ^ 0xA9);
   }
   std::string describe() const override {
@@ -222,6 +289,21 @@ class SprintScheme final : public SparseSchemeBase {
                        " V per score unit)"
                  : " (comparator sigma " + num(sigma_) + ")") +
            ", exact digital recompute of kept keys; " + products_text();
+  }
+  bool wants_scores() const override { return keep_ratio_.has_value(); }
+  std::vector<ChosenValue> calibrate(const CalibrationData& cal) override {
+    if (!keep_ratio_) {  // keep_key_ names `threshold` when the config gave it
+      const bool given = keep_key_.key.size() >= 9 && keep_key_.key.ends_with("threshold");
+      return {{"threshold", threshold_, given ? "config" : "default", ""}};
+    }
+    if (!cal.scores)
+      keep_key_.fail("keep_ratio needs a calibration split (/calibration) in the model file "
+                     "(docs/model-format.md); give `threshold` instead");
+    threshold_ = cal.scores->quantile(1.0 - *keep_ratio_);
+    return {{"threshold", threshold_, "calibration",
+             "keep ratio " + num(*keep_ratio_) + " of " + std::to_string(cal.scores->pairs) +
+                 " exact scores over " + std::to_string(cal.scores->sequences) +
+                 " calibration sequences"}};
   }
   Mat attend(const HeadId& id, const Mat& q, const Mat& k, const Mat& v, const Mat* mask,
              MatmulBackend&, Mat* probs) override {
@@ -241,7 +323,10 @@ class SprintScheme final : public SparseSchemeBase {
   }
 
  private:
-  double threshold_, sigma_;
+  double threshold_;
+  std::optional<double> keep_ratio_;
+  KeyRef keep_key_;
+  double sigma_;
   std::shared_ptr<const ComparatorLut> lut_;
   double volts_per_score_;
 };
@@ -350,23 +435,29 @@ class HybridCimScheme final : public SparseSchemeBase {
 
 std::unique_ptr<Scheme> make_attar_scheme(Section& s, uint64_t seed) {
   auto analog = parse_analog_products(s, all_products());
-  const int k = static_cast<int>(s.get_int("top_k", 16, 1, 1 << 20));
-  KeyRef kr = key_ref(s, "top_k");
-  LutSoftmaxConfig lut = parse_lut(s);
+  auto opt = LutSoftmaxOptions::parse(s, true);
   return std::make_unique<LutSoftmaxScheme>("attar", parse_crossbar(s, "crossbar", {}), analog,
-                                            seed, lut, k, kr);
+                                            seed, std::move(opt));
 }
 
 std::unique_ptr<Scheme> make_star_scheme(Section& s, uint64_t seed) {
   auto analog = parse_analog_products(s, all_products());
-  LutSoftmaxConfig lut = parse_lut(s);
+  auto opt = LutSoftmaxOptions::parse(s, false);
   return std::make_unique<LutSoftmaxScheme>("star", parse_crossbar(s, "crossbar", {}), analog,
-                                            seed, lut, 0, KeyRef{});
+                                            seed, std::move(opt));
 }
 
 std::unique_ptr<Scheme> make_sprint_scheme(Section& s, uint64_t seed) {
   auto analog = parse_projection_products(s);
   const double th = s.get_double("threshold", 0.0, "", {-64, 64});
+  std::optional<double> keep;
+  // The key that sets the threshold: `threshold` when given, else `keep_ratio` (if neither is
+  // given the default threshold holds).
+  KeyRef keep_key = key_ref(s, s.has("threshold") ? "threshold" : "keep_ratio");
+  if (s.has("keep_ratio")) {
+    if (s.has("threshold")) s.fail("keep_ratio", "give either threshold or keep_ratio, not both");
+    keep = s.get_double("keep_ratio", 0.5, "", {1e-6, 1.0});
+  }
   const double sigma = s.get_double("comparator_sigma", 0.0, "", {0, 64});
   std::shared_ptr<const ComparatorLut> lut;
   if (const std::string f = lut_file(s, "comparator_lut"); !f.empty()) {
@@ -376,7 +467,7 @@ std::unique_ptr<Scheme> make_sprint_scheme(Section& s, uint64_t seed) {
   const double vps = s.get_double("comparator_volts_per_score", 0.01, "V", {1e-9, 100});
   auto approx = parse_crossbar(s, "approx_crossbar", approx_defaults(0));
   return std::make_unique<SprintScheme>(parse_crossbar(s, "crossbar", {}), analog, seed, approx,
-                                        th, sigma, lut, vps);
+                                        th, keep, keep_key, sigma, lut, vps);
 }
 
 std::unique_ptr<Scheme> make_hardsea_scheme(Section& s, uint64_t seed) {

@@ -110,12 +110,13 @@ std::filesystem::path run(const SchemesConfig& c, const RunContext& ctx) {
   std::error_code ec;
   std::filesystem::create_directories(ctx.out_dir, ec);
   std::vector<std::string> names, model_names, descriptions;
-  std::vector<double> acc, acc_fp32, rel_l2, cosine, recall, sparsity;
+  std::vector<double> acc, acc_fp32, rel_l2, cosine, recall, sparsity, acc_ci;
+  std::vector<int64_t> acc_n;
   std::printf("schemes: %zu model(s) x %zu scheme(s)%s\n", c.models.size(), c.schemes.size(),
               c.use_luts ? ", with this run's LUTs where present" : "");
   if (c.sequences > 0) std::printf("  (first %d sequences of each model's held-out set)\n", c.sequences);
-  std::printf("  %-14s %-28s %9s %9s %8s %8s\n", "scheme", "model", "accuracy", "rel_L2", "recall",
-              "sparsity");
+  std::printf("  %-14s %-28s %9s %-18s %5s %9s %8s %8s\n", "scheme", "model", "accuracy",
+              "95% Wilson", "n", "rel_L2", "recall", "sparsity");
   for (const auto& m : c.models) {
     for (const auto& sc : c.schemes) {
       attention::RunRequest req;
@@ -132,12 +133,18 @@ std::filesystem::path run(const SchemesConfig& c, const RunContext& ctx) {
       const double nan = std::nan("");
       acc.push_back(s.accuracy.value_or(nan));
       acc_fp32.push_back(s.accuracy_fp32_recorded.value_or(nan));
+      acc_ci.push_back(s.accuracy ? s.accuracy_ci.lo : nan);
+      acc_ci.push_back(s.accuracy ? s.accuracy_ci.hi : nan);
+      acc_n.push_back(s.accuracy_n);
       rel_l2.push_back(s.metrics.model.rel_l2);
       cosine.push_back(s.metrics.model.cosine);
       recall.push_back(s.metrics.model.topk_recall);
       sparsity.push_back(s.metrics.model.sparsity);
-      std::printf("  %-14s %-28s %9.4f %9.3g %8.4f %8.4f\n", sc.c_str(), m.stem().c_str(), acc.back(),
-                  rel_l2.back(), recall.back(), sparsity.back());
+      char ci[40];
+      std::snprintf(ci, sizeof ci, "[%.3f, %.3f]", acc_ci[acc_ci.size() - 2], acc_ci.back());
+      std::printf("  %-14s %-28s %9.4f %-18s %5lld %9.3g %8.4f %8.4f\n", sc.c_str(), m.stem().c_str(),
+                  acc.back(), ci, static_cast<long long>(acc_n.back()), rel_l2.back(), recall.back(),
+                  sparsity.back());
       std::printf("    wrote %s\n", req.out_file.c_str());
     }
   }
@@ -164,6 +171,8 @@ std::filesystem::path run(const SchemesConfig& c, const RunContext& ctx) {
   out.write_strings("/runs/description", descriptions);
   out.write("/runs/accuracy", acc, {n}, "");
   out.write("/runs/accuracy_fp32_recorded", acc_fp32, {n}, "");
+  out.write("/runs/accuracy_ci95", acc_ci, {n, 2}, "");
+  out.write_int("/runs/accuracy_n", acc_n, {n}, "");
   out.write("/runs/rel_l2", rel_l2, {n}, "");
   out.write("/runs/cosine", cosine, {n}, "");
   out.write("/runs/topk_recall", recall, {n}, "");

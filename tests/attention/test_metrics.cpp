@@ -50,4 +50,25 @@ TEST(Metrics, AttentionRowsKlRecallSparsity) {
   EXPECT_NEAR(rm.layers[0].kl, rm.model.kl, 1e-15);
 }
 
+// The Wilson bounds are the two roots p of (k/n - p)^2 = z^2 p (1 - p) / n; at k = 0 the
+// lower is 0 and the upper z^2 / (n + z^2); at k = n the mirror image.
+TEST(Wilson, BoundsSolveTheScoreEquationAndMeetTheClosedForms) {
+  for (auto [k, n] : {std::pair<int64_t, int64_t>{81, 263}, {118, 128}, {5, 10}, {1, 29}}) {
+    const Interval ci = wilson_interval(k, n);
+    const double ph = static_cast<double>(k) / static_cast<double>(n), z2 = kZ95 * kZ95;
+    for (double p : {ci.lo, ci.hi})
+      EXPECT_NEAR((ph - p) * (ph - p), z2 * p * (1 - p) / static_cast<double>(n), 1e-12) << k << "/" << n;
+    EXPECT_LT(ci.lo, ph);
+    EXPECT_GT(ci.hi, ph);
+  }
+  const double z2 = kZ95 * kZ95;
+  EXPECT_EQ(wilson_interval(0, 20).lo, 0.0);
+  EXPECT_NEAR(wilson_interval(0, 20).hi, z2 / (20 + z2), 1e-14);
+  EXPECT_NEAR(wilson_interval(20, 20).lo, 20 / (20 + z2), 1e-14);
+  // 1000 samples at 0.9: the half-width is about z sqrt(0.09 / 1000) = 1.86 pt.
+  const Interval big = wilson_interval(900, 1000);
+  EXPECT_NEAR((big.hi - big.lo) / 2, kZ95 * std::sqrt(0.09 / 1000), 2e-4);
+  EXPECT_THROW(wilson_interval(3, 2), std::invalid_argument);
+}
+
 }  // namespace
