@@ -138,12 +138,13 @@ void settle_journals(const std::string& stage, const RunContext& ctx, bool keep)
     if (name.rfind(prefix, 0) != 0) continue;
     std::error_code sec;
     const auto size = std::filesystem::file_size(e.path(), sec);
-    if (keep && !sec && size > 16 && ranks().root()) {
+    const bool reusable = keep && !sec && size > 16;  // more than the header: records to reuse
+    if (!reusable) {
+      std::filesystem::remove(e.path(), sec);
+    } else if (ranks().root()) {
       std::cerr << "cimchar: " << stage << ": finished work kept in " << e.path().string()
                 << "; run again with --resume to reuse it\n";
-      continue;
     }
-    if (!keep || sec || size <= 16) std::filesystem::remove(e.path(), sec);
   }
 }
 

@@ -168,6 +168,49 @@ void fail_if_all_failed(const McSpec& spec, const McResult& res) {
                                   " Monte Carlo samples failed; the first said: " + first);
 }
 
+// Jobs: a batch of samples on one loaded circuit, or one netlist per sample; members[k] are the
+// samples of job k.
+std::vector<spice::Job> make_jobs(const McSpec& spec, const McResult& res,
+                                  const std::vector<bool>& todo,
+                                  std::vector<std::vector<size_t>>& members) {
+  std::vector<spice::Job> jobs;
+  std::vector<size_t> batch;
+  auto flush_batch = [&] {
+    if (batch.empty()) return;
+    spice::Job j;
+    j.name = spec.name;
+    j.name += '[';
+    j.name += std::to_string(batch.front());
+    j.name += "..]";
+    j.commands = spec.commands;
+    j.vectors = spec.vectors;
+    j.measures = spec.measures;
+    if (spec.reparse) {
+      std::vector<double> v(res.params.begin() + static_cast<long>(batch[0] * res.n_params),
+                            res.params.begin() + static_cast<long>((batch[0] + 1) * res.n_params));
+      j.netlist = spec.render(v);
+    } else {
+      j.netlist = spec.render(spec.nominal);
+      for (size_t i : batch) {
+        std::vector<std::string> set;
+        for (size_t p = 0; p < res.n_params; ++p)
+          set.push_back("alterparam " + spec.params[p] + "=" + netlist_number(res.params[i * res.n_params + p]));
+        j.alter_sets.push_back(set);
+      }
+    }
+    jobs.push_back(j);
+    members.push_back(batch);
+    batch.clear();
+  };
+  for (size_t i = 0; i < res.samples; ++i) {
+    if (!todo[i]) continue;
+    batch.push_back(i);
+    if (spec.reparse || batch.size() >= spec.samples_per_job) flush_batch();
+  }
+  flush_batch();
+  return jobs;
+}
+
 }  // namespace
 
 McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
@@ -204,44 +247,8 @@ McResult run_monte_carlo(spice::WorkerPool& pool, const McSpec& spec,
     CIMCHAR_CHECK(v.size() == res.n_params, "McSpec::draw returned the wrong count");
     std::copy(v.begin(), v.end(), res.params.begin() + static_cast<long>(i * res.n_params));
   }
-  // Jobs: a batch of samples on one loaded circuit, or one netlist per sample.
-  std::vector<spice::Job> jobs;
   std::vector<std::vector<size_t>> members;
-  std::vector<size_t> batch;
-  auto flush_batch = [&] {
-    if (batch.empty()) return;
-    spice::Job j;
-    j.name = spec.name;
-    j.name += '[';
-    j.name += std::to_string(batch.front());
-    j.name += "..]";
-    j.commands = spec.commands;
-    j.vectors = spec.vectors;
-    j.measures = spec.measures;
-    if (spec.reparse) {
-      std::vector<double> v(res.params.begin() + static_cast<long>(batch[0] * res.n_params),
-                            res.params.begin() + static_cast<long>((batch[0] + 1) * res.n_params));
-      j.netlist = spec.render(v);
-    } else {
-      j.netlist = spec.render(spec.nominal);
-      for (size_t i : batch) {
-        std::vector<std::string> set;
-        for (size_t p = 0; p < res.n_params; ++p)
-          set.push_back("alterparam " + spec.params[p] + "=" + netlist_number(res.params[i * res.n_params + p]));
-        j.alter_sets.push_back(set);
-      }
-    }
-    jobs.push_back(j);
-    members.push_back(batch);
-    batch.clear();
-  };
-  for (size_t i = 0; i < res.samples; ++i) {
-    if (!todo[i]) continue;
-    batch.push_back(i);
-    if (spec.reparse || batch.size() >= spec.samples_per_job) flush_batch();
-  }
-  flush_batch();
-
+  const std::vector<spice::Job> jobs = make_jobs(spec, res, todo, members);
   pool.run(jobs, [&](size_t k, const spice::JobResult& r) {
     const auto& idx = members[k];
     for (size_t m = 0; m < idx.size(); ++m) {
