@@ -13,6 +13,7 @@ packages=(
   python3-numpy python3-h5py python3-torch python3-matplotlib python3-sklearn libopenmpi-dev
   python3-xarray python3-h5netcdf python3-pint
   openmpi-bin chromium
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -67,11 +67,12 @@ class Loader {
     throw InputError(file_ + ": " + what);
   }
 
+  // The shape is checked before the data are read (and allocated).
   std::vector<double> read(const std::string& path, const std::vector<size_t>& want) {
-    std::vector<size_t> dims;
-    auto data = r_.read(path, &dims);
+    const std::vector<size_t> dims = r_.dims(path);
     if (dims != want) fail("dataset '" + path + "' has shape " + shape(dims) + ", expected " +
                            shape(want));
+    const std::vector<double> data = r_.read(path);
     for (double v : data)
       if (std::isnan(v) || (std::isinf(v) && v > 0)) fail("dataset '" + path + "' holds NaN or +inf");
     return data;
@@ -117,11 +118,7 @@ class Loader {
   double attr_real(const std::string& obj, const std::string& name) const {
     return r_.attr_double(obj, name);
   }
-  std::vector<size_t> dims_of(const std::string& p) {
-    std::vector<size_t> dims;
-    r_.read(p, &dims);
-    return dims;
-  }
+  std::vector<size_t> dims_of(const std::string& p) { return r_.dims(p); }
   static std::string shape(const std::vector<size_t>& d) {
     std::string s = "[";
     for (size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + std::to_string(d[i]);

@@ -275,25 +275,65 @@ bool H5Reader::has(const std::string& path) const {
   return true;
 }
 
+namespace {
+
+// A numeric dataset's shape and its element count (overflow-checked), or an InputError.
+std::vector<size_t> numeric_dims(hid_t ds, const std::string& file, const std::string& path,
+                                 size_t* total) {
+  Handle type{H5Dget_type(ds), H5Tclose};
+  const H5T_class_t cls = H5Tget_class(type.id);
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+    throw InputError(file + ": dataset '" + path + "' is not numeric");
+  Handle space{H5Dget_space(ds), H5Sclose};
+  const int rank = H5Sget_simple_extent_ndims(space.id);
+  if (rank < 0) throw InputError(file + ": dataset '" + path + "' has no simple shape");
+  std::vector<hsize_t> hd(static_cast<size_t>(rank));
+  if (rank > 0) H5Sget_simple_extent_dims(space.id, hd.data(), nullptr);
+  std::vector<size_t> dims;
+  size_t n = 1;
+  for (hsize_t d : hd) {
+    if (__builtin_mul_overflow(n, static_cast<size_t>(d), &n) || d > SIZE_MAX)
+      throw InputError(file + ": dataset '" + path + "' declares more values than can be addressed");
+    dims.push_back(static_cast<size_t>(d));
+  }
+  *total = n;
+  return dims;
+}
+
+// The bytes a read would allocate must be backed by data in the file: a dataset may declare any
+// shape while storing nothing (unwritten chunks read as the fill value), and a corrupt or hostile
+// file must not make the reader allocate terabytes. Compressed data may expand, by at most
+// deflate's 1032:1; small datasets are always read.
+void check_backed(hid_t ds, const std::string& file, const std::string& path, size_t total) {
+  constexpr double kSmallBytes = 64.0 * (1 << 20), kMaxExpansion = 1032;
+  const double bytes = static_cast<double>(total) * sizeof(double);
+  const double stored = static_cast<double>(H5Dget_storage_size(ds));
+  if (bytes > kSmallBytes && bytes > kMaxExpansion * stored)
+    throw InputError(file + ": dataset '" + path + "' declares " + std::to_string(total) +
+                     " values but the file stores only " + std::to_string(H5Dget_storage_size(ds)) +
+                     " bytes of them");
+}
+
+}  // namespace
+
+std::vector<size_t> H5Reader::dims(const std::string& path) const {
+  if (!has(path)) throw InputError(path_.string() + ": no dataset '" + path + "'");
+  Handle ds{checked<InputError>(H5Dopen2(file_, path.c_str(), H5P_DEFAULT),
+                                path_.string() + ": cannot open dataset '" + path + "'"),
+            H5Dclose};
+  size_t total = 0;
+  return numeric_dims(ds.id, path_.string(), path, &total);
+}
+
 std::vector<double> H5Reader::read(const std::string& path, std::vector<size_t>* dims) const {
   if (!has(path)) throw InputError(path_.string() + ": no dataset '" + path + "'");
   Handle ds{checked<InputError>(H5Dopen2(file_, path.c_str(), H5P_DEFAULT),
                                 path_.string() + ": cannot open dataset '" + path + "'"),
             H5Dclose};
-  Handle type{H5Dget_type(ds.id), H5Tclose};
-  const H5T_class_t cls = H5Tget_class(type.id);
-  if (cls != H5T_FLOAT && cls != H5T_INTEGER)
-    throw InputError(path_.string() + ": dataset '" + path + "' is not numeric");
-  Handle space{H5Dget_space(ds.id), H5Sclose};
-  const int rank = H5Sget_simple_extent_ndims(space.id);
-  std::vector<hsize_t> hd(static_cast<size_t>(std::max(rank, 0)));
-  if (rank > 0) H5Sget_simple_extent_dims(space.id, hd.data(), nullptr);
-  size_t total = 1;
-  if (dims) dims->clear();
-  for (auto d : hd) {
-    total *= d;
-    if (dims) dims->push_back(d);
-  }
+  size_t total = 0;
+  std::vector<size_t> d = numeric_dims(ds.id, path_.string(), path, &total);
+  check_backed(ds.id, path_.string(), path, total);
+  if (dims) *dims = d;
   std::vector<double> out(total);
   if (total > 0 && H5Dread(ds.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
     throw InputError(path_.string() + ": cannot read dataset '" + path + "': " + hdf5_message());
@@ -351,26 +391,42 @@ std::vector<std::string> H5Reader::scale_names(const std::string& dataset) const
   return names;
 }
 
+namespace {
+
+// An attribute must hold one value (a scalar or a one-element array): the readers read into a
+// single variable, so an array attribute would overrun it.
+void check_single(hid_t attr, const std::string& file, const std::string& obj,
+                  const std::string& name) {
+  Handle space{H5Aget_space(attr), H5Sclose};
+  if (H5Sget_simple_extent_npoints(space.id) != 1)
+    throw InputError(file + ": attribute '" + name + "' on '" + obj + "' must hold one value, it holds " +
+                     std::to_string(H5Sget_simple_extent_npoints(space.id)));
+}
+
+}  // namespace
+
 std::string H5Reader::attr_string(const std::string& obj_path, const std::string& name) const {
   if (!has_attr(obj_path, name))
     throw InputError(path_.string() + ": no attribute '" + name + "' on '" + obj_path + "'");
   Handle a{H5Aopen_by_name(file_, obj_path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
            H5Aclose};
+  const std::string what = path_.string() + ": attribute '" + name + "' on '" + obj_path + "'";
   Handle type{H5Aget_type(a.id), H5Tclose};
-  if (H5Tget_class(type.id) != H5T_STRING)
-    throw InputError(path_.string() + ": attribute '" + name + "' is not a string");
+  if (H5Tget_class(type.id) != H5T_STRING) throw InputError(what + " is not a string");
+  check_single(a.id, path_.string(), obj_path, name);
   if (H5Tis_variable_str(type.id) > 0) {
     char* s = nullptr;
     Handle mt{H5Tcopy(H5T_C_S1), H5Tclose};
     H5Tset_size(mt.id, H5T_VARIABLE);
     H5Tset_cset(mt.id, H5Tget_cset(type.id));
-    if (H5Aread(a.id, mt.id, &s) < 0) throw InputError("cannot read attribute " + name);
+    if (H5Aread(a.id, mt.id, &s) < 0) throw InputError(what + ": cannot read it: " + hdf5_message());
     std::string out = s ? s : "";
     H5free_memory(s);
     return out;
   }
   std::string out(H5Tget_size(type.id), '\0');
-  if (H5Aread(a.id, type.id, out.data()) < 0) throw InputError("cannot read attribute " + name);
+  if (H5Aread(a.id, type.id, out.data()) < 0)
+    throw InputError(what + ": cannot read it: " + hdf5_message());
   out.resize(std::strlen(out.c_str()));
   return out;
 }
@@ -380,8 +436,14 @@ double H5Reader::attr_double(const std::string& obj_path, const std::string& nam
     throw InputError(path_.string() + ": no attribute '" + name + "' on '" + obj_path + "'");
   Handle a{H5Aopen_by_name(file_, obj_path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
            H5Aclose};
+  const std::string what = path_.string() + ": attribute '" + name + "' on '" + obj_path + "'";
+  Handle type{H5Aget_type(a.id), H5Tclose};
+  const H5T_class_t cls = H5Tget_class(type.id);
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER) throw InputError(what + " is not a number");
+  check_single(a.id, path_.string(), obj_path, name);
   double v = 0;
-  if (H5Aread(a.id, H5T_NATIVE_DOUBLE, &v) < 0) throw InputError("cannot read attribute " + name);
+  if (H5Aread(a.id, H5T_NATIVE_DOUBLE, &v) < 0)
+    throw InputError(what + ": cannot read it: " + hdf5_message());
   return v;
 }
 

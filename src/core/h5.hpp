@@ -63,12 +63,17 @@ class H5Reader {
   H5Reader& operator=(const H5Reader&) = delete;
 
   bool has(const std::string& path) const;
-  // Reads any numeric dataset as double. InputError naming file and dataset when absent.
+  // Reads any numeric dataset as double. InputError naming file and dataset when absent, not
+  // numeric, or declaring more values than the file stores (checked before allocating).
   std::vector<double> read(const std::string& path, std::vector<size_t>* dims = nullptr) const;
+  // The shape of a numeric dataset, without reading it.
+  std::vector<size_t> dims(const std::string& path) const;
   // A 1-D dataset of strings (as write_strings writes). InputError when absent or not strings.
   std::vector<std::string> read_strings(const std::string& path) const;
   // The names of the dimension scales attached to each axis of a dataset ("" where none).
   std::vector<std::string> scale_names(const std::string& dataset) const;
+  // One value (scalar or one-element attribute); InputError naming file, object and attribute
+  // when absent, of another type, or an array.
   std::string attr_string(const std::string& obj_path, const std::string& name) const;
   double attr_double(const std::string& obj_path, const std::string& name) const;
   bool has_attr(const std::string& obj_path, const std::string& name) const;

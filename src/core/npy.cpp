@@ -13,53 +13,103 @@
 namespace cimchar {
 
 namespace {
-std::string header_value(const std::string& h, const std::string& key) {
-  auto k = h.find("'" + key + "'");
-  if (k == std::string::npos) return "";
-  auto colon = h.find(':', k);
-  auto start = h.find_first_not_of(' ', colon + 1);
-  if (h[start] == '(') return h.substr(start, h.find(')', start) - start + 1);
-  auto end = h.find_first_of(",}", start);
-  return h.substr(start, end - start);
+
+// The header is a Python dict literal; only what NumPy writes is accepted, and every field is
+// checked before anything is allocated (a header may claim any shape).
+[[noreturn]] void bad_header(const std::filesystem::path& path, const std::string& what) {
+  throw InputError(path.string() + ": malformed .npy header: " + what);
 }
+
+std::string header_value(const std::filesystem::path& path, const std::string& h,
+                         const std::string& key) {
+  const auto k = h.find("'" + key + "'");
+  if (k == std::string::npos) bad_header(path, "no '" + key + "' entry");
+  const auto colon = h.find_first_not_of(' ', k + key.size() + 2);
+  if (colon == std::string::npos || h[colon] != ':') bad_header(path, "no ':' after '" + key + "'");
+  const auto start = h.find_first_not_of(' ', colon + 1);
+  if (start == std::string::npos) bad_header(path, "no value for '" + key + "'");
+  const auto end = h[start] == '(' ? h.find(')', start) : h.find_first_of(",}", start);
+  if (end == std::string::npos) bad_header(path, "unterminated value of '" + key + "'");
+  return h.substr(start, end - start + (h[start] == '(' ? 1 : 0));
+}
+
+// "(2, 3)", "(5,)", "()": non-negative decimal integers, at most 32 of them (NumPy's limit).
+std::vector<size_t> parse_shape(const std::filesystem::path& path, const std::string& shape) {
+  std::vector<size_t> d;
+  if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')')
+    bad_header(path, "shape " + shape + " is not a tuple");
+  size_t i = 1;
+  const size_t last = shape.size() - 1;
+  while (true) {
+    while (i < last && shape[i] == ' ') ++i;
+    if (i == last) break;
+    size_t j = i;
+    uint64_t v = 0;
+    while (j < last && shape[j] >= '0' && shape[j] <= '9') {
+      if (v > (UINT64_MAX - 9) / 10) bad_header(path, "shape " + shape + " is too large");
+      v = v * 10 + static_cast<uint64_t>(shape[j] - '0');
+      ++j;
+    }
+    if (j == i) bad_header(path, "shape " + shape + " holds something other than sizes");
+    d.push_back(v);
+    while (j < last && shape[j] == ' ') ++j;
+    if (j < last && shape[j] != ',') bad_header(path, "shape " + shape + " is not a tuple");
+    if (j < last) ++j;
+    i = j;
+  }
+  if (d.size() > 32) bad_header(path, "shape " + shape + " has more than 32 axes");
+  return d;
+}
+
+size_t dtype_size(const std::filesystem::path& path, const std::string& descr) {
+  if (descr == "'<f8'" || descr == "'<i8'") return 8;
+  if (descr == "'<f4'" || descr == "'<i4'") return 4;
+  throw InputError(path.string() + ": unsupported dtype " + descr +
+                   " (use float64, float32, int64 or int32)");
+}
+
 }  // namespace
 
 std::vector<double> read_npy(const std::filesystem::path& path, std::vector<size_t>* dims) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path.string() + ": is a directory, not a .npy file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string() + ": cannot open file");
   char magic[8];
   in.read(magic, 8);
   if (!in || std::memcmp(magic, "\x93NUMPY", 6) != 0)
     throw InputError(path.string() + ": not a NumPy .npy file");
+  if (magic[6] < 1 || magic[6] > 3)
+    throw InputError(path.string() + ": .npy format version " + std::to_string(int(magic[6])) +
+                     " is not supported (1, 2 or 3)");
   uint32_t hlen = 0;
-  if (magic[6] == 1) {
-    unsigned char b[2];
-    in.read(reinterpret_cast<char*>(b), 2);
-    hlen = b[0] | (b[1] << 8);
-  } else {
-    unsigned char b[4];
-    in.read(reinterpret_cast<char*>(b), 4);
-    hlen = b[0] | (b[1] << 8) | (b[2] << 16) | (uint32_t(b[3]) << 24);
-  }
+  unsigned char b[4] = {0, 0, 0, 0};
+  in.read(reinterpret_cast<char*>(b), magic[6] == 1 ? 2 : 4);
+  hlen = b[0] | (b[1] << 8) | (b[2] << 16) | (uint32_t(b[3]) << 24);
+  const auto file_size = std::filesystem::file_size(path, ec);
+  const uint64_t data_at = (magic[6] == 1 ? 10u : 12u) + uint64_t{hlen};
+  if (!in || ec || data_at > file_size) throw InputError(path.string() + ": truncated .npy header");
   std::string h(hlen, '\0');
   in.read(h.data(), hlen);
   if (!in) throw InputError(path.string() + ": truncated .npy header");
-  std::string descr = header_value(h, "descr");
-  if (header_value(h, "fortran_order") == "True")
+  const std::string descr = header_value(path, h, "descr");
+  const std::string fortran = header_value(path, h, "fortran_order");
+  if (fortran != "False" && fortran != "True")
+    bad_header(path, "fortran_order is " + fortran + ", not True or False");
+  if (fortran == "True")
     throw InputError(path.string() + ": Fortran-ordered arrays are not supported; save with C order");
-  std::string shape = header_value(h, "shape");
-  std::vector<size_t> d;
-  size_t total = 1;
-  for (size_t i = 1; i < shape.size();) {
-    size_t j = shape.find_first_of(",)", i);
-    std::string tok = shape.substr(i, j - i);
-    tok.erase(0, tok.find_first_not_of(' '));
-    if (!tok.empty()) {
-      d.push_back(std::stoull(tok));
-      total *= d.back();
-    }
-    i = j + 1;
+  const size_t item = dtype_size(path, descr);
+  std::vector<size_t> d = parse_shape(path, header_value(path, h, "shape"));
+  // The data must be in the file: this bounds the allocation by the file's size.
+  const uint64_t available = (file_size - data_at) / item;
+  uint64_t total = 1;
+  for (size_t n : d) {
+    if (n != 0 && total > available / n) total = available + 1;
+    else total *= n;
   }
+  if (total > available)
+    throw InputError(path.string() + ": file is shorter than its shape says");
   if (dims) *dims = d;
   std::vector<double> out(total);
   auto read_as = [&](auto tag) {
@@ -72,10 +122,7 @@ std::vector<double> read_npy(const std::filesystem::path& path, std::vector<size
   if (descr == "'<f8'") read_as(double{});
   else if (descr == "'<f4'") read_as(float{});
   else if (descr == "'<i8'") read_as(int64_t{});
-  else if (descr == "'<i4'") read_as(int32_t{});
-  else
-    throw InputError(path.string() + ": unsupported dtype " + descr +
-                     " (use float64, float32, int64 or int32)");
+  else read_as(int32_t{});
   return out;
 }
 

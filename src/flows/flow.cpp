@@ -234,23 +234,30 @@ void run_probes(const std::vector<Probe>& probes, const RunContext& ctx) {
   }
 }
 
-std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_file,
-                                            const FlowOptions& opts,
-                                            const std::vector<std::string>& only) {
-  TomlDoc doc = TomlDoc::parse_file(flow_file);
+PreparedFlow prepare_flow(const TomlDoc& doc, const std::filesystem::path& flow_file,
+                          const FlowOptions& opts, const std::vector<std::string>& only) {
   Section root(doc.root, doc.file, "");
   FlowPlan plan = read_flow(doc, root, flow_file, opts, only);
-  RunContext& ctx = plan.ctx;
-
-  std::vector<std::pair<const StageInfo*, PreparedStage>> prepared;
-  std::vector<Probe> probes;
+  PreparedFlow pf;
+  pf.ctx = plan.ctx;
+  pf.report = plan.report;
   for (const auto& s : stages()) {
     if (std::find(plan.wanted.begin(), plan.wanted.end(), s.name) == plan.wanted.end()) continue;
     Section table = root.sub(s.name);
-    prepared.emplace_back(&s, s.prepare(table, ctx));
-    for (const auto& p : prepared.back().second.probes) probes.push_back(p);
+    pf.stages.emplace_back(&s, s.prepare(table, pf.ctx));
+    for (const auto& p : pf.stages.back().second.probes) pf.probes.push_back(p);
   }
-  run_probes(probes, ctx);
+  return pf;
+}
+
+std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_file,
+                                            const FlowOptions& opts,
+                                            const std::vector<std::string>& only) {
+  const TomlDoc doc = TomlDoc::parse_file(flow_file);
+  PreparedFlow pf = prepare_flow(doc, flow_file, opts, only);
+  const RunContext& ctx = pf.ctx;
+  const auto& prepared = pf.stages;
+  run_probes(pf.probes, ctx);
 
   const Ranks rk = ranks();
   std::unique_ptr<OutputLock> lock;
@@ -283,7 +290,7 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
     if (rk.size > 1) barrier();  // the next stage (and --resume checks) see the file
   }
   if (!rk.root()) return {};  // only rank 0 writes and reports files
-  if (plan.report) {
+  if (pf.report) {
     report::ReportOptions ro;
     ro.run_dir = ctx.out_dir;
     written.push_back(report::make_report(ro));

@@ -58,6 +58,17 @@ struct FlowOptions {
 // naming the probe's file for the first that fails.
 void run_probes(const std::vector<Probe>& probes, const RunContext& ctx);
 
+// A flow document parsed and every stage it names prepared (tables parsed and validated, inputs
+// checked, probes built), nothing run and nothing written: the first half of run_flow.
+struct PreparedFlow {
+  RunContext ctx;
+  bool report = false;
+  std::vector<std::pair<const StageInfo*, PreparedStage>> stages;  // pipeline order
+  std::vector<Probe> probes;                                      // of every stage, in order
+};
+PreparedFlow prepare_flow(const TomlDoc& doc, const std::filesystem::path& flow_file,
+                          const FlowOptions& opts, const std::vector<std::string>& only = {});
+
 // Runs the named stages of a flow file (all stages present when `only` is empty). Every
 // stage is validated, and its netlists probed, before any runs, so a typo in the last table
 // fails before an hour of work. The output folder is locked for the run (flows/output_lock.hpp).

@@ -292,7 +292,7 @@ Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCar
   if (used_wta) res.sources.push_back({"wta", wta_figure(t, l, 1).source});
 
   if (gpu) {
-    GpuShape shape{w.batch, w.seq, d, w.n_heads, dff, w.n_layers, 0};
+    GpuShape shape{double(w.batch), double(w.seq), double(d), double(w.n_heads), double(dff), w.n_layers, 0};
     for (const char* p : {"q_proj", "k_proj", "v_proj", "o_proj"})
       if (w.find(p)) ++shape.projections;
     const GpuBaseline b = gpu_baseline(*gpu, shape);

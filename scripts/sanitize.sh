@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds cimchar with AddressSanitizer + UndefinedBehaviorSanitizer (CIMCHAR_SANITIZE, in
+# build-asan/) and runs the default test suite (unit, spice, e2e; not `slow`) under it
+# (docs/fuzzing-and-sanitizers.md). Every report of every process (the test programs, the cimchar
+# binary the e2e scripts run, and each forked ngspice worker) goes to a log file; the script
+# fails if ctest fails or if any report is left, other than the deliberate segfault of the pool's
+# crash test (CIMCHAR_SPICE_TEST_HOOKS, tests/spice/test_pool_failures.cpp).
+#   scripts/sanitize.sh [extra ctest arguments, e.g. -R unit]
+#   CIMCHAR_SANITIZE_BUILD_DIR  build folder (default: build-asan)
+#   CIMCHAR_JOBS                parallel compile jobs (default: number of cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${CIMCHAR_SANITIZE_BUILD_DIR:-build-asan}
+jobs=${CIMCHAR_JOBS:-$(nproc)}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIMCHAR_SANITIZE=ON \
+  -DCIMCHAR_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j "$jobs"
+
+logs=$(cd "$build" && pwd)/sanitizer-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+# Appended to the defaults compiled into every executable (tools/sanitizers/defaults.cpp.in).
+export ASAN_OPTIONS="log_path=$logs/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+start=$(date +%s)
+rc=0
+ctest --test-dir "$build" -LE slow --output-on-failure -j2 "$@" || rc=$?
+echo "sanitize: ctest took $(( $(date +%s) - start )) s (exit $rc)"
+
+reports=0
+for f in "$logs"/*; do
+  [ -e "$f" ] || continue
+  # The pool's crash test makes a worker write through a null pointer on purpose.
+  if grep -q "SEGV on unknown address 0x000000000000" "$f" &&
+     grep -m1 -A1 "^    #0 " "$f" | grep -q "worker_main"; then
+    continue
+  fi
+  reports=$((reports + 1))
+  echo "sanitize: report in $f:" >&2
+  head -60 "$f" >&2
+done
+if [ "$reports" -gt 0 ]; then
+  echo "sanitize: $reports sanitizer report(s); logs in $logs" >&2
+  exit 1
+fi
+[ "$rc" -eq 0 ] || exit "$rc"
+echo "sanitize: clean (no sanitizer report)"
