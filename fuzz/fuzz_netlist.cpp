@@ -41,6 +41,7 @@ void check_tokens(const std::string& line, const std::string& netlist) {
   std::string tok;
   while (ls >> tok) {
     if (tok.find_first_of("(){}") != std::string::npos) continue;  // expressions, pwl(...)
+    if (tok == "=") continue;  // a behavioural source's `v = <expression>`
     std::string value = tok;
     if (const auto eq = tok.find('='); eq != std::string::npos) {
       if (!is_identifier(tok.substr(0, eq))) fail("parameter name is not an identifier", line, netlist);
