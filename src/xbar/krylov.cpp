@@ -43,7 +43,16 @@ KrylovResult pcg(SchurSystem& S, const double* rhs, double* x, const CurrentProb
   for (int k = 1; k <= max_iterations; ++k) {
     S.apply(p.data(), q.data());
     const double pq = dot(p, q);
-    if (!(pq > 0)) break;  // lost positive definiteness: report unconverged
+    if (!(pq > 0)) {
+      // pq = 0 with a zero residual: the previous step solved the system exactly (a 1 x 1 array
+      // is solved in one step). Otherwise positive definiteness was lost: report unconverged.
+      res.rel_residual = std::sqrt(dot(r, r)) / rhs_norm;
+      if (res.iterations > 0 && res.rel_residual <= kExactResidual) {
+        res.converged = true;
+        res.err_est = res.rel_residual;
+      }
+      break;
+    }
     const double alpha = rz / pq;
     for (size_t i = 0; i < n; ++i) {
       x[i] += alpha * p[i];

@@ -34,6 +34,10 @@ struct KrylovResult {
   double rel_residual = 0;  // |r| / |rhs| (recursive residual)
 };
 
+// A recursive residual at or below this fraction of |rhs| is an exact solution in double
+// precision: CG stops there (its next direction is zero) and reports it converged.
+inline constexpr double kExactResidual = 1e-13;
+
 // tol: relative to max_c |base_c + scale * x[index_c]| of the current iterate.
 KrylovResult pcg(SchurSystem& S, const double* rhs, double* x, const CurrentProbe& probe,
                  double tol, int max_iterations, KrylovWork& work);

@@ -209,7 +209,16 @@ KrylovResult pcg_lines(SchurSystem& S, const double* rhs, double* x, const Curre
   double prev[2] = {0, 0};
   for (int it = 1; it <= max_iterations; ++it) {
     const double pq = pass_apply(k, beta);
-    if (!(pq > 0)) break;  // lost positive definiteness: report unconverged
+    if (!(pq > 0)) {
+      // A zero residual: the previous step was exact (see pcg). Else definiteness was lost.
+      double r2 = 0;
+      for (double v : work.r) r2 += v * v;
+      if (it > 1 && std::sqrt(r2 / rhs2) <= kExactResidual) {
+        res.converged = true;
+        res.err_est = std::sqrt(r2 / rhs2);
+      }
+      break;
+    }
     const double alpha = rz / pq;
     double pmax = 0, i_scale = std::numeric_limits<double>::min();
     pass_update(k, alpha, probe.base, &pmax, &i_scale);

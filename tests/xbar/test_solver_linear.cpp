@@ -80,6 +80,29 @@ TEST(XbarLinear, MatchesNodalReference) {
   }
 }
 
+// The smallest arrays: CG solves a 1 x 1 (or a single line of two cells) exactly in its first
+// steps, and its next search direction is zero. That is convergence, not a failure (it used to
+// end in "did not converge: estimated current error 0.25").
+TEST(XbarLinear, SmallestArraysWithWiresConverge) {
+  for (const auto& [n, m] : std::vector<std::pair<size_t, size_t>>{{1, 1}, {1, 2}, {2, 1}, {1, 3}}) {
+    for (double rw : {0.5, 2.5, 100.0}) {
+      Wiring w;
+      w.r_wire_row_ohm = w.r_wire_col_ohm = rw;
+      Array a = random_array(n, m, 7);
+      std::vector<double> v = random_v(n, 8, 0.05, 0.3);
+      SolveReport rep;
+      std::vector<double> I = Solver(a, w, CellModel{}).solve(v, &rep);
+      EXPECT_TRUE(rep.converged) << n << "x" << m << " r_wire " << rw << ": " << rep.message;
+      EXPECT_LT(max_rel_err(I, test::reference_currents(a, w, v)), 1e-9) << n << "x" << m;
+    }
+  }
+  // 1 x 1, closed form: one word-line and one bit-line segment in series with the cell.
+  Wiring w;
+  w.r_wire_row_ohm = w.r_wire_col_ohm = 2.5;
+  Array one{1, 1, {1e-5}};
+  EXPECT_NEAR(Solver(one, w, CellModel{}).solve({0.2})[0], 0.2 / (1e5 + 5.0), 1e-15);
+}
+
 TEST(XbarLinear, IdealWiresGiveGTransposeV) {
   Array a = random_array(20, 30, 7);
   std::vector<double> v = random_v(20, 8);
