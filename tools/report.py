@@ -388,6 +388,47 @@ def section(sid, title, body):
     return '<section id="%s"><h2>%s</h2>%s</section>' % (sid, html.escape(title), body)
 
 
+class BadStageFile(Exception):
+    """A stage file the report cannot read: the message names the file and what is wrong."""
+
+
+def read_section(paths, fn):
+    """fn(files) for the stage files `paths`; BadStageFile naming them if one cannot be read."""
+    try:
+        return fn(paths)
+    except (OSError, KeyError, ValueError, IndexError, TypeError) as e:
+        raise BadStageFile("%s: cannot be read as a cimchar stage file (%s: %s)"
+                           % (", ".join(paths), type(e).__name__, e)) from e
+
+
+def read_stage(path, fn):
+    def one(paths):
+        with h5py.File(paths[0], "r") as f:
+            return fn(f)
+    return read_section([path], one)
+
+
+def sections(run_dir):
+    """Every section of the report, in order (BadStageFile on a file that cannot be read)."""
+    present = sorted(glob.glob(os.path.join(run_dir, "*.h5")))
+    body = [section("provenance", "Configuration and provenance",
+                    read_section(present, lambda ps: provenance(run_dir, ps)) if present
+                    else '<p class="not-run">not run</p>')]
+    for sid, title, name, fn in SECTIONS:
+        p = os.path.join(run_dir, name)
+        if not os.path.exists(p):
+            body.append(section(sid, title, '<p class="not-run">not run</p>'))
+            continue
+        body.append(section(sid, title, read_stage(p, fn)))
+    att = sorted(glob.glob(os.path.join(run_dir, "attention*.h5")))
+    body.append(section("attention", "Attention schemes: accuracy, sparsity, output error",
+                        read_section(att, attention_section) if att else '<p class="not-run">not run</p>'))
+    ppa = sorted(glob.glob(os.path.join(run_dir, "ppa*.h5")))
+    body.append(section("ppa", "Power, performance and area",
+                        read_section(ppa, ppa_section) if ppa else '<p class="not-run">not run</p>'))
+    return body
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("run_dir")
@@ -397,22 +438,12 @@ def main():
         print("cimchar report: error: %s: no such run folder" % a.run_dir, file=sys.stderr)
         return 2
     out = a.out or os.path.join(a.run_dir, "report.html")
-    present = sorted(glob.glob(os.path.join(a.run_dir, "*.h5")))
-    body = [section("provenance", "Configuration and provenance",
-                    provenance(a.run_dir, present) if present else '<p class="not-run">not run</p>')]
-    for sid, title, name, fn in SECTIONS:
-        p = os.path.join(a.run_dir, name)
-        if not os.path.exists(p):
-            body.append(section(sid, title, '<p class="not-run">not run</p>'))
-            continue
-        with h5py.File(p, "r") as f:
-            body.append(section(sid, title, fn(f)))
-    att = sorted(glob.glob(os.path.join(a.run_dir, "attention*.h5")))
-    body.append(section("attention", "Attention schemes: accuracy, sparsity, output error",
-                        attention_section(att) if att else '<p class="not-run">not run</p>'))
-    ppa = sorted(glob.glob(os.path.join(a.run_dir, "ppa*.h5")))
-    body.append(section("ppa", "Power, performance and area",
-                        ppa_section(ppa) if ppa else '<p class="not-run">not run</p>'))
+    try:
+        body = sections(a.run_dir)
+    except BadStageFile as e:
+        # A truncated, foreign or older stage file: bad input naming the file, no traceback.
+        print("cimchar report: error: %s" % e, file=sys.stderr)
+        return 2
     doc = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>cimchar report: %s</title>"
            "<style>%s</style></head><body><h1>cimchar report</h1><p>run folder: <code>%s</code></p>%s"
            "</body></html>") % (html.escape(a.run_dir), CSS, html.escape(os.path.abspath(a.run_dir)), "".join(body))

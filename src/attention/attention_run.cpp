@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
+#include "core/paths.hpp"
 #include "core/progress.hpp"
 #include "core/provenance.hpp"
 
@@ -112,6 +113,10 @@ void write_metrics(H5Writer& w, const std::string& g, const Metrics& m) {
 
 RunSummary run_attention(const RunRequest& req) {
   const auto t_start = Clock::now();
+  refuse_directory({"--model", req.model_file});
+  refuse_directory({"--out", req.out_file});
+  refuse_output_over_input({"--out", req.out_file},
+                           {{"--model", req.model_file}, {"--config", req.config_file.value_or("")}});
   // 1. Configuration and scheme (ConfigError before anything is read or computed).
   TomlDoc doc = req.config_file ? TomlDoc::parse_file(*req.config_file)
                 : req.config_text ? TomlDoc::parse_string(*req.config_text, "(scheme config)")

@@ -1,5 +1,6 @@
 #include "core/param_table.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
@@ -11,6 +12,18 @@
 
 namespace cimchar {
 
+namespace {
+
+// What ngspice reads as one name: a letter or '_', then letters, digits or '_'.
+bool is_spice_identifier(const std::string& s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
+
+}  // namespace
+
 ParamTable ParamTable::load_card(const std::filesystem::path& card) {
   TomlDoc doc = TomlDoc::parse_file(card);
   Section root(doc.root, doc.file, "");
@@ -20,21 +33,30 @@ ParamTable ParamTable::load_card(const std::filesystem::path& card) {
   if (!root.has("model")) root.fail("model", "device card has no [model] table");
   t.model_name_ = model.require_string("name");
   t.subckt_ = model.require_string("subckt");
+  if (!is_spice_identifier(t.subckt_)) model.fail("subckt", "'" + t.subckt_ + "' is not a subcircuit name");
   t.description_ = model.get_string("description", "");
   const std::string lib = model.require_string("lib");
   t.lib_path_ = t.card_path_.parent_path() / lib;
   if (!std::filesystem::exists(t.lib_path_))
     model.fail("lib", "library file " + t.lib_path_.string() + " does not exist");
-  t.state_name_ = model.get_string("state", "");
+  // The state variable is an instance parameter of the subcircuit (`<state>=value`).
+  t.state_name_ = model.require_string("state");
+  if (!is_spice_identifier(t.state_name_))
+    model.fail("state", "'" + t.state_name_ + "' is not a parameter name of the subcircuit");
   model.get_string("state_unit", "");
   model.get_strings("pins", {});
   t.rram_card_ = model.get_string("rram", "");
   t.static_subckt_ = model.get_string("static_subckt", "");
+  if (!t.static_subckt_.empty() && !is_spice_identifier(t.static_subckt_))
+    model.fail("static_subckt", "'" + t.static_subckt_ + "' is not a subcircuit name");
   model.finish();
 
   if (!root.has("params")) root.fail("params", "device card has no [params] tables");
   Section params = root.sub("params");
   for (const auto& name : params.keys()) {
+    if (!is_spice_identifier(name))
+      params.fail(name, "parameter name '" + name + "' is not a netlist identifier (a letter or _ "
+                  "then letters, digits or _): it is written into the netlist as " + name + "=value");
     Section p = params.sub(name);
     ParamSpec s;
     s.name = name;

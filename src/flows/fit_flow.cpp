@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/npy.hpp"
+#include "core/paths.hpp"
 #include "core/provenance.hpp"
 #include "core/units.hpp"
 #include "device/model.hpp"
@@ -225,8 +226,14 @@ std::filesystem::path run(FitConfig c, const RunContext& ctx) {
 
 }  // namespace
 
-PreparedStage prepare_fit_stage(Section& table, const RunContext&) {
+PreparedStage prepare_fit_stage(Section& table, const RunContext& ctx) {
   auto cfg = std::make_shared<FitConfig>(parse(table));
+  // The fit's outputs never replace its inputs (the data file, or the card it starts from).
+  const std::vector<NamedPath> inputs{{"fit.data", cfg->data_file},
+                                      {"fit.device", cfg->card.card_path()}};
+  refuse_output_over_input({"the fit's output", ctx.out_dir / "fit.h5"}, inputs);
+  if (!cfg->card_out.empty())
+    refuse_output_over_input({"fit.card_out", ctx.out_dir / cfg->card_out}, inputs);
   return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
+#include "core/paths.hpp"
 #include "core/provenance.hpp"
 
 namespace cimchar::ppa {
@@ -133,6 +134,10 @@ void write_result(H5Writer& w, const std::string& g, const Result& r) {
 
 PpaSummary run_ppa(const PpaRequest& req) {
   // Everything is read and checked before anything is written.
+  refuse_directory({"--out", req.out});
+  std::vector<NamedPath> inputs{{"--tech", req.tech}, {"--gpu", req.gpu.value_or("")}};
+  for (const auto& a : req.attention) inputs.push_back({"--attention", a});
+  refuse_output_over_input({"--out", req.out}, inputs);
   const TechCard tech = load_tech_card(req.tech);
   std::optional<GpuCard> gpu;
   if (req.gpu) gpu = load_gpu_card(*req.gpu);

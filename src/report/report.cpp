@@ -9,6 +9,7 @@
 
 #include "core/build_info.hpp"
 #include "core/error.hpp"
+#include "core/h5.hpp"
 
 extern char** environ;
 
@@ -24,6 +25,9 @@ std::filesystem::path make_report(const ReportOptions& o) {
   if (!std::filesystem::is_directory(o.run_dir, ec))
     throw InputError(o.run_dir.string() + ": no such run folder");
   const auto out = o.out.empty() ? o.run_dir / "report.html" : o.out;
+  // Every stage file must at least be HDF5: a truncated or foreign file is bad input naming it.
+  for (const auto& e : std::filesystem::directory_iterator(o.run_dir, ec))
+    if (e.path().extension() == ".h5") H5Reader{e.path()};
   std::string python = o.python;
   if (python.empty()) python = std::getenv("CIMCHAR_PYTHON") ? std::getenv("CIMCHAR_PYTHON") : "/usr/bin/python3";
   const auto script = report_script();
@@ -44,6 +48,8 @@ std::filesystem::path make_report(const ReportOptions& o) {
                 "and python3-matplotlib; scripts/setup.sh installs them)");
   int status = 0;
   waitpid(pid, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kExitBadInput)  // it named the file
+    throw InputError("the report of " + o.run_dir.string() + " was not written (see above)");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw Error("the report script failed (" + script.string() + ", exit " +
                 std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");

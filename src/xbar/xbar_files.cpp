@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/npy.hpp"
+#include "core/paths.hpp"
 #include "core/provenance.hpp"
 #include "xbar/transfer.hpp"
 
@@ -91,6 +92,10 @@ void write_output(const SolveFilesRequest& req, const SolveFilesSummary& sum, bo
 }  // namespace
 
 SolveFilesSummary solve_files(const SolveFilesRequest& req) {
+  refuse_directory({"--g", req.g_file});
+  refuse_directory({"--v", req.v_file});
+  refuse_directory({"--out", req.out_file});
+  refuse_output_over_input({"--out", req.out_file}, {{"--g", req.g_file}, {"--v", req.v_file}});
   if (req.write_nodes && kind_of(req.out_file, "output file") != Kind::h5)
     throw ConfigError("--nodes needs an HDF5 output (.h5/.hdf5), not '" + req.out_file.string() + "'");
   req.wiring.validate();
