@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
@@ -299,6 +300,13 @@ ModelFile load_model_file(const std::filesystem::path& path) {
   m.kind = L.attr_str("/", "kind");
   m.d_model = static_cast<int>(L.attr_int("/model", "d_model", 1, 1 << 20));
   const auto n_layers = L.attr_int("/model", "n_layers", 1, 10000);
+  // A layer group beyond n_layers would be silently ignored: the attribute disagrees.
+  if (L.has("/model/layers/" + std::to_string(n_layers)))
+    L.fail("attribute n_layers of '/model' is " + std::to_string(n_layers) + " but the file has a "
+           "group '/model/layers/" + std::to_string(n_layers) + "'");
+  // /model's n_heads, when present, must be every layer's.
+  std::optional<int64_t> model_heads;
+  if (L.has_attr("/model", "n_heads")) model_heads = L.attr_int("/model", "n_heads", 1, m.d_model);
   const auto d = static_cast<size_t>(m.d_model);
   for (int64_t i = 0; i < n_layers; ++i) {
     const std::string g = "/model/layers/" + std::to_string(i);
@@ -349,6 +357,9 @@ ModelFile load_model_file(const std::filesystem::path& path) {
       L.fail("'" + g + "' is norm_first but lacks norm1/norm2");
     if (lw.attn.n_heads != (m.layers.empty() ? lw.attn.n_heads : m.layers[0].attn.n_heads))
       L.fail("layers have different head counts; not supported");
+    if (model_heads && *model_heads != lw.attn.n_heads)
+      L.fail("attribute n_heads of '/model' is " + std::to_string(*model_heads) + " but '" + ag +
+             "' has n_heads " + std::to_string(lw.attn.n_heads));
     m.layers.push_back(std::move(lw));
   }
   if (L.has("/model/final_norm")) m.final_norm = L.norm("/model/final_norm", d);

@@ -24,6 +24,8 @@ struct Spec {
   double mask_value = 0;
   size_t patch = 0;  // > 0: /input/patches [batch, seq, patch] and a patch embedding
   bool drop_patch_w = false;
+  int model_heads = 0;   // /model's n_heads attribute when > 0, else `heads`
+  bool extra_layer = false;  // a second layer group that n_layers = 1 does not count
 };
 
 // Values of the patch-embedding fixture, as functions of their indices.
@@ -40,8 +42,9 @@ fs::path write_model(const Spec& s, const std::string& name) {
   w.attr("/", "kind", std::string("mha"));
   w.group("/model");
   w.attr("/model", "d_model", int64_t{s.d});
-  w.attr("/model", "n_heads", int64_t{s.heads});
+  w.attr("/model", "n_heads", int64_t{s.model_heads > 0 ? s.model_heads : s.heads});
   w.attr("/model", "n_layers", int64_t{1});
+  if (s.extra_layer) w.group("/model/layers/1/attn");
   const std::string g = "/model/layers/0";
   w.group(g + "/attn");
   w.attr(g, "residual", int64_t{0});
@@ -154,6 +157,21 @@ TEST(ModelFile, FullyMaskedQueryRow) {
   s.mask_dims = {3, 3};
   s.mask_value = -std::numeric_limits<double>::infinity();
   expect_input_error(write_model(s, "allmasked"), "every key masked");
+}
+
+// Attributes that disagree with the layers were ignored: each is now an error naming both.
+TEST(ModelFile, ModelHeadsDisagreeingWithTheLayersNamed) {
+  Spec s;
+  s.model_heads = 4;
+  expect_input_error(write_model(s, "heads"), "attribute n_heads of '/model' is 4 but "
+                                              "'/model/layers/0/attn' has n_heads 2");
+}
+
+TEST(ModelFile, MoreLayerGroupsThanNLayersNamed) {
+  Spec s;
+  s.extra_layer = true;
+  expect_input_error(write_model(s, "layers2"), "attribute n_layers of '/model' is 1 but the file "
+                                                "has a group '/model/layers/1'");
 }
 
 TEST(ModelFile, MissingFile) {
