@@ -64,6 +64,19 @@ std::vector<std::string> split_path(const std::string& p) {
   return parts;
 }
 
+// The message of a failed write: the output file, what failed, HDF5's reason, and whether its
+// file system is full (HDF5 reports ENOSPC only deep in its error stack).
+std::string write_failure(const std::filesystem::path& file, const std::string& what) {
+  std::string m = file.string() + ": cannot " + what + ": " + hdf5_message();
+  std::error_code ec;
+  const auto dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  const auto sp = std::filesystem::space(dir, ec);
+  if (!ec && sp.available < (1u << 20))
+    m += " (the file system of " + dir.string() + " is full: " + std::to_string(sp.available) +
+         " bytes free)";
+  return m;
+}
+
 }  // namespace
 
 H5Writer::H5Writer(std::filesystem::path final_path) : final_(std::move(final_path)) {
@@ -124,7 +137,8 @@ void H5Writer::attr(const std::string& obj_path, const std::string& name,
                             "cannot create attribute " + name),
            H5Aclose};
   const char* data = value.c_str();
-  if (H5Awrite(a.id, type.id, &data) < 0) throw IoError("cannot write attribute " + name);
+  if (H5Awrite(a.id, type.id, &data) < 0)
+    throw IoError(write_failure(final_, "write attribute " + name));
 }
 
 void H5Writer::attr(const std::string& obj_path, const std::string& name,
@@ -138,36 +152,38 @@ void H5Writer::attr(const std::string& obj_path, const std::string& name,
                             "cannot create attribute " + name),
            H5Aclose};
   if (H5Awrite(a.id, H5T_NATIVE_DOUBLE, value.data()) < 0)
-    throw IoError("cannot write attribute " + name);
+    throw IoError(write_failure(final_, "write attribute " + name));
 }
 
 namespace {
-void scalar_attr(hid_t obj, const std::string& name, hid_t file_type, hid_t mem_type,
-                 const void* value) {
+void scalar_attr(const std::filesystem::path& out_file, hid_t obj, const std::string& name,
+                 hid_t file_type, hid_t mem_type, const void* value) {
   Handle space{H5Screate(H5S_SCALAR), H5Sclose};
   if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
   Handle a{checked<IoError>(H5Acreate2(obj, name.c_str(), file_type, space.id, H5P_DEFAULT,
                                        H5P_DEFAULT),
                             "cannot create attribute " + name),
            H5Aclose};
-  if (H5Awrite(a.id, mem_type, value) < 0) throw IoError("cannot write attribute " + name);
+  if (H5Awrite(a.id, mem_type, value) < 0)
+    throw IoError(write_failure(out_file, "write attribute " + name));
 }
 }  // namespace
 
 void H5Writer::attr(const std::string& obj_path, const std::string& name, double value) {
   Handle obj{open_object(obj_path), H5Oclose};
-  scalar_attr(obj.id, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+  scalar_attr(final_, obj.id, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
 }
 
 void H5Writer::attr(const std::string& obj_path, const std::string& name, int64_t value) {
   Handle obj{open_object(obj_path), H5Oclose};
-  scalar_attr(obj.id, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
+  scalar_attr(final_, obj.id, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
 }
 
 namespace {
 template <class T>
-void write_numeric(hid_t file, const std::string& path, const std::vector<T>& data,
-                   const std::vector<size_t>& dims, hid_t file_type, hid_t mem_type) {
+void write_numeric(const std::filesystem::path& out_file, hid_t file, const std::string& path,
+                   const std::vector<T>& data, const std::vector<size_t>& dims, hid_t file_type,
+                   hid_t mem_type) {
   size_t total = 1;
   std::vector<hsize_t> hd;
   for (size_t d : dims) {
@@ -183,21 +199,21 @@ void write_numeric(hid_t file, const std::string& path, const std::vector<T>& da
                              "cannot create dataset " + path),
             H5Dclose};
   if (total > 0 && H5Dwrite(ds.id, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
-    throw IoError("cannot write dataset " + path + ": " + hdf5_message());
+    throw IoError(write_failure(out_file, "write dataset " + path));
 }
 }  // namespace
 
 void H5Writer::write(const std::string& path, const std::vector<double>& data,
                      const std::vector<size_t>& dims, const std::string& units) {
   ensure_parent(path);
-  write_numeric(file_, path, data, dims, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
+  write_numeric(final_, file_, path, data, dims, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
   attr(path, "units", units);
 }
 
 void H5Writer::write_int(const std::string& path, const std::vector<int64_t>& data,
                      const std::vector<size_t>& dims, const std::string& units) {
   ensure_parent(path);
-  write_numeric(file_, path, data, dims, H5T_STD_I64LE, H5T_NATIVE_INT64);
+  write_numeric(final_, file_, path, data, dims, H5T_STD_I64LE, H5T_NATIVE_INT64);
   attr(path, "units", units);
 }
 
@@ -215,7 +231,7 @@ void H5Writer::write_strings(const std::string& path, const std::vector<std::str
   std::vector<const char*> ptrs;
   for (const auto& s : data) ptrs.push_back(s.c_str());
   if (n > 0 && H5Dwrite(ds.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
-    throw IoError("cannot write dataset " + path);
+    throw IoError(write_failure(final_, "write dataset " + path));
   attr(path, "units", std::string(""));
 }
 
@@ -241,7 +257,7 @@ void H5Writer::commit() {
   CIMCHAR_CHECK(!committed_, "H5Writer committed twice");
   if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0 || H5Fclose(file_) < 0) {
     file_ = -1;
-    throw IoError("cannot finish " + tmp_.string() + ": " + hdf5_message());
+    throw IoError(write_failure(final_, "finish " + tmp_.string()));
   }
   file_ = -1;
   std::error_code ec;

@@ -139,3 +139,31 @@ TEST(CliInputs, OneByOneArrayWithWires) {
   ASSERT_EQ(I.size(), 1u);
   EXPECT_NEAR(I[0], 0.2 / (1e5 + 5.0), 1e-15);
 }
+
+// A full disk (a 16 KiB tmpfs, where the test may mount one: root on Linux): exit 1 naming the
+// file and the full file system, no crash in HDF5's shutdown (it used to segfault, exit 139), and
+// no temporary file left. Skipped where mount(8) is refused.
+TEST(CliInputs, FullDiskIsExitOneWithNothingLeft) {
+  const fs::path d = fresh_dir("inputs_full_disk");
+  const fs::path mnt = d / "small";
+  fs::create_directories(mnt);
+  if (std::system(("mount -t tmpfs -o size=16k tmpfs " + mnt.string() + " 2>/dev/null").c_str()) != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (not root?)";
+  write_npy(d / "G.npy", std::vector<double>(200 * 200, 1e-5), {200, 200});
+  write_npy(d / "V.npy", std::vector<double>(200 * 200, 0.1), {200, 200});
+  const auto r = run_cimchar("xbar solve --g " + (d / "G.npy").string() + " --v " +
+                             (d / "V.npy").string() + " --out " + (mnt / "I.h5").string());
+  write_text(d / "t.toml", "[flow]\nname = \"t\"\n[threshold]\npoints = 3\nsamples = 4\n"
+                           "twin_samples = 100\n");
+  const auto r2 = run_cimchar("threshold " + (d / "t.toml").string() + " -q -j 1 --out " +
+                              (mnt / "run").string());
+  std::vector<std::string> left;
+  for (const auto& e : fs::recursive_directory_iterator(mnt)) left.push_back(e.path().filename());
+  std::system(("umount " + mnt.string()).c_str());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find((mnt / "I.h5").string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is full"), std::string::npos) << r.err;
+  EXPECT_EQ(r2.exit_code, 1) << r2.err;  // threshold.h5 is about 19 kB
+  EXPECT_NE(r2.err.find("threshold.h5"), std::string::npos) << r2.err;
+  for (const auto& f : left) EXPECT_EQ(f.find(".tmp"), std::string::npos) << "left " << f;
+}
