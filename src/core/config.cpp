@@ -10,6 +10,9 @@
 namespace cimchar {
 
 TomlDoc TomlDoc::parse_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError(path.string(), "", 0, "is a directory, not a TOML file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path.string(), "", 0, "cannot open file");
   std::ostringstream ss;
