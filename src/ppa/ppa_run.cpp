@@ -1,6 +1,7 @@
 // `cimchar ppa` (ppa_run.hpp): read, roll up, print, write.
 #include "ppa/ppa_run.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -161,8 +162,18 @@ PpaSummary run_ppa(const PpaRequest& req) {
     }
   }
 
+  // PPA draws nothing at random: its seed is that of the attention runs it costs (recorded per
+  // file; the root attribute holds the common seed, or 0 when they differ).
+  std::vector<int64_t> seeds;
+  for (const auto& a : req.attention) {
+    H5Reader r(a);
+    seeds.push_back(r.has_attr("/", "seed") ? static_cast<int64_t>(r.attr_double("/", "seed")) : 0);
+  }
+  const bool one_seed = std::all_of(seeds.begin(), seeds.end(), [&](int64_t x) { return x == seeds[0]; });
+
   H5Writer w(req.out);
-  write_provenance(w, {read_text(req.tech), 0, ""});
+  write_provenance(w, {read_text(req.tech), one_seed ? static_cast<uint64_t>(seeds[0]) : 0, ""});
+  w.write_int("/attention_seeds", seeds, {seeds.size()}, "1");
   w.attr("/", "tech_card", tech.file);
   w.attr("/", "tech_name", tech.name);
   if (gpu) {

@@ -61,6 +61,11 @@ TEST(CliPpa, FixtureRunsRollUp) {
   double vi = 0;
   for (double v : a.read("/counters/read_vi")) vi += v;
   EXPECT_NEAR(h.read("/runs/0/energy/xbar_read")[0], vi * 100e-9, 1e-9 * vi * 100e-9);
+  // PPA draws nothing at random: it records the attention runs' seed (it used to record 0).
+  EXPECT_EQ(h.attr_double("/", "seed"), a.attr_double("/", "seed"));
+  EXPECT_EQ(h.read("/attention_seeds"), (std::vector<double>{a.attr_double("/", "seed"),
+                                                             a.attr_double("/", "seed")}));
+  EXPECT_NE(a.attr_double("/", "seed"), 0);
   // Pruning leaves sprint fewer crossbar reads and less energy than the dense baseline.
   EXPECT_LT(h.read("/runs/1/energy/total")[0], h.read("/runs/0/energy/total")[0]);
   EXPECT_EQ(h.attr_string("/runs/1", "scheme"), "sprint");
