@@ -207,14 +207,14 @@ void H5Writer::write(const std::string& path, const std::vector<double>& data,
                      const std::vector<size_t>& dims, const std::string& units) {
   ensure_parent(path);
   write_numeric(final_, file_, path, data, dims, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
-  attr(path, "units", units);
+  attr(path, "units", units.empty() ? std::string("1") : units);  // "1": dimensionless
 }
 
 void H5Writer::write_int(const std::string& path, const std::vector<int64_t>& data,
                      const std::vector<size_t>& dims, const std::string& units) {
   ensure_parent(path);
   write_numeric(final_, file_, path, data, dims, H5T_STD_I64LE, H5T_NATIVE_INT64);
-  attr(path, "units", units);
+  attr(path, "units", units.empty() ? std::string("1") : units);  // "1": dimensionless
 }
 
 void H5Writer::write_strings(const std::string& path, const std::vector<std::string>& data) {

@@ -138,7 +138,7 @@ void ParamTable::write_attrs(H5Writer& out, const std::string& obj_path) const {
   out.attr(obj_path, "card", card_path_.filename().string());
   for (const auto& s : specs_) {
     out.attr(obj_path, s.name, values_.at(s.name));
-    out.attr(obj_path, s.name + "_unit", s.unit);
+    out.attr(obj_path, s.name + "_unit", s.unit.empty() ? std::string("1") : s.unit);
   }
 }
 

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
@@ -98,6 +99,15 @@ Stats stats(const std::vector<double>& x) {
   return s;
 }
 
+// Values in LSB (multiples of the group's code step `lsb_V`): dimensionless ("1", which units
+// libraries parse), with the attribute relative_to = "LSB" saying what they are multiples of.
+constexpr const char* kLsb = "LSB";
+void write_lsb(H5Writer& out, const std::string& path, const std::vector<double>& v,
+               const std::vector<size_t>& dims) {
+  out.write(path, v, dims, "1");
+  out.attr(path, "relative_to", std::string("LSB (the group's lsb_V)"));
+}
+
 // Per-sample metrics of one (architecture, bits) group, row-major [samples, ...].
 struct Metrics {
   std::vector<double> transitions, terr, inl, dnl, inl_max, dnl_max, offset, gain, enob, qrms;
@@ -115,15 +125,15 @@ struct Metrics {
   }
   void write(H5Writer& out, const std::string& g, size_t rows, size_t nt) const {
     out.write(g + "/transitions", transitions, {rows, nt}, "V");
-    out.write(g + "/transition_error", terr, {rows, nt}, "LSB");
-    out.write(g + "/inl", inl, {rows, nt}, "LSB");
-    out.write(g + "/dnl", dnl, {rows, nt - 1}, "LSB");
-    out.write(g + "/inl_max", inl_max, {rows}, "LSB");
-    out.write(g + "/dnl_max", dnl_max, {rows}, "LSB");
-    out.write(g + "/offset", offset, {rows}, "LSB");
+    write_lsb(out, g + "/transition_error", terr, {rows, nt});
+    write_lsb(out, g + "/inl", inl, {rows, nt});
+    write_lsb(out, g + "/dnl", dnl, {rows, nt - 1});
+    write_lsb(out, g + "/inl_max", inl_max, {rows});
+    write_lsb(out, g + "/dnl_max", dnl_max, {rows});
+    write_lsb(out, g + "/offset", offset, {rows});
     out.write(g + "/gain_error", gain, {rows}, "");
     out.write(g + "/enob", enob, {rows}, "bit");
-    out.write(g + "/q_error_rms", qrms, {rows}, "LSB");
+    write_lsb(out, g + "/q_error_rms", qrms, {rows});
   }
 };
 
@@ -297,7 +307,7 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
     if (K) {
       sp[g].write(out, mc + "/spice", K, nt);
       tw[g].write(out, mc + "/spice/twin", K, nt);
-      out.write(mc + "/spice/max_abs_transition_diff", maxdiff[g], {K}, "LSB");
+      write_lsb(out, mc + "/spice/max_abs_transition_diff", maxdiff[g], {K});
       out.write_int(mc + "/spice/codes_differ", differ[g], {K}, "");
       out.write_int(mc + "/spice/failed", failed[g], {K}, "");
       out.write_strings(mc + "/spice/messages", messages[g]);
@@ -314,16 +324,18 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
     std::vector<double> k(nt);
     for (size_t t = 0; t < nt; ++t) k[t] = static_cast<double>(t + 1);
     out.write(lut + "/transition", k, {nt}, "");
-    out.write(lut + "/transition_error_mean", tm, {nt}, "LSB");
-    out.write(lut + "/transition_error_sigma", ts, {nt}, "LSB");
-    for (auto [key, v, unit] : {std::tuple{"inl_max", &twin[g].inl_max, "LSB"},
-                                {"dnl_max", &twin[g].dnl_max, "LSB"},
+    write_lsb(out, lut + "/transition_error_mean", tm, {nt});
+    write_lsb(out, lut + "/transition_error_sigma", ts, {nt});
+    for (auto [key, v, unit] : {std::tuple{"inl_max", &twin[g].inl_max, kLsb},
+                                {"dnl_max", &twin[g].dnl_max, kLsb},
                                 {"enob", &twin[g].enob, "bit"},
-                                {"offset", &twin[g].offset, "LSB"},
+                                {"offset", &twin[g].offset, kLsb},
                                 {"gain_error", &twin[g].gain, ""}}) {
       const auto st = stats(*v);
-      out.write(lut + "/" + key + "_mean", {st.mean}, {1}, unit);
-      out.write(lut + "/" + key + "_sigma", {st.sigma}, {1}, unit);
+      for (const auto& [suffix, x] : {std::pair{"_mean", st.mean}, {"_sigma", st.sigma}}) {
+        if (std::string_view(unit) == kLsb) write_lsb(out, lut + "/" + key + suffix, {x}, {1});
+        else out.write(lut + "/" + key + suffix, {x}, {1}, unit);
+      }
     }
     out.attr(lut, "axes", std::string("transition"));
     out.attr(lut, "definition",

@@ -285,7 +285,7 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
   write_provenance(out, {ctx.config_text, ctx.seed, info.version});
   c.card.write_attrs(out, "/device");
   out.attr("/device", "r_series_ohm", c.bench.r_series_ohm);
-  out.attr("/device", "state_unit", unit);
+  out.attr("/device", "state_unit", unit.empty() ? std::string("1") : unit);
 
   const size_t nl = loop.t_s.size();
   out.write("/iv_loop/time", loop.t_s, {nl}, "s");

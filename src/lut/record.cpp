@@ -66,10 +66,8 @@ class Writing : public Visitor {
               bool* present) override {
     if (present && !*present) return;
     out_.attr(g_, name, value);
-    if (!units_.empty()) units_ += "; ";
-    units_ += name;
-    units_ += ": ";
-    units_ += *units ? units : "1";
+    // The unit of a scalar attribute `x` is the attribute `x_units` (a pint/UDUNITS string).
+    out_.attr(g_, std::string(name) + "_units", std::string(*units ? units : "1"));
     (void)description;
   }
   void text(const char* name, std::string& value, const char*) override {
@@ -77,13 +75,12 @@ class Writing : public Visitor {
   }
   void finish() {
     out_.attr(g_, "axes", axes_);
-    if (!units_.empty()) out_.attr(g_, "attribute_units", units_);
   }
 
  private:
   std::string path(const char* name) const { return g_ + "/" + name; }
   H5Writer& out_;
-  std::string g_, axes_, units_;
+  std::string g_, axes_;
   std::map<std::string, size_t> sizes_;
 };
 
@@ -154,7 +151,7 @@ class Describing : public Visitor {
   void scalar(const char* name, double&, const char* units, const char* description,
               bool* present) override {
     row(std::string("@") + name, present ? "attribute, optional" : "attribute", units,
-        description);
+        (std::string(description) + " (unit in `@" + name + "_units`)").c_str());
   }
   void text(const char* name, std::string&, const char* description) override {
     row(std::string("@") + name, "text attribute", nullptr, description);

@@ -15,6 +15,15 @@ namespace cimchar::ppa {
 
 namespace {
 
+// Units as pint and UDUNITS parse them: an operation count is dimensionless; TOPS/W is
+// 1e12 op / J = op/pJ and GOPS/mm^2 is 1e9 op/s/mm^2 = op/ns/mm^2, so the values keep the
+// figures of merit's scale and the strings stay parseable (docs/results-format.md).
+constexpr const char* kOps = "1";
+constexpr const char* kOpsPerSecond = "1/s";
+constexpr const char* kTopsPerWatt = "1/pJ";
+constexpr const char* kGopsPerMm2 = "1/ns/mm^2";
+
+
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream f(p);
   std::stringstream s;
@@ -106,19 +115,19 @@ void write_result(H5Writer& w, const std::string& g, const Result& r) {
   w.write(g + "/latency/total", {r.latency_s}, {}, "s");
   w.write(g + "/latency/per_layer", {r.latency_s / r.n_layers}, {}, "s");
   w.write(g + "/latency/pipeline_items", {r.pipeline_items}, {}, "");
-  w.write(g + "/ops", {r.ops}, {}, "op");
-  w.write(g + "/ops_dense", {r.ops_dense}, {}, "op");
-  w.write(g + "/throughput", {r.throughput_ops_s}, {}, "op/s");
+  w.write(g + "/ops", {r.ops}, {}, kOps);
+  w.write(g + "/ops_dense", {r.ops_dense}, {}, kOps);
+  w.write(g + "/throughput", {r.throughput_ops_s}, {}, kOpsPerSecond);
   for (const auto& [k, v] : r.area_mm2) w.write(g + "/area/" + k, {v}, {}, "mm^2");
   w.write(g + "/area/total", {r.area_total_mm2}, {}, "mm^2");
-  w.write(g + "/tops_per_w", {r.tops_per_w}, {}, "TOPS/W");
-  w.write(g + "/gops_per_mm2", {r.gops_per_mm2}, {}, "GOPS/mm^2");
-  w.write(g + "/ops_core_dense", {r.ops_core_dense}, {}, "op");
-  w.write(g + "/tops_per_w_core", {r.tops_per_w_core}, {}, "TOPS/W");
+  w.write(g + "/tops_per_w", {r.tops_per_w}, {}, kTopsPerWatt);
+  w.write(g + "/gops_per_mm2", {r.gops_per_mm2}, {}, kGopsPerMm2);
+  w.write(g + "/ops_core_dense", {r.ops_core_dense}, {}, kOps);
+  w.write(g + "/tops_per_w_core", {r.tops_per_w_core}, {}, kTopsPerWatt);
   if (r.gpu) {
     w.attr(g + "/gpu", "name", r.gpu->name);
     w.attr(g + "/gpu", "basis", r.gpu->basis);
-    w.write(g + "/gpu/flops", {r.gpu->flops}, {}, "FLOP");
+    w.write(g + "/gpu/flops", {r.gpu->flops}, {}, kOps);
     w.write(g + "/gpu/bytes", {r.gpu->bytes}, {}, "B");
     w.write(g + "/gpu/time", {r.gpu->time_s}, {}, "s");
     w.write(g + "/gpu/energy", {r.gpu->energy_J}, {}, "J");

@@ -45,9 +45,9 @@ std::vector<std::tuple<std::string, double, std::string, std::string>> TechCard:
       {"card.feature", feature_m.value, "m", feature_m.source},
       {"card.vdd", vdd_V.value, "V", vdd_V.source},
       {"wire.r_per_um_ohm", r_wire_ohm_per_um.value, "ohm/um", r_wire_ohm_per_um.source},
-      {"wire.cell_pitch_F", cell_pitch_F.value, "F", cell_pitch_F.source},
-      {"cell.area_1t1r_F2", area_1t1r_F2.value, "F^2", area_1t1r_F2.source},
-      {"cell.area_passive_F2", area_passive_F2.value, "F^2", area_passive_F2.source},
+      {"wire.cell_pitch_F", cell_pitch_F.value, "1", cell_pitch_F.source},
+      {"cell.area_1t1r_F2", area_1t1r_F2.value, "1", area_1t1r_F2.source},
+      {"cell.area_passive_F2", area_passive_F2.value, "1", area_passive_F2.source},
       {"rram.read_pulse", t_read_s.value, "s", t_read_s.source},
       {"rram.write_pulse", t_write_pulse_s.value, "s", t_write_pulse_s.source},
       {"rram.write_pulse_energy", e_write_pulse_J.value, "J", e_write_pulse_J.source},
@@ -146,8 +146,8 @@ TechCard load_tech_card(const std::filesystem::path& path) {
 
 std::vector<std::tuple<std::string, double, std::string, std::string>> GpuCard::fields() const {
   std::vector<std::tuple<std::string, double, std::string, std::string>> f = {
-      {"gpu.peak_flops", peak_flops.value, "FLOP/s", peak_flops.source},
-      {"gpu.vector_flops", vector_flops.value, "FLOP/s", vector_flops.source},
+      {"gpu.peak_flops", peak_flops.value, "1/s", peak_flops.source},
+      {"gpu.vector_flops", vector_flops.value, "1/s", vector_flops.source},
       {"gpu.bandwidth", bandwidth_Bps.value, "B/s", bandwidth_Bps.source},
       {"gpu.board_power", board_power_W.value, "W", board_power_W.source},
       {"gpu.bytes_per_element", bytes_per_element.value, "B", bytes_per_element.source},

@@ -54,6 +54,34 @@ with tempfile.TemporaryDirectory() as d:
             e = p["/runs/%s/energy" % k]
             parts = sum(e[n][()] for n in e.keys() if n not in ("total", "per_layer", "static_write", "attention_core"))
             check(abs(parts - e["total"][()]) <= 1e-9 * e["total"][()], "run %s: breakdown sums to the total" % k)
+    # Every unit the flow writes parses with pint (issue 15): each numeric dataset's `units`
+    # and every `<name>_unit(s)` attribute; "1" is dimensionless, "" is allowed only on strings.
+    import glob
+    import numpy as np
+    import pint
+    ureg = pint.UnitRegistry()
+    bad = set()
+    def parses(u):
+        try:
+            ureg(u)
+            return u != ""
+        except Exception:
+            return False
+    for path in sorted(glob.glob(os.path.join(d, "*.h5"))):
+        with h5py.File(path, "r") as f:
+            def visit(name, obj, base=os.path.basename(path)):
+                for k, v in obj.attrs.items():
+                    u = v.decode() if isinstance(v, bytes) else v
+                    if k.endswith("_unit") or k.endswith("_units"):
+                        if not parses(u):
+                            bad.add("%s:/%s@%s = %r" % (base, name, k, u))
+                if isinstance(obj, h5py.Dataset) and obj.dtype.kind in "fiub":
+                    u = obj.attrs.get("units", None)
+                    u = u.decode() if isinstance(u, bytes) else u
+                    if u is None or not parses(u):
+                        bad.add("%s:/%s units %r" % (base, name, u))
+            f.visititems(visit)
+    check(not bad, "units that pint cannot parse (%d): %s" % (len(bad), sorted(bad)[:8]))
     report = os.path.join(d, "report.html")
     check(os.path.exists(report) and report in r.stdout, "report written and printed")
     if chromium:  # every section rendered by a real browser, each with its figures
