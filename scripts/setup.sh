@@ -11,7 +11,7 @@ packages=(
   libngspice0-dev libeigen3-dev libboost-dev libhdf5-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libbenchmark-dev libsuitesparse-dev libopenblas-dev
   python3-numpy python3-h5py python3-torch python3-matplotlib python3-sklearn libopenmpi-dev
-  python3-xarray python3-h5netcdf python3-pint
+  python3-xarray python3-h5netcdf python3-pint python3-pandas
   openmpi-bin chromium
   clang libclang-rt-14-dev
 )
@@ -28,6 +28,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The Python package (python/cimchar) for Debian's python3: a .pth file in its site folder
+# points at this checkout (no other registry is reachable, and nothing is copied).
+if [ "$(id -u)" -eq 0 ]; then
+  site=$(/usr/bin/python3 -c 'import site; print(site.getsitepackages()[0])')
+  mkdir -p "$site"
+  echo "$(pwd)/python" > "$site/cimchar.pth"
 fi
 
 build=${CIMCHAR_BUILD_DIR:-build}

@@ -9,6 +9,9 @@ file is absent gets its section marked "not run". Usage: report.py RUN_DIR [--ou
 import argparse, glob, html, io, math, os, sys
 
 import h5py
+# The project's Python package (python/cimchar): installed by scripts/setup.sh, else beside us.
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import cimchar  # noqa: E402
 import matplotlib
 
 matplotlib.use("Agg")
@@ -212,11 +215,12 @@ def wta_section(f):
 def threshold_section(f):
     if "/lut/threshold/distance" not in f:
         return "<p>no threshold LUT in this file</p>"
-    d = f["/lut/threshold/distance"][:] * 1e3
+    lut = cimchar.open_lut(f.filename, "/lut/threshold")  # python/examples/threshold_figure.py
+    d = cimchar.quantity(lut["distance"]).to("mV").magnitude
     fig, ax = plt.subplots()
-    ax.plot(d, f["/lut/threshold/p_prune"][:], "-", label="twin")
-    ax.plot(d, f["/lut/threshold/p_prune_spice"][:], "o", ms=3, label="ngspice")
-    ax.plot(d, f["/lut/threshold/p_prune_gaussian"][:], "k:", label="Gaussian limit")
+    ax.plot(d, lut["p_prune"], "-", label="twin")
+    ax.plot(d, lut["p_prune_spice"], "o", ms=3, label="ngspice")
+    ax.plot(d, lut["p_prune_gaussian"], "k:", label="Gaussian limit")
     ax.set_xlabel("distance to threshold (mV)")
     ax.set_ylabel("P(prune)")
     ax.set_title("threshold comparator: prune probability")
@@ -226,20 +230,15 @@ def threshold_section(f):
 
 def attention_section(files):
     rows, acc, l2 = [], [], []
-    for path in files:
-        with h5py.File(path, "r") as f:
-            scheme = attr(f, "/", "scheme", os.path.basename(path))
-            model = os.path.basename(attr(f, "/", "model_file", ""))
-            m = {k: f["/metrics/" + k][()] for k in ("rel_l2", "cosine", "topk_recall", "sparsity") if "/metrics/" + k in f}
-            a = f["/task/accuracy"][()] if "/task/accuracy" in f else float("nan")
-            lo, hi = f["/task/accuracy_ci95"][()] if "/task/accuracy_ci95" in f else (a, a)
-            n = int(f["/task/n"][()]) if "/task/n" in f else 0
-            fp32 = f["/task/fp32_accuracy_recorded"][()] if "/task/fp32_accuracy_recorded" in f else float("nan")
-            ci = "%.4f [%.3f, %.3f]" % (a, lo, hi) if math.isfinite(a) else "nan"
-            rows.append([scheme, model, m.get("rel_l2", float("nan")), m.get("cosine", float("nan")),
-                         m.get("topk_recall", float("nan")), m.get("sparsity", float("nan")), ci, n, fp32])
-            acc.append((scheme + " / " + model, m.get("sparsity", float("nan")), a, lo, hi))
-            l2.append((scheme + " / " + model, m.get("rel_l2", float("nan"))))
+    for _, r in cimchar.attention_table(files).iterrows():
+        a, lo, hi = r.accuracy, r.accuracy_lo, r.accuracy_hi
+        if not math.isfinite(lo):
+            lo = hi = a
+        ci = "%.4f [%.3f, %.3f]" % (a, lo, hi) if math.isfinite(a) else "nan"
+        rows.append([r.scheme, r.model, r.rel_l2, r.cosine, r.topk_recall, r.sparsity, ci, r.n,
+                     r.fp32_accuracy])
+        acc.append((r.scheme + " / " + r.model, r.sparsity, a, lo, hi))
+        l2.append((r.scheme + " / " + r.model, r.rel_l2))
     parts = [table(["scheme", "model", "rel. L2 vs fp32", "cosine", "top-k recall", "sparsity",
                     "accuracy [95% Wilson]", "n", "fp32 (torch)"], rows)]
     if any(math.isfinite(a) for _, _, a, _, _ in acc):

@@ -82,6 +82,25 @@ with tempfile.TemporaryDirectory() as d:
                         bad.add("%s:/%s units %r" % (base, name, u))
             f.visititems(visit)
     check(not bad, "units that pint cannot parse (%d): %s" % (len(bad), sorted(bad)[:8]))
+    # Every LUT of the run opens as labelled data (python/cimchar: dimension scales through
+    # xarray's h5netcdf engine, `axes` attributes otherwise): named dimensions, units.
+    sys.path.insert(0, os.path.join(src, "python"))
+    import cimchar
+    run = cimchar.open_run(d)
+    names = [g for _, g in run.lut_names()]
+    check(len(names) >= 10, "LUT groups of the default flow: %s" % names)
+    for g in names:
+        try:
+            ds = run.lut(g)
+            unnamed = [dim for dim in ds.dims if "_dim" in dim]
+            check(not unnamed, "%s: unnamed dimensions %s" % (g, unnamed))
+            check(all("units" in ds[v].attrs for v in ds.variables), "%s: units on every variable" % g)
+        except Exception as e:
+            check(False, "%s does not open as labelled data: %s" % (g, e))
+    check(abs(float(run.lut("read_current")["i"].interp(state=run.lut("read_current")["state"][1],
+                                                          v_read=0.1)) -
+              float(run.lut("read_current")["i"].sel(state=run.lut("read_current")["state"][1])
+                    .interp(v_read=0.1))) < 1e-15, "read-current LUT interpolates")
     report = os.path.join(d, "report.html")
     check(os.path.exists(report) and report in r.stdout, "report written and printed")
     if chromium:  # every section rendered by a real browser, each with its figures
