@@ -24,7 +24,13 @@ export ASAN_OPTIONS="log_path=$logs/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 start=$(date +%s)
 rc=0
-ctest --test-dir "$build" -LE slow --output-on-failure -j2 "$@" || rc=$?
+# Tests that run under mpirun (Open MPI) go in a second pass without LeakSanitizer: Open MPI
+# leaves its own allocations at MPI_Finalize inside dlopen'ed components that LeakSanitizer
+# cannot symbolize (so no suppression can name them). ASan and UBSan stay on for them.
+mpi_tests='e2e\.(mpi_sweeps|variation_flow)$'
+ctest --test-dir "$build" -LE slow -E "$mpi_tests" --output-on-failure -j2 "$@" || rc=$?
+ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
+  ctest --test-dir "$build" -LE slow -R "$mpi_tests" --output-on-failure -j2 || rc=$?
 echo "sanitize: ctest took $(( $(date +%s) - start )) s (exit $rc)"
 
 reports=0

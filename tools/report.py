@@ -215,16 +215,8 @@ def wta_section(f):
 def threshold_section(f):
     if "/lut/threshold/distance" not in f:
         return "<p>no threshold LUT in this file</p>"
-    lut = cimchar.open_lut(f.filename, "/lut/threshold")  # python/examples/threshold_figure.py
-    d = cimchar.quantity(lut["distance"]).to("mV").magnitude
-    fig, ax = plt.subplots()
-    ax.plot(d, lut["p_prune"], "-", label="twin")
-    ax.plot(d, lut["p_prune_spice"], "o", ms=3, label="ngspice")
-    ax.plot(d, lut["p_prune_gaussian"], "k:", label="Gaussian limit")
-    ax.set_xlabel("distance to threshold (mV)")
-    ax.set_ylabel("P(prune)")
-    ax.set_title("threshold comparator: prune probability")
-    ax.legend()
+    fig, ax = plt.subplots()  # the same figure as python/examples/threshold_figure.py
+    cimchar.figures.threshold_prune_probability(cimchar.open_lut(f.filename, "/lut/threshold"), ax)
     return svg(fig)
 
 

@@ -17,15 +17,8 @@ import cimchar  # noqa: E402
 def main(folder, png):
     run = cimchar.open_run(folder)
     lut = run.lut("threshold")                      # an xarray Dataset, dimension "distance"
-    mv = cimchar.quantity(lut["distance"]).to("mV").magnitude
     fig, ax = plt.subplots()
-    ax.plot(mv, lut["p_prune"], "-", label="twin")
-    ax.plot(mv, lut["p_prune_spice"], "o", ms=3, label="ngspice")
-    ax.plot(mv, lut["p_prune_gaussian"], "k:", label="Gaussian limit")
-    ax.set_xlabel("distance to threshold (mV)")
-    ax.set_ylabel("P(prune)")
-    ax.set_title("threshold comparator: prune probability")
-    ax.legend()
+    cimchar.figures.threshold_prune_probability(lut, ax)
     fig.savefig(png, dpi=120)
     # The LUT between grid points, as a higher-level tool would look it up.
     print("P(prune) at +3 mV: %.4f" % float(lut["p_prune"].interp(distance=0.003)))
