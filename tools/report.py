@@ -62,12 +62,8 @@ def units(ds):
 def cell_section(f):
     parts = []
     if "/iv_loop/v" in f:
-        fig, ax = plt.subplots()
-        ax.semilogy(f["/iv_loop/v"][:], np.abs(f["/iv_loop/i"][:]) + 1e-15)
-        ax.set_xlabel("cell voltage (V)")
-        ax.set_ylabel("|current| (A)")
-        ax.set_title("I-V hysteresis loop (ngspice)")
-        parts.append(svg(fig))
+        parts.append(iv_loop_figure(f["/iv_loop/v"][:], f["/iv_loop/i"][:],
+                                    f["/iv_loop/state"][:] if "/iv_loop/state" in f else None))
     if "/program" in f:
         fig, ax = plt.subplots()
         for name in sorted(f["/program"].keys()):
@@ -83,13 +79,51 @@ def cell_section(f):
     return "".join(parts)
 
 
+def iv_loop_figure(v, i, state):
+    """The I-V loop on linear axes, each leg of the triangle sweep in its own colour (SET on the
+    way up, RESET on the negative side), so the hysteresis shows; the state along it beside."""
+    dv = np.diff(v, prepend=v[0])
+    legs = [("0 to +v (SET)", (v >= 0) & (dv >= 0), "C0"), ("+v to 0", (v >= 0) & (dv < 0), "C1"),
+            ("0 to -v (RESET)", (v < 0) & (dv <= 0), "C3"), ("-v to 0", (v < 0) & (dv > 0), "C2")]
+    out = []
+    for y, scale, label, title in ((i, 1e6, "current (uA)", "I-V loop (ngspice)"),
+                                   (state, 1e9, "state (nm)", "state along the loop")):
+        if y is None:
+            continue
+        fig, ax = plt.subplots()
+        for name, m, c in legs:
+            ax.plot(np.where(m, v, np.nan), np.where(m, y * scale, np.nan), color=c, lw=1.2, label=name)
+        ax.set_xlabel("cell voltage (V)")
+        ax.set_ylabel(label)
+        ax.set_title(title)
+        ax.ticklabel_format(axis="y", useOffset=False)
+        ax.legend(fontsize=7)
+        out.append(svg(fig))
+    return "".join(out)
+
+
+def log_floor(ax, values):
+    """A log axis that starts a decade below the smallest positive value shown (not at the
+    1e-15 added to keep zeros on the plot)."""
+    pos = np.abs(np.asarray(values, dtype=float))
+    pos = pos[np.isfinite(pos) & (pos > 0)]
+    if pos.size:
+        ax.set_ylim(bottom=pos.min() / 10)
+
+
 def fit_section(f):
     parts = []
     if "/data/v" in f:
         fig, ax = plt.subplots()
         v, i, fi = f["/data/v"][:], f["/data/i"][:], f["/data/i_fit"][:]
-        ax.semilogy(v, np.abs(i) + 1e-15, ".", ms=3, label="data")
-        ax.semilogy(v, np.abs(fi) + 1e-15, "-", lw=0.8, label="fit")
+        st = f["/data/state"][:] if "/data/state" in f else np.zeros_like(v)
+        ax.semilogy(v, np.abs(i) + 1e-15, ".", ms=3, color="C0", label="data")
+        for k, s_ in enumerate(np.unique(st)):  # one fitted curve per state, in voltage order
+            m = np.flatnonzero(st == s_)
+            m = m[np.argsort(v[m])]
+            ax.semilogy(v[m], np.abs(fi[m]) + 1e-15, "-", lw=0.8, color="C1",
+                        label="fit" if k == 0 else None)
+        log_floor(ax, np.abs(i)[np.abs(v) > 0])
         ax.set_xlabel("V")
         ax.set_ylabel("|I| (A)")
         ax.legend()
@@ -98,8 +132,10 @@ def fit_section(f):
         rows = []
         for n in f["/fit/names"][:]:
             n = n.decode() if isinstance(n, bytes) else n
-            rows.append([n, f["/fit/params/%s/value" % n][()], f["/fit/params/%s/std_error" % n][()]])
-        parts.append(table(["parameter", "value", "standard error"], rows))
+            val = f["/fit/params/%s/value" % n]
+            err = f["/fit/params/%s/std_error" % n]
+            rows.append([n, val[()], err[()], units(val)])
+        parts.append(table(["parameter", "value", "standard error", "unit"], rows))
     return "".join(parts)
 
 
@@ -208,7 +244,10 @@ def wta_section(f):
         if n in g:
             rows.append([n + " (" + units(g[n]) + ")"] + list(np.atleast_1d(g[n][:])))
     if rows:
-        parts.append(table(["quantity"] + ["C%d" % i for i in range(len(rows[0]) - 1)], rows))
+        caps = g["capacitance"][:] if "capacitance" in g else None
+        head = (["C = %.3g fF" % (c * 1e15) for c in caps] if caps is not None and len(caps) == len(rows[0]) - 1
+                else ["C%d" % i for i in range(len(rows[0]) - 1)])
+        parts.append(table(["quantity"] + head, rows))
     return "".join(parts)
 
 
@@ -233,22 +272,35 @@ def attention_section(files):
         l2.append((r.scheme + " / " + r.model, r.rel_l2))
     parts = [table(["scheme", "model", "rel. L2 vs fp32", "cosine", "top-k recall", "sparsity",
                     "accuracy [95% Wilson]", "n", "fp32 (torch)"], rows)]
+    schemes = sorted({n.split(" / ")[0] for n, *_ in acc})
+    models = sorted({n.split(" / ")[1] for n, *_ in acc})
+    colour = {sc: "C%d" % (k % 10) for k, sc in enumerate(schemes)}
+    marker = {m: "osD^v<>"[k % 7] for k, m in enumerate(models)}
     if any(math.isfinite(a) for _, _, a, _, _ in acc):
         fig, ax = plt.subplots()
-        for name, s, a, lo, hi in acc:
+        for name, sp, a, lo, hi in acc:
+            sc, m = name.split(" / ")
             if math.isfinite(a):
-                ax.errorbar([s], [a], yerr=[[a - lo], [hi - a]], fmt="o", capsize=3, label=name)
+                ax.errorbar([sp], [a], yerr=[[a - lo], [hi - a]], fmt=marker[m], color=colour[sc],
+                            capsize=3, ms=4)
+        for sc in schemes:  # one legend entry per scheme (colour) and per model (marker)
+            ax.plot([], [], "s", color=colour[sc], label=sc)
+        for m in models:
+            ax.plot([], [], marker[m], color="0.4", label=m)
         ax.set_xlabel("sparsity (fraction of scores pruned)")
         ax.set_ylabel("accuracy")
-        ax.set_title("accuracy vs sparsity")
-        ax.legend(fontsize=6)
+        ax.set_title("accuracy vs sparsity (95% Wilson intervals)")
+        ax.legend(fontsize=6, ncol=2)
         parts.append(svg(fig))
-    fig, ax = plt.subplots(figsize=(5.2, 0.35 * len(l2) + 1.2))
-    ax.barh([n for n, _ in l2], [max(v, 1e-12) for _, v in l2])
-    ax.set_xscale("log")
-    ax.set_xlabel("relative L2 error of the outputs vs fp32")
-    ax.set_title("output error per scheme")
-    parts.append(svg(fig))
+    shown = [(n, v) for n, v in l2 if v > 0]  # the ideal run is the reference: 0 by definition
+    if shown:
+        fig, ax = plt.subplots(figsize=(5.2, 0.35 * len(shown) + 1.2))
+        ax.barh([n for n, _ in shown], [v for _, v in shown],
+                color=[colour[n.split(" / ")[0]] for n, _ in shown])
+        ax.set_xscale("log")
+        ax.set_xlabel("relative L2 error of the outputs vs fp32 (ideal = 0, not shown)")
+        ax.set_title("output error per scheme")
+        parts.append(svg(fig))
     return "".join(parts)
 
 
@@ -338,7 +390,7 @@ def seed_table():
     rows = [l for l in sec.splitlines() if l.startswith("|") and not l.startswith("| ---")]
     if len(rows) < 2:
         return ""
-    cells = [[c.strip() for c in r.strip("|").split("|")] for r in rows]
+    cells = [[c.strip().replace("`", "") for c in r.strip("|").split("|")] for r in rows]
     return ("<h3>Seed comparison (docs/ppa.md: one BERT-base-shaped layer, 128 tokens)</h3>"
             + table(cells[0], cells[1:]))
 
@@ -399,25 +451,59 @@ def read_stage(path, fn):
     return read_section([path], one)
 
 
+def summary_section(run_dir, att, ppa):
+    """Per scheme and model: accuracy with its interval against fp32, sparsity, energy, latency
+    and speed and energy against the GPU (from ppa*.h5 where it costs that attention run)."""
+    acc = cimchar.attention_table(att)
+    costs = {}
+    for _, r in cimchar.Run(run_dir).ppa().iterrows() if ppa else []:
+        costs[r.attention_file] = r
+    rows = []
+    for _, a in acc.iterrows():
+        c = costs.get(a.file)
+        ci = ("%.3f [%.3f, %.3f]" % (a.accuracy, a.accuracy_lo, a.accuracy_hi)
+              if math.isfinite(a.accuracy) else "n/a")
+        get = (lambda k, scale=1.0: float(c[k]) * scale if c is not None and k in c and
+               math.isfinite(float(c[k])) else float("nan"))
+        rows.append([a.scheme, a.model, ci, a.n, a.fp32_accuracy, a.sparsity,
+                     get("energy_total", 1e6), get("latency_total", 1e3), get("gpu_time_ratio"),
+                     get("gpu_energy_ratio")])
+    note = ("<p>Accuracy on the first n held-out sequences with its 95% Wilson interval; fp32 is "
+            "torch's accuracy on the whole held-out set recorded in the model file. Energy and "
+            "latency per run from <code>cimchar ppa</code>; GPU columns are GPU / ours (&gt; 1: "
+            "ours is faster / spends less energy) from the roofline baseline (docs/ppa.md). "
+            "Which nonideality dominates each loss: <code>cimchar attribution</code> "
+            "(docs/schemes.md); not part of this run.</p>")
+    return note + table(["scheme", "model", "accuracy [95% CI]", "n", "fp32", "sparsity",
+                         "energy (uJ)", "latency (ms)", "GPU time / ours", "GPU energy / ours"], rows)
+
+
 def sections(run_dir):
-    """Every section of the report, in order (BadStageFile on a file that cannot be read)."""
+    """Every section of the report as (id, title, html), in order (BadStageFile on a file that
+    cannot be read): the summary, each stage, attention, PPA, then provenance."""
     present = sorted(glob.glob(os.path.join(run_dir, "*.h5")))
-    body = [section("provenance", "Configuration and provenance",
-                    read_section(present, lambda ps: provenance(run_dir, ps)) if present
-                    else '<p class="not-run">not run</p>')]
+    att = sorted(glob.glob(os.path.join(run_dir, "attention*.h5")))
+    ppa = sorted(glob.glob(os.path.join(run_dir, "ppa*.h5")))
+    not_run = '<p class="not-run">not run</p>'
+    out = [("summary", "Summary: accuracy, energy and speed per scheme",
+            read_section(att + ppa, lambda ps: summary_section(run_dir, att, ppa)) if att else not_run)]
     for sid, title, name, fn in SECTIONS:
         p = os.path.join(run_dir, name)
-        if not os.path.exists(p):
-            body.append(section(sid, title, '<p class="not-run">not run</p>'))
-            continue
-        body.append(section(sid, title, read_stage(p, fn)))
-    att = sorted(glob.glob(os.path.join(run_dir, "attention*.h5")))
-    body.append(section("attention", "Attention schemes: accuracy, sparsity, output error",
-                        read_section(att, attention_section) if att else '<p class="not-run">not run</p>'))
-    ppa = sorted(glob.glob(os.path.join(run_dir, "ppa*.h5")))
-    body.append(section("ppa", "Power, performance and area",
-                        read_section(ppa, ppa_section) if ppa else '<p class="not-run">not run</p>'))
-    return body
+        out.append((sid, title, read_stage(p, fn) if os.path.exists(p) else not_run))
+    out.append(("attention", "Attention schemes: accuracy, sparsity, output error",
+                read_section(att, attention_section) if att else not_run))
+    out.append(("ppa", "Power, performance and area",
+                read_section(ppa, ppa_section) if ppa else not_run))
+    prov = read_section(present, lambda ps: provenance(run_dir, ps)) if present else not_run
+    out.append(("provenance", "Configuration and provenance",
+                "<details><summary>files, versions, seeds and the flow's configuration</summary>"
+                + prov + "</details>"))
+    return out
+
+
+def contents(parts):
+    return ('<nav><b>Contents</b><ol>' + "".join('<li><a href="#%s">%s</a></li>' % (sid, html.escape(t))
+                                              for sid, t, _ in parts) + "</ol></nav>")
 
 
 def main():
@@ -430,7 +516,8 @@ def main():
         return 2
     out = a.out or os.path.join(a.run_dir, "report.html")
     try:
-        body = sections(a.run_dir)
+        parts = sections(a.run_dir)
+        body = [contents(parts)] + [section(sid, t, h) for sid, t, h in parts]
     except BadStageFile as e:
         # A truncated, foreign or older stage file: bad input naming the file, no traceback.
         print("cimchar report: error: %s" % e, file=sys.stderr)

@@ -74,7 +74,7 @@ CellConfig parse(Section& t) {
   c.loop_v_max = loop.get_double("v_max", 2.5, "V", {0.01, 10});
   c.loop_v_min = loop.get_double("v_min", -3.0, "V", {-10, -0.01});
   c.loop_rate = loop.get_double("sweep_rate", 1e6, "V/s", {1e-3, 1e12});
-  c.loop_state0 = states_from_fractions({loop.get_double("initial_state", 0.0, "", {0, 1})},
+  c.loop_state0 = states_from_fractions({loop.get_double("initial_state", 1.0, "", {0, 1})},
                                         c.state_lo, c.state_hi)[0];
   loop.finish();
 

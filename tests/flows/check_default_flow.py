@@ -26,6 +26,11 @@ with tempfile.TemporaryDirectory() as d:
         p = os.path.join(d, stage + ".h5")
         check(os.path.exists(p), stage + ".h5 written")
         check(p in r.stdout, "path printed: " + p)
+    # The default I-V loop is a loop: it SETs (the gap closes) and RESETs (it reopens).
+    with h5py.File(os.path.join(d, "cell.h5"), "r") as c:
+        gap = c["/iv_loop/state"][:]
+    check(gap[0] - gap.min() > 0.3e-9 and gap[-1] - gap.min() > 0.3e-9,
+          "I-V loop SETs and RESETs: gap %.3g -> %.3g -> %.3g m" % (gap[0], gap.min(), gap[-1]))
     f = h5py.File(os.path.join(d, "fit.h5"), "r")
     truth = {"I0": 1e-3, "g0": 0.25e-9, "V0": 0.25}
     for name, t in truth.items():
@@ -114,6 +119,11 @@ with tempfile.TemporaryDirectory() as d:
             check(figs >= n and "not run" not in sections.get(sid, ""),
                   "report section %s: %d figures rendered (want %d)" % (sid, figs, n))
         check("Seed comparison" in sections.get("ppa", ""), "seed comparison table in the report")
+        summary = sections.get("summary", "")
+        check(summary.count("<tr>") - 1 == len(schemes) and "GPU time / ours" in summary,
+              "summary: one row per attention run (%d), with the GPU columns" % len(schemes))
+        check(dom.find('id="summary"') < dom.find('id="cell"') < dom.find('id="provenance"'),
+              "summary first, provenance last")
         check("<table" in sections.get("provenance", ""), "provenance table")
 
 print("%d passed, %d failed" % (passed, failed))
