@@ -60,6 +60,9 @@ Vec TaskHead::logits(const Mat& y, const std::vector<bool>* padding) const {
 
 namespace {
 
+// The largest magnitude a weight, bias, norm parameter or input may have.
+constexpr double kMaxValue = 1e6;
+
 class Loader {
  public:
   explicit Loader(const std::filesystem::path& p) : r_(p), file_(p.string()) {}
@@ -69,13 +72,17 @@ class Loader {
   }
 
   // The shape is checked before the data are read (and allocated).
-  std::vector<double> read(const std::string& path, const std::vector<size_t>& want) {
+  // Values must be finite; `mask` (an additive attention mask) also allows -inf.
+  std::vector<double> read(const std::string& path, const std::vector<size_t>& want,
+                           bool mask = false) {
     const std::vector<size_t> dims = r_.dims(path);
     if (dims != want) fail("dataset '" + path + "' has shape " + shape(dims) + ", expected " +
                            shape(want));
     const std::vector<double> data = r_.read(path);
     for (double v : data)
-      if (std::isnan(v) || (std::isinf(v) && v > 0)) fail("dataset '" + path + "' holds NaN or +inf");
+      if (!std::isfinite(v) && !(mask && v == -std::numeric_limits<double>::infinity()))
+        fail("dataset '" + path + "' holds " + std::to_string(v) +
+             (mask ? " (a mask holds finite values or -inf)" : " (values must be finite)"));
     return data;
   }
   // Row-major [rows, cols] dataset into an Eigen matrix.
@@ -93,8 +100,15 @@ class Loader {
     check_finite(path, v);
     return v;
   }
+  // Weights, biases, norms and inputs: finite and within +-kMaxValue, so that no product of the
+  // executor overflows (a trained model's values are many decades inside; found by fuzzing: a
+  // norm weight of -1.8e308 made every score -inf).
   void check_finite(const std::string& path, const Eigen::Ref<const Mat>& m) {
     if (!m.allFinite()) fail("dataset '" + path + "' holds non-finite values");
+    if (m.size() > 0 && m.cwiseAbs().maxCoeff() > kMaxValue)
+      fail("dataset '" + path + "' holds a value of magnitude " +
+           std::to_string(m.cwiseAbs().maxCoeff()) + "; model weights and inputs must be within "
+           "+-1e6");
   }
   int64_t attr_int(const std::string& obj, const std::string& name, int64_t lo, int64_t hi) {
     if (!r_.has_attr(obj, name)) fail("missing attribute '" + name + "' on '" + obj + "'");
@@ -148,7 +162,7 @@ std::vector<Mat> load3(Loader& L, const std::string& p, size_t B, size_t S, size
     for (size_t s = 0; s < S; ++s)
       for (size_t j = 0; j < d; ++j)
         x(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(j)) = v[(b * S + s) * d + j];
-    if (!x.allFinite()) L.fail("dataset '" + p + "' holds non-finite values");
+    L.check_finite(p, x);
     out.push_back(std::move(x));
   }
   return out;
@@ -212,6 +226,8 @@ std::vector<Mat> embed_tokens(Loader& L, const std::string& p, size_t B, size_t 
   return out;
 }
 
+constexpr double kMaxMaskMagnitude = 1e300;
+
 // The masks of an input group g (optional datasets g/attn_mask, g/key_padding_mask).
 void read_masks(Loader& L, const std::string& g, const Model& m, size_t B, size_t S, Batch& bt) {
   if (L.has(g + "/attn_mask")) {
@@ -225,7 +241,13 @@ void read_masks(Loader& L, const std::string& g, const Model& m, size_t B, size_
       L.fail("dataset '" + p + "' has shape " + Loader::shape(md) + ", expected [" +
              std::to_string(S) + ", " + std::to_string(S) + "] or [" + std::to_string(B) + ", " +
              std::to_string(H) + ", " + std::to_string(S) + ", " + std::to_string(S) + "]");
-    std::vector<double> v = L.read(p, md);
+    std::vector<double> v = L.read(p, md, /*mask=*/true);
+    // Additive masks: -inf, or finite values a score can be added to without overflowing to
+    // -inf (torch's finfo(float32).min, -3.4e38, is fine; -1.7e308 is not).
+    for (double x : v)
+      if (std::isfinite(x) && std::abs(x) > kMaxMaskMagnitude)
+        L.fail("dataset '" + p + "' holds " + std::to_string(x) + ": an additive mask is -inf or "
+               "a finite value within +-1e300");
     for (size_t k = 0; k < count; ++k) {
       Mat mk(static_cast<Eigen::Index>(S), static_cast<Eigen::Index>(S));
       for (size_t i = 0; i < S; ++i)

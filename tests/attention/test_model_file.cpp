@@ -26,6 +26,7 @@ struct Spec {
   bool drop_patch_w = false;
   int model_heads = 0;   // /model's n_heads attribute when > 0, else `heads`
   bool extra_layer = false;  // a second layer group that n_layers = 1 does not count
+  double w_q_value = 0.1;    // every entry of w_q
 };
 
 // Values of the patch-embedding fixture, as functions of their indices.
@@ -55,7 +56,8 @@ fs::path write_model(const Spec& s, const std::string& name) {
   std::vector<double> m(d * d, 0.1), v(d, 0.0);
   for (const char* k : {"w_q", "w_k", "w_v", "w_o"}) {
     if (s.drop_wk && std::string(k) == "w_k") continue;
-    w.write(g + "/attn/" + k, m, {d, d}, "");
+    w.write(g + "/attn/" + k, std::string(k) == "w_q" ? std::vector<double>(d * d, s.w_q_value) : m,
+            {d, d}, "");
   }
   for (const char* k : {"b_q", "b_k", "b_v", "b_o"}) w.write(g + "/attn/" + k, v, {d}, "");
   const size_t B = static_cast<size_t>(s.batch), S = static_cast<size_t>(s.seq);
@@ -172,6 +174,19 @@ TEST(ModelFile, MoreLayerGroupsThanNLayersNamed) {
   s.extra_layer = true;
   expect_input_error(write_model(s, "layers2"), "attribute n_layers of '/model' is 1 but the file "
                                                 "has a group '/model/layers/1'");
+}
+
+// Found by fuzzing (fuzz/corpus/model_file/crash-huge-norm-weight-overflows-scores): a finite
+// but absurd weight (-1.8e308) made every score -inf inside the executor; -inf weights were
+// accepted too (only NaN and +inf were refused). Both are now refused naming the dataset.
+TEST(ModelFile, WeightsOfAbsurdMagnitudeOrMinusInfNamed) {
+  Spec s;
+  s.w_q_value = -1.7976931348623157e308;
+  expect_input_error(write_model(s, "huge_w"), "'/model/layers/0/attn/w_q' holds a value of magnitude");
+  s.w_q_value = -std::numeric_limits<double>::infinity();
+  expect_input_error(write_model(s, "minf_w"), "'/model/layers/0/attn/w_q' holds -inf");
+  s.w_q_value = 3.0;  // an ordinary weight still loads
+  EXPECT_NO_THROW(load_model_file(write_model(s, "ok_w")));
 }
 
 TEST(ModelFile, MissingFile) {
