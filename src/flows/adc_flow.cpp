@@ -27,6 +27,7 @@
 #include "spice/job_journal.hpp"
 #include "periph/adc_metrics.hpp"
 #include "periph/adc_netlist.hpp"
+#include "periph/adc_sine.hpp"
 #include "spice/pool.hpp"
 
 namespace cimchar::flows {
@@ -108,10 +109,25 @@ void write_lsb(H5Writer& out, const std::string& path, const std::vector<double>
   out.attr(path, "relative_to", std::string("LSB (the group's lsb_V)"));
 }
 
+// The coherent sine record of the dynamic test: M = 1024 samples (at least 4 per code up to 8
+// bits), J = 127 cycles (odd, so coprime with M), amplitude 99% of half the full scale.
+periph::SineRecord sine_record(const periph::AdcDesign& d) {
+  return periph::coherent_sine(d, 1024, 127, 0.99);
+}
+
 // Per-sample metrics of one (architecture, bits) group, row-major [samples, ...].
 struct Metrics {
   std::vector<double> transitions, terr, inl, dnl, inl_max, dnl_max, offset, gain, enob, qrms;
-  void add(const periph::AdcStatic& a) {
+  std::vector<double> inl_bf, inl_bf_max;        // against the best-fit line
+  std::vector<double> sinad, sfdr, enob_sine;    // coherent sine test (twin samples only)
+  void add(const periph::AdcStatic& a, const periph::AdcDynamic* sine = nullptr) {
+    inl_bf.insert(inl_bf.end(), a.inl_best_fit.begin(), a.inl_best_fit.end());
+    inl_bf_max.push_back(a.inl_best_fit_max);
+    if (sine) {
+      sinad.push_back(sine->sinad_dB);
+      sfdr.push_back(sine->sfdr_dB);
+      enob_sine.push_back(sine->enob);
+    }
     transitions.insert(transitions.end(), a.transitions_V.begin(), a.transitions_V.end());
     terr.insert(terr.end(), a.transition_error.begin(), a.transition_error.end());
     inl.insert(inl.end(), a.inl.begin(), a.inl.end());
@@ -133,6 +149,19 @@ struct Metrics {
     write_lsb(out, g + "/offset", offset, {rows});
     out.write(g + "/gain_error", gain, {rows}, "");
     out.write(g + "/enob", enob, {rows}, "bit");
+    out.attr(g + "/enob", "method", std::string("ramp (histogram): N - log2(rms quantization "
+                                                "error / (Q_fit / sqrt 12)); enob_sine is IEEE 1241's"));
+    out.attr(g + "/inl", "line", std::string("endpoint (through T[1] and T[last])"));
+    write_lsb(out, g + "/inl_best_fit", inl_bf, {rows, nt});
+    out.attr(g + "/inl_best_fit", "line", std::string("least squares through the transitions"));
+    write_lsb(out, g + "/inl_best_fit_max", inl_bf_max, {rows});
+    if (sinad.size() == rows) {
+      out.write(g + "/sinad", sinad, {rows}, "dB");
+      out.write(g + "/sfdr", sfdr, {rows}, "dB");
+      out.write(g + "/enob_sine", enob_sine, {rows}, "bit");
+      out.attr(g + "/enob_sine", "method", std::string(
+          "coherent sine (IEEE 1241): four-parameter fit, log2(vref / (NAD sqrt 12))"));
+    }
     write_lsb(out, g + "/q_error_rms", qrms, {rows});
   }
 };
@@ -155,10 +184,12 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
   for (size_t g = 0; g < groups.size(); ++g) {
     const auto& d = groups[g];
     const auto ramp = periph::make_ramp(d, c.points_per_lsb);
+    const auto sine = sine_record(d);
     for (size_t i = 0; i < c.samples; ++i) {
       auto rng = stream_rng(ctx.seed, stream(d.arch, d.bits, i));
       const auto s = periph::draw_sample(d, c.var, rng);
-      twin[g].add(periph::analyze(d, periph::convert_ramp(d, s, ramp), ramp));
+      const auto dyn = periph::analyze_sine(d, sine, periph::convert_sine(d, s, sine));
+      twin[g].add(periph::analyze(d, periph::convert_ramp(d, s, ramp), ramp), &dyn);
       if (i < c.spice_samples) cases.push_back({g, i, s});
     }
   }
@@ -260,18 +291,18 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
               "sigma offset %.3g V, cap %.3g, noise %.3g V\n",
               c.samples, twin_s, c.spice_samples, spice_s, c.vref, c.var.sigma_offset_V,
               c.var.sigma_cap_rel, c.var.sigma_noise_V);
-  std::printf("  arch   bits  INLmax mean/sigma  DNLmax mean/sigma   ENOB mean  offset mean  "
-              "twin-vs-spice max |dT| (LSB)\n");
+  std::printf("  arch   bits  INLmax mean/sigma  DNLmax mean/sigma   ENOB ramp/sine  SINAD dB  "
+              "offset mean  twin-vs-spice max |dT| (LSB)\n");
   for (size_t g = 0; g < groups.size(); ++g) {
     const auto im = stats(twin[g].inl_max), dm = stats(twin[g].dnl_max), en = stats(twin[g].enob),
-               of = stats(twin[g].offset);
+               of = stats(twin[g].offset), es = stats(twin[g].enob_sine), sd = stats(twin[g].sinad);
     double md = 0;
     for (double v : maxdiff[g]) md = std::isfinite(v) ? std::max(md, v) : md;
     char diff[32] = "-";
     if (!maxdiff[g].empty()) std::snprintf(diff, sizeof diff, "%.3g", md);
-    std::printf("  %-6s %4d  %7.3f %7.3f    %7.3f %7.3f   %8.3f  %10.3f   %s\n",
+    std::printf("  %-6s %4d  %7.3f %7.3f    %7.3f %7.3f   %6.3f %6.3f  %8.2f  %10.3f   %s\n",
                 periph::to_string(groups[g].arch), groups[g].bits, im.mean, im.sigma, dm.mean,
-                dm.sigma, en.mean, of.mean, diff);
+                dm.sigma, en.mean, es.mean, sd.mean, of.mean, diff);
   }
 
   std::error_code ec;
@@ -329,6 +360,9 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
     for (auto [key, v, unit] : {std::tuple{"inl_max", &twin[g].inl_max, kLsb},
                                 {"dnl_max", &twin[g].dnl_max, kLsb},
                                 {"enob", &twin[g].enob, "bit"},
+                                {"enob_sine", &twin[g].enob_sine, "bit"},
+                                {"sinad", &twin[g].sinad, "dB"},
+                                {"sfdr", &twin[g].sfdr, "dB"},
                                 {"offset", &twin[g].offset, kLsb},
                                 {"gain_error", &twin[g].gain, ""}}) {
       const auto st = stats(*v);

@@ -26,6 +26,29 @@ std::vector<double> histogram_transitions(const std::vector<int>& codes, const R
   return t;
 }
 
+namespace {
+
+// INL against the least-squares line through the transitions (IEEE 1241's independently based
+// line): T[k] ~ a + k w; INL[k] = (T[k] - a - k w) / w.
+void best_fit_inl(const std::vector<double>& t, AdcStatic* a) {
+  const double n = static_cast<double>(t.size());
+  double sk = 0, st = 0, skk = 0, skt = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const double k = static_cast<double>(i + 1);
+    sk += k, st += t[i], skk += k * k, skt += k * t[i];
+  }
+  const double w = (n * skt - sk * st) / (n * skk - sk * sk), off = (st - w * sk) / n;
+  a->inl_best_fit.clear();
+  a->inl_best_fit_max = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const double e = w > 0 ? (t[i] - off - w * static_cast<double>(i + 1)) / w : 0.0;
+    a->inl_best_fit.push_back(e);
+    a->inl_best_fit_max = std::max(a->inl_best_fit_max, std::abs(e));
+  }
+}
+
+}  // namespace
+
 AdcStatic analyze(const AdcDesign& d, const std::vector<int>& codes, const Ramp& r) {
   const size_t nt = d.transitions();
   CIMCHAR_CHECK(nt >= 3, "the endpoint fit needs at least 2 bits");
@@ -44,6 +67,7 @@ AdcStatic analyze(const AdcDesign& d, const std::vector<int>& codes, const Ramp&
     a.inl.push_back(inl);
     a.inl_max = std::max(a.inl_max, std::abs(inl));
   }
+  best_fit_inl(t, &a);
   for (size_t k = 1; k + 1 <= nt; ++k) {
     const double dnl = qa > 0 ? (t[k] - t[k - 1]) / qa - 1.0 : -1.0;
     a.dnl.push_back(dnl);

@@ -103,6 +103,34 @@ TEST(AdcMetrics, HandBuiltCurve) {
   EXPECT_NEAR(a.enob, 3 - std::log2(rms * std::sqrt(12.0)), 2e-3);
 }
 
+// A symmetric bow T[k] = k Q + beta (k - m)^2 (m the middle transition): the endpoint line
+// through T[1] and T[n] is offset by beta (n-1)^2/4, so its INL peaks at the middle with
+// beta (n-1)^2 / 4 / Q; the least-squares line is offset by beta mean((k-m)^2) = beta (n^2-1)/12,
+// so its INL peaks at the ends with beta ((n-1)^2/4 - (n^2-1)/12) / Q.
+TEST(AdcMetrics, BestFitAndEndpointInlOfABow) {
+  AdcDesign d{AdcArch::flash, 4, 1.0};
+  const double q = d.lsb_V(), beta = 0.004 * q;
+  const size_t n = d.transitions();
+  const double m = 0.5 * static_cast<double>(n + 1);
+  std::vector<double> t(n);
+  for (size_t k = 1; k <= n; ++k) t[k - 1] = static_cast<double>(k) * q + beta * (k - m) * (k - m);
+  const Ramp r = make_ramp(d, 4000);
+  std::vector<int> codes(r.points);
+  for (size_t p = 0; p < r.points; ++p) {
+    int c = 0;
+    for (double tk : t) c += r.x(p) >= tk ? 1 : 0;
+    codes[p] = c;
+  }
+  const auto a = analyze(d, codes, r);
+  const double nn = static_cast<double>(n);
+  const double endpoint = beta * (nn - 1) * (nn - 1) / 4 / q;
+  const double best = beta * ((nn - 1) * (nn - 1) / 4 - (nn * nn - 1) / 12) / q;
+  EXPECT_NEAR(a.inl_max, endpoint, 2e-3);
+  EXPECT_NEAR(a.inl_best_fit_max, best, 2e-3);
+  EXPECT_NEAR(std::abs(a.inl_best_fit.front()), best, 2e-3);  // at the ends
+  EXPECT_LT(a.inl_best_fit_max, a.inl_max);
+}
+
 // Comparator noise: the draws are reproducible, have the requested sigma, and a noisy converter
 // still measures transitions on average where the noiseless one does.
 TEST(AdcTwin, DecisionNoise) {
