@@ -198,7 +198,7 @@ def variation_section(f):
 
 
 def adc_section(f):
-    parts = []
+    parts, rows = [], []
     if "/lut/adc" not in f:
         return "<p>no ADC LUT in this file</p>"
     for arch in f["/lut/adc"].keys():
@@ -219,6 +219,12 @@ def adc_section(f):
             ax.set_title("%s ADC, %s: transition errors (INL/DNL)" % (arch, b))
             ax.legend(fontsize=7)
             parts.append(svg(fig))
+            rows.append([arch, b] + [float(g[k][0]) if k in g else float("nan") for k in (
+                "inl_max_mean", "dnl_max_mean", "enob_mean", "enob_sine_mean", "sinad_mean",
+                "sfdr_mean")])
+    if rows:
+        parts.append(table(["architecture", "bits", "INL max (LSB, endpoint)", "DNL max (LSB)",
+                            "ENOB (ramp)", "ENOB (sine, IEEE 1241)", "SINAD (dB)", "SFDR (dBc)"], rows))
     return "".join(parts) or "<p>no ADC transition tables in this file</p>"
 
 
