@@ -57,6 +57,17 @@ using Clock = std::chrono::steady_clock;
   std::string hello = wire::encode(session->info());
   hello.insert(hello.begin(), 'H');
   wire::write_message(fd, hello);
+  // Heartbeats: ngspice's status line when it changes (at most every 0.2 s), with its last
+  // stderr lines, so that the pool can stop a job that makes no progress (pool.hpp).
+  auto last_beat = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  session->set_progress_hook([&](const std::string& status, const std::vector<std::string>& errs) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_beat < std::chrono::milliseconds(200)) return;
+    last_beat = now;
+    std::string beat = "P" + status;
+    for (const auto& e : errs) beat += "\n" + e;
+    wire::write_message(fd, beat);
+  });
   std::string msg;
   while (wire::read_message(fd, &msg)) {
     Job job = wire::decode_job(msg);
@@ -77,6 +88,46 @@ using Clock = std::chrono::steady_clock;
   }
   ::_exit(0);
 }
+
+// The analysis' completed fraction from ngspice's status line ("tran: 12.3%"), or -1.
+double progress_fraction(const std::string& status) {
+  const auto pct = status.find('%');
+  const auto colon = status.rfind(':', pct);
+  if (pct == std::string::npos || colon == std::string::npos) return -1;
+  char* end = nullptr;
+  const double v = std::strtod(status.c_str() + colon + 1, &end);
+  return end && end != status.c_str() + colon + 1 ? v / 100 : -1;
+}
+
+std::string seconds(double s) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3g s", s);
+  return b;
+}
+
+}  // namespace
+
+std::string stalled_reason(const std::string& status, double elapsed, double quiet,
+                           const Job& job, double timeout_s, const PoolOptions& o) {
+  // Only an analysis that reports its progress (a percentage: tran, dc, ac) can stall; an
+  // operating point reports none and is bounded by the timeout alone.
+  const double f = progress_fraction(status);
+  const std::string where = "at '" + status + "'";
+  if (o.stall_s > 0 && f >= 0 && quiet > o.stall_s)
+    return "stalled: no progress in ngspice for " + seconds(quiet) + " " + where +
+           "; stopped (stall limit " + seconds(o.stall_s) + ")";
+  if (o.projection_factor > 0 && job.commands.size() == 1 && job.alter_sets.empty() &&
+      elapsed >= 2 && f >= 0.001) {
+    const double total = elapsed / f;
+    if (total > o.projection_factor * timeout_s)
+      return "too slow: " + where + " after " + seconds(elapsed) + " the analysis would take about " +
+             seconds(total) + ", more than " + std::to_string(static_cast<int>(o.projection_factor)) +
+             "x its " + seconds(timeout_s) + " timeout; stopped";
+  }
+  return "";
+}
+
+namespace {
 
 std::string describe_exit(int status) {
   if (WIFSIGNALED(status)) {
@@ -132,6 +183,9 @@ struct WorkerPool::Impl {
     bool busy = false;
     size_t job = 0;
     Clock::time_point deadline;
+    Clock::time_point started, last_change;  // of the job; of its last new status line
+    std::string status;                      // ngspice's last status line ("tran: 12.3%")
+    std::vector<std::string> last_errors;    // and its last stderr lines
   };
   PoolOptions opts;
   std::string library;
@@ -279,6 +333,40 @@ std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
     progress.set(done);
     if (on_done) on_done(i, results[i]);
   };
+  auto timeout_of = [&](size_t i) {
+    return jobs[i].timeout_s > 0 ? jobs[i].timeout_s : im.opts.default_timeout_s;
+  };
+  auto no_progress = [&](const Impl::Worker& w, const Job& job, double timeout_s) {
+    const auto now = Clock::now();
+    return stalled_reason(w.status, std::chrono::duration<double>(now - w.started).count(),
+                          std::chrono::duration<double>(now - w.last_change).count(), job,
+                          timeout_s, im.opts);
+  };
+  // Stops a job that makes no progress (deterministic: a retry would do the same).
+  auto stop_if_no_progress = [&](Impl::Worker& w) {
+    const std::string why = no_progress(w, jobs[w.job], timeout_of(w.job));
+    if (why.empty()) return false;
+    im.reap(w, true);
+    JobResult r;
+    r.status = Status::timeout;
+    r.message = why;
+    r.stderr_lines = w.last_errors;
+    finish(w.job, std::move(r));
+    return true;
+  };
+  // A heartbeat from a worker: its status line, then its last stderr lines.
+  auto heartbeat = [](Impl::Worker& w, const std::string& body) {
+    std::vector<std::string> lines;
+    size_t a = 0;
+    for (size_t b; (b = body.find('\n', a)) != std::string::npos; a = b + 1)
+      lines.push_back(body.substr(a, b - a));
+    lines.push_back(body.substr(a));
+    // ngspice calls back only when its status changes (each 0.1% of an analysis, each new
+    // analysis or sample), so every heartbeat is progress.
+    w.status = lines[0];
+    w.last_change = Clock::now();
+    w.last_errors.assign(lines.begin() + 1, lines.end());
+  };
   // A worker lost its job (crash or timeout): retry it once, or report it.
   auto lost = [&](Impl::Worker& w, Status st, const std::string& why) {
     const size_t i = w.job;
@@ -304,6 +392,9 @@ std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
       const double t = jobs[i].timeout_s > 0 ? jobs[i].timeout_s : im.opts.default_timeout_s;
       w.busy = true;
       w.job = i;
+      w.started = w.last_change = Clock::now();
+      w.status.clear();
+      w.last_errors.clear();
       w.deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(t * 1e6));
       if (!wire::write_message(w.fd, wire::encode(jobs[i]))) {
         const int st = im.reap(w, true);
@@ -329,7 +420,13 @@ std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
       Impl::Worker& w = *who[k];
       if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
         std::string msg;
-        if (!wire::read_message(w.fd, &msg) || msg.empty() || (msg[0] != 'R' && msg[0] != 'X')) {
+        const bool got = wire::read_message(w.fd, &msg);
+        if (got && !msg.empty() && msg[0] == 'P') {
+          heartbeat(w, msg.substr(1));
+          stop_if_no_progress(w);
+          continue;
+        }
+        if (!got || msg.empty() || (msg[0] != 'R' && msg[0] != 'X')) {
           const int st = im.reap(w, true);
           lost(w, Status::crashed, describe_exit(st));
           continue;
@@ -338,6 +435,7 @@ std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
         w.busy = false;
         if (msg[0] == 'X') im.reap(w, false);  // ngspice hit ControlledExit: start afresh
         finish(w.job, std::move(r));
+      } else if (stop_if_no_progress(w)) {
       } else if (Clock::now() >= w.deadline) {
         im.reap(w, true);
         const double t = jobs[w.job].timeout_s > 0 ? jobs[w.job].timeout_s : im.opts.default_timeout_s;

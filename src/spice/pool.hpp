@@ -59,6 +59,13 @@ struct PoolOptions {
   int workers = 0;            // 0 = number of cores
   std::string library;        // "" = $CIMCHAR_NGSPICE, else Debian's libngspice.so.0
   double default_timeout_s = 120;
+  // Fail fast (docs/spice.md): ngspice reports an analysis' progress ("tran: 12.3%") each time
+  // the 0.1% figure changes; a job in such an analysis that has reported nothing for stall_s is
+  // stopped and reported at once, without a retry, and so is a single-analysis job whose
+  // progress projects a total over projection_factor x its timeout (judged from 2 s on). An
+  // operating point reports no percentage: the timeout alone bounds it. 0 switches either off.
+  double stall_s = 30;
+  double projection_factor = 2;
   int crash_retries = 1;
   bool progress = true;       // progress bar on stderr for sweeps longer than a second
   std::string progress_label = "ngspice";
@@ -75,6 +82,12 @@ struct NgspiceInfo {
 std::string solver_options_line(const NgspiceInfo& info);
 // Cores this process may run on (sched_getaffinity), at least 1: the default worker count.
 int available_cores();
+
+// Why a running job must be stopped for making no progress ("" if it may go on): in an
+// analysis that reports a percentage, nothing reported for `quiet` s (more than o.stall_s), or,
+// `elapsed` s into a single-analysis job, a projected total over o.projection_factor x timeout_s.
+std::string stalled_reason(const std::string& status, double elapsed, double quiet,
+                           const Job& job, double timeout_s, const PoolOptions& o);
 
 class WorkerPool {
  public:

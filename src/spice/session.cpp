@@ -28,7 +28,10 @@ int cb_char(char* s, int, void* user) {
   static_cast<Session*>(user)->on_char(s);
   return 0;
 }
-int cb_stat(char*, int, void*) { return 0; }
+int cb_stat(char* s, int, void* user) {
+  static_cast<Session*>(user)->on_stat(s);
+  return 0;
+}
 int cb_exit(int status, NG_BOOL, NG_BOOL, int, void* user) {
   static_cast<Session*>(user)->on_exit(status);
   return 0;
@@ -196,6 +199,12 @@ void Session::on_char(const char* line) {
   if (s.rfind("stderr ", 0) == 0) err_.push_back(s.substr(7));
   else if (s.rfind("stdout ", 0) == 0) out_.push_back(s.substr(7));
   else out_.push_back(s);
+}
+
+void Session::on_stat(const char* status) {
+  if (!status || !progress_) return;
+  const size_t n = std::min<size_t>(err_.size(), 3);
+  progress_(status, std::vector<std::string>(err_.end() - static_cast<long>(n), err_.end()));
 }
 
 void Session::on_exit(int) { broken_ = true; }

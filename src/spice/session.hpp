@@ -3,6 +3,7 @@
 // runs each Session in a worker child process (pool.hpp); the parent never loads ngspice.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,14 @@ class Session {
   // After ngspice's ControlledExit the library cannot be used again: the worker must exit.
   bool broken() const { return broken_; }
 
+  // Called with ngspice's status line ("tran: 12.3%") whenever it changes, and ngspice's last
+  // stderr lines, from inside run() (the worker forwards it to the pool as a heartbeat).
+  using ProgressHook = std::function<void(const std::string& status, const std::vector<std::string>& last_errors)>;
+  void set_progress_hook(ProgressHook hook) { progress_ = std::move(hook); }
+
   // Called by the C callbacks.
   void on_char(const char* line);
+  void on_stat(const char* status);
   void on_exit(int status);
 
  private:
@@ -43,6 +50,7 @@ class Session {
   bool broken_ = false;
   bool capture_all_ = false;
   std::vector<std::string> out_, err_;
+  ProgressHook progress_;
 };
 
 // Library path after applying the default and $CIMCHAR_NGSPICE.

@@ -2,6 +2,8 @@
 // hangs are reported with ngspice's words and the rest of the sweep completes.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "core/error.hpp"
 #include "spice/pool.hpp"
 
@@ -105,6 +107,26 @@ TEST(PoolFailures, HangIsKilledAtTimeoutAndSweepGoesOn) {
   EXPECT_EQ(res[0].status, Status::timeout);
   EXPECT_EQ(res[0].attempts, 2);
   for (size_t i = 1; i < 4; ++i) EXPECT_TRUE(res[i].ok()) << res[i].message;
+}
+
+// Fail fast: a transient that would take minutes is stopped within seconds by its projected
+// time, once, with the progress it had reached (it used to cost 2 x the timeout).
+TEST(PoolFailures, TooSlowJobIsStoppedAtOnceWithoutRetry) {
+  WorkerPool pool(quiet(1, 30));
+  Job slow = good();
+  slow.name = "slow";
+  slow.netlist = "slow\nv1 in 0 sin(0 1 1meg)\nr1 in out 1k\nc1 out 0 1n\n.end\n";
+  slow.commands = {"tran 1p 20u 0 1p"};  // measured: 0.1% per 0.3 s, about 5 minutes in all
+  slow.timeout_s = 20;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto res = pool.run({slow, good()});
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(res[0].status, Status::timeout);
+  EXPECT_EQ(res[0].attempts, 1) << res[0].message;
+  EXPECT_NE(res[0].message.find("too slow"), std::string::npos) << res[0].message;
+  EXPECT_NE(res[0].message.find("tran:"), std::string::npos) << res[0].message;
+  EXPECT_LT(took, 20.0) << "stopped only at the hard timeout";
+  EXPECT_TRUE(res[1].ok()) << res[1].message;
 }
 
 TEST(PoolFailures, MissingLibraryIsAClearError) {
