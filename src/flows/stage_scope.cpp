@@ -75,8 +75,15 @@ void StageScope::report_resumed(size_t reused, size_t total, const char* what) c
                journal().c_str());
 }
 
-std::filesystem::path StageScope::write(const std::function<void(H5Writer&)>& fill) {
-  const auto path = output();
+void StageScope::report_resumed(const spice::JobJournal& journal) const {
+  if (ctx_.resume)
+    sink_.note("%s: resumed, %zu ngspice jobs taken from %s, %zu run\n", stage_.c_str(),
+               journal.reused, journal.path().c_str(), journal.computed);
+}
+
+std::filesystem::path StageScope::write(const std::function<void(H5Writer&)>& fill,
+                                        const std::filesystem::path& to) {
+  const auto path = to.empty() ? output() : to;
   if (root_) {
     const std::string version = ngspice_version();
     H5Writer out(path);

@@ -20,6 +20,7 @@
 
 #include "core/h5.hpp"
 #include "flows/context.hpp"
+#include "spice/job_journal.hpp"
 #include "spice/pool.hpp"
 
 namespace cimchar::flows {
@@ -62,10 +63,13 @@ class StageScope {
   std::string ngspice_version();
   // "<stage>: resumed, <reused> of <total> <what> taken from <journal>" when --resume is on.
   void report_resumed(size_t reused, size_t total, const char* what) const;
+  // "<stage>: resumed, <reused> ngspice jobs taken from <journal>, <computed> run" (--resume).
+  void report_resumed(const spice::JobJournal& journal) const;
 
-  // On the root rank: writes output() (provenance, then fill), committed atomically. On every
-  // rank: then releases this stage's journal. Returns output().
-  std::filesystem::path write(const std::function<void(H5Writer&)>& fill);
+  // On the root rank: writes `path` (default output(); provenance, then fill), committed
+  // atomically. On every rank: then releases this stage's journal. Returns the path.
+  std::filesystem::path write(const std::function<void(H5Writer&)>& fill,
+                              const std::filesystem::path& path = {});
 
  private:
   std::string stage_;
