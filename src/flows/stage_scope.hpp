@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/h5.hpp"
 #include "flows/context.hpp"
@@ -55,6 +56,8 @@ class StageScope {
   const Sink& out() const { return sink_; }
   uint64_t run_id() const { return run_id_; }
   std::filesystem::path journal() const { return ctx_.out_dir / (stage_ + ".journal"); }
+  // A further journal of the stage, <out>/<stage>.journal.<part> (released by write() too).
+  std::filesystem::path journal(const std::string& part);
   std::filesystem::path output() const { return ctx_.out_dir / (stage_ + ".h5"); }
 
   // The stage's ngspice workers, started on first use.
@@ -78,6 +81,7 @@ class StageScope {
   Sink sink_;
   uint64_t run_id_;
   std::unique_ptr<spice::WorkerPool> pool_;
+  std::vector<std::filesystem::path> parts_;
 };
 
 }  // namespace cimchar::flows
