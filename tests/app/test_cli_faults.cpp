@@ -196,3 +196,36 @@ TEST(CliFaults, AdcProbeRefusesUnknownSubcircuit) {
                              "spice_samples = 1\n", "CIMCHAR_NETLISTS", "netlists", "adc.lib",
                              "\\.subckt adc_cmp", ".subckt adc_other");
 }
+
+// cell and irdrop used to exit 2 and leave <stage>.journal behind.
+TEST(CliFaults, CellProbeRefusesUnknownSubcircuit) {
+  expect_stage_probe_refuses("cell", "", "CIMCHAR_DEVICES", "devices", "stanford_asu.lib",
+                             "\\.subckt rram_stanford te be x", ".subckt rram_other te be x");
+}
+
+TEST(CliFaults, IrdropProbeRefusesUnknownSubcircuitOfItsCell) {
+  expect_stage_probe_refuses("irdrop", "cell = \"stanford_asu\"\nsizes = [4]\nspice_max_size = 4\n"
+                             "r_wire = [1.0]\nactivity = [1.0]\ndistributions = [\"binary\"]\n"
+                             "trials = 1\n", "CIMCHAR_DEVICES", "devices", "stanford_asu.lib",
+                             "\\.subckt rram_stanford_static", ".subckt rram_other_static");
+}
+
+// A bad model of [schemes] fails in prepare: the earlier stage of the same flow writes nothing.
+TEST(CliFaults, SchemesModelCheckedBeforeEarlierStagesWrite) {
+  const fs::path dir = fresh_dir("fault_schemes_model");
+  write_text(dir / "bad_model.h5", "not an HDF5 file");
+  write_text(dir / "flow.toml", "[flow]\nname = \"t\"\nseed = 3\n[threshold]\npoints = 3\n"
+                                "samples = 8\ntwin_samples = 100\n[schemes]\nmodels = [\"" +
+                                    (dir / "bad_model.h5").string() + "\"]\nppa = false\n");
+  const auto r = run_cimchar("run " + (dir / "flow.toml").string() + " -q --out " +
+                             (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find((dir / "bad_model.h5").string()), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out")) << "threshold ran before the model was checked";
+}
+
+TEST(CliFaults, WtaProbeRefusesUnknownSubcircuit) {
+  expect_stage_probe_refuses("wta", "capacitances = [\"100 fF\"]\nsamples = 10\nspice_samples = 1\n",
+                             "CIMCHAR_NETLISTS", "netlists", "wta.lib", "\\.subckt wta_cell",
+                             ".subckt wta_other");
+}
