@@ -225,9 +225,10 @@ std::vector<SpiceCase> twin_mc(const AdcConfig& c, uint64_t seed, AdcResult& o) 
 }
 
 periph::AdcStatic all_nan(periph::AdcStatic a) {
-  for (auto* v : {&a.transitions_V, &a.transition_error, &a.inl, &a.dnl})
+  for (auto* v : {&a.transitions_V, &a.transition_error, &a.inl, &a.dnl, &a.inl_best_fit})
     for (auto& x : *v) x = std::nan("");
-  for (double* x : {&a.inl_max, &a.dnl_max, &a.offset, &a.gain_error, &a.enob, &a.q_error_rms})
+  for (double* x : {&a.inl_max, &a.dnl_max, &a.offset, &a.gain_error, &a.enob, &a.q_error_rms,
+                    &a.inl_best_fit_max})
     *x = std::nan("");
   return a;
 }
