@@ -19,10 +19,8 @@
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
-#include "core/provenance.hpp"
 #include "core/rng.hpp"
-#include "core/ranks.hpp"
-#include "flows/monte_carlo.hpp"
+#include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 #include "spice/job_journal.hpp"
 #include "periph/adc_metrics.hpp"
@@ -171,149 +169,167 @@ struct SpiceCase {
   periph::AdcSample draw;
 };
 
-std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
-  using clock = std::chrono::steady_clock;
+std::vector<periph::AdcDesign> designs(const AdcConfig& c) {
   std::vector<periph::AdcDesign> groups;
   for (AdcArch a : c.archs)
     for (int b : c.bits) groups.push_back({a, b, c.vref});
+  return groups;
+}
 
-  // Twin Monte Carlo.
-  const auto t0 = clock::now();
-  std::vector<Metrics> twin(groups.size());
+// The ngspice benches of one sample: one job per span of its (coarser) ramp.
+std::vector<spice::Job> bench_jobs(const AdcConfig& c, const periph::AdcDesign& d,
+                                   const periph::AdcSample& draw, size_t sample,
+                                   std::vector<std::pair<size_t, size_t>>& spans) {
+  const auto ramp = periph::make_ramp(d, c.spice_points_per_lsb);
+  spans = periph::bench_spans(d, ramp);
+  std::vector<spice::Job> jobs;
+  for (const auto& span : spans) {
+    const auto b = periph::render_adc_bench(d, draw, ramp, c.circuit, span);
+    spice::Job j;
+    j.name = "adc/" + std::string(periph::to_string(d.arch)) + "/b" + std::to_string(d.bits) +
+             "/" + std::to_string(sample) + "/" + std::to_string(span.first);
+    j.netlist = b.netlist;
+    j.commands = b.commands;
+    j.vectors = b.vectors;
+    jobs.push_back(std::move(j));
+  }
+  return jobs;
+}
+
+struct AdcResult {
+  std::vector<periph::AdcDesign> groups;
+  std::vector<Metrics> twin, sp, tw;  // [group]: twin Monte Carlo; ngspice and twin on its draws
+  std::vector<std::vector<double>> maxdiff;
+  std::vector<std::vector<int64_t>> differ, failed;
+  std::vector<std::vector<std::string>> messages;
+  double twin_s = 0, spice_s = 0;
+};
+
+// The twin's Monte Carlo of every group; the first spice_samples draws of each are kept for ngspice.
+std::vector<SpiceCase> twin_mc(const AdcConfig& c, uint64_t seed, AdcResult& o) {
   std::vector<SpiceCase> cases;
-  for (size_t g = 0; g < groups.size(); ++g) {
-    const auto& d = groups[g];
+  o.twin.resize(o.groups.size());
+  for (size_t g = 0; g < o.groups.size(); ++g) {
+    const auto& d = o.groups[g];
     const auto ramp = periph::make_ramp(d, c.points_per_lsb);
     const auto sine = sine_record(d);
     for (size_t i = 0; i < c.samples; ++i) {
-      auto rng = stream_rng(ctx.seed, stream(d.arch, d.bits, i));
+      auto rng = stream_rng(seed, stream(d.arch, d.bits, i));
       const auto s = periph::draw_sample(d, c.var, rng);
       const auto dyn = periph::analyze_sine(d, sine, periph::convert_sine(d, s, sine));
-      twin[g].add(periph::analyze(d, periph::convert_ramp(d, s, ramp), ramp), &dyn);
+      o.twin[g].add(periph::analyze(d, periph::convert_ramp(d, s, ramp), ramp), &dyn);
       if (i < c.spice_samples) cases.push_back({g, i, s});
     }
   }
-  const double twin_s = std::chrono::duration<double>(clock::now() - t0).count();
+  return cases;
+}
 
+periph::AdcStatic all_nan(periph::AdcStatic a) {
+  for (auto* v : {&a.transitions_V, &a.transition_error, &a.inl, &a.dnl, &a.inl_best_fit})
+    for (auto& x : *v) x = std::nan("");
+  for (double* x : {&a.inl_max, &a.dnl_max, &a.offset, &a.gain_error, &a.enob, &a.q_error_rms,
+                    &a.inl_best_fit_max})
+    *x = std::nan("");
+  return a;
+}
+
+// One ngspice case against the twin on the same draw; results[first..] are its spans' jobs.
+void tally_case(const AdcConfig& c, const SpiceCase& k, const std::vector<spice::Job>& jobs,
+                const std::vector<spice::JobResult>& results, size_t first,
+                const std::vector<std::pair<size_t, size_t>>& spans, AdcResult& o) {
+  const auto& d = o.groups[k.group];
+  const auto ramp = periph::make_ramp(d, c.spice_points_per_lsb);
+  const auto ct = periph::convert_ramp(d, k.draw, ramp);
+  const auto at = periph::analyze(d, ct, ramp);
+  std::vector<int> cs;
+  std::string msg;
+  for (size_t s = 0; s < spans.size() && msg.empty(); ++s) {
+    try {
+      results[first + s].throw_if_failed(jobs[first + s].name);
+      const auto part =
+          periph::codes_from_vectors(d, ramp, c.circuit, spans[s], results[first + s].vectors);
+      cs.insert(cs.end(), part.begin(), part.end());
+    } catch (const SpiceError& e) {
+      msg = e.what();
+    }
+  }
+  const size_t g = k.group;
+  o.tw[g].add(at);
+  o.failed[g].push_back(msg.empty() ? 0 : 1);
+  o.messages[g].push_back(msg);
+  if (!msg.empty()) {
+    o.sp[g].add(all_nan(at));
+    o.maxdiff[g].push_back(std::nan(""));
+    o.differ[g].push_back(-1);
+    return;
+  }
+  const auto as = periph::analyze(d, cs, ramp);
+  o.sp[g].add(as);
+  double m = 0;
+  for (size_t t = 0; t < d.transitions(); ++t)
+    m = std::max(m, std::abs(as.transitions_V[t] - at.transitions_V[t]) / d.lsb_V());
+  o.maxdiff[g].push_back(m);
+  int64_t n = 0;
+  for (size_t p = 0; p < ct.size(); ++p) n += ct[p] != cs[p];
+  o.differ[g].push_back(n);
+}
+
+AdcResult compute(const AdcConfig& c, StageScope& scope) {
+  using clock = std::chrono::steady_clock;
+  AdcResult o;
+  o.groups = designs(c);
+  const size_t G = o.groups.size();
+  const auto t0 = clock::now();
+  const auto cases = twin_mc(c, scope.ctx().seed, o);
+  o.twin_s = std::chrono::duration<double>(clock::now() - t0).count();
   // The first spice_samples samples of every group in ngspice, same draws, coarser ramp.
   const auto t1 = clock::now();
   std::vector<spice::Job> jobs;
   std::vector<std::vector<std::pair<size_t, size_t>>> spans(cases.size());
-  for (size_t ci = 0; ci < cases.size(); ++ci) {
-    const auto& k = cases[ci];
-    const auto& d = groups[k.group];
-    const auto ramp = periph::make_ramp(d, c.spice_points_per_lsb);
-    spans[ci] = periph::bench_spans(d, ramp);
-    for (const auto& span : spans[ci]) {
-      const auto b = periph::render_adc_bench(d, k.draw, ramp, c.circuit, span);
-      spice::Job j;
-      j.name = "adc/" + std::string(periph::to_string(d.arch)) + "/b" + std::to_string(d.bits) +
-               "/" + std::to_string(k.sample) + "/" + std::to_string(span.first);
-      j.netlist = b.netlist;
-      j.commands = b.commands;
-      j.vectors = b.vectors;
+  for (size_t ci = 0; ci < cases.size(); ++ci)
+    for (auto& j : bench_jobs(c, o.groups[cases[ci].group], cases[ci].draw, cases[ci].sample,
+                              spans[ci]))
       jobs.push_back(std::move(j));
-    }
-  }
-  spice::NgspiceInfo info;
   std::vector<spice::JobResult> results;
-  if (!jobs.empty()) {
-    spice::PoolOptions po;
-    po.workers = ctx.jobs;
-    po.library = ctx.ngspice_library;
-    po.progress = ctx.progress;
-    po.progress_label = "adc";
-    spice::WorkerPool pool(po);
-    info = pool.info();
-    // Finished ngspice jobs are journaled, so a killed run resumes with --resume.
-    std::error_code mk;
-    std::filesystem::create_directories(ctx.out_dir, mk);
-    spice::JobJournal journal(ctx.out_dir / "adc.journal", ctx.resume);
-    results = spice::run_journaled(pool, jobs, journal);
-    if (ctx.resume)
-      std::fprintf(stderr, "adc: resumed, %zu ngspice jobs taken from %s, %zu run\n",
-                   journal.reused, journal.path().c_str(), journal.computed);
+  if (!jobs.empty()) {  // finished ngspice jobs are journaled, so a killed run resumes
+    spice::JobJournal journal(scope.journal(), scope.ctx().resume, scope.run_id());
+    results = spice::run_journaled(scope.pool(), jobs, journal);
+    scope.report_resumed(journal);
   }
-  const double spice_s = std::chrono::duration<double>(clock::now() - t1).count();
+  o.spice_s = std::chrono::duration<double>(clock::now() - t1).count();
+  o.sp.resize(G);
+  o.tw.resize(G);
+  o.maxdiff.resize(G);
+  o.differ.resize(G);
+  o.failed.resize(G);
+  o.messages.resize(G);
+  for (size_t ci = 0, first = 0; ci < cases.size(); first += spans[ci].size(), ++ci)
+    tally_case(c, cases[ci], jobs, results, first, spans[ci], o);
+  return o;
+}
 
-  std::vector<Metrics> sp(groups.size()), tw(groups.size());
-  std::vector<std::vector<double>> maxdiff(groups.size());
-  std::vector<std::vector<int64_t>> differ(groups.size()), failed(groups.size());
-  std::vector<std::vector<std::string>> messages(groups.size());
-  size_t next_job = 0;
-  for (size_t j = 0; j < cases.size(); ++j) {
-    const auto& k = cases[j];
-    const auto& d = groups[k.group];
-    const auto ramp = periph::make_ramp(d, c.spice_points_per_lsb);
-    const auto ct = periph::convert_ramp(d, k.draw, ramp);
-    const auto at = periph::analyze(d, ct, ramp);
-    std::vector<int> cs;
-    std::string msg;
-    for (const auto& span : spans[j]) {
-      const auto& res = results[next_job];
-      const auto& job = jobs[next_job++];
-      if (!msg.empty()) continue;
-      try {
-        res.throw_if_failed(job.name);
-        const auto part = periph::codes_from_vectors(d, ramp, c.circuit, span, res.vectors);
-        cs.insert(cs.end(), part.begin(), part.end());
-      } catch (const SpiceError& e) {
-        msg = e.what();
-      }
-    }
-    tw[k.group].add(at);
-    failed[k.group].push_back(msg.empty() ? 0 : 1);
-    messages[k.group].push_back(msg);
-    if (!msg.empty()) {
-      periph::AdcStatic nan = at;
-      for (auto* v : {&nan.transitions_V, &nan.transition_error, &nan.inl, &nan.dnl})
-        for (auto& x : *v) x = std::nan("");
-      for (double* x : {&nan.inl_max, &nan.dnl_max, &nan.offset, &nan.gain_error, &nan.enob,
-                        &nan.q_error_rms})
-        *x = std::nan("");
-      sp[k.group].add(nan);
-      maxdiff[k.group].push_back(std::nan(""));
-      differ[k.group].push_back(-1);
-      continue;
-    }
-    const auto as = periph::analyze(d, cs, ramp);
-    sp[k.group].add(as);
-    double m = 0;
-    for (size_t t = 0; t < d.transitions(); ++t)
-      m = std::max(m, std::abs(as.transitions_V[t] - at.transitions_V[t]) / d.lsb_V());
-    maxdiff[k.group].push_back(m);
-    int64_t n = 0;
-    for (size_t p = 0; p < ct.size(); ++p) n += ct[p] != cs[p];
-    differ[k.group].push_back(n);
-  }
-
-  std::printf("adc: %zu samples per design (twin, %.2f s), %zu in ngspice (%.2f s); vref %.3g V, "
-              "sigma offset %.3g V, cap %.3g, noise %.3g V\n",
-              c.samples, twin_s, c.spice_samples, spice_s, c.vref, c.var.sigma_offset_V,
-              c.var.sigma_cap_rel, c.var.sigma_noise_V);
-  std::printf("  arch   bits  INLmax mean/sigma  DNLmax mean/sigma   ENOB ramp/sine  SINAD dB  "
-              "offset mean  twin-vs-spice max |dT| (LSB)\n");
-  for (size_t g = 0; g < groups.size(); ++g) {
-    const auto im = stats(twin[g].inl_max), dm = stats(twin[g].dnl_max), en = stats(twin[g].enob),
-               of = stats(twin[g].offset), es = stats(twin[g].enob_sine), sd = stats(twin[g].sinad);
+void print(const AdcConfig& c, const AdcResult& o, const Sink& out) {
+  out.print("adc: %zu samples per design (twin, %.2f s), %zu in ngspice (%.2f s); vref %.3g V, "
+            "sigma offset %.3g V, cap %.3g, noise %.3g V\n",
+            c.samples, o.twin_s, c.spice_samples, o.spice_s, c.vref, c.var.sigma_offset_V,
+            c.var.sigma_cap_rel, c.var.sigma_noise_V);
+  out.print("  arch   bits  INLmax mean/sigma  DNLmax mean/sigma   ENOB ramp/sine  SINAD dB  "
+            "offset mean  twin-vs-spice max |dT| (LSB)\n");
+  for (size_t g = 0; g < o.groups.size(); ++g) {
+    const auto im = stats(o.twin[g].inl_max), dm = stats(o.twin[g].dnl_max),
+               en = stats(o.twin[g].enob), of = stats(o.twin[g].offset),
+               es = stats(o.twin[g].enob_sine), sd = stats(o.twin[g].sinad);
     double md = 0;
-    for (double v : maxdiff[g]) md = std::isfinite(v) ? std::max(md, v) : md;
+    for (double v : o.maxdiff[g]) md = std::isfinite(v) ? std::max(md, v) : md;
     char diff[32] = "-";
-    if (!maxdiff[g].empty()) std::snprintf(diff, sizeof diff, "%.3g", md);
-    std::printf("  %-6s %4d  %7.3f %7.3f    %7.3f %7.3f   %6.3f %6.3f  %8.2f  %10.3f   %s\n",
-                periph::to_string(groups[g].arch), groups[g].bits, im.mean, im.sigma, dm.mean,
-                dm.sigma, en.mean, es.mean, sd.mean, of.mean, diff);
+    if (!o.maxdiff[g].empty()) std::snprintf(diff, sizeof diff, "%.3g", md);
+    out.print("  %-6s %4d  %7.3f %7.3f    %7.3f %7.3f   %6.3f %6.3f  %8.2f  %10.3f   %s\n",
+              periph::to_string(o.groups[g].arch), o.groups[g].bits, im.mean, im.sigma, dm.mean,
+              dm.sigma, en.mean, es.mean, sd.mean, of.mean, diff);
   }
+}
 
-  std::error_code ec;
-  std::filesystem::create_directories(ctx.out_dir, ec);
-  auto path = ctx.out_dir / "adc.h5";
-  if (!ranks().root()) {  // under mpirun rank 0 writes the file
-    std::filesystem::remove(rank_journal(ctx.out_dir / "adc.journal"), ec);
-    return path;
-  }
-  H5Writer out(path);
-  write_provenance(out, {ctx.config_text, ctx.seed, info.version});
+void write_settings(const AdcConfig& c, const AdcResult& o, H5Writer& out) {
   out.attr("/adc", "vref_V", c.vref);
   out.attr("/adc", "sigma_offset_V", c.var.sigma_offset_V);
   out.attr("/adc", "sigma_cap_rel", c.var.sigma_cap_rel);
@@ -321,75 +337,107 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
   out.attr("/adc", "samples", static_cast<int64_t>(c.samples));
   out.attr("/adc", "points_per_lsb", static_cast<int64_t>(c.points_per_lsb));
   out.attr("/adc", "spice_points_per_lsb", static_cast<int64_t>(c.spice_points_per_lsb));
-  out.attr("/adc", "twin_wall_s", twin_s);
-  out.attr("/adc", "spice_wall_s", spice_s);
+  out.attr("/adc", "twin_wall_s", o.twin_s);
+  out.attr("/adc", "spice_wall_s", o.spice_s);
   out.attr("/adc", "r_unit_ohm", c.circuit.r_unit_ohm);
   out.attr("/adc", "unit_cap_F", c.circuit.unit_cap_F);
   out.attr("/adc", "t_sample_s", c.circuit.t_sample_s);
   out.attr("/adc", "t_bit_s", c.circuit.t_bit_s);
-  for (size_t g = 0; g < groups.size(); ++g) {
-    const auto& d = groups[g];
-    const size_t nt = d.transitions(), S = c.samples, K = tw[g].inl_max.size();
+}
+
+// The LUT of one group: transition-error statistics over the twin's Monte Carlo samples.
+void write_group_lut(const AdcConfig& c, const periph::AdcDesign& d, const Metrics& twin,
+                     const std::string& lut, H5Writer& out) {
+  const size_t nt = d.transitions(), S = c.samples;
+  std::vector<double> tm(nt), ts(nt), k(nt);
+  for (size_t t = 0; t < nt; ++t) {
+    std::vector<double> col(S);
+    for (size_t i = 0; i < S; ++i) col[i] = twin.terr[i * nt + t];
+    const auto st = stats(col);
+    tm[t] = st.mean;
+    ts[t] = st.sigma;
+    k[t] = static_cast<double>(t + 1);
+  }
+  out.write(lut + "/transition", k, {nt}, "");
+  write_lsb(out, lut + "/transition_error_mean", tm, {nt});
+  write_lsb(out, lut + "/transition_error_sigma", ts, {nt});
+  for (auto [key, v, unit] : {std::tuple{"inl_max", &twin.inl_max, kLsb},
+                              {"dnl_max", &twin.dnl_max, kLsb},
+                              {"enob", &twin.enob, "bit"},
+                              {"enob_sine", &twin.enob_sine, "bit"},
+                              {"sinad", &twin.sinad, "dB"},
+                              {"sfdr", &twin.sfdr, "dB"},
+                              {"offset", &twin.offset, kLsb},
+                              {"gain_error", &twin.gain, ""}}) {
+    const auto st = stats(*v);
+    for (const auto& [suffix, x] : {std::pair{"_mean", st.mean}, {"_sigma", st.sigma}}) {
+      if (std::string_view(unit) == kLsb) write_lsb(out, lut + "/" + key + suffix, {x}, {1});
+      else out.write(lut + "/" + key + suffix, {x}, {1}, unit);
+    }
+  }
+  out.attr(lut, "axes", std::string("transition"));
+  out.attr(lut, "definition",
+           std::string("transition_error = (T[k] - k Q)/Q, Q = vref/2^N, T[k] the level of the "
+                       "code k-1 -> k transition; statistics over the Monte Carlo samples"));
+  out.attr(lut, "lsb_V", d.lsb_V());
+}
+
+void write_groups(const AdcConfig& c, const AdcResult& o, H5Writer& out) {
+  for (size_t g = 0; g < o.groups.size(); ++g) {
+    const auto& d = o.groups[g];
+    const size_t nt = d.transitions(), K = o.tw[g].inl_max.size();
     const std::string name = std::string(periph::to_string(d.arch)) + "/b" + std::to_string(d.bits);
     const std::string mc = "/adc/" + name;
-    twin[g].write(out, mc, S, nt);
+    o.twin[g].write(out, mc, c.samples, nt);
     out.attr(mc, "bits", static_cast<int64_t>(d.bits));
     out.attr(mc, "lsb_V", d.lsb_V());
     if (K) {
-      sp[g].write(out, mc + "/spice", K, nt);
-      tw[g].write(out, mc + "/spice/twin", K, nt);
-      write_lsb(out, mc + "/spice/max_abs_transition_diff", maxdiff[g], {K});
-      out.write_int(mc + "/spice/codes_differ", differ[g], {K}, "");
-      out.write_int(mc + "/spice/failed", failed[g], {K}, "");
-      out.write_strings(mc + "/spice/messages", messages[g]);
+      o.sp[g].write(out, mc + "/spice", K, nt);
+      o.tw[g].write(out, mc + "/spice/twin", K, nt);
+      write_lsb(out, mc + "/spice/max_abs_transition_diff", o.maxdiff[g], {K});
+      out.write_int(mc + "/spice/codes_differ", o.differ[g], {K}, "");
+      out.write_int(mc + "/spice/failed", o.failed[g], {K}, "");
+      out.write_strings(mc + "/spice/messages", o.messages[g]);
     }
-    const std::string lut = "/lut/adc/" + name;
-    std::vector<double> tm(nt), ts(nt);
-    for (size_t t = 0; t < nt; ++t) {
-      std::vector<double> col(S);
-      for (size_t i = 0; i < S; ++i) col[i] = twin[g].terr[i * nt + t];
-      const auto st = stats(col);
-      tm[t] = st.mean;
-      ts[t] = st.sigma;
-    }
-    std::vector<double> k(nt);
-    for (size_t t = 0; t < nt; ++t) k[t] = static_cast<double>(t + 1);
-    out.write(lut + "/transition", k, {nt}, "");
-    write_lsb(out, lut + "/transition_error_mean", tm, {nt});
-    write_lsb(out, lut + "/transition_error_sigma", ts, {nt});
-    for (auto [key, v, unit] : {std::tuple{"inl_max", &twin[g].inl_max, kLsb},
-                                {"dnl_max", &twin[g].dnl_max, kLsb},
-                                {"enob", &twin[g].enob, "bit"},
-                                {"enob_sine", &twin[g].enob_sine, "bit"},
-                                {"sinad", &twin[g].sinad, "dB"},
-                                {"sfdr", &twin[g].sfdr, "dB"},
-                                {"offset", &twin[g].offset, kLsb},
-                                {"gain_error", &twin[g].gain, ""}}) {
-      const auto st = stats(*v);
-      for (const auto& [suffix, x] : {std::pair{"_mean", st.mean}, {"_sigma", st.sigma}}) {
-        if (std::string_view(unit) == kLsb) write_lsb(out, lut + "/" + key + suffix, {x}, {1});
-        else out.write(lut + "/" + key + suffix, {x}, {1}, unit);
-      }
-    }
-    out.attr(lut, "axes", std::string("transition"));
-    out.attr(lut, "definition",
-             std::string("transition_error = (T[k] - k Q)/Q, Q = vref/2^N, T[k] the level of the "
-                         "code k-1 -> k transition; statistics over the Monte Carlo samples"));
-    out.attr(lut, "lsb_V", d.lsb_V());
+    write_group_lut(c, d, o.twin[g], "/lut/adc/" + name, out);
   }
-  out.commit();
-  {
-    std::error_code rm;
-    std::filesystem::remove(rank_journal(ctx.out_dir / "adc.journal"), rm);
+}
+
+std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
+  StageScope scope("adc", ctx);
+  const AdcResult o = compute(c, scope);
+  print(c, o, scope.out());
+  return scope.write([&](H5Writer& out) {
+    write_settings(c, o, out);
+    write_groups(c, o, out);
+  });
+}
+
+// Per architecture (each is a distinct netlist), the first span of the smallest resolution's
+// bench with no variation, before the sweep. Nothing to probe when no sample runs in ngspice.
+std::vector<Probe> adc_probes(const AdcConfig& c) {
+  std::vector<Probe> probes;
+  if (c.spice_samples == 0) return probes;
+  const int bits = *std::min_element(c.bits.begin(), c.bits.end());
+  for (AdcArch a : c.archs) {
+    const periph::AdcDesign d{a, bits, c.vref};
+    std::mt19937_64 rng(0);
+    const auto nominal = periph::draw_sample(d, periph::AdcVariation{}, rng);
+    std::vector<std::pair<size_t, size_t>> spans;
+    Probe p;
+    p.file = find_netlist("adc.lib").string();
+    p.job = bench_jobs(c, d, nominal, 0, spans).front();
+    p.job.name = "adc/probe/" + std::string(periph::to_string(a));
+    probes.push_back(std::move(p));
   }
-  return path;
+  return probes;
 }
 
 }  // namespace
 
 PreparedStage prepare_adc_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<AdcConfig>(parse(table));
-  return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
+  return {[cfg](const RunContext& ctx) { return run(*cfg, ctx); }, adc_probes(*cfg)};
 }
 
 }  // namespace cimchar::flows

@@ -5,17 +5,15 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/progress.hpp"
-#include "core/provenance.hpp"
 #include "core/rng.hpp"
 #include "device/model.hpp"
 #include "device/pulse_sim.hpp"
 #include "flows/cell_jobs.hpp"
-#include "core/ranks.hpp"
+#include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 #include "flows/write_verify.hpp"
 #include "spice/job_journal.hpp"
@@ -132,15 +130,6 @@ CellConfig parse(Section& t) {
   return c;
 }
 
-spice::WorkerPool make_pool(const RunContext& ctx, const std::string& label) {
-  spice::PoolOptions o;
-  o.workers = ctx.jobs;
-  o.library = ctx.ngspice_library;
-  o.progress = ctx.progress;
-  o.progress_label = label;
-  return spice::WorkerPool(o);
-}
-
 // Runs a batch (through the journal) and throws the first failure: in the cell flow every job
 // is needed.
 std::vector<spice::JobResult> run_all(spice::WorkerPool& pool, const std::vector<spice::Job>& jobs,
@@ -150,57 +139,39 @@ std::vector<spice::JobResult> run_all(spice::WorkerPool& pool, const std::vector
   return results;
 }
 
-std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
-  auto pool = make_pool(ctx, "cell");
-  const auto info = pool.info();
-  const auto model = device::make_model(c.card);
-  const std::string unit = model->state_unit();
-  const double scale = model->node_scale();
-  // Every finished ngspice job is journaled, so a killed run resumes with --resume.
-  std::error_code ec;
-  std::filesystem::create_directories(ctx.out_dir, ec);
-  spice::JobJournal journal(ctx.out_dir / "cell.journal", ctx.resume);
+struct Level {
+  int bits;
+  size_t level;
+  WriteVerifyTrial trial;
+};
 
-  // 1. I-V loop.
-  auto loop_job = iv_loop_job(c.card, c.bench, c.loop_state0, c.loop_v_max, c.loop_v_min, c.loop_rate);
-  auto loop_res = spice::run_one_journaled(pool, loop_job, journal);
-  loop_res.throw_if_failed(loop_job.name);
-  const IvLoop loop = parse_iv_loop(loop_job.name, loop_res, scale);
-  // A numerical limiter of the model (e.g. vel_max) setting the speed is reported, not hidden.
-  size_t limited = 0;
-  for (size_t k = 0; k < loop.v_V.size(); ++k)
-    limited += model->limiter_active(loop.v_V[k], loop.state[k]) ? 1 : 0;
-  if (limited > 0)
-    std::fprintf(stderr, "cell: warning: the model's numerical limiter (vel_max) sets the state "
-                 "velocity at %zu of %zu I-V loop points\n", limited, loop.v_V.size());
+// Per resolution: the write-and-verify outcome of every level and trial, and per-level summaries.
+struct ProgramStats {
+  int64_t bits = 0;
+  std::vector<double> target, achieved, mean, sd, gmin, gmax, pmean;
+  std::vector<int64_t> pulses, set_p, reset_p, conv, nconv;
+};
 
-  // 2. Read I-V at several states, and 5. the LUT grid (both: state held, DC sweep).
-  std::vector<spice::Job> jobs;
-  for (double s : c.read_states) jobs.push_back(read_iv_job(c.card, s, c.read_v));
-  for (double s : c.lut_states) jobs.push_back(read_iv_job(c.card, s, c.lut_v));
-  auto res = run_all(pool, jobs, journal);
+struct CellResult {
+  IvLoop loop;
+  size_t limited = 0;  // loop points where the model's numerical limiter set the velocity
   std::vector<double> read_i, lut_i;
-  for (size_t k = 0; k < jobs.size(); ++k) {
-    auto i = parse_read_iv(jobs[k].name, res[k]);
-    auto& dst = k < c.read_states.size() ? read_i : lut_i;
-    dst.insert(dst.end(), i.begin(), i.end());
-  }
-
-  // 3. Write-and-verify, all levels and trials advancing together, one batch per round.
-  struct Level {
-    int bits;
-    size_t level;
-    WriteVerifyTrial trial;
-  };
   std::vector<Level> trials;
-  auto rng = stream_rng(ctx.seed, 0xCE11);
+  std::vector<ProgramStats> program;
+  std::vector<double> dstate, di;  // [start state, read]
+};
+
+// Start states of the write-and-verify trials: uniform over the states whose read conductance
+// lies in [g_min/2, g_max] (found on the C++ twin of the read bench). A cell deep in the
+// low-resistance state cannot be RESET through the series resistor, which takes nearly all of
+// the pulse.
+std::vector<Level> start_trials(const CellConfig& c, const device::CompactModel& model,
+                                uint64_t seed) {
+  auto rng = stream_rng(seed, 0xCE11);
   std::uniform_real_distribution<double> start(0.0, 1.0);
-  // Start states: uniform over the states whose read conductance lies in [g_min/2, g_max]
-  // (found on the C++ twin of the read bench). A cell deep in the low-resistance state cannot
-  // be RESET through the series resistor, which takes nearly all of the pulse.
   auto g_read = [&](double st) {
-    const double v = device::device_voltage(*model, c.v_read, c.bench.r_series_ohm, st);
-    return model->current_A(v, st) / v;
+    const double v = device::device_voltage(model, c.v_read, c.bench.r_series_ohm, st);
+    return model.current_A(v, st) / v;
   };
   auto state_at = [&](double g) {  // the read conductance is monotone in the state
     double a = c.state_lo, b = c.state_hi;
@@ -213,6 +184,7 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
     return 0.5 * (a + b);
   };
   const double s_a = state_at(c.g_max), s_b = state_at(0.5 * c.g_min);
+  std::vector<Level> trials;
   for (int64_t b : c.bits) {
     const size_t n = size_t(1) << b;
     const double spacing = (c.g_max - c.g_min) / static_cast<double>(n - 1);
@@ -225,178 +197,254 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
         trials.push_back(lv);
       }
   }
-  {  // initial reads, through the same bench as the verify reads
-    std::vector<spice::Job> reads;
-    for (auto& t : trials)
-      reads.push_back(pulse_read_job(c.card, c.bench, t.trial.state, 0.0, 0.0, c.v_read));
-    auto rr = run_all(pool, reads, journal);
-    for (size_t k = 0; k < trials.size(); ++k) {
-      const PulseRead o = parse_pulse_read(reads[k].name, rr[k], scale);
-      trials[k].trial.state = o.state_after;
-      trials[k].trial.g_S = o.g_read_S();
-    }
+  return trials;
+}
+
+// One round of pulses: every trial not yet done gets its next pulse and a verify read. False
+// when no trial needed one.
+bool pulse_round(const CellConfig& c, double scale, StageScope& scope, spice::JobJournal& journal,
+                 std::vector<Level>& trials) {
+  std::vector<spice::Job> pj;
+  std::vector<size_t> who;
+  for (size_t k = 0; k < trials.size(); ++k) {
+    Pulse p;
+    if (!next_pulse(c.ispp, trials[k].trial, &p)) continue;
+    pj.push_back(pulse_read_job(c.card, c.bench, trials[k].trial.state, p.v_V, p.width_s, c.v_read));
+    who.push_back(k);
   }
-  pool.set_progress(false);
+  if (pj.empty()) return false;
+  auto pr = spice::run_journaled(scope.pool(), pj, journal);
+  for (size_t m = 0; m < pj.size(); ++m) {
+    auto& t = trials[who[m]].trial;
+    if (!pr[m].ok()) {  // a failed pulse ends that trial; it is reported, the rest go on
+      t.done = t.failed = true;
+      scope.out().note("cimchar: cell: pulse job %s failed: %s\n", pj[m].name.c_str(),
+                       pr[m].message.c_str());
+      continue;
+    }
+    const PulseRead o = parse_pulse_read(pj[m].name, pr[m], scale);
+    record_pulse(t, o.state_after, o.g_read_S());
+  }
+  return true;
+}
+
+// Write-and-verify, all levels and trials advancing together, one batch per round.
+std::vector<Level> write_verify(const CellConfig& c, const device::CompactModel& model,
+                                StageScope& scope, spice::JobJournal& journal) {
+  const double scale = model.node_scale();
+  std::vector<Level> trials = start_trials(c, model, scope.ctx().seed);
+  std::vector<spice::Job> reads;  // initial reads, through the same bench as the verify reads
+  for (auto& t : trials)
+    reads.push_back(pulse_read_job(c.card, c.bench, t.trial.state, 0.0, 0.0, c.v_read));
+  auto rr = run_all(scope.pool(), reads, journal);
+  for (size_t k = 0; k < trials.size(); ++k) {
+    const PulseRead o = parse_pulse_read(reads[k].name, rr[k], scale);
+    trials[k].trial.state = o.state_after;
+    trials[k].trial.g_S = o.g_read_S();
+  }
+  scope.pool().set_progress(false);
   // One progress line for the whole write-and-verify (its rounds are short batches).
-  Progress wv_progress("cell: write-and-verify (trials done)", trials.size(), ctx.progress);
+  const bool progress = scope.ctx().progress && scope.root();
+  Progress wv_progress("cell: write-and-verify (trials done)", trials.size(), progress);
   for (int round = 0; round <= c.ispp.max_pulses; ++round) {
     size_t finished = 0;
     for (const auto& t : trials) finished += t.trial.done ? 1 : 0;
     wv_progress.set(finished);
-    std::vector<spice::Job> pj;
-    std::vector<size_t> who;
-    for (size_t k = 0; k < trials.size(); ++k) {
-      Pulse p;
-      if (!next_pulse(c.ispp, trials[k].trial, &p)) continue;
-      pj.push_back(pulse_read_job(c.card, c.bench, trials[k].trial.state, p.v_V, p.width_s, c.v_read));
-      who.push_back(k);
-    }
-    if (pj.empty()) break;
-    auto pr = spice::run_journaled(pool, pj, journal);
-    for (size_t m = 0; m < pj.size(); ++m) {
-      auto& t = trials[who[m]].trial;
-      if (!pr[m].ok()) {  // a failed pulse ends that trial; it is reported, the rest go on
-        t.done = t.failed = true;
-        std::cerr << "cimchar: cell: pulse job " << pj[m].name << " failed: " << pr[m].message << "\n";
-        continue;
-      }
-      const PulseRead o = parse_pulse_read(pj[m].name, pr[m], scale);
-      record_pulse(t, o.state_after, o.g_read_S());
-    }
+    if (!pulse_round(c, scale, scope, journal, trials)) break;
   }
-
   wv_progress.set(trials.size());
   wv_progress.finish();
-  pool.set_progress(ctx.progress);
+  scope.pool().set_progress(progress);
+  return trials;
+}
 
+std::vector<ProgramStats> program_stats(const CellConfig& c, const std::vector<Level>& trials) {
+  std::vector<ProgramStats> all;
+  size_t k = 0;
+  const size_t T = static_cast<size_t>(c.trials);
+  for (int64_t b : c.bits) {
+    const size_t n = size_t(1) << b;
+    ProgramStats p;
+    p.bits = b;
+    for (size_t l = 0; l < n; ++l) {
+      double s = 0, s2 = 0, ps = 0, lo = 1e300, hi = -1e300;
+      int64_t nconv = 0;
+      for (size_t tr = 0; tr < T; ++tr, ++k) {
+        const auto& t = trials[k].trial;
+        p.achieved.push_back(t.g_S);
+        p.pulses.push_back(t.pulses);
+        p.set_p.push_back(t.set_pulses);
+        p.reset_p.push_back(t.reset_pulses);
+        p.conv.push_back(t.converged ? 1 : 0);
+        nconv += t.converged ? 1 : 0;
+        s += t.g_S;
+        s2 += t.g_S * t.g_S;
+        ps += t.pulses;
+        lo = std::min(lo, t.g_S);
+        hi = std::max(hi, t.g_S);
+      }
+      p.target.push_back(trials[k - 1].trial.g_target_S);
+      p.mean.push_back(s / c.trials);
+      p.sd.push_back(c.trials > 1 ? std::sqrt(std::max(0.0, (s2 - s * s / c.trials) / (c.trials - 1))) : 0);
+      p.gmin.push_back(lo);
+      p.gmax.push_back(hi);
+      p.pmean.push_back(ps / c.trials);
+      p.nconv.push_back(nconv);
+    }
+    all.push_back(std::move(p));
+  }
+  return all;
+}
+
+CellResult compute(const CellConfig& c, StageScope& scope) {
+  const auto model = device::make_model(c.card);
+  const double scale = model->node_scale();
+  // Every finished ngspice job is journaled, so a killed run resumes with --resume.
+  spice::JobJournal journal(scope.journal(), scope.ctx().resume, scope.run_id());
+  CellResult o;
+  // 1. I-V loop.
+  auto loop_job = iv_loop_job(c.card, c.bench, c.loop_state0, c.loop_v_max, c.loop_v_min, c.loop_rate);
+  auto loop_res = spice::run_one_journaled(scope.pool(), loop_job, journal);
+  loop_res.throw_if_failed(loop_job.name);
+  o.loop = parse_iv_loop(loop_job.name, loop_res, scale);
+  for (size_t k = 0; k < o.loop.v_V.size(); ++k)
+    o.limited += model->limiter_active(o.loop.v_V[k], o.loop.state[k]) ? 1 : 0;
+  // 2. Read I-V at several states, and 5. the LUT grid (both: state held, DC sweep).
+  std::vector<spice::Job> jobs;
+  for (double s : c.read_states) jobs.push_back(read_iv_job(c.card, s, c.read_v));
+  for (double s : c.lut_states) jobs.push_back(read_iv_job(c.card, s, c.lut_v));
+  auto res = run_all(scope.pool(), jobs, journal);
+  for (size_t k = 0; k < jobs.size(); ++k) {
+    auto i = parse_read_iv(jobs[k].name, res[k]);
+    auto& dst = k < c.read_states.size() ? o.read_i : o.lut_i;
+    dst.insert(dst.end(), i.begin(), i.end());
+  }
+  // 3. Write-and-verify.
+  o.trials = write_verify(c, *model, scope, journal);
+  o.program = program_stats(c, o.trials);
   // 4. Read disturb.
   std::vector<spice::Job> dj;
   for (double s : c.disturb_states)
     dj.push_back(disturb_job(c.card, c.bench, s, c.disturb_v, c.disturb_width, c.disturb_reads));
-  auto dr = run_all(pool, dj, journal);
-
-  // Output.
-  auto path = ctx.out_dir / "cell.h5";
-  if (!ranks().root()) {  // under mpirun rank 0 writes the file
-    journal.remove();
-    return path;
+  auto dr = run_all(scope.pool(), dj, journal);
+  for (size_t s = 0; s < dj.size(); ++s) {
+    auto tr = parse_disturb(dj[s].name, dr[s], c.disturb_reads, c.disturb_width, scale);
+    o.dstate.insert(o.dstate.end(), tr.state.begin(), tr.state.end());
+    o.di.insert(o.di.end(), tr.i_read_A.begin(), tr.i_read_A.end());
   }
-  H5Writer out(path);
-  write_provenance(out, {ctx.config_text, ctx.seed, info.version});
-  c.card.write_attrs(out, "/device");
-  out.attr("/device", "r_series_ohm", c.bench.r_series_ohm);
-  out.attr("/device", "state_unit", unit.empty() ? std::string("1") : unit);
+  scope.report_resumed(journal);
+  return o;
+}
 
-  const size_t nl = loop.t_s.size();
-  out.write("/iv_loop/time", loop.t_s, {nl}, "s");
-  out.write("/iv_loop/v", loop.v_V, {nl}, "V");
-  out.write("/iv_loop/i", loop.i_A, {nl}, "A");
-  out.write("/iv_loop/state", loop.state, {nl}, unit);
+void print(const CellConfig& c, const CellResult& o, const Sink& out) {
+  // A numerical limiter of the model (e.g. vel_max) setting the speed is reported, not hidden.
+  if (o.limited > 0)
+    out.note("cell: warning: the model's numerical limiter (vel_max) sets the state velocity at "
+             "%zu of %zu I-V loop points\n", o.limited, o.loop.v_V.size());
+  out.print("write-and-verify (%d trials per level, v_read %g V, tolerance %g of the level "
+            "spacing)\n", c.trials, c.v_read, c.tol_frac);
+  out.print("  bits level  target_uS   mean_uS    std_uS  pulses(mean)  converged\n");
+  for (const auto& p : o.program)
+    for (size_t l = 0; l < p.target.size(); ++l)
+      out.print("  %4lld %5zu %10.3f %9.3f %9.3f %13.1f  %lld/%d\n", static_cast<long long>(p.bits),
+                l, p.target[l] * 1e6, p.mean[l] * 1e6, p.sd[l] * 1e6, p.pmean[l],
+                static_cast<long long>(p.nconv[l]), c.trials);
+}
+
+void write_reads(const CellConfig& c, const CellResult& o, const std::string& unit, H5Writer& out) {
+  const size_t nl = o.loop.t_s.size();
+  out.write("/iv_loop/time", o.loop.t_s, {nl}, "s");
+  out.write("/iv_loop/v", o.loop.v_V, {nl}, "V");
+  out.write("/iv_loop/i", o.loop.i_A, {nl}, "A");
+  out.write("/iv_loop/state", o.loop.state, {nl}, unit);
   // How many loop points had the model's numerical limiter (vel_max) setting the velocity.
-  out.attr("/iv_loop", "limiter_active_points", static_cast<int64_t>(limited));
-
+  out.attr("/iv_loop", "limiter_active_points", static_cast<int64_t>(o.limited));
   out.write("/read_iv/state", c.read_states, {c.read_states.size()}, unit);
   out.write("/read_iv/v", c.read_v, {c.read_v.size()}, "V");
-  out.write("/read_iv/i", read_i, {c.read_states.size(), c.read_v.size()}, "A");
+  out.write("/read_iv/i", o.read_i, {c.read_states.size(), c.read_v.size()}, "A");
   out.attr("/read_iv/i", "axes", std::string("state,v"));
-
-  {  // the same read I-V as flat columns, the form `cimchar fit` reads
-    std::vector<double> fv, fs;
-    for (double s : c.read_states)
-      for (double v : c.read_v) {
-        fs.push_back(s);
-        fv.push_back(v);
-      }
-    const size_t n = fv.size();
-    out.write("/read_iv/flat/v", fv, {n}, "V");
-    out.write("/read_iv/flat/i", read_i, {n}, "A");
-    out.write("/read_iv/flat/state", fs, {n}, unit);
-  }
+  std::vector<double> fv, fs;  // the same read I-V as flat columns, the form `cimchar fit` reads
+  for (double s : c.read_states)
+    for (double v : c.read_v) {
+      fs.push_back(s);
+      fv.push_back(v);
+    }
+  const size_t n = fv.size();
+  out.write("/read_iv/flat/v", fv, {n}, "V");
+  out.write("/read_iv/flat/i", o.read_i, {n}, "A");
+  out.write("/read_iv/flat/state", fs, {n}, unit);
   out.write("/lut/read_current/state", c.lut_states, {c.lut_states.size()}, unit);
   out.write("/lut/read_current/v_read", c.lut_v, {c.lut_v.size()}, "V");
-  out.write("/lut/read_current/i", lut_i, {c.lut_states.size(), c.lut_v.size()}, "A");
+  out.write("/lut/read_current/i", o.lut_i, {c.lut_states.size(), c.lut_v.size()}, "A");
   out.attr("/lut/read_current/i", "axes", std::string("state,v_read"));
+}
 
-  std::cout << "write-and-verify (" << c.trials << " trials per level, v_read " << c.v_read
-            << " V, tolerance " << c.tol_frac << " of the level spacing)\n";
-  std::cout << "  bits level  target_uS   mean_uS    std_uS  pulses(mean)  converged\n";
-  size_t k = 0;
-  for (int64_t b : c.bits) {
-    const size_t n = size_t(1) << b;
-    const std::string g = "/program/b" + std::to_string(b);
-    std::vector<double> target(n), achieved(n * c.trials), mean(n), sd(n), gmin(n), gmax(n), pmean(n);
-    std::vector<int64_t> pulses(n * c.trials), set_p(n * c.trials), reset_p(n * c.trials),
-        conv(n * c.trials);
-    for (size_t l = 0; l < n; ++l) {
-      double s = 0, s2 = 0, ps = 0;
-      gmin[l] = 1e300;
-      gmax[l] = -1e300;
-      for (int tr = 0; tr < c.trials; ++tr, ++k) {
-        const auto& t = trials[k].trial;
-        target[l] = t.g_target_S;
-        const size_t idx = l * c.trials + tr;
-        achieved[idx] = t.g_S;
-        pulses[idx] = t.pulses;
-        set_p[idx] = t.set_pulses;
-        reset_p[idx] = t.reset_pulses;
-        conv[idx] = t.converged ? 1 : 0;
-        s += t.g_S;
-        s2 += t.g_S * t.g_S;
-        ps += t.pulses;
-        gmin[l] = std::min(gmin[l], t.g_S);
-        gmax[l] = std::max(gmax[l], t.g_S);
-      }
-      mean[l] = s / c.trials;
-      sd[l] = c.trials > 1 ? std::sqrt(std::max(0.0, (s2 - s * s / c.trials) / (c.trials - 1))) : 0;
-      pmean[l] = ps / c.trials;
-      int nconv = 0;
-      for (int tr = 0; tr < c.trials; ++tr) nconv += static_cast<int>(conv[l * c.trials + tr]);
-      std::printf("  %4lld %5zu %10.3f %9.3f %9.3f %13.1f  %d/%d\n", static_cast<long long>(b), l,
-                  target[l] * 1e6, mean[l] * 1e6, sd[l] * 1e6, pmean[l], nconv, c.trials);
-    }
-    const size_t T = static_cast<size_t>(c.trials);
-    out.write(g + "/target_g", target, {n}, "S");
-    out.write(g + "/achieved_g", achieved, {n, T}, "S");
+void write_program(const CellConfig& c, const CellResult& o, H5Writer& out) {
+  const size_t T = static_cast<size_t>(c.trials);
+  for (const auto& p : o.program) {
+    const size_t n = p.target.size();
+    const std::string g = "/program/b" + std::to_string(p.bits);
+    out.write(g + "/target_g", p.target, {n}, "S");
+    out.write(g + "/achieved_g", p.achieved, {n, T}, "S");
     out.attr(g + "/achieved_g", "axes", std::string("level,trial"));
-    out.write_int(g + "/pulses", pulses, {n, T}, "");
-    out.write_int(g + "/set_pulses", set_p, {n, T}, "");
-    out.write_int(g + "/reset_pulses", reset_p, {n, T}, "");
-    out.write_int(g + "/converged", conv, {n, T}, "");
-    out.write(g + "/g_mean", mean, {n}, "S");
-    out.write(g + "/g_std", sd, {n}, "S");
-    out.write(g + "/g_min", gmin, {n}, "S");
-    out.write(g + "/g_max", gmax, {n}, "S");
-    out.write(g + "/pulses_mean", pmean, {n}, "");
+    out.write_int(g + "/pulses", p.pulses, {n, T}, "");
+    out.write_int(g + "/set_pulses", p.set_p, {n, T}, "");
+    out.write_int(g + "/reset_pulses", p.reset_p, {n, T}, "");
+    out.write_int(g + "/converged", p.conv, {n, T}, "");
+    out.write(g + "/g_mean", p.mean, {n}, "S");
+    out.write(g + "/g_std", p.sd, {n}, "S");
+    out.write(g + "/g_min", p.gmin, {n}, "S");
+    out.write(g + "/g_max", p.gmax, {n}, "S");
+    out.write(g + "/pulses_mean", p.pmean, {n}, "");
     out.attr(g, "tolerance_S", c.tol_frac * (c.g_max - c.g_min) / static_cast<double>(n - 1));
     out.attr(g, "v_read_V", c.v_read);
   }
+}
 
+void write_disturb(const CellConfig& c, const CellResult& o, const std::string& unit,
+                   H5Writer& out) {
   const size_t ns = c.disturb_states.size(), nr = static_cast<size_t>(c.disturb_reads);
-  std::vector<double> dstate, di;
-  for (size_t s = 0; s < ns; ++s) {
-    auto tr = parse_disturb(dj[s].name, dr[s], c.disturb_reads, c.disturb_width, scale);
-    dstate.insert(dstate.end(), tr.state.begin(), tr.state.end());
-    di.insert(di.end(), tr.i_read_A.begin(), tr.i_read_A.end());
-  }
   out.write("/disturb/start_state", c.disturb_states, {ns}, unit);
-  out.write("/disturb/state", dstate, {ns, nr}, unit);
-  out.write("/disturb/i_read", di, {ns, nr}, "A");
+  out.write("/disturb/state", o.dstate, {ns, nr}, unit);
+  out.write("/disturb/i_read", o.di, {ns, nr}, "A");
   out.attr("/disturb/i_read", "axes", std::string("start_state,read"));
   out.attr("/disturb", "v_read_V", c.disturb_v);
   out.attr("/disturb", "read_width_s", c.disturb_width);
-  out.commit();
-  journal.remove();
-  if (ctx.resume)
-    std::fprintf(stderr, "cell: resumed, %zu ngspice jobs taken from %s, %zu run\n", journal.reused,
-                 journal.path().c_str(), journal.computed);
-  return path;
+}
+
+std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
+  StageScope scope("cell", ctx);
+  const CellResult o = compute(c, scope);
+  print(c, o, scope.out());
+  const std::string unit = device::make_model(c.card)->state_unit();
+  return scope.write([&](H5Writer& out) {
+    c.card.write_attrs(out, "/device");
+    out.attr("/device", "r_series_ohm", c.bench.r_series_ohm);
+    out.attr("/device", "state_unit", unit.empty() ? std::string("1") : unit);
+    write_reads(c, o, unit, out);
+    write_program(c, o, out);
+    write_disturb(c, o, unit, out);
+  });
+}
+
+// Before the sweep, both subcircuits of the device library: the static one in the read I-V
+// bench and the dynamic one in the pulse-and-read bench (a read without a pulse), at the first
+// read state.
+std::vector<Probe> cell_probes(const CellConfig& c) {
+  Probe read, pulse;
+  read.file = pulse.file = c.card.lib_path().string();
+  read.job = read_iv_job(c.card, c.read_states.front(), c.read_v);
+  read.job.name = "cell/probe/read_iv";
+  pulse.job = pulse_read_job(c.card, c.bench, c.read_states.front(), 0.0, 0.0, c.v_read);
+  pulse.job.name = "cell/probe/pulse_read";
+  return {read, pulse};
 }
 
 }  // namespace
 
 PreparedStage prepare_cell_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<CellConfig>(parse(table));
-  return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
+  return {[cfg](const RunContext& ctx) { return run(*cfg, ctx); }, cell_probes(*cfg)};
 }
 
 }  // namespace cimchar::flows

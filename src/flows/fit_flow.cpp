@@ -14,6 +14,7 @@
 #include "device/model.hpp"
 #include "fit/device_fit.hpp"
 #include "fit/fitted_card.hpp"
+#include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 
 namespace cimchar::flows {
@@ -140,28 +141,25 @@ FitConfig parse(Section& t) {
   return c;
 }
 
-void print_result(const FitConfig& c, const fit::FitResult& r) {
-  std::printf("fit of %s to %zu points from %s: %s after %d evaluations (%d starts)\n",
-              c.card.model_name().c_str(), c.data.v_V.size(), c.data_file.c_str(),
-              r.status.c_str(), r.evaluations, r.starts);
-  std::printf("  %-10s %14s %14s %8s  %s\n", "parameter", "value", "std error", "rel", "unit");
+void print_result(const FitConfig& c, const fit::FitResult& r, const Sink& out) {
+  out.print("fit of %s to %zu points from %s: %s after %d evaluations (%d starts)\n",
+            c.card.model_name().c_str(), c.data.v_V.size(), c.data_file.c_str(),
+            r.status.c_str(), r.evaluations, r.starts);
+  out.print("  %-10s %14s %14s %8s  %s\n", "parameter", "value", "std error", "rel", "unit");
   for (size_t k = 0; k < r.names.size(); ++k)
-    std::printf("  %-10s %14.6g %14.3g %7.2f%%  %s%s%s\n", r.names[k].c_str(), r.values[k],
-                r.std_errors[k], 100 * r.std_errors[k] / std::abs(r.values[k]),
-                r.units[k].c_str(), r.at_bound[k] ? "  (at its bound)" : "",
-                r.identifiable[k] ? "" : "  (not identifiable)");
-  std::printf("  residual RMS %.4g A (weighted %.4g); reduced chi-square %.4g (pass <= %.4g, "
-              "%d dof); Jacobian rank %d of %zu, condition %.3g\n",
-              r.residual_rms, r.weighted_residual_rms, r.chi2_reduced, r.chi2_limit, r.dof,
-              r.rank, r.names.size(), r.condition_number);
+    out.print("  %-10s %14.6g %14.3g %7.2f%%  %s%s%s\n", r.names[k].c_str(), r.values[k],
+              r.std_errors[k], 100 * r.std_errors[k] / std::abs(r.values[k]),
+              r.units[k].c_str(), r.at_bound[k] ? "  (at its bound)" : "",
+              r.identifiable[k] ? "" : "  (not identifiable)");
+  out.print("  residual RMS %.4g A (weighted %.4g); reduced chi-square %.4g (pass <= %.4g, "
+            "%d dof); Jacobian rank %d of %zu, condition %.3g\n",
+            r.residual_rms, r.weighted_residual_rms, r.chi2_reduced, r.chi2_limit, r.dof, r.rank,
+            r.names.size(), r.condition_number);
   for (const auto& d : r.unidentified)
-    std::fprintf(stderr, "fit: warning: not identifiable from these data: %s\n", d.c_str());
+    out.note("fit: warning: not identifiable from these data: %s\n", d.c_str());
 }
 
-void write_result(const FitConfig& c, const fit::FitResult& r, const RunContext& ctx,
-                  const std::filesystem::path& path, bool passed) {
-  H5Writer out(path);
-  write_provenance(out, {ctx.config_text, ctx.seed, ""});
+void write_result(const FitConfig& c, const fit::FitResult& r, bool passed, H5Writer& out) {
   c.card.write_attrs(out, "/device");
   for (size_t k = 0; k < r.names.size(); ++k) {
     const std::string g = "/fit/params/" + r.names[k];
@@ -193,33 +191,32 @@ void write_result(const FitConfig& c, const fit::FitResult& r, const RunContext&
   out.write("/data/i", c.data.i_A, {n}, "A");
   out.write("/data/state", c.data.state, {n}, device::make_model(c.card)->state_unit());
   out.write("/data/i_fit", r.predictions, {n}, "A");
-  out.commit();
 }
 
 std::filesystem::path run(FitConfig c, const RunContext& ctx) {
+  StageScope scope("fit", ctx);
   if (c.from_out) {
     c.data_file = (ctx.out_dir / c.data_file.substr(5)).string();
     c.data = load(c);
   }
   fit::FitResult r = fit::fit_device(c.card, c.data, c.opts);
-  print_result(c, r);
+  print_result(c, r, scope.out());
   // A fit that did not converge or cannot describe the data is a failed run: its diagnostics
   // go to fit_failed.h5 (marked passed = 0), never to fit.h5 where later stages would read it.
   // A device card is written only from a fit whose every parameter is identifiable.
   const bool card_refused = !c.card_out.empty() && !r.unidentified.empty();
   if (!r.converged || !r.gof_passed || card_refused) {
-    write_result(c, r, ctx, ctx.out_dir / "fit_failed.h5", false);
-    throw FitError("the fit failed: " + r.verdict() + "; diagnostics in " +
-                   (ctx.out_dir / "fit_failed.h5").string());
+    const auto failed = scope.write([&](H5Writer& out) { write_result(c, r, false, out); },
+                                    ctx.out_dir / "fit_failed.h5");
+    throw FitError("the fit failed: " + r.verdict() + "; diagnostics in " + failed.string());
   }
   std::string card_text;
   if (!c.card_out.empty())
     card_text = fit::fitted_card_text(c.card, r, {c.data_file, iso8601_now(), cimchar_git_hash()});
-  auto path = ctx.out_dir / "fit.h5";
-  write_result(c, r, ctx, path, true);
-  if (!c.card_out.empty()) {
+  const auto path = scope.write([&](H5Writer& out) { write_result(c, r, true, out); });
+  if (!c.card_out.empty() && scope.root()) {
     fit::write_text_atomic(ctx.out_dir / c.card_out, card_text);
-    std::printf("  fitted device card: %s\n", (ctx.out_dir / c.card_out).string().c_str());
+    scope.out().print("  fitted device card: %s\n", (ctx.out_dir / c.card_out).string().c_str());
   }
   return path;
 }

@@ -1,11 +1,7 @@
 #include "flows/flow.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 
@@ -167,28 +163,12 @@ std::filesystem::path run_guarded(const std::string& stage, const StageRunner& r
   }
 }
 
-// A sharded stage on a rank other than 0: same work, no progress bar, no file. Its stdout is
-// silenced until every stage prints through StageScope::out().
+// A sharded stage on a rank other than 0: same work, no progress bar, no file; its text goes
+// nowhere (StageScope's sink prints on rank 0 only).
 std::filesystem::path run_quiet(const std::string& stage, const StageRunner& runner,
                                 RunContext ctx) {
   ctx.progress = false;
-  std::fflush(stdout);
-  const int saved = ::dup(1), null = ::open("/dev/null", O_WRONLY);
-  ::dup2(null, 1);
-  auto restore = [&] {
-    std::fflush(stdout);
-    ::dup2(saved, 1);
-    ::close(saved);
-    ::close(null);
-  };
-  try {
-    auto p = run_guarded(stage, runner, ctx);
-    restore();
-    return p;
-  } catch (...) {
-    restore();
-    throw;
-  }
+  return run_guarded(stage, runner, ctx);
 }
 
 bool probe_failed(const Probe& p, const spice::JobResult& r, std::string& why) {

@@ -6,15 +6,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <memory>
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/progress.hpp"
-#include "core/provenance.hpp"
 #include "core/rng.hpp"
-#include "core/ranks.hpp"
+#include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 #include "spice/job_journal.hpp"
 #include "spice/pool.hpp"
@@ -123,110 +121,165 @@ struct ErrStats {
   double rms() const { return n ? std::sqrt(sum2 / static_cast<double>(n)) : 0.0; }
 };
 
-std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
-  const size_t ns = c.sizes.size(), nr = c.r_wire.size(), nd = c.distributions.size();
-  const size_t na = c.activity.size(), nt = static_cast<size_t>(c.trials);
-  std::vector<Point> pts;
-  for (size_t s = 0; s < ns; ++s)
-    for (size_t r = 0; r < nr; ++r)
-      for (size_t d = 0; d < nd; ++d)
-        for (size_t a = 0; a < na; ++a)
-          for (size_t t = 0; t < nt; ++t) pts.push_back(Point{s, r, d, a, t, {}, {}, 0, 0, {}, {}, {}});
+struct Dims {
+  size_t ns, nr, nd, na, nt, bins;
+  explicit Dims(const IrDropConfig& c)
+      : ns(c.sizes.size()), nr(c.r_wire.size()), nd(c.distributions.size()),
+        na(c.activity.size()), nt(static_cast<size_t>(c.trials)), bins(static_cast<size_t>(c.bins)) {}
+  size_t lut_size() const { return ns * nr * nd * na * bins; }
+};
 
-  // Native solves.
+struct IrDropResult {
+  std::vector<Point> pts;
+  size_t n_samples = 0;                    // columns the compact model was fitted on
+  std::vector<size_t> spice_pts;           // points checked in ngspice
+  std::vector<std::vector<double>> spice_i;  // [point] ngspice column currents
+  xbar::IrDropModel model;
+  ErrStats fit_native, first_order, native_vs_spice, fit_spice, fit_bins;
+  std::vector<double> lut, lut_model;      // [size, r_wire, distribution, activity, bin]
+};
+
+// Every swept point drawn and solved natively.
+std::vector<Point> native_solves(const IrDropConfig& c, const RunContext& ctx) {
+  const Dims n(c);
+  std::vector<Point> pts;
+  for (size_t s = 0; s < n.ns; ++s)
+    for (size_t r = 0; r < n.nr; ++r)
+      for (size_t d = 0; d < n.nd; ++d)
+        for (size_t a = 0; a < n.na; ++a)
+          for (size_t t = 0; t < n.nt; ++t) pts.push_back(Point{s, r, d, a, t, {}, {}, 0, 0, {}, {}, {}});
   Progress prog("irdrop: native solves", pts.size(), ctx.progress);
   for (size_t i = 0; i < pts.size(); ++i) {
     Point& p = pts[i];
-    const size_t n = static_cast<size_t>(c.sizes[p.size_index]);
-    draw(c, n, p, ctx.seed, i);
+    const size_t size = static_cast<size_t>(c.sizes[p.size_index]);
+    draw(c, size, p, ctx.seed, i);
     xbar::Solver solver(p.array, wiring(c, c.r_wire[p.r]), c.cell);
-    const bool map = p.trial == 0 && static_cast<int64_t>(n) <= c.maps_max_size;
+    const bool map = p.trial == 0 && static_cast<int64_t>(size) <= c.maps_max_size;
     p.i_actual = solver.solve(p.v, nullptr, map ? &p.nodes : nullptr);
     p.i_ideal = xbar::ideal_currents(p.array, c.cell, p.v, 0.0);
     prog.advance();
   }
   prog.finish();
+  return pts;
+}
 
-  // The compact model, fitted on every column of every point.
+// The compact model, fitted on every column of every point, and its error and the theory's.
+void fit_model(const IrDropConfig& c, IrDropResult& o) {
   std::vector<xbar::IrDropSample> samples;
-  for (const Point& p : pts) {
+  for (const Point& p : o.pts) {
     const xbar::IrDropInputs in = inputs(c, p, c.r_wire[p.r]);
     for (size_t col = 0; col < in.cols; ++col)
       if (p.i_actual[col] > 0 && p.i_ideal[col] > 0)
         samples.push_back({xbar::IrDropModel::features(in, col), std::log(p.i_actual[col] / p.i_ideal[col])});
   }
-  const xbar::IrDropModel model = xbar::fit_irdrop_model(samples);
-  ErrStats fit_native, first_order;
+  o.n_samples = samples.size();
+  o.model = xbar::fit_irdrop_model(samples);
   const xbar::IrDropModel theory;  // theta = the mean-field ladder theory
-  for (const Point& p : pts) {
+  for (const Point& p : o.pts) {
     const xbar::IrDropInputs in = inputs(c, p, c.r_wire[p.r]);
-    const std::vector<double> rm = model.ratio(in), r1 = theory.ratio(in);
+    const std::vector<double> rm = o.model.ratio(in), r1 = theory.ratio(in);
     for (size_t col = 0; col < in.cols; ++col) {
-      fit_native.add(rm[col] * p.i_ideal[col] / p.i_actual[col] - 1);
-      first_order.add(r1[col] * p.i_ideal[col] / p.i_actual[col] - 1);
+      o.fit_native.add(rm[col] * p.i_ideal[col] / p.i_actual[col] - 1);
+      o.first_order.add(r1[col] * p.i_ideal[col] / p.i_actual[col] - 1);
     }
   }
+}
 
-  // ngspice validation: trial 0 of every point whose size is small enough.
-  std::vector<size_t> spice_pts;
-  for (size_t i = 0; i < pts.size(); ++i)
-    if (pts[i].trial == 0 && c.sizes[pts[i].size_index] <= c.spice_max_size) spice_pts.push_back(i);
-  ErrStats native_vs_spice, fit_spice;
-  std::vector<std::vector<double>> spice_i(pts.size());
-  std::string ngspice_version;
-  // The ngspice jobs are journaled, so a killed run resumes with --resume.
-  std::error_code ec;
-  std::filesystem::create_directories(ctx.out_dir, ec);
-  spice::JobJournal journal(spice_pts.empty() ? std::filesystem::path() : ctx.out_dir / "irdrop.journal",
-                            ctx.resume);
-  if (!spice_pts.empty()) {
-    spice::PoolOptions po;
-    po.workers = ctx.jobs;
-    po.library = ctx.ngspice_library;
-    po.progress = ctx.progress;
-    po.progress_label = "irdrop: ngspice";
-    spice::WorkerPool pool(po);
-    const spice::NgspiceInfo info = pool.info();
-    ngspice_version = info.version;
-    xbar::NetlistOptions no;
-    no.solver_options = spice::solver_options_line(info);
-    no.rram_card = c.card.get();
-    std::vector<spice::Job> jobs;
-    for (size_t i : spice_pts) {
-      const Point& p = pts[i];
-      spice::Job j;
-      j.name = "irdrop/point" + std::to_string(i);
-      j.netlist = xbar::crossbar_netlist(p.array, wiring(c, c.r_wire[p.r]), c.cell, p.v, no);
-      j.commands = {"op"};
-      j.vectors = xbar::column_current_vectors(p.array.cols);
-      jobs.push_back(std::move(j));
-    }
-    std::vector<spice::JobResult> res = spice::run_journaled(pool, jobs, journal);
-    for (size_t k = 0; k < jobs.size(); ++k) {
-      res[k].throw_if_failed(jobs[k].name);
-      const Point& p = pts[spice_pts[k]];
-      std::vector<double>& I = spice_i[spice_pts[k]];
-      for (const auto& name : jobs[k].vectors) I.push_back(res[k].vec(jobs[k].name, name).at(0));
-      const std::vector<double> rm = model.ratio(inputs(c, p, c.r_wire[p.r]));
-      for (size_t col = 0; col < I.size(); ++col) {
-        native_vs_spice.add((p.i_actual[col] - I[col]) / I[col]);
-        fit_spice.add(rm[col] * p.i_ideal[col] / I[col] - 1);
-      }
-    }
-  }
+spice::Job point_job(const IrDropConfig& c, const Point& p, size_t i, const std::string& options) {
+  xbar::NetlistOptions no;
+  no.solver_options = options;
+  no.rram_card = c.card.get();
+  spice::Job j;
+  j.name = "irdrop/point" + std::to_string(i);
+  j.netlist = xbar::crossbar_netlist(p.array, wiring(c, c.r_wire[p.r]), c.cell, p.v, no);
+  j.commands = {"op"};
+  j.vectors = xbar::column_current_vectors(p.array.cols);
+  return j;
+}
 
-  // Output.
-  auto path = ctx.out_dir / "irdrop.h5";
-  if (!ranks().root()) {  // under mpirun rank 0 writes the file
-    journal.remove();
-    return path;
+// ngspice validation: trial 0 of every point whose size is small enough (journaled jobs).
+void spice_check(const IrDropConfig& c, StageScope& scope, IrDropResult& o) {
+  for (size_t i = 0; i < o.pts.size(); ++i)
+    if (o.pts[i].trial == 0 && c.sizes[o.pts[i].size_index] <= c.spice_max_size)
+      o.spice_pts.push_back(i);
+  o.spice_i.resize(o.pts.size());
+  if (o.spice_pts.empty()) return;
+  const std::string options = spice::solver_options_line(scope.pool().info());
+  std::vector<spice::Job> jobs;
+  for (size_t i : o.spice_pts) jobs.push_back(point_job(c, o.pts[i], i, options));
+  spice::JobJournal journal(scope.journal(), scope.ctx().resume, scope.run_id());
+  std::vector<spice::JobResult> res = spice::run_journaled(scope.pool(), jobs, journal);
+  scope.report_resumed(journal);
+  for (size_t k = 0; k < jobs.size(); ++k) {
+    res[k].throw_if_failed(jobs[k].name);
+    const Point& p = o.pts[o.spice_pts[k]];
+    std::vector<double>& I = o.spice_i[o.spice_pts[k]];
+    for (const auto& name : jobs[k].vectors) I.push_back(res[k].vec(jobs[k].name, name).at(0));
+    const std::vector<double> rm = o.model.ratio(inputs(c, p, c.r_wire[p.r]));
+    for (size_t col = 0; col < I.size(); ++col) {
+      o.native_vs_spice.add((p.i_actual[col] - I[col]) / I[col]);
+      o.fit_spice.add(rm[col] * p.i_ideal[col] / I[col] - 1);
+    }
   }
-  H5Writer out(path);
-  write_provenance(out, {ctx.config_text, ctx.seed, ngspice_version});
+}
+
+// Mean I/I_ideal (native and model) over the trials and columns of each position bin.
+void bin_lut(const IrDropConfig& c, IrDropResult& o) {
+  const Dims n(c);
+  o.lut.assign(n.lut_size(), 0.0);
+  o.lut_model.assign(n.lut_size(), 0.0);
+  std::vector<double> count(n.lut_size(), 0.0);
+  for (const Point& p : o.pts) {
+    const size_t size = p.array.cols;
+    const std::vector<double> rm = o.model.ratio(inputs(c, p, c.r_wire[p.r]));
+    for (size_t col = 0; col < size; ++col) {
+      const size_t idx =
+          (((p.size_index * n.nr + p.r) * n.nd + p.d) * n.na + p.a) * n.bins + col * n.bins / size;
+      o.lut[idx] += p.i_actual[col] / p.i_ideal[col];
+      o.lut_model[idx] += rm[col];
+      count[idx] += 1;
+    }
+  }
+  for (size_t k = 0; k < o.lut.size(); ++k)
+    if (count[k] > 0) {
+      o.lut[k] /= count[k], o.lut_model[k] /= count[k];
+      o.fit_bins.add(o.lut_model[k] / o.lut[k] - 1);
+    }
+}
+
+IrDropResult compute(const IrDropConfig& c, StageScope& scope) {
+  IrDropResult o;
+  o.pts = native_solves(c, scope.ctx());
+  fit_model(c, o);
+  spice_check(c, scope, o);
+  bin_lut(c, o);
+  return o;
+}
+
+void print(const IrDropResult& o, const Sink& out) {
+  std::string theta;
+  for (double t : o.model.theta) {
+    char b[32];
+    std::snprintf(b, sizeof b, " %g", t);
+    theta += b;
+  }
+  out.print("irdrop: %zu arrays (%zu columns), %zu checked in ngspice\n  model theta (%s):%s\n",
+            o.pts.size(), o.n_samples, o.spice_pts.size(), xbar::IrDropModel::basis(),
+            theta.c_str());
+  out.print("  relative current error of the model: vs native max %.3g rms %.3g (LUT bins: max "
+            "%.3g rms %.3g); vs ngspice max %.3g rms %.3g\n",
+            o.fit_native.max, o.fit_native.rms(), o.fit_bins.max, o.fit_bins.rms(),
+            o.fit_spice.max, o.fit_spice.rms());
+  out.print("  mean-field ladder theory alone: max %.3g rms %.3g; native vs ngspice: max %.3g\n",
+            o.first_order.max, o.first_order.rms(), o.native_vs_spice.max);
+}
+
+void write_settings(const IrDropConfig& c, H5Writer& out) {
+  const Dims n(c);
   std::vector<double> sizes_d(c.sizes.begin(), c.sizes.end());
-  out.write("/irdrop/sizes", sizes_d, {ns}, "");
-  out.write("/irdrop/r_wire", c.r_wire, {nr}, "ohm");
-  out.write("/irdrop/activity", c.activity, {na}, "");
+  out.write("/irdrop/sizes", sizes_d, {n.ns}, "");
+  out.write("/irdrop/r_wire", c.r_wire, {n.nr}, "ohm");
+  out.write("/irdrop/activity", c.activity, {n.na}, "");
   out.write_strings("/irdrop/distributions", c.distributions);
   out.attr("/irdrop", "r_driver_ohm", c.r_driver);
   out.attr("/irdrop", "r_sense_ohm", c.r_sense);
@@ -236,69 +289,60 @@ std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
   out.attr("/irdrop", "v_read_V", c.v_read);
   out.attr("/irdrop", "cell", c.cell.describe());
   out.attr("/irdrop", "convention", std::string("rows driven at column 0, columns sensed past the last row (docs/crossbar.md)"));
-  const size_t bins = static_cast<size_t>(c.bins);
-  std::vector<double> lut(ns * nr * nd * na * bins, 0.0), lut_model(lut.size(), 0.0);
-  std::vector<double> lut_n(lut.size(), 0.0);
-  for (size_t s = 0; s < ns; ++s) {
-    const size_t n = static_cast<size_t>(c.sizes[s]);
-    const std::string g = "/irdrop/N" + std::to_string(n);
-    std::vector<double> ii, ia, gm, act, vmap, isp, garr, vin;
-    bool maps = static_cast<int64_t>(n) <= c.maps_max_size, spice_here = c.sizes[s] <= c.spice_max_size;
-    for (const Point& p : pts) {
-      if (p.size_index != s) continue;
-      ii.insert(ii.end(), p.i_ideal.begin(), p.i_ideal.end());
-      ia.insert(ia.end(), p.i_actual.begin(), p.i_actual.end());
-      gm.push_back(p.g_mean);
-      act.push_back(p.activity);
-      vin.insert(vin.end(), p.v.begin(), p.v.end());
-      if (p.trial == 0 && maps) {
-        for (size_t k = 0; k < n * n; ++k) vmap.push_back(p.nodes.row_V[k] - p.nodes.col_V[k]);
-        garr.insert(garr.end(), p.array.g_S.begin(), p.array.g_S.end());
-      }
-      if (p.trial == 0 && spice_here) {
-        const auto& I = spice_i[&p - pts.data()];
-        isp.insert(isp.end(), I.begin(), I.end());
-      }
-      const std::vector<double> rm = model.ratio(inputs(c, p, c.r_wire[p.r]));
-      for (size_t col = 0; col < n; ++col) {
-        const size_t b = col * bins / n;
-        const size_t idx = (((s * nr + p.r) * nd + p.d) * na + p.a) * bins + b;
-        lut[idx] += p.i_actual[col] / p.i_ideal[col];
-        lut_model[idx] += rm[col];
-        lut_n[idx] += 1;
-      }
+}
+
+// The points of one array size: currents, inputs, and the voltage maps and ngspice currents of
+// trial 0 where the size allows them.
+void write_size(const IrDropConfig& c, const IrDropResult& o, size_t s, H5Writer& out) {
+  const Dims d(c);
+  const size_t n = static_cast<size_t>(c.sizes[s]);
+  const std::string g = "/irdrop/N" + std::to_string(n);
+  std::vector<double> ii, ia, gm, act, vmap, isp, garr, vin;
+  const bool maps = static_cast<int64_t>(n) <= c.maps_max_size, spice_here = c.sizes[s] <= c.spice_max_size;
+  for (const Point& p : o.pts) {
+    if (p.size_index != s) continue;
+    ii.insert(ii.end(), p.i_ideal.begin(), p.i_ideal.end());
+    ia.insert(ia.end(), p.i_actual.begin(), p.i_actual.end());
+    gm.push_back(p.g_mean);
+    act.push_back(p.activity);
+    vin.insert(vin.end(), p.v.begin(), p.v.end());
+    if (p.trial == 0 && maps) {
+      for (size_t k = 0; k < n * n; ++k) vmap.push_back(p.nodes.row_V[k] - p.nodes.col_V[k]);
+      garr.insert(garr.end(), p.array.g_S.begin(), p.array.g_S.end());
     }
-    out.write(g + "/i_ideal", ii, {nr, nd, na, nt, n}, "A");
-    out.write(g + "/i_actual", ia, {nr, nd, na, nt, n}, "A");
-    out.attr(g + "/i_actual", "axes", std::string("r_wire,distribution,activity,trial,column"));
-    out.write(g + "/v_in", vin, {nr, nd, na, nt, n}, "V");
-    out.write(g + "/g_mean", gm, {nr, nd, na, nt}, "S");
-    out.write(g + "/activity", act, {nr, nd, na, nt}, "");
-    if (maps) {
-      out.write(g + "/v_cell", vmap, {nr, nd, na, n, n}, "V");
-      out.attr(g + "/v_cell", "axes", std::string("r_wire,distribution,activity,row,column"));
-      out.write(g + "/g", garr, {nr, nd, na, n, n}, "S");
-      out.attr(g + "/g", "axes", std::string("r_wire,distribution,activity,row,column"));
+    if (p.trial == 0 && spice_here) {
+      const auto& I = o.spice_i[static_cast<size_t>(&p - o.pts.data())];
+      isp.insert(isp.end(), I.begin(), I.end());
     }
-    if (spice_here) out.write(g + "/i_ngspice", isp, {nr, nd, na, n}, "A");
   }
-  ErrStats fit_bins;
-  for (size_t k = 0; k < lut.size(); ++k)
-    if (lut_n[k] > 0) {
-      lut[k] /= lut_n[k], lut_model[k] /= lut_n[k];
-      fit_bins.add(lut_model[k] / lut[k] - 1);
-    }
-  const std::vector<size_t> ldims = {ns, nr, nd, na, bins};
-  out.write("/lut/irdrop/ratio", lut, ldims, "");
+  out.write(g + "/i_ideal", ii, {d.nr, d.nd, d.na, d.nt, n}, "A");
+  out.write(g + "/i_actual", ia, {d.nr, d.nd, d.na, d.nt, n}, "A");
+  out.attr(g + "/i_actual", "axes", std::string("r_wire,distribution,activity,trial,column"));
+  out.write(g + "/v_in", vin, {d.nr, d.nd, d.na, d.nt, n}, "V");
+  out.write(g + "/g_mean", gm, {d.nr, d.nd, d.na, d.nt}, "S");
+  out.write(g + "/activity", act, {d.nr, d.nd, d.na, d.nt}, "");
+  if (maps) {
+    out.write(g + "/v_cell", vmap, {d.nr, d.nd, d.na, n, n}, "V");
+    out.attr(g + "/v_cell", "axes", std::string("r_wire,distribution,activity,row,column"));
+    out.write(g + "/g", garr, {d.nr, d.nd, d.na, n, n}, "S");
+    out.attr(g + "/g", "axes", std::string("r_wire,distribution,activity,row,column"));
+  }
+  if (spice_here) out.write(g + "/i_ngspice", isp, {d.nr, d.nd, d.na, n}, "A");
+}
+
+void write_lut(const IrDropConfig& c, const IrDropResult& o, H5Writer& out) {
+  const Dims n(c);
+  const std::vector<size_t> ldims = {n.ns, n.nr, n.nd, n.na, n.bins};
+  out.write("/lut/irdrop/ratio", o.lut, ldims, "");
   out.attr("/lut/irdrop/ratio", "axes", std::string("size,r_wire,distribution,activity,position"));
   out.attr("/lut/irdrop/ratio", "description",
            std::string("mean I/I_ideal over trials and the columns in each position bin (native solver)"));
-  out.write("/lut/irdrop/ratio_model", lut_model, ldims, "");
+  out.write("/lut/irdrop/ratio_model", o.lut_model, ldims, "");
   out.attr("/lut/irdrop/ratio_model", "axes", std::string("size,r_wire,distribution,activity,position"));
-  std::vector<double> pos(bins);
-  for (size_t b = 0; b < bins; ++b) pos[b] = (static_cast<double>(b) + 0.5) / static_cast<double>(bins);
-  out.write("/lut/irdrop/position", pos, {bins}, "");
-  out.write("/lut/irdrop/model/theta", model.theta, {model.theta.size()}, "");
+  std::vector<double> pos(n.bins);
+  for (size_t b = 0; b < n.bins; ++b) pos[b] = (static_cast<double>(b) + 0.5) / static_cast<double>(n.bins);
+  out.write("/lut/irdrop/position", pos, {n.bins}, "");
+  out.write("/lut/irdrop/model/theta", o.model.theta, {o.model.theta.size()}, "");
   out.attr("/lut/irdrop/model/theta", "basis", std::string(xbar::IrDropModel::basis()));
   out.attr("/lut/irdrop/model", "form",
            std::string("I[c] = I_ideal[c] exp(sum_k theta_k phi_k(c)); phi from the single-line "
@@ -308,35 +352,46 @@ std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
     out.attr("/lut/irdrop/model", name + "_max", e.max);
     out.attr("/lut/irdrop/model", name + "_rms", e.rms());
   };
-  stats("rel_err_vs_native", fit_native);
-  stats("rel_err_vs_native_bins", fit_bins);
-  stats("rel_err_vs_ngspice", fit_spice);
-  stats("theory_rel_err_vs_native", first_order);
-  stats("native_vs_ngspice", native_vs_spice);
-  out.commit();
-  journal.remove();
-  if (ctx.resume && !spice_pts.empty())
-    std::fprintf(stderr, "irdrop: resumed, %zu ngspice jobs taken from %s, %zu run\n",
-                 journal.reused, journal.path().c_str(), journal.computed);
+  stats("rel_err_vs_native", o.fit_native);
+  stats("rel_err_vs_native_bins", o.fit_bins);
+  stats("rel_err_vs_ngspice", o.fit_spice);
+  stats("theory_rel_err_vs_native", o.first_order);
+  stats("native_vs_ngspice", o.native_vs_spice);
+}
 
-  std::cout << "irdrop: " << pts.size() << " arrays (" << samples.size() << " columns), "
-            << spice_pts.size() << " checked in ngspice\n  model theta (" << xbar::IrDropModel::basis()
-            << "):";
-  for (double t : model.theta) std::cout << " " << t;
-  std::printf("\n  relative current error of the model: vs native max %.3g rms %.3g (LUT bins: max "
-              "%.3g rms %.3g); vs ngspice max %.3g rms %.3g\n",
-              fit_native.max, fit_native.rms(), fit_bins.max, fit_bins.rms(), fit_spice.max,
-              fit_spice.rms());
-  std::printf("  mean-field ladder theory alone: max %.3g rms %.3g; native vs ngspice: max %.3g\n",
-              first_order.max, first_order.rms(), native_vs_spice.max);
-  return path;
+std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
+  StageScope scope("irdrop", ctx);
+  const IrDropResult o = compute(c, scope);
+  print(o, scope.out());
+  return scope.write([&](H5Writer& out) {
+    write_settings(c, out);
+    for (size_t s = 0; s < c.sizes.size(); ++s) write_size(c, o, s, out);
+    write_lut(c, o, out);
+  });
+}
+
+// With a device card's cell, the card's static subcircuit in the smallest array ngspice checks
+// (trial 0 of the first point of that size), before the sweep. The linear cell's netlist is
+// generated whole and needs no probe.
+std::vector<Probe> irdrop_probes(const IrDropConfig& c) {
+  size_t s = c.sizes.size();
+  for (size_t k = 0; k < c.sizes.size(); ++k)
+    if (c.sizes[k] <= c.spice_max_size && (s == c.sizes.size() || c.sizes[k] < c.sizes[s])) s = k;
+  if (!c.card || s == c.sizes.size()) return {};
+  Point p{s, 0, 0, 0, 0, {}, {}, 0, 0, {}, {}, {}};
+  draw(c, static_cast<size_t>(c.sizes[s]), p, 1, 0);
+  Probe probe;
+  probe.file = c.card->lib_path().string();
+  probe.job = point_job(c, p, 0, "");
+  probe.job.name = "irdrop/probe";
+  return {probe};
 }
 
 }  // namespace
 
 PreparedStage prepare_irdrop_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<IrDropConfig>(parse(table));
-  return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
+  return {[cfg](const RunContext& ctx) { return run(*cfg, ctx); }, irdrop_probes(*cfg)};
 }
 
 }  // namespace cimchar::flows

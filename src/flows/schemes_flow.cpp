@@ -7,11 +7,13 @@
 #include <filesystem>
 
 #include "attention/attention_run.hpp"
+#include "attention/model.hpp"
 #include "attention/scheme.hpp"
 #include "core/build_info.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/provenance.hpp"
+#include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 #include "ppa/ppa_run.hpp"
 #include "ppa/tech_card.hpp"
@@ -42,7 +44,10 @@ std::filesystem::path find_model(Section& t, const std::string& p) {
 
 SchemesConfig parse(Section& t) {
   SchemesConfig c;
-  for (const auto& m : t.get_strings("models", {})) c.models.push_back(find_model(t, m));
+  for (const auto& m : t.get_strings("models", {})) {
+    c.models.push_back(find_model(t, m));
+    attention::load_model_file(c.models.back());  // a bad model fails before any stage runs
+  }
   if (c.models.empty()) t.fail("models", "name at least one model file (docs/model-format.md)");
   std::vector<std::string> all;
   for (const auto& s : attention::schemes()) all.push_back(s.name);
@@ -106,79 +111,95 @@ std::string scheme_config(const SchemesConfig& c, const std::string& scheme, con
   return s;
 }
 
-std::filesystem::path run(const SchemesConfig& c, const RunContext& ctx) {
-  std::error_code ec;
-  std::filesystem::create_directories(ctx.out_dir, ec);
+struct SchemesResult {
   std::vector<std::string> names, model_names, descriptions;
   std::vector<double> acc, acc_fp32, rel_l2, cosine, recall, sparsity, acc_ci;
   std::vector<int64_t> acc_n;
-  std::printf("schemes: %zu model(s) x %zu scheme(s)%s\n", c.models.size(), c.schemes.size(),
-              c.use_luts ? ", with this run's LUTs where present" : "");
-  if (c.sequences > 0) std::printf("  (first %d sequences of each model's held-out set)\n", c.sequences);
-  std::printf("  %-14s %-28s %9s %-18s %5s %9s %8s %8s\n", "scheme", "model", "accuracy",
-              "95% Wilson", "n", "rel_L2", "recall", "sparsity");
-  for (const auto& m : c.models) {
-    for (const auto& sc : c.schemes) {
-      attention::RunRequest req;
-      req.model_file = m;
-      req.out_file = ctx.out_dir / ("attention_" + sc + "_" + m.stem().string() + ".h5");
-      req.config_text = scheme_config(c, sc, ctx);
-      req.seed = ctx.seed;
-      req.progress = ctx.progress;
-      req.max_sequences = c.sequences;
-      const auto s = attention::run_attention(req);
-      names.push_back(sc);
-      model_names.push_back(m.stem().string());
-      descriptions.push_back(s.description);
-      const double nan = std::nan("");
-      acc.push_back(s.accuracy.value_or(nan));
-      acc_fp32.push_back(s.accuracy_fp32_recorded.value_or(nan));
-      acc_ci.push_back(s.accuracy ? s.accuracy_ci.lo : nan);
-      acc_ci.push_back(s.accuracy ? s.accuracy_ci.hi : nan);
-      acc_n.push_back(s.accuracy_n);
-      rel_l2.push_back(s.metrics.model.rel_l2);
-      cosine.push_back(s.metrics.model.cosine);
-      recall.push_back(s.metrics.model.topk_recall);
-      sparsity.push_back(s.metrics.model.sparsity);
-      char ci[40];
-      std::snprintf(ci, sizeof ci, "[%.3f, %.3f]", acc_ci[acc_ci.size() - 2], acc_ci.back());
-      std::printf("  %-14s %-28s %9.4f %-18s %5lld %9.3g %8.4f %8.4f\n", sc.c_str(), m.stem().c_str(),
-                  acc.back(), ci, static_cast<long long>(acc_n.back()), rel_l2.back(), recall.back(),
-                  sparsity.back());
-      std::printf("    wrote %s\n", req.out_file.c_str());
-    }
-  }
-  if (!c.tech.empty()) {  // PPA of every crossbar run (the ideal scheme has no hardware)
-    ppa::PpaRequest pr;
-    for (size_t i = 0; i < names.size(); ++i)
-      if (names[i] != "ideal")
-        pr.attention.push_back(ctx.out_dir / ("attention_" + names[i] + "_" + model_names[i] + ".h5"));
-    pr.tech = c.tech;
-    pr.gpu = c.gpu;
-    pr.luts = ctx.out_dir;
-    pr.out = ctx.out_dir / "ppa.h5";
-    if (!pr.attention.empty()) {
-      const auto ps = ppa::run_ppa(pr);
-      std::printf("%s    wrote %s\n", ps.table.c_str(), pr.out.c_str());
-    }
-  }
-  const auto path = ctx.out_dir / "schemes.h5";
-  H5Writer out(path);
-  write_provenance(out, {ctx.config_text, ctx.seed, ""});
-  const size_t n = names.size();
-  out.write_strings("/runs/scheme", names);
-  out.write_strings("/runs/model", model_names);
-  out.write_strings("/runs/description", descriptions);
-  out.write("/runs/accuracy", acc, {n}, "");
-  out.write("/runs/accuracy_fp32_recorded", acc_fp32, {n}, "");
-  out.write("/runs/accuracy_ci95", acc_ci, {n, 2}, "");
-  out.write_int("/runs/accuracy_n", acc_n, {n}, "");
-  out.write("/runs/rel_l2", rel_l2, {n}, "");
-  out.write("/runs/cosine", cosine, {n}, "");
-  out.write("/runs/topk_recall", recall, {n}, "");
-  out.write("/runs/sparsity", sparsity, {n}, "");
-  out.commit();
-  return path;
+};
+
+std::filesystem::path attention_file(const RunContext& ctx, const std::string& scheme,
+                                     const std::string& model_stem) {
+  return ctx.out_dir / ("attention_" + scheme + "_" + model_stem + ".h5");
+}
+
+// One attention run (it writes its own file), its summary appended to `o` and printed.
+void run_one(const SchemesConfig& c, const std::filesystem::path& m, const std::string& sc,
+             const StageScope& scope, SchemesResult& o) {
+  const RunContext& ctx = scope.ctx();
+  attention::RunRequest req;
+  req.model_file = m;
+  req.out_file = attention_file(ctx, sc, m.stem().string());
+  req.config_text = scheme_config(c, sc, ctx);
+  req.seed = ctx.seed;
+  req.progress = ctx.progress;
+  req.max_sequences = c.sequences;
+  const auto s = attention::run_attention(req);
+  o.names.push_back(sc);
+  o.model_names.push_back(m.stem().string());
+  o.descriptions.push_back(s.description);
+  const double nan = std::nan("");
+  o.acc.push_back(s.accuracy.value_or(nan));
+  o.acc_fp32.push_back(s.accuracy_fp32_recorded.value_or(nan));
+  o.acc_ci.push_back(s.accuracy ? s.accuracy_ci.lo : nan);
+  o.acc_ci.push_back(s.accuracy ? s.accuracy_ci.hi : nan);
+  o.acc_n.push_back(s.accuracy_n);
+  o.rel_l2.push_back(s.metrics.model.rel_l2);
+  o.cosine.push_back(s.metrics.model.cosine);
+  o.recall.push_back(s.metrics.model.topk_recall);
+  o.sparsity.push_back(s.metrics.model.sparsity);
+  char ci[40];
+  std::snprintf(ci, sizeof ci, "[%.3f, %.3f]", o.acc_ci[o.acc_ci.size() - 2], o.acc_ci.back());
+  scope.out().print("  %-14s %-28s %9.4f %-18s %5lld %9.3g %8.4f %8.4f\n", sc.c_str(),
+                    m.stem().c_str(), o.acc.back(), ci, static_cast<long long>(o.acc_n.back()),
+                    o.rel_l2.back(), o.recall.back(), o.sparsity.back());
+  scope.out().print("    wrote %s\n", req.out_file.c_str());
+}
+
+// PPA of every crossbar run (the ideal scheme has no hardware).
+void run_ppa(const SchemesConfig& c, const SchemesResult& o, const StageScope& scope) {
+  if (c.tech.empty()) return;
+  const RunContext& ctx = scope.ctx();
+  ppa::PpaRequest pr;
+  for (size_t i = 0; i < o.names.size(); ++i)
+    if (o.names[i] != "ideal")
+      pr.attention.push_back(attention_file(ctx, o.names[i], o.model_names[i]));
+  pr.tech = c.tech;
+  pr.gpu = c.gpu;
+  pr.luts = ctx.out_dir;
+  pr.out = ctx.out_dir / "ppa.h5";
+  if (pr.attention.empty()) return;
+  const auto ps = ppa::run_ppa(pr);
+  scope.out().print("%s    wrote %s\n", ps.table.c_str(), pr.out.c_str());
+}
+
+void write_runs(const SchemesResult& o, H5Writer& out) {
+  const size_t n = o.names.size();
+  out.write_strings("/runs/scheme", o.names);
+  out.write_strings("/runs/model", o.model_names);
+  out.write_strings("/runs/description", o.descriptions);
+  out.write("/runs/accuracy", o.acc, {n}, "");
+  out.write("/runs/accuracy_fp32_recorded", o.acc_fp32, {n}, "");
+  out.write("/runs/accuracy_ci95", o.acc_ci, {n, 2}, "");
+  out.write_int("/runs/accuracy_n", o.acc_n, {n}, "");
+  out.write("/runs/rel_l2", o.rel_l2, {n}, "");
+  out.write("/runs/cosine", o.cosine, {n}, "");
+  out.write("/runs/topk_recall", o.recall, {n}, "");
+  out.write("/runs/sparsity", o.sparsity, {n}, "");
+}
+
+std::filesystem::path run(const SchemesConfig& c, const RunContext& ctx) {
+  StageScope scope("schemes", ctx);
+  const Sink& out = scope.out();
+  out.print("schemes: %zu model(s) x %zu scheme(s)%s\n", c.models.size(), c.schemes.size(),
+            c.use_luts ? ", with this run's LUTs where present" : "");
+  if (c.sequences > 0) out.print("  (first %d sequences of each model's held-out set)\n", c.sequences);
+  out.print("  %-14s %-28s %9s %-18s %5s %9s %8s %8s\n", "scheme", "model", "accuracy",
+            "95% Wilson", "n", "rel_L2", "recall", "sparsity");
+  SchemesResult o;
+  for (const auto& m : c.models)
+    for (const auto& sc : c.schemes) run_one(c, m, sc, scope, o);
+  run_ppa(c, o, scope);
+  return scope.write([&](H5Writer& h5) { write_runs(o, h5); });
 }
 
 }  // namespace

@@ -69,14 +69,26 @@ spice::WorkerPool& StageScope::pool() {
 
 std::string StageScope::ngspice_version() { return pool_ ? pool_->info().version : ""; }
 
+std::filesystem::path StageScope::journal(const std::string& part) {
+  parts_.push_back(ctx_.out_dir / (stage_ + ".journal." + part));
+  return parts_.back();
+}
+
 void StageScope::report_resumed(size_t reused, size_t total, const char* what) const {
   if (ctx_.resume)
     sink_.note("%s: resumed, %zu of %zu %s taken from %s\n", stage_.c_str(), reused, total, what,
                journal().c_str());
 }
 
-std::filesystem::path StageScope::write(const std::function<void(H5Writer&)>& fill) {
-  const auto path = output();
+void StageScope::report_resumed(const spice::JobJournal& journal) const {
+  if (ctx_.resume)
+    sink_.note("%s: resumed, %zu ngspice jobs taken from %s, %zu run\n", stage_.c_str(),
+               journal.reused, journal.path().c_str(), journal.computed);
+}
+
+std::filesystem::path StageScope::write(const std::function<void(H5Writer&)>& fill,
+                                        const std::filesystem::path& to) {
+  const auto path = to.empty() ? output() : to;
   if (root_) {
     const std::string version = ngspice_version();
     H5Writer out(path);
@@ -84,11 +96,15 @@ std::filesystem::path StageScope::write(const std::function<void(H5Writer&)>& fi
     fill(out);
     out.commit();
   }
-  if (ctx_.sharded) {
-    release_journal(journal());  // waits for every rank, then removes this rank's journal
-  } else {
-    std::error_code ec;
-    std::filesystem::remove(journal(), ec);
+  std::vector<std::filesystem::path> journals = parts_;
+  journals.push_back(journal());
+  for (const auto& j : journals) {
+    if (ctx_.sharded) {
+      release_journal(j);  // waits for every rank, then removes this rank's journal
+    } else {
+      std::error_code ec;
+      std::filesystem::remove(j, ec);
+    }
   }
   return path;
 }

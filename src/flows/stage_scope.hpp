@@ -17,9 +17,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/h5.hpp"
 #include "flows/context.hpp"
+#include "spice/job_journal.hpp"
 #include "spice/pool.hpp"
 
 namespace cimchar::flows {
@@ -54,6 +56,8 @@ class StageScope {
   const Sink& out() const { return sink_; }
   uint64_t run_id() const { return run_id_; }
   std::filesystem::path journal() const { return ctx_.out_dir / (stage_ + ".journal"); }
+  // A further journal of the stage, <out>/<stage>.journal.<part> (released by write() too).
+  std::filesystem::path journal(const std::string& part);
   std::filesystem::path output() const { return ctx_.out_dir / (stage_ + ".h5"); }
 
   // The stage's ngspice workers, started on first use.
@@ -62,10 +66,13 @@ class StageScope {
   std::string ngspice_version();
   // "<stage>: resumed, <reused> of <total> <what> taken from <journal>" when --resume is on.
   void report_resumed(size_t reused, size_t total, const char* what) const;
+  // "<stage>: resumed, <reused> ngspice jobs taken from <journal>, <computed> run" (--resume).
+  void report_resumed(const spice::JobJournal& journal) const;
 
-  // On the root rank: writes output() (provenance, then fill), committed atomically. On every
-  // rank: then releases this stage's journal. Returns output().
-  std::filesystem::path write(const std::function<void(H5Writer&)>& fill);
+  // On the root rank: writes `path` (default output(); provenance, then fill), committed
+  // atomically. On every rank: then releases this stage's journal. Returns the path.
+  std::filesystem::path write(const std::function<void(H5Writer&)>& fill,
+                              const std::filesystem::path& path = {});
 
  private:
   std::string stage_;
@@ -74,6 +81,7 @@ class StageScope {
   Sink sink_;
   uint64_t run_id_;
   std::unique_ptr<spice::WorkerPool> pool_;
+  std::vector<std::filesystem::path> parts_;
 };
 
 }  // namespace cimchar::flows

@@ -13,11 +13,10 @@
 #include "core/units.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
-#include "core/provenance.hpp"
 #include "device/model.hpp"
 #include "device/variation.hpp"
 #include "flows/monte_carlo.hpp"
-#include "core/ranks.hpp"
+#include "flows/stage_scope.hpp"
 #include "core/rng.hpp"
 #include "flows/stages.hpp"
 #include "xbar/solver.hpp"
@@ -146,171 +145,209 @@ XbarStats crossbar_errors(const VariationConfig& c, const device::VariationSampl
   return s;
 }
 
-std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
-  auto model = device::make_model(c.card);
-  device::VariationSampler sampler(c.var);
-  const size_t L = c.targets.size(), S = c.samples, N = L * S;
-  const std::string state = c.card.state_name();
-  const std::string lib = c.card.lib_path().string(), sub = c.card.static_subckt();
-  const std::string inst = c.card.render_instance_params();
+// The read netlist of one sample: the card's static subcircuit at state `statev`, read at v_read.
+std::string read_netlist(const VariationConfig& c, const std::vector<double>& v) {
+  return "variation read\n.include " + c.card.lib_path().string() + "\n.param statev=" +
+         netlist_number(v[0]) + "\n.param gprog=" + netlist_number(v[1]) + "\nvr te 0 " +
+         netlist_number(c.v_read) + "\nx1 te 0 " + c.card.static_subckt() + " " +
+         c.card.render_instance_params() + " " + c.card.state_name() + "={statev}\n.end\n";
+}
 
+McSpec variation_spec(const VariationConfig& c, const device::CompactModel& model,
+                      const device::VariationSampler& sampler, uint64_t seed) {
   McSpec spec;
   spec.name = "variation";
   spec.params = {"statev", "gprog"};  // gprog rides along (recorded), statev is simulated
-  spec.nominal = {state_for(*model, c.targets[0], c.v_verify), c.targets[0]};
-  spec.render = [&](const std::vector<double>& v) {
-    return "variation read\n.include " + lib + "\n.param statev=" + netlist_number(v[0]) + "\n.param gprog=" +
-           netlist_number(v[1]) + "\nvr te 0 " + netlist_number(c.v_read) + "\nx1 te 0 " + sub + " " + inst + " " +
-           state + "={statev}\n.end\n";
-  };
+  spec.nominal = {state_for(model, c.targets[0], c.v_verify), c.targets[0]};
+  spec.render = [&c](const std::vector<double>& v) { return read_netlist(c, v); };
   spec.commands = {"op"};
   spec.vectors = {"i(vr)"};
-  spec.samples = N;
-  spec.seed = ctx.seed;
+  spec.samples = c.targets.size() * c.samples;
+  spec.seed = seed;
   spec.samples_per_job = c.samples_per_job;
-  spec.draw = [&](size_t i, std::mt19937_64& rng) {
-    const double gt = c.targets[i / S];
+  spec.draw = [&c, &model, &sampler](size_t i, std::mt19937_64& rng) {
+    const double gt = c.targets[i / c.samples];
     const auto cell = sampler.program(gt, rng);
     const double g = std::max(sampler.read(cell, c.t_read, rng), 1e-15);
     // A conductance outside the device's range is realized at the nearest end of the range.
-    return std::vector<double>{state_for(*model, g, c.v_verify), g};
+    return std::vector<double>{state_for(model, g, c.v_verify), g};
   };
-  spice::PoolOptions po;
-  po.workers = ctx.jobs;
-  po.library = ctx.ngspice_library;
-  po.progress = ctx.progress;
-  po.progress_label = "variation";
-  spice::WorkerPool pool(po);
-  const auto info = pool.info();
-  std::error_code ec;
-  std::filesystem::create_directories(ctx.out_dir, ec);
-  const auto journal = ctx.out_dir / "variation.journal";
-  McResult r = run_monte_carlo(pool, spec, journal, ctx.resume);
-  if (ctx.resume && ranks().root())
-    std::fprintf(stderr, "variation: resumed, %zu of %zu samples taken from %s\n", r.resumed, N,
-                 journal.c_str());
+  return spec;
+}
 
-  const bool root = ranks().root();
-  std::vector<double> g_prog(N), g_read(N), rel(N), st(N);
-  size_t failed = 0;
-  for (size_t i = 0; i < N; ++i) {
-    st[i] = r.params[i * 2];
-    g_prog[i] = r.params[i * 2 + 1];
-    g_read[i] = -r.values[i] / c.v_read;  // NaN for failed samples
-    rel[i] = (g_read[i] - c.targets[i / S]) / c.targets[i / S];
-    failed += static_cast<size_t>(r.failed[i]);
-  }
-  std::vector<double> mean(L), sigma(L), q05(L), q50(L), q95(L), gmean(L);
-  if (root) std::printf("variation: %zu levels x %zu samples, read at %.3g V (verify at %.3g V), t_read %.3g s\n",
-              L, S, c.v_read, c.v_verify, c.t_read);
-  if (root) std::printf("  target_uS  G_read mean_uS  rel.err mean   sigma    q05      q95\n");
-  for (size_t l = 0; l < L; ++l) {
-    std::vector<double> e(rel.begin() + static_cast<long>(l * S), rel.begin() + static_cast<long>((l + 1) * S));
+struct VariationResult {
+  std::vector<double> g_prog, g_read, st;  // [level, sample]
+  std::vector<int64_t> failed;
+  std::vector<std::string> messages;
+  std::vector<double> mean, sigma, q05, q50, q95, gmean;  // [level]
+  size_t n_failed = 0;
+  XbarStats xs;
+};
+
+// Per level: statistics of the relative read error over the samples that did not fail.
+void level_stats(const VariationConfig& c, const std::vector<double>& rel, VariationResult& o) {
+  const size_t S = c.samples;
+  for (size_t l = 0; l < c.targets.size(); ++l) {
+    std::vector<double> e(rel.begin() + static_cast<long>(l * S),
+                          rel.begin() + static_cast<long>((l + 1) * S));
     double s = 0, s2 = 0, gs = 0;
     size_t n = 0;
     for (size_t k = 0; k < S; ++k)
       if (std::isfinite(e[k])) {
         s += e[k];
         s2 += e[k] * e[k];
-        gs += g_read[l * S + k];
+        gs += o.g_read[l * S + k];
         ++n;
       }
-    mean[l] = n ? s / static_cast<double>(n) : std::nan("");
-    sigma[l] = n > 1 ? std::sqrt(std::max(0.0, (s2 - s * s / static_cast<double>(n)) / static_cast<double>(n - 1))) : 0.0;
-    gmean[l] = n ? gs / static_cast<double>(n) : std::nan("");
-    q05[l] = quantile(e, 0.05);
-    q50[l] = quantile(e, 0.5);
-    q95[l] = quantile(e, 0.95);
-    if (root) std::printf("  %9.3f %13.3f %12.4f %9.4f %8.4f %8.4f\n", c.targets[l] * 1e6, gmean[l] * 1e6,
-                mean[l], sigma[l], q05[l], q95[l]);
+    const double dn = static_cast<double>(n);
+    o.mean.push_back(n ? s / dn : std::nan(""));
+    o.sigma.push_back(n > 1 ? std::sqrt(std::max(0.0, (s2 - s * s / dn) / (dn - 1))) : 0.0);
+    o.gmean.push_back(n ? gs / dn : std::nan(""));
+    o.q05.push_back(quantile(e, 0.05));
+    o.q50.push_back(quantile(e, 0.5));
+    o.q95.push_back(quantile(e, 0.95));
   }
-  if (failed && root) std::printf("  %zu samples failed (recorded in /mc/failed and /mc/messages)\n", failed);
+}
 
-  XbarStats xs;
-  if (!c.xbar_sizes.empty() && root) {
-    xs = crossbar_errors(c, sampler, ctx.seed);
-    std::printf("crossbar column-current error, relative to the largest ideal column current "
-                "(%zu arrays per size, %.3g ohm per wire segment when IR drop is on):\n",
-                c.xbar_arrays, c.r_wire);
-    std::printf("  size  IR drop   mean      sigma     q05       q95\n");
-    for (size_t k = 0; k < c.xbar_sizes.size(); ++k)
-      for (int ir = 0; ir < 2; ++ir) {
-        const size_t j = 2 * k + static_cast<size_t>(ir);
-        std::printf("  %4lld  %-7s %9.4f %9.4f %9.4f %9.4f\n", static_cast<long long>(c.xbar_sizes[k]),
-                    ir ? "on" : "off", xs.mean[j], xs.sigma[j], xs.q05[j], xs.q95[j]);
-      }
+VariationResult compute(const VariationConfig& c, StageScope& scope) {
+  auto model = device::make_model(c.card);
+  device::VariationSampler sampler(c.var);
+  McSpec spec = variation_spec(c, *model, sampler, scope.ctx().seed);
+  spec.run_id = scope.run_id();
+  McResult r = run_monte_carlo(scope.pool(), spec, scope.journal(), scope.ctx().resume);
+  scope.report_resumed(r.resumed, spec.samples, "samples");
+  const size_t N = spec.samples;
+  VariationResult o;
+  o.g_prog.resize(N);
+  o.g_read.resize(N);
+  o.st.resize(N);
+  std::vector<double> rel(N);
+  for (size_t i = 0; i < N; ++i) {
+    o.st[i] = r.params[i * 2];
+    o.g_prog[i] = r.params[i * 2 + 1];
+    o.g_read[i] = -r.values[i] / c.v_read;  // NaN for failed samples
+    rel[i] = (o.g_read[i] - c.targets[i / c.samples]) / c.targets[i / c.samples];
+    o.n_failed += static_cast<size_t>(r.failed[i]);
   }
+  o.failed = std::move(r.failed);
+  o.messages = std::move(r.messages);
+  level_stats(c, rel, o);
+  // The crossbar part is native (no ngspice) and only the rank that writes needs it.
+  if (!c.xbar_sizes.empty() && scope.root()) o.xs = crossbar_errors(c, sampler, scope.ctx().seed);
+  return o;
+}
 
-  auto path = ctx.out_dir / "variation.h5";
-  if (!root) {  // rank 0 writes the file
-    release_journal(journal);
-    return path;
-  }
-  H5Writer out(path);
-  write_provenance(out, {ctx.config_text, ctx.seed, info.version});
+void print(const VariationConfig& c, const VariationResult& o, const Sink& out) {
+  out.print("variation: %zu levels x %zu samples, read at %.3g V (verify at %.3g V), t_read %.3g "
+            "s\n", c.targets.size(), c.samples, c.v_read, c.v_verify, c.t_read);
+  out.print("  target_uS  G_read mean_uS  rel.err mean   sigma    q05      q95\n");
+  for (size_t l = 0; l < c.targets.size(); ++l)
+    out.print("  %9.3f %13.3f %12.4f %9.4f %8.4f %8.4f\n", c.targets[l] * 1e6, o.gmean[l] * 1e6,
+              o.mean[l], o.sigma[l], o.q05[l], o.q95[l]);
+  if (o.n_failed)
+    out.print("  %zu samples failed (recorded in /mc/failed and /mc/messages)\n", o.n_failed);
+  if (c.xbar_sizes.empty()) return;
+  out.print("crossbar column-current error, relative to the largest ideal column current "
+            "(%zu arrays per size, %.3g ohm per wire segment when IR drop is on):\n",
+            c.xbar_arrays, c.r_wire);
+  out.print("  size  IR drop   mean      sigma     q05       q95\n");
+  for (size_t k = 0; k < c.xbar_sizes.size(); ++k)
+    for (int ir = 0; ir < 2; ++ir) {
+      const size_t j = 2 * k + static_cast<size_t>(ir);
+      out.print("  %4lld  %-7s %9.4f %9.4f %9.4f %9.4f\n", static_cast<long long>(c.xbar_sizes[k]),
+                ir ? "on" : "off", o.xs.mean[j], o.xs.sigma[j], o.xs.q05[j], o.xs.q95[j]);
+    }
+}
+
+// The variation model as used: the card's values with the flow's overrides.
+void write_model(const device::VariationParams& v, H5Writer& out) {
+  for (auto [name, on] : {std::pair{"d2d", v.d2d}, {"c2c", v.c2c}, {"read_noise", v.read_noise},
+                          {"drift", v.drift}, {"stuck", v.stuck}})
+    out.attr("/mc", std::string("model_") + name + "_enabled", static_cast<int64_t>(on));
+  for (auto [name, x] : {std::pair{"model_d2d_c0_S", v.d2d_c0_S}, {"model_d2d_c1", v.d2d_c1},
+                         {"model_d2d_c2_per_S", v.d2d_c2_per_S}, {"model_c2c_sigma_rel", v.c2c_rel},
+                         {"model_read_noise_sigma_rel", v.read_rel}, {"model_drift_t0_s", v.drift_t0_s},
+                         {"model_drift_nu_mean", v.drift_nu_mean},
+                         {"model_drift_nu_sigma", v.drift_nu_sigma}, {"model_stuck_p_on", v.p_stuck_on},
+                         {"model_stuck_p_off", v.p_stuck_off}, {"model_stuck_g_on_S", v.g_stuck_on_S},
+                         {"model_stuck_g_off_S", v.g_stuck_off_S}})
+    out.attr("/mc", name, x);
+  for (const auto& [effect, src] : v.sources) out.attr("/mc", "model_" + effect + "_card_source", src);
+}
+
+void write_mc(const VariationConfig& c, const VariationResult& o, H5Writer& out) {
+  const size_t L = c.targets.size(), S = c.samples;
   c.card.write_attrs(out, "/device");
   out.write("/mc/target_g", c.targets, {L}, "S");
-  out.write("/mc/g_programmed", g_prog, {L, S}, "S");
+  out.write("/mc/g_programmed", o.g_prog, {L, S}, "S");
   out.attr("/mc/g_programmed", "axes", std::string("level,sample"));
-  out.write("/mc/state", st, {L, S}, model->state_unit());
-  out.write("/mc/g_read", g_read, {L, S}, "S");
+  out.write("/mc/state", o.st, {L, S}, device::make_model(c.card)->state_unit());
+  out.write("/mc/g_read", o.g_read, {L, S}, "S");
   out.attr("/mc/g_read", "axes", std::string("level,sample"));
-  out.write_int("/mc/failed", r.failed, {L, S}, "");
-  out.write_strings("/mc/messages", r.messages);
+  out.write_int("/mc/failed", o.failed, {L, S}, "");
+  out.write_strings("/mc/messages", o.messages);
   out.attr("/mc", "v_verify_V", c.v_verify);
   out.attr("/mc", "v_read_V", c.v_read);
   out.attr("/mc", "t_read_s", c.t_read);
-  {  // the variation model as used: the card's values with the flow's overrides
-    const auto& v = c.var;
-    for (auto [name, on] : {std::pair{"d2d", v.d2d}, {"c2c", v.c2c}, {"read_noise", v.read_noise},
-                            {"drift", v.drift}, {"stuck", v.stuck}})
-      out.attr("/mc", std::string("model_") + name + "_enabled", static_cast<int64_t>(on));
-    for (auto [name, x] : {std::pair{"model_d2d_c0_S", v.d2d_c0_S}, {"model_d2d_c1", v.d2d_c1},
-                           {"model_d2d_c2_per_S", v.d2d_c2_per_S}, {"model_c2c_sigma_rel", v.c2c_rel},
-                           {"model_read_noise_sigma_rel", v.read_rel}, {"model_drift_t0_s", v.drift_t0_s},
-                           {"model_drift_nu_mean", v.drift_nu_mean},
-                           {"model_drift_nu_sigma", v.drift_nu_sigma}, {"model_stuck_p_on", v.p_stuck_on},
-                           {"model_stuck_p_off", v.p_stuck_off}, {"model_stuck_g_on_S", v.g_stuck_on_S},
-                           {"model_stuck_g_off_S", v.g_stuck_off_S}})
-      out.attr("/mc", name, x);
-    for (const auto& [effect, src] : v.sources) out.attr("/mc", "model_" + effect + "_card_source", src);
-  }
+  write_model(c.var, out);
+}
+
+void write_lut(const VariationConfig& c, const VariationResult& o, H5Writer& out) {
+  const size_t L = c.targets.size();
   out.write("/lut/cell_error/target_g", c.targets, {L}, "S");
-  out.write("/lut/cell_error/mean_rel", mean, {L}, "");
-  out.write("/lut/cell_error/sigma_rel", sigma, {L}, "");
-  out.write("/lut/cell_error/q05_rel", q05, {L}, "");
-  out.write("/lut/cell_error/q50_rel", q50, {L}, "");
-  out.write("/lut/cell_error/q95_rel", q95, {L}, "");
+  out.write("/lut/cell_error/mean_rel", o.mean, {L}, "");
+  out.write("/lut/cell_error/sigma_rel", o.sigma, {L}, "");
+  out.write("/lut/cell_error/q05_rel", o.q05, {L}, "");
+  out.write("/lut/cell_error/q50_rel", o.q50, {L}, "");
+  out.write("/lut/cell_error/q95_rel", o.q95, {L}, "");
   out.attr("/lut/cell_error", "axes", std::string("target_g"));
   out.attr("/lut/cell_error", "definition",
            std::string("relative error (G_read - G_target)/G_target, G_read = I(v_read)/v_read"));
-  if (!c.xbar_sizes.empty()) {
-    const size_t K = c.xbar_sizes.size();
-    std::vector<double> sizes(c.xbar_sizes.begin(), c.xbar_sizes.end());
-    out.write("/lut/column_error/size", sizes, {K}, "");
-    out.write("/lut/column_error/ir_drop", {0.0, 1.0}, {2}, "");
-    for (auto [name, v] : {std::pair{"mean", &xs.mean}, {"sigma", &xs.sigma}, {"q05", &xs.q05},
-                           {"q95", &xs.q95}}) {
-      out.write(std::string("/lut/column_error/") + name, *v, {K, 2}, "");
-      out.attr(std::string("/lut/column_error/") + name, "axes", std::string("size,ir_drop"));
-    }
-    out.attr("/lut/column_error", "definition",
-             std::string("(I_column - I_ideal)/max|I_ideal| per array; I_ideal from the target "
-                         "conductances without wire resistance"));
-    out.attr("/lut/column_error", "r_wire_ohm", c.r_wire);
-    out.attr("/lut/column_error", "input_activity", c.input_activity);
-    out.attr("/lut/column_error", "arrays", static_cast<int64_t>(c.xbar_arrays));
+  if (c.xbar_sizes.empty()) return;
+  const size_t K = c.xbar_sizes.size();
+  std::vector<double> sizes(c.xbar_sizes.begin(), c.xbar_sizes.end());
+  out.write("/lut/column_error/size", sizes, {K}, "");
+  out.write("/lut/column_error/ir_drop", {0.0, 1.0}, {2}, "");
+  for (auto [name, v] : {std::pair{"mean", &o.xs.mean}, {"sigma", &o.xs.sigma}, {"q05", &o.xs.q05},
+                         {"q95", &o.xs.q95}}) {
+    out.write(std::string("/lut/column_error/") + name, *v, {K, 2}, "");
+    out.attr(std::string("/lut/column_error/") + name, "axes", std::string("size,ir_drop"));
   }
-  out.commit();
-  release_journal(journal);
-  return path;
+  out.attr("/lut/column_error", "definition",
+           std::string("(I_column - I_ideal)/max|I_ideal| per array; I_ideal from the target "
+                       "conductances without wire resistance"));
+  out.attr("/lut/column_error", "r_wire_ohm", c.r_wire);
+  out.attr("/lut/column_error", "input_activity", c.input_activity);
+  out.attr("/lut/column_error", "arrays", static_cast<int64_t>(c.xbar_arrays));
+}
+
+std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
+  StageScope scope("variation", ctx);
+  const VariationResult o = compute(c, scope);
+  print(c, o, scope.out());
+  return scope.write([&](H5Writer& out) {
+    write_mc(c, o, out);
+    write_lut(c, o, out);
+  });
+}
+
+// One read of the device's static subcircuit at the lowest target level, before the sweep.
+Probe variation_probe(const VariationConfig& c) {
+  auto model = device::make_model(c.card);
+  Probe p;
+  p.file = c.card.lib_path().string();
+  p.job.name = "variation/probe";
+  p.job.netlist = read_netlist(c, {state_for(*model, c.targets[0], c.v_verify), c.targets[0]});
+  p.job.commands = {"op"};
+  p.job.vectors = {"i(vr)"};
+  return p;
 }
 
 }  // namespace
 
 PreparedStage prepare_variation_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<VariationConfig>(parse(table));
-  return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
+  return {[cfg](const RunContext& ctx) { return run(*cfg, ctx); }, {variation_probe(*cfg)}};
 }
 
 }  // namespace cimchar::flows

@@ -14,15 +14,14 @@
 #include <filesystem>
 #include <limits>
 #include <mutex>
-#include <thread>
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "core/h5.hpp"
 #include "core/progress.hpp"
-#include "core/provenance.hpp"
 #include "core/rng.hpp"
 #include "flows/monte_carlo.hpp"
-#include "core/ranks.hpp"
+#include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 #include "spice/job_journal.hpp"
 #include "periph/wta_stats.hpp"
@@ -91,19 +90,6 @@ WtaConfig parse(Section& t) {
   return c;
 }
 
-// Runs f(i) for i in [0, n) on `threads` threads.
-template <class F>
-void parallel_for(size_t n, int threads, F f) {
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < n; i = next++) f(i);
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
-}
-
 double mean_finite(const double* x, size_t n, double* max_out = nullptr) {
   double s = 0, mx = -std::numeric_limits<double>::infinity();
   size_t k = 0;
@@ -117,247 +103,281 @@ double mean_finite(const double* x, size_t n, double* max_out = nullptr) {
   return k ? s / static_cast<double>(k) : std::nan("");
 }
 
-std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
-  const size_t C = cfg.caps.size(), M = cfg.margins.size(), S = cfg.samples;
-  const size_t Ssp = cfg.spice_samples, P = cfg.firing_points, N = cfg.circuit.n_inputs;
-  const size_t K = cfg.circuit.k;
-  const int threads = ctx.jobs > 0 ? ctx.jobs : spice::available_cores();
-  const uint64_t seed = splitmix64(ctx.seed ^ 0x77A0000000000000ULL);  // this stage's streams
-  spice::PoolOptions po;
-  po.workers = ctx.jobs;
-  po.library = ctx.ngspice_library;
-  po.progress = ctx.progress;
-  // Finished ngspice jobs are journaled (<out>/wta*.journal), so a killed run resumes with
-  // --resume without recomputing them.
-  {
-    std::error_code mk;
-    std::filesystem::create_directories(ctx.out_dir, mk);
-  }
-  spice::JobJournal sweep_journal(ctx.out_dir / "wta.journal", ctx.resume);
-  std::vector<std::filesystem::path> mc_journals;
-  po.progress_label = "wta";
-  spice::WorkerPool pool(po);
-  const auto info = pool.info();
-  auto circuit_at = [&](size_t c) {
-    WtaCircuit w = cfg.circuit;
-    w.c_F = cfg.caps[c];
-    return w;
-  };
+WtaCircuit circuit_at(const WtaConfig& cfg, size_t c) {
+  WtaCircuit w = cfg.circuit;
+  w.c_F = cfg.caps[c];
+  return w;
+}
 
-  // 1. Firing time against current: P inputs, k = P (nobody inhibited), offsets 0.
-  std::vector<double> i_sweep(P);
-  for (size_t p = 0; p < P; ++p)
-    i_sweep[p] = cfg.noise.i_min_A * std::pow(cfg.noise.i_max_A / cfg.noise.i_min_A,
-                                              static_cast<double>(p) / static_cast<double>(P - 1));
-  std::vector<double> t_ideal(C * P), t_twin(C * P), t_spice(C * P), dev_ideal(C * P);
-  {
-    std::vector<spice::Job> jobs;
-    std::vector<double> stops;
-    const std::vector<double> zero(P, 0.0);
-    for (size_t c = 0; c < C; ++c) {
-      WtaCircuit w = circuit_at(c);
-      w.n_inputs = P;
-      w.k = P;
-      stops.push_back(periph::wta_stop_time(w, cfg.noise.i_min_A, 0));
-      spice::Job j;
-      j.name = "wta/firing C=" + std::to_string(cfg.caps[c]);
-      j.netlist = periph::render_wta_bench(w, periph::wta_param_values(i_sweep, zero), stops[c]);
-      j.commands = {periph::wta_tran_command(stops[c])};
-      j.measures = periph::wta_measures(P, stops[c]);
-      jobs.push_back(j);
-      const auto tw = periph::simulate_wta(w, i_sweep, zero, stops[c]);
-      for (size_t p = 0; p < P; ++p) {
-        t_twin[c * P + p] = tw.t_fire_s[p];
-        t_ideal[c * P + p] = cfg.caps[c] * cfg.circuit.v_trip_V / i_sweep[p];
-        dev_ideal[c * P + p] = t_twin[c * P + p] / t_ideal[c * P + p] - 1;
-      }
-    }
-    const auto res = spice::run_journaled(pool, jobs, sweep_journal);
-    const auto names = periph::wta_measure_names(P);
-    for (size_t c = 0; c < C; ++c) {
-      res[c].throw_if_failed(jobs[c].name);
-      for (size_t p = 0; p < P; ++p) {
-        const double t = res[c].vec(jobs[c].name, names[p]).back();
-        t_spice[c * P + p] = t < periph::wta_mark_time(stops[c]) ? t : std::nan("");
-      }
-    }
-  }
+struct WtaResult {
+  uint64_t seed = 0;  // this stage's streams
+  // 1. firing time against current, [capacitance, current]
+  std::vector<double> i_sweep, t_ideal, t_twin, t_spice, dev_ideal;
   double firing_agree = 0;
-  for (size_t q = 0; q < C * P; ++q)
-    firing_agree = std::max(firing_agree, std::abs(t_twin[q] / t_spice[q] - 1));
-  if (!std::isfinite(firing_agree)) firing_agree = std::nan("");
-
-  // 2. Monte Carlo on the twin: decision (c, m, s) uses stream s for every c and m.
-  std::vector<double> stop(C);
-  for (size_t c = 0; c < C; ++c) stop[c] = periph::wta_mc_stop_time(circuit_at(c), cfg.noise);
-  std::vector<int64_t> correct(C * M * S), n_fired(C * M * S);
-  std::vector<double> t_dec(C * M * S), energy(C * M * S);
-  {
-    Progress prog("wta twin", C * M * S, ctx.progress);
-    std::mutex mu;
-    std::atomic<size_t> done{0};
-    parallel_for(C * M * S, threads, [&](size_t q) {
-      const size_t c = q / (M * S), m = (q / S) % M, s = q % S;
-      const WtaCircuit w = circuit_at(c);
-      const auto d = periph::draw_wta_decision(w, cfg.noise, cfg.margins[m], seed, s);
-      const auto r = periph::simulate_wta(w, d.i_A, d.offset_V, stop[c]);
-      correct[q] = periph::wta_correct(d.i_A, r.fired, K);
-      n_fired[q] = std::count(r.fired.begin(), r.fired.end(), true);
-      t_dec[q] = r.t_decision_s;
-      energy[q] = r.energy_J;
-      const size_t k = ++done;
-      if (k % 256 == 0) {
-        std::lock_guard<std::mutex> lock(mu);
-        prog.set(k);
-      }
-    });
-    prog.finish();
-  }
-  // 3. ngspice on the first spice_samples decisions of every (c, m), same draws.
-  std::vector<int64_t> correct_sp(C * M * Ssp, -1), agree(C * M * Ssp, 0);
-  std::vector<double> t_dec_sp(C * M * Ssp, std::nan("")), energy_sp(C * M * Ssp, std::nan(""));
-  size_t sp_failed = 0;
+  // 2. the twin's Monte Carlo, [capacitance, margin, sample]
+  std::vector<double> stop;  // [capacitance] end of the decision window
+  std::vector<int64_t> correct, n_fired;
+  std::vector<double> t_dec, energy;
+  // 3. ngspice on the first spice_samples decisions, [capacitance, margin, sample]
+  std::vector<int64_t> correct_sp, agree;
+  std::vector<double> t_dec_sp, energy_sp;
+  size_t sp_failed = 0, n_agree = 0, n_checked = 0;
   double t_dec_diff = 0, energy_diff = 0;
-  if (Ssp > 0) {
-    for (size_t c = 0; c < C; ++c) {
-      const WtaCircuit w = circuit_at(c);
-      McSpec spec;
-      spec.name = "wta/mc C=" + std::to_string(cfg.caps[c]);
-      spec.params = periph::wta_param_names(N);
-      const auto d0 = periph::draw_wta_decision(w, cfg.noise, cfg.margins[0], seed, 0);
-      spec.nominal = periph::wta_param_values(d0.i_A, d0.offset_V);
-      spec.render = [&, w, c](const std::vector<double>& v) {
-        return periph::render_wta_bench(w, v, stop[c]);
-      };
-      spec.commands = {periph::wta_tran_command(stop[c])};
-      spec.measures = periph::wta_measures(N, stop[c]);
-      spec.samples = M * Ssp;
-      spec.seed = seed;
-      spec.samples_per_job = std::max<size_t>(1, std::min<size_t>(32, (M * Ssp + 1) / 2));
-      spec.draw = [&, w](size_t i, std::mt19937_64&) {  // the twin's draws, not this stream
-        const auto d = periph::draw_wta_decision(w, cfg.noise, cfg.margins[i / Ssp], seed, i % Ssp);
-        return periph::wta_param_values(d.i_A, d.offset_V);
-      };
-      const auto mc_journal = ctx.out_dir / ("wta.c" + std::to_string(c) + ".journal");
-      mc_journals.push_back(mc_journal);
-      const McResult r = run_monte_carlo(pool, spec, mc_journal, ctx.resume);
-      const size_t nv = r.n_vectors;  // tf1..tfN, tdec, esup
-      for (size_t i = 0; i < M * Ssp; ++i) {
-        const size_t m = i / Ssp, s = i % Ssp, q = (c * M + m) * Ssp + s, qt = (c * M + m) * S + s;
-        if (r.failed[i]) {
-          ++sp_failed;
-          continue;
-        }
-        const double* v = &r.values[i * nv];
-        const double* iv = &r.params[i * r.n_params];
-        std::vector<double> i_A(iv, iv + N);
-        std::vector<bool> fired(N);
-        for (size_t j = 0; j < N; ++j) fired[j] = v[j] < periph::wta_mark_time(stop[c]);
-        correct_sp[q] = periph::wta_correct(i_A, fired, K);
-        t_dec_sp[q] = v[N] < periph::wta_mark_time(stop[c]) ? v[N] : std::nan("");
-        energy_sp[q] = v[N + 1];
-        // The twin's decision of the same draws.
-        const auto d = periph::draw_wta_decision(w, cfg.noise, cfg.margins[m], seed, s);
-        const auto tw = periph::simulate_wta(w, d.i_A, d.offset_V, stop[c]);
-        agree[q] = tw.fired == fired;
-        if (std::isfinite(t_dec_sp[q]) && std::isfinite(t_dec[qt]))
-          t_dec_diff = std::max(t_dec_diff, std::abs(t_dec[qt] / t_dec_sp[q] - 1));
-        energy_diff = std::max(energy_diff, std::abs(energy[qt] / energy_sp[q] - 1));
-      }
+  // 4. the LUT
+  std::vector<double> p_err, p_err_sp, resolved, delay, delay_max, e_mean, sigma_tot;
+};
+
+std::vector<double> firing_currents(const WtaConfig& cfg) {
+  const size_t P = cfg.firing_points;
+  std::vector<double> i(P);
+  for (size_t p = 0; p < P; ++p)
+    i[p] = cfg.noise.i_min_A * std::pow(cfg.noise.i_max_A / cfg.noise.i_min_A,
+                                        static_cast<double>(p) / static_cast<double>(P - 1));
+  return i;
+}
+
+// The firing-time bench of capacitance c: P inputs, k = P (nobody inhibited), offsets 0.
+spice::Job firing_job(const WtaConfig& cfg, size_t c, const std::vector<double>& i_sweep,
+                      double* stop_out = nullptr) {
+  const size_t P = i_sweep.size();
+  WtaCircuit w = circuit_at(cfg, c);
+  w.n_inputs = P;
+  w.k = P;
+  const double stop = periph::wta_stop_time(w, cfg.noise.i_min_A, 0);
+  if (stop_out) *stop_out = stop;
+  spice::Job j;
+  j.name = "wta/firing C=" + std::to_string(cfg.caps[c]);
+  j.netlist = periph::render_wta_bench(w, periph::wta_param_values(i_sweep, std::vector<double>(P, 0.0)), stop);
+  j.commands = {periph::wta_tran_command(stop)};
+  j.measures = periph::wta_measures(P, stop);
+  return j;
+}
+
+void firing_sweep(const WtaConfig& cfg, StageScope& scope, WtaResult& o) {
+  const size_t C = cfg.caps.size(), P = cfg.firing_points;
+  o.i_sweep = firing_currents(cfg);
+  o.t_ideal.resize(C * P), o.t_twin.resize(C * P), o.t_spice.resize(C * P), o.dev_ideal.resize(C * P);
+  std::vector<spice::Job> jobs;
+  std::vector<double> stops(C);
+  for (size_t c = 0; c < C; ++c) {
+    jobs.push_back(firing_job(cfg, c, o.i_sweep, &stops[c]));
+    WtaCircuit w = circuit_at(cfg, c);
+    w.n_inputs = P;
+    w.k = P;
+    const auto tw = periph::simulate_wta(w, o.i_sweep, std::vector<double>(P, 0.0), stops[c]);
+    for (size_t p = 0; p < P; ++p) {
+      o.t_twin[c * P + p] = tw.t_fire_s[p];
+      o.t_ideal[c * P + p] = cfg.caps[c] * cfg.circuit.v_trip_V / o.i_sweep[p];
+      o.dev_ideal[c * P + p] = o.t_twin[c * P + p] / o.t_ideal[c * P + p] - 1;
     }
   }
+  spice::JobJournal journal(scope.journal(), scope.ctx().resume, scope.run_id());
+  const auto res = spice::run_journaled(scope.pool(), jobs, journal);
+  const auto names = periph::wta_measure_names(P);
+  for (size_t c = 0; c < C; ++c) {
+    res[c].throw_if_failed(jobs[c].name);
+    for (size_t p = 0; p < P; ++p) {
+      const double t = res[c].vec(jobs[c].name, names[p]).back();
+      o.t_spice[c * P + p] = t < periph::wta_mark_time(stops[c]) ? t : std::nan("");
+    }
+  }
+  for (size_t q = 0; q < C * P; ++q)
+    o.firing_agree = std::max(o.firing_agree, std::abs(o.t_twin[q] / o.t_spice[q] - 1));
+  if (!std::isfinite(o.firing_agree)) o.firing_agree = std::nan("");
+}
 
-  // 4. The LUT.
-  std::vector<double> p_err(C * M), p_err_sp(C * M, std::nan("")), resolved(C), delay(C),
-      delay_max(C), e_mean(C), sigma_tot(C);
+// Decision (c, m, s) uses stream s for every c and m.
+void twin_mc(const WtaConfig& cfg, const RunContext& ctx, WtaResult& o) {
+  const size_t C = cfg.caps.size(), M = cfg.margins.size(), S = cfg.samples;
+  o.stop.resize(C);
+  for (size_t c = 0; c < C; ++c) o.stop[c] = periph::wta_mc_stop_time(circuit_at(cfg, c), cfg.noise);
+  o.correct.resize(C * M * S), o.n_fired.resize(C * M * S);
+  o.t_dec.resize(C * M * S), o.energy.resize(C * M * S);
+  Progress prog("wta twin", C * M * S, ctx.progress);
+  std::mutex mu;
+  std::atomic<size_t> done{0};
+  const int threads = ctx.jobs > 0 ? ctx.jobs : spice::available_cores();
+  parallel_for(C * M * S, [&](size_t q) {
+    const size_t c = q / (M * S), m = (q / S) % M, s = q % S;
+    const WtaCircuit w = circuit_at(cfg, c);
+    const auto d = periph::draw_wta_decision(w, cfg.noise, cfg.margins[m], o.seed, s);
+    const auto r = periph::simulate_wta(w, d.i_A, d.offset_V, o.stop[c]);
+    o.correct[q] = periph::wta_correct(d.i_A, r.fired, cfg.circuit.k);
+    o.n_fired[q] = std::count(r.fired.begin(), r.fired.end(), true);
+    o.t_dec[q] = r.t_decision_s;
+    o.energy[q] = r.energy_J;
+    const size_t k = ++done;
+    if (k % 256 == 0) {
+      std::lock_guard<std::mutex> lock(mu);
+      prog.set(k);
+    }
+  }, static_cast<unsigned>(threads));
+  prog.finish();
+}
+
+McSpec check_spec(const WtaConfig& cfg, size_t c, const WtaResult& o) {
+  const size_t N = cfg.circuit.n_inputs, M = cfg.margins.size(), Ssp = cfg.spice_samples;
+  const WtaCircuit w = circuit_at(cfg, c);
+  const double stop = o.stop[c];
+  const uint64_t seed = o.seed;
+  McSpec spec;
+  spec.name = "wta/mc C=" + std::to_string(cfg.caps[c]);
+  spec.params = periph::wta_param_names(N);
+  const auto d0 = periph::draw_wta_decision(w, cfg.noise, cfg.margins[0], seed, 0);
+  spec.nominal = periph::wta_param_values(d0.i_A, d0.offset_V);
+  spec.render = [w, stop](const std::vector<double>& v) { return periph::render_wta_bench(w, v, stop); };
+  spec.commands = {periph::wta_tran_command(stop)};
+  spec.measures = periph::wta_measures(N, stop);
+  spec.samples = M * Ssp;
+  spec.seed = seed;
+  spec.samples_per_job = std::max<size_t>(1, std::min<size_t>(32, (M * Ssp + 1) / 2));
+  spec.draw = [&cfg, w, seed, Ssp](size_t i, std::mt19937_64&) {  // the twin's draws, not this stream
+    const auto d = periph::draw_wta_decision(w, cfg.noise, cfg.margins[i / Ssp], seed, i % Ssp);
+    return periph::wta_param_values(d.i_A, d.offset_V);
+  };
+  return spec;
+}
+
+// ngspice's decisions of capacitance c against the twin's on the same draws.
+void tally_check(const WtaConfig& cfg, size_t c, const McResult& r, WtaResult& o) {
+  const size_t N = cfg.circuit.n_inputs, M = cfg.margins.size(), S = cfg.samples;
+  const size_t Ssp = cfg.spice_samples, nv = r.n_vectors;  // tf1..tfN, tdec, esup
+  const WtaCircuit w = circuit_at(cfg, c);
+  const double mark = periph::wta_mark_time(o.stop[c]);
+  for (size_t i = 0; i < M * Ssp; ++i) {
+    const size_t m = i / Ssp, s = i % Ssp, q = (c * M + m) * Ssp + s, qt = (c * M + m) * S + s;
+    if (r.failed[i]) {
+      ++o.sp_failed;
+      continue;
+    }
+    const double* v = &r.values[i * nv];
+    const double* iv = &r.params[i * r.n_params];
+    std::vector<double> i_A(iv, iv + N);
+    std::vector<bool> fired(N);
+    for (size_t j = 0; j < N; ++j) fired[j] = v[j] < mark;
+    o.correct_sp[q] = periph::wta_correct(i_A, fired, cfg.circuit.k);
+    o.t_dec_sp[q] = v[N] < mark ? v[N] : std::nan("");
+    o.energy_sp[q] = v[N + 1];
+    const auto d = periph::draw_wta_decision(w, cfg.noise, cfg.margins[m], o.seed, s);
+    const auto tw = periph::simulate_wta(w, d.i_A, d.offset_V, o.stop[c]);
+    o.agree[q] = tw.fired == fired;
+    if (std::isfinite(o.t_dec_sp[q]) && std::isfinite(o.t_dec[qt]))
+      o.t_dec_diff = std::max(o.t_dec_diff, std::abs(o.t_dec[qt] / o.t_dec_sp[q] - 1));
+    o.energy_diff = std::max(o.energy_diff, std::abs(o.energy[qt] / o.energy_sp[q] - 1));
+  }
+}
+
+void spice_check(const WtaConfig& cfg, StageScope& scope, WtaResult& o) {
+  const size_t n = cfg.caps.size() * cfg.margins.size() * cfg.spice_samples;
+  o.correct_sp.assign(n, -1), o.agree.assign(n, 0);
+  o.t_dec_sp.assign(n, std::nan("")), o.energy_sp.assign(n, std::nan(""));
+  if (cfg.spice_samples == 0) return;
+  for (size_t c = 0; c < cfg.caps.size(); ++c) {
+    McSpec spec = check_spec(cfg, c, o);
+    spec.run_id = scope.run_id();
+    const McResult r = run_monte_carlo(scope.pool(), spec, scope.journal("c" + std::to_string(c)),
+                                       scope.ctx().resume);
+    tally_check(cfg, c, r, o);
+  }
+  for (size_t q = 0; q < o.correct_sp.size(); ++q)
+    if (o.correct_sp[q] >= 0) {
+      ++o.n_checked;
+      o.n_agree += static_cast<size_t>(o.agree[q]);
+    }
+}
+
+void tally_lut(const WtaConfig& cfg, WtaResult& o) {
+  const size_t C = cfg.caps.size(), M = cfg.margins.size(), S = cfg.samples, Ssp = cfg.spice_samples;
+  o.p_err.assign(C * M, 0.0), o.p_err_sp.assign(C * M, std::nan(""));
+  o.resolved.resize(C), o.delay.resize(C), o.delay_max.resize(C), o.e_mean.resize(C), o.sigma_tot.resize(C);
   for (size_t c = 0; c < C; ++c) {
     for (size_t m = 0; m < M; ++m) {
       size_t wrong = 0;
-      for (size_t s = 0; s < S; ++s) wrong += !correct[(c * M + m) * S + s];
-      p_err[c * M + m] = static_cast<double>(wrong) / static_cast<double>(S);
+      for (size_t s = 0; s < S; ++s) wrong += !o.correct[(c * M + m) * S + s];
+      o.p_err[c * M + m] = static_cast<double>(wrong) / static_cast<double>(S);
       size_t n = 0, w = 0;
       for (size_t s = 0; s < Ssp; ++s) {
-        const int64_t v = correct_sp[(c * M + m) * Ssp + s];
+        const int64_t v = o.correct_sp[(c * M + m) * Ssp + s];
         if (v < 0) continue;
         ++n;
         w += v == 0;
       }
-      if (n) p_err_sp[c * M + m] = static_cast<double>(w) / static_cast<double>(n);
+      if (n) o.p_err_sp[c * M + m] = static_cast<double>(w) / static_cast<double>(n);
     }
-    resolved[c] =
-        periph::resolved_margin(cfg.margins,
-                                std::vector<double>(p_err.begin() + static_cast<long>(c * M),
-                                                    p_err.begin() + static_cast<long>((c + 1) * M)),
-                                cfg.error_rate);
-    delay[c] = mean_finite(&t_dec[c * M * S], M * S, &delay_max[c]);
-    e_mean[c] = mean_finite(&energy[c * M * S], M * S);
-    sigma_tot[c] = cfg.noise.total_sigma_V(cfg.caps[c]);
+    o.resolved[c] = periph::resolved_margin(
+        cfg.margins,
+        std::vector<double>(o.p_err.begin() + static_cast<long>(c * M),
+                            o.p_err.begin() + static_cast<long>((c + 1) * M)),
+        cfg.error_rate);
+    o.delay[c] = mean_finite(&o.t_dec[c * M * S], M * S, &o.delay_max[c]);
+    o.e_mean[c] = mean_finite(&o.energy[c * M * S], M * S);
+    o.sigma_tot[c] = cfg.noise.total_sigma_V(cfg.caps[c]);
   }
-  size_t n_agree = 0, n_checked = 0;
-  for (size_t q = 0; q < correct_sp.size(); ++q)
-    if (correct_sp[q] >= 0) {
-      ++n_checked;
-      n_agree += static_cast<size_t>(agree[q]);
-    }
+}
 
-  std::printf(
-      "wta: %zu inputs, k = %zu, v_trip %.3g V, offset sigma %.3g V (+ noise %.3g V%s), "
-      "t_comp %.3g s, t_inhibit %.3g s\n",
-      N, K, cfg.circuit.v_trip_V, cfg.noise.sigma_offset_V, cfg.noise.sigma_noise_V,
-      cfg.noise.ktc ? " + kT/C" : "", cfg.circuit.t_comp_s, cfg.circuit.t_inhibit_s);
-  std::printf(
-      "firing time vs current (no inhibition, no offset):\n"
-      "   C_fF      I_uA  C*Vtrip/I_ns   twin_ns  ngspice_ns  twin/ideal-1  twin/ngspice-1\n");
-  for (size_t c = 0; c < C; ++c)
+WtaResult compute(const WtaConfig& cfg, StageScope& scope) {
+  WtaResult o;
+  o.seed = splitmix64(scope.ctx().seed ^ 0x77A0000000000000ULL);
+  firing_sweep(cfg, scope, o);
+  twin_mc(cfg, scope.ctx(), o);
+  spice_check(cfg, scope, o);
+  tally_lut(cfg, o);
+  return o;
+}
+
+void print_firing(const WtaConfig& cfg, const WtaResult& o, const Sink& out) {
+  const size_t P = cfg.firing_points;
+  out.print("wta: %zu inputs, k = %zu, v_trip %.3g V, offset sigma %.3g V (+ noise %.3g V%s), "
+            "t_comp %.3g s, t_inhibit %.3g s\n",
+            cfg.circuit.n_inputs, cfg.circuit.k, cfg.circuit.v_trip_V, cfg.noise.sigma_offset_V,
+            cfg.noise.sigma_noise_V, cfg.noise.ktc ? " + kT/C" : "", cfg.circuit.t_comp_s,
+            cfg.circuit.t_inhibit_s);
+  out.print("firing time vs current (no inhibition, no offset):\n"
+            "   C_fF      I_uA  C*Vtrip/I_ns   twin_ns  ngspice_ns  twin/ideal-1  twin/ngspice-1\n");
+  for (size_t c = 0; c < cfg.caps.size(); ++c)
     for (size_t p = 0; p < P; ++p) {
       const size_t q = c * P + p;
-      std::printf("  %6.1f %9.3f %13.4f %9.4f %11.4f %13.4f %15.2e\n", cfg.caps[c] * 1e15,
-                  i_sweep[p] * 1e6, t_ideal[q] * 1e9, t_twin[q] * 1e9, t_spice[q] * 1e9,
-                  dev_ideal[q], t_twin[q] / t_spice[q] - 1);
+      out.print("  %6.1f %9.3f %13.4f %9.4f %11.4f %13.4f %15.2e\n", cfg.caps[c] * 1e15,
+                o.i_sweep[p] * 1e6, o.t_ideal[q] * 1e9, o.t_twin[q] * 1e9, o.t_spice[q] * 1e9,
+                o.dev_ideal[q], o.t_twin[q] / o.t_spice[q] - 1);
     }
-  std::printf("  largest twin vs ngspice firing-time difference: %.2e (relative)\n", firing_agree);
-  std::printf(
-      "error probability vs relative margin (twin, %zu decisions per point; ngspice, %zu):\n", S,
-      Ssp);
-  std::printf("   C_fF");
-  for (double m : cfg.margins) std::printf(" %8.3f", m);
-  std::printf("\n");
-  for (size_t c = 0; c < C; ++c) {
-    std::printf("  %6.1f", cfg.caps[c] * 1e15);
-    for (size_t m = 0; m < M; ++m) std::printf(" %8.4f", p_err[c * M + m]);
-    std::printf("  (twin)\n");
-    if (Ssp) {
-      std::printf("  %6s", "");
-      for (size_t m = 0; m < M; ++m) std::printf(" %8.3f", p_err_sp[c * M + m]);
-      std::printf("  (ngspice)\n");
-    }
+  out.print("  largest twin vs ngspice firing-time difference: %.2e (relative)\n", o.firing_agree);
+}
+
+void print_errors(const WtaConfig& cfg, const WtaResult& o, const Sink& out) {
+  const size_t M = cfg.margins.size(), Ssp = cfg.spice_samples;
+  out.print("error probability vs relative margin (twin, %zu decisions per point; ngspice, %zu):\n",
+            cfg.samples, Ssp);
+  std::string line = "   C_fF";
+  char b[32];
+  for (double m : cfg.margins) line += (std::snprintf(b, sizeof b, " %8.3f", m), b);
+  out.print("%s\n", line.c_str());
+  for (size_t c = 0; c < cfg.caps.size(); ++c) {
+    line = (std::snprintf(b, sizeof b, "  %6.1f", cfg.caps[c] * 1e15), b);
+    for (size_t m = 0; m < M; ++m) line += (std::snprintf(b, sizeof b, " %8.4f", o.p_err[c * M + m]), b);
+    out.print("%s  (twin)\n", line.c_str());
+    if (!Ssp) continue;
+    line = (std::snprintf(b, sizeof b, "  %6s", ""), b);
+    for (size_t m = 0; m < M; ++m) line += (std::snprintf(b, sizeof b, " %8.3f", o.p_err_sp[c * M + m]), b);
+    out.print("%s  (ngspice)\n", line.c_str());
   }
   if (Ssp)
-    std::printf(
-        "  ngspice check: %zu of %zu decisions with the same winners as the twin; decision "
-        "time within %.2e, energy within %.2e (relative)%s\n",
-        n_agree, n_checked, t_dec_diff, energy_diff,
-        sp_failed ? (", " + std::to_string(sp_failed) + " ngspice samples failed").c_str() : "");
-  std::printf("   C_fF  resolved margin @ %.3g   delay mean_ns  delay max_ns  energy mean_fJ\n",
-              cfg.error_rate);
-  for (size_t c = 0; c < C; ++c)
-    std::printf("  %6.1f %20.4f %14.4f %13.4f %15.4f\n", cfg.caps[c] * 1e15, resolved[c],
-                delay[c] * 1e9, delay_max[c] * 1e9, e_mean[c] * 1e15);
+    out.print("  ngspice check: %zu of %zu decisions with the same winners as the twin; decision "
+              "time within %.2e, energy within %.2e (relative)%s\n",
+              o.n_agree, o.n_checked, o.t_dec_diff, o.energy_diff,
+              o.sp_failed ? (", " + std::to_string(o.sp_failed) + " ngspice samples failed").c_str() : "");
+  out.print("   C_fF  resolved margin @ %.3g   delay mean_ns  delay max_ns  energy mean_fJ\n",
+            cfg.error_rate);
+  for (size_t c = 0; c < cfg.caps.size(); ++c)
+    out.print("  %6.1f %20.4f %14.4f %13.4f %15.4f\n", cfg.caps[c] * 1e15, o.resolved[c],
+              o.delay[c] * 1e9, o.delay_max[c] * 1e9, o.e_mean[c] * 1e15);
+}
 
-  auto path = ctx.out_dir / "wta.h5";
-  std::error_code ec;
-  std::filesystem::create_directories(ctx.out_dir, ec);
-  if (!ranks().root()) {  // under mpirun rank 0 writes the file
-    sweep_journal.remove();
-    for (const auto& j : mc_journals) std::filesystem::remove(rank_journal(j), ec);
-    return path;
-  }
-  H5Writer out(path);
-  write_provenance(out, {ctx.config_text, ctx.seed, info.version});
+void write_circuit(const WtaConfig& cfg, const WtaResult& o, H5Writer& out) {
   const auto& w = cfg.circuit;
   out.group("/wta");
-  out.attr("/wta", "n_inputs", static_cast<int64_t>(N));
-  out.attr("/wta", "k", static_cast<int64_t>(K));
+  out.attr("/wta", "n_inputs", static_cast<int64_t>(w.n_inputs));
+  out.attr("/wta", "k", static_cast<int64_t>(w.k));
   out.attr("/wta", "v_trip_V", w.v_trip_V);
   out.attr("/wta", "vdd_V", w.vdd_V);
   out.attr("/wta", "g_out_S", w.g_out_S);
@@ -371,72 +391,102 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
   out.attr("/wta", "sigma_noise_V", cfg.noise.sigma_noise_V);
   out.attr("/wta", "ktc_noise", static_cast<int64_t>(cfg.noise.ktc));
   out.attr("/wta", "temperature_K", cfg.noise.temperature_K);
-  out.write("/wta/capacitance", cfg.caps, {C}, "F");
-  out.write("/wta/sigma_total", sigma_tot, {C}, "V");
-  out.write("/wta/firing/current", i_sweep, {P}, "A");
+  out.write("/wta/capacitance", cfg.caps, {cfg.caps.size()}, "F");
+  out.write("/wta/sigma_total", o.sigma_tot, {cfg.caps.size()}, "V");
+}
+
+void write_firing_mc(const WtaConfig& cfg, const WtaResult& o, H5Writer& out) {
+  const size_t C = cfg.caps.size(), M = cfg.margins.size(), S = cfg.samples, P = cfg.firing_points;
+  out.write("/wta/firing/current", o.i_sweep, {P}, "A");
   for (auto [name, v] :
-       {std::pair{"t_ideal", &t_ideal}, {"t_twin", &t_twin}, {"t_ngspice", &t_spice}}) {
+       {std::pair{"t_ideal", &o.t_ideal}, {"t_twin", &o.t_twin}, {"t_ngspice", &o.t_spice}}) {
     out.write(std::string("/wta/firing/") + name, *v, {C, P}, "s");
     out.attr(std::string("/wta/firing/") + name, "axes", std::string("capacitance,current"));
   }
-  out.write("/wta/firing/rel_dev_ideal", dev_ideal, {C, P}, "");
+  out.write("/wta/firing/rel_dev_ideal", o.dev_ideal, {C, P}, "");
   out.attr("/wta/firing/rel_dev_ideal", "axes", std::string("capacitance,current"));
-  out.attr("/wta/firing", "twin_vs_ngspice_max_rel", firing_agree);
+  out.attr("/wta/firing", "twin_vs_ngspice_max_rel", o.firing_agree);
   out.write("/wta/mc/margin", cfg.margins, {M}, "");
-  out.write_int("/wta/mc/correct", correct, {C, M, S}, "");
-  out.write_int("/wta/mc/n_fired", n_fired, {C, M, S}, "");
-  out.write("/wta/mc/t_decision", t_dec, {C, M, S}, "s");
-  out.write("/wta/mc/energy", energy, {C, M, S}, "J");
+  out.write_int("/wta/mc/correct", o.correct, {C, M, S}, "");
+  out.write_int("/wta/mc/n_fired", o.n_fired, {C, M, S}, "");
+  out.write("/wta/mc/t_decision", o.t_dec, {C, M, S}, "s");
+  out.write("/wta/mc/energy", o.energy, {C, M, S}, "J");
   for (const char* n : {"correct", "n_fired", "t_decision", "energy"})
     out.attr(std::string("/wta/mc/") + n, "axes", std::string("capacitance,margin,sample"));
-  if (Ssp) {
-    out.write_int("/wta/check/correct_ngspice", correct_sp, {C, M, Ssp}, "");
-    out.write_int("/wta/check/winners_agree", agree, {C, M, Ssp}, "");
-    out.write("/wta/check/t_decision_ngspice", t_dec_sp, {C, M, Ssp}, "s");
-    out.write("/wta/check/energy_ngspice", energy_sp, {C, M, Ssp}, "J");
-    for (const char* n :
-         {"correct_ngspice", "winners_agree", "t_decision_ngspice", "energy_ngspice"})
-      out.attr(std::string("/wta/check/") + n, "axes", std::string("capacitance,margin,sample"));
-    out.attr(
-        "/wta/check", "agree_fraction",
-        n_checked ? static_cast<double>(n_agree) / static_cast<double>(n_checked) : std::nan(""));
-    out.attr("/wta/check", "t_decision_max_rel_diff", t_dec_diff);
-    out.attr("/wta/check", "energy_max_rel_diff", energy_diff);
-    out.attr("/wta/check", "failed", static_cast<int64_t>(sp_failed));
-  }
+}
+
+void write_check(const WtaConfig& cfg, const WtaResult& o, H5Writer& out) {
+  const size_t C = cfg.caps.size(), M = cfg.margins.size(), Ssp = cfg.spice_samples;
+  if (!Ssp) return;
+  out.write_int("/wta/check/correct_ngspice", o.correct_sp, {C, M, Ssp}, "");
+  out.write_int("/wta/check/winners_agree", o.agree, {C, M, Ssp}, "");
+  out.write("/wta/check/t_decision_ngspice", o.t_dec_sp, {C, M, Ssp}, "s");
+  out.write("/wta/check/energy_ngspice", o.energy_sp, {C, M, Ssp}, "J");
+  for (const char* n : {"correct_ngspice", "winners_agree", "t_decision_ngspice", "energy_ngspice"})
+    out.attr(std::string("/wta/check/") + n, "axes", std::string("capacitance,margin,sample"));
+  out.attr("/wta/check", "agree_fraction",
+           o.n_checked ? static_cast<double>(o.n_agree) / static_cast<double>(o.n_checked)
+                       : std::nan(""));
+  out.attr("/wta/check", "t_decision_max_rel_diff", o.t_dec_diff);
+  out.attr("/wta/check", "energy_max_rel_diff", o.energy_diff);
+  out.attr("/wta/check", "failed", static_cast<int64_t>(o.sp_failed));
+}
+
+void write_lut(const WtaConfig& cfg, const WtaResult& o, H5Writer& out) {
+  const size_t C = cfg.caps.size(), M = cfg.margins.size();
   out.write("/lut/wta/capacitance", cfg.caps, {C}, "F");
   out.write("/lut/wta/margin", cfg.margins, {M}, "");
-  out.write("/lut/wta/p_error", p_err, {C, M}, "");
+  out.write("/lut/wta/p_error", o.p_err, {C, M}, "");
   out.attr("/lut/wta/p_error", "axes", std::string("capacitance,margin"));
-  out.write("/lut/wta/p_error_ngspice", p_err_sp, {C, M}, "");
+  out.write("/lut/wta/p_error_ngspice", o.p_err_sp, {C, M}, "");
   out.attr("/lut/wta/p_error_ngspice", "axes", std::string("capacitance,margin"));
-  out.write("/lut/wta/resolved_margin", resolved, {C}, "");
-  out.write("/lut/wta/delay", delay, {C}, "s");
-  out.write("/lut/wta/delay_max", delay_max, {C}, "s");
-  out.write("/lut/wta/energy", e_mean, {C}, "J");
+  out.write("/lut/wta/resolved_margin", o.resolved, {C}, "");
+  out.write("/lut/wta/delay", o.delay, {C}, "s");
+  out.write("/lut/wta/delay_max", o.delay_max, {C}, "s");
+  out.write("/lut/wta/energy", o.e_mean, {C}, "J");
   for (const char* n : {"resolved_margin", "delay", "delay_max", "energy"})
     out.attr(std::string("/lut/wta/") + n, "axes", std::string("capacitance"));
   out.attr("/lut/wta", "error_rate", cfg.error_rate);
-  out.attr("/lut/wta", "n_inputs", static_cast<int64_t>(N));
-  out.attr("/lut/wta", "k", static_cast<int64_t>(K));
-  out.attr("/lut/wta", "samples", static_cast<int64_t>(S));
+  out.attr("/lut/wta", "n_inputs", static_cast<int64_t>(cfg.circuit.n_inputs));
+  out.attr("/lut/wta", "k", static_cast<int64_t>(cfg.circuit.k));
+  out.attr("/lut/wta", "samples", static_cast<int64_t>(cfg.samples));
   out.attr("/lut/wta", "definition",
            std::string("p_error: fraction of decisions whose fired set is not the k largest "
                        "currents, at relative margin (I_k - I_k+1)/I_k; resolved_margin: smallest "
                        "margin with p_error <= error_rate there and above; delay: mean time to "
                        "the inhibit (decision); energy: vdd times the charge the bit-line "
                        "sources deliver per decision (comparators and reset not included)"));
-  out.commit();
-  sweep_journal.remove();
-  for (const auto& j : mc_journals) std::filesystem::remove(rank_journal(j), ec);
-  return path;
+}
+
+std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
+  StageScope scope("wta", ctx);
+  const WtaResult o = compute(cfg, scope);
+  print_firing(cfg, o, scope.out());
+  print_errors(cfg, o, scope.out());
+  return scope.write([&](H5Writer& out) {
+    write_circuit(cfg, o, out);
+    write_firing_mc(cfg, o, out);
+    write_check(cfg, o, out);
+    write_lut(cfg, o, out);
+  });
+}
+
+// The firing-time bench of the first capacitance (every wta bench includes wta.lib), before the
+// sweep.
+Probe wta_probe(const WtaConfig& cfg) {
+  Probe p;
+  p.file = find_netlist("wta.lib").string();
+  p.job = firing_job(cfg, 0, firing_currents(cfg));
+  p.job.name = "wta/probe";
+  p.job.vectors.clear();
+  return p;
 }
 
 }  // namespace
 
 PreparedStage prepare_wta_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<WtaConfig>(parse(table));
-  return [cfg](const RunContext& ctx) { return run(*cfg, ctx); };
+  return {[cfg](const RunContext& ctx) { return run(*cfg, ctx); }, {wta_probe(*cfg)}};
 }
 
 }  // namespace cimchar::flows

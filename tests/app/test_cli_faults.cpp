@@ -21,20 +21,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A copy of netlists/ with one line of threshold.lib replaced (regex on the whole file).
-fs::path broken_netlists(const fs::path& dir, const std::string& pattern, const std::string& with) {
-  const fs::path nl = dir / "netlists";
+// A copy of the source tree's `folder` (netlists, devices) with the first match of `pattern` in
+// `file` replaced.
+fs::path broken_copy(const fs::path& dir, const std::string& folder, const std::string& file,
+                     const std::string& pattern, const std::string& with) {
+  const fs::path nl = dir / folder;
   fs::create_directories(nl);
-  for (const auto& e : fs::directory_iterator(fs::path(CIMCHAR_TEST_SOURCE_DIR) / "netlists"))
+  for (const auto& e : fs::directory_iterator(fs::path(CIMCHAR_TEST_SOURCE_DIR) / folder))
     fs::copy_file(e.path(), nl / e.path().filename());
-  std::ifstream in(nl / "threshold.lib");
+  std::ifstream in(nl / file);
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string text = std::regex_replace(ss.str(), std::regex(pattern), with,
                                               std::regex_constants::format_first_only);
   EXPECT_NE(text, ss.str()) << "pattern not found: " << pattern;
-  write_text(nl / "threshold.lib", text);
+  write_text(nl / file, text);
   return nl;
+}
+
+fs::path broken_netlists(const fs::path& dir, const std::string& pattern, const std::string& with) {
+  return broken_copy(dir, "netlists", "threshold.lib", pattern, with);
 }
 
 const char* kSmallThreshold = "[flow]\nname = \"t\"\nseed = 3\n[threshold]\npoints = 3\n"
@@ -152,4 +158,74 @@ TEST(CliFaults, StaleTemporariesOfKilledRunsRemoved) {
   EXPECT_TRUE(fs::exists(dir / "out" / "other.h5.tmp.1"));
   EXPECT_TRUE(fs::exists(dir / "out" / "threshold.h5"));
   EXPECT_TRUE(leftovers(tmp, "cimchar-ngspice-").empty());
+}
+
+namespace {
+
+// A stage run on a broken copy of `folder`/`file` (env names the folder): exit 2 before any
+// sweep, naming the file, and nothing written (no output folder, so no journal either).
+void expect_stage_probe_refuses(const std::string& stage, const std::string& table,
+                                const std::string& env_var, const std::string& folder,
+                                const std::string& file, const std::string& pattern,
+                                const std::string& with) {
+  const fs::path dir = fresh_dir("fault_probe_" + stage);
+  write_text(dir / "flow.toml", "[flow]\nname = \"t\"\nseed = 3\n[" + stage + "]\n" + table);
+  const fs::path copy = broken_copy(dir, folder, file, pattern, with);
+  const auto r = run_cimchar_env(env_var + "=" + copy.string(),
+                                 stage + " " + (dir / "flow.toml").string() + " -q --out " +
+                                     (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2) << stage << "\n" << r.err;
+  EXPECT_NE(r.err.find((copy / file).string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("before any sweep"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out")) << stage << ": something was written";
+}
+
+}  // namespace
+
+// variation used to write an all-NaN table with exit 0 when the device's static subcircuit
+// could not be read.
+TEST(CliFaults, VariationProbeRefusesUnknownSubcircuit) {
+  expect_stage_probe_refuses("variation", "samples = 4\nbits = 1\n", "CIMCHAR_DEVICES", "devices",
+                             "stanford_asu.lib", "\\.subckt rram_stanford_static",
+                             ".subckt rram_other_static");
+}
+
+// adc likewise with a comparator subcircuit ngspice cannot find.
+TEST(CliFaults, AdcProbeRefusesUnknownSubcircuit) {
+  expect_stage_probe_refuses("adc", "architectures = [\"flash\"]\nbits = [2]\nsamples = 2\n"
+                             "spice_samples = 1\n", "CIMCHAR_NETLISTS", "netlists", "adc.lib",
+                             "\\.subckt adc_cmp", ".subckt adc_other");
+}
+
+// cell and irdrop used to exit 2 and leave <stage>.journal behind.
+TEST(CliFaults, CellProbeRefusesUnknownSubcircuit) {
+  expect_stage_probe_refuses("cell", "", "CIMCHAR_DEVICES", "devices", "stanford_asu.lib",
+                             "\\.subckt rram_stanford te be x", ".subckt rram_other te be x");
+}
+
+TEST(CliFaults, IrdropProbeRefusesUnknownSubcircuitOfItsCell) {
+  expect_stage_probe_refuses("irdrop", "cell = \"stanford_asu\"\nsizes = [4]\nspice_max_size = 4\n"
+                             "r_wire = [1.0]\nactivity = [1.0]\ndistributions = [\"binary\"]\n"
+                             "trials = 1\n", "CIMCHAR_DEVICES", "devices", "stanford_asu.lib",
+                             "\\.subckt rram_stanford_static", ".subckt rram_other_static");
+}
+
+// A bad model of [schemes] fails in prepare: the earlier stage of the same flow writes nothing.
+TEST(CliFaults, SchemesModelCheckedBeforeEarlierStagesWrite) {
+  const fs::path dir = fresh_dir("fault_schemes_model");
+  write_text(dir / "bad_model.h5", "not an HDF5 file");
+  write_text(dir / "flow.toml", "[flow]\nname = \"t\"\nseed = 3\n[threshold]\npoints = 3\n"
+                                "samples = 8\ntwin_samples = 100\n[schemes]\nmodels = [\"" +
+                                    (dir / "bad_model.h5").string() + "\"]\nppa = false\n");
+  const auto r = run_cimchar("run " + (dir / "flow.toml").string() + " -q --out " +
+                             (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find((dir / "bad_model.h5").string()), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out")) << "threshold ran before the model was checked";
+}
+
+TEST(CliFaults, WtaProbeRefusesUnknownSubcircuit) {
+  expect_stage_probe_refuses("wta", "capacitances = [\"100 fF\"]\nsamples = 10\nspice_samples = 1\n",
+                             "CIMCHAR_NETLISTS", "netlists", "wta.lib", "\\.subckt wta_cell",
+                             ".subckt wta_other");
 }
