@@ -13,6 +13,7 @@
 #include "core/h5.hpp"
 #include "core/provenance.hpp"
 #include "flows/stages.hpp"
+#include "ppa/architecture.hpp"
 #include "ppa/ppa_run.hpp"
 #include "ppa/tech_card.hpp"
 
@@ -29,7 +30,7 @@ struct SchemesConfig {
   std::string adc_arch = "sar";
   double wta_capacitance = 100e-15;
   int sequences = 0;
-  std::filesystem::path tech, gpu;  // PPA roll-up of the crossbar runs ("" = none)
+  std::filesystem::path tech, gpu, arch;  // PPA roll-up of the crossbar runs ("" = none)
 };
 
 std::filesystem::path find_model(Section& t, const std::string& p) {
@@ -69,7 +70,9 @@ SchemesConfig parse(Section& t) {
     };
     c.tech = card("tech", "characterization/tech/32nm.toml");
     c.gpu = card("gpu", "characterization/tech/gpu_a100.toml");
+    c.arch = card("arch", "characterization/tech/arch_isaac_like.toml");
     ppa::load_tech_card(c.tech);  // a bad card fails before anything runs
+    ppa::load_arch_card(c.arch);
     ppa::load_gpu_card(c.gpu);
   }
   t.finish();
@@ -155,6 +158,7 @@ std::filesystem::path run(const SchemesConfig& c, const RunContext& ctx) {
         pr.attention.push_back(ctx.out_dir / ("attention_" + names[i] + "_" + model_names[i] + ".h5"));
     pr.tech = c.tech;
     pr.gpu = c.gpu;
+    pr.arch = c.arch;
     pr.luts = ctx.out_dir;
     pr.out = ctx.out_dir / "ppa.h5";
     if (!pr.attention.empty()) {
