@@ -333,7 +333,7 @@ def ppa_section(files):
             ax.set_title("energy breakdown (%s)" % attr(f, "/", "tech_name", ""))
             ax.legend(fontsize=6)
             parts.append(svg(fig))
-            for group, unit, scale, title in (("latency/stages", "ms", 1e3, "latency by stage"),
+            for group, unit, scale, title in (("latency/stages", "us", 1e6, "stage time by stage"),
                                               ("area", "mm^2", 1.0, "area by component")):
                 names = [n for n in f["/runs/%s/%s" % (runs[0], group)].keys()
                          if n != "total" and isinstance(f["/runs/%s/%s/%s" % (runs[0], group, n)], h5py.Dataset)] \
@@ -347,18 +347,22 @@ def ppa_section(files):
                     ax.barh(labels, v, left=left, label=n)
                     left += v
                 ax.set_xlabel("%s (%s)" % (title.split(" by ")[0], unit))
-                ax.set_title(title + (" (sum of stages; the pipeline overlaps them)" if "latency" in group else ""))
+                ax.set_title(title + (" (one layer, one sequence; the layer pipeline overlaps them)"
+                                      if "latency" in group else ""))
                 ax.legend(fontsize=6)
                 parts.append(svg(fig))
             rows = []
             for r, lab in zip(runs, labels):
                 g = "/runs/" + r
                 get = lambda n: f[g + "/" + n][()] if g + "/" + n in f else float("nan")
-                rows.append([lab, get("energy/total") * 1e6, get("latency/total") * 1e3, get("area/total"),
+                rows.append([lab, get("energy/total") * 1e6, get("latency/total") * 1e3,
+                             get("throughput_tokens"), get("mapping/replication"),
+                             str(attr(f, g, "bottleneck", "")), get("area/total"),
                              get("tops_per_w"), get("gops_per_mm2"), get("gpu/time_ratio"),
                              get("gpu/energy_ratio")])
-            parts.append(table(["run", "energy (uJ)", "latency (ms)", "area (mm^2)", "TOPS/W", "GOPS/mm^2",
-                                "GPU time / ours", "GPU energy / ours"], rows))
+            parts.append(table(["run", "energy (uJ)", "latency (ms)", "tokens/s", "weight copies", "bottleneck",
+                                "area (mm^2)", "TOPS/W", "GOPS/mm^2", "GPU time / ours", "GPU energy / ours"],
+                               rows))
             parts.append(gpu_assumptions(f, runs))
     parts.append(seed_table())
     return "".join(parts) or "<p>no PPA tables found</p>"

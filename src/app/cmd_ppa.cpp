@@ -11,7 +11,7 @@ namespace cimchar::app {
 namespace {
 struct PpaArgs {
   std::vector<std::string> attention;
-  std::string tech, gpu, luts, out;
+  std::string tech, arch, gpu, luts, out;
 };
 }  // namespace
 
@@ -26,6 +26,9 @@ void add_ppa_command(CLI::App& app, GlobalOptions&, Action& action) {
       ->required();
   cmd->add_option("--tech", args->tech, "technology card (characterization/tech/<node>.toml)")
       ->required();
+  cmd->add_option("--arch", args->arch, "architecture card: tiles, PEs, ADC sharing, area budget "
+                                        "for weight replication, K/V write power")
+      ->default_val("characterization/tech/arch_isaac_like.toml");
   cmd->add_option("--gpu", args->gpu, "GPU card for the roofline baseline "
                                       "(characterization/tech/gpu_a100.toml)");
   cmd->add_option("--luts", args->luts,
@@ -38,6 +41,7 @@ void add_ppa_command(CLI::App& app, GlobalOptions&, Action& action) {
       ppa::PpaRequest req;
       for (const auto& a : args->attention) req.attention.emplace_back(a);
       req.tech = resolve_flow(args->tech);
+      req.arch = resolve_flow(args->arch);
       if (!args->gpu.empty()) req.gpu = resolve_flow(args->gpu);
       if (!args->luts.empty()) req.luts = args->luts;
       req.out = args->out;

@@ -263,6 +263,7 @@ RunSummary run_attention(const RunRequest& req) {
   write_provenance(w, {doc.text, req.seed, ""});
   w.attr("/", "scheme", s.scheme);
   w.attr("/", "scheme_description", s.description);
+  write_scheme_traits(w, sch->traits());
   w.attr("/", "model_file", req.model_file.string());
   w.attr("/", "recall_k", static_cast<int64_t>(s.top_k));
   w.attr("/", "sequences", static_cast<int64_t>(B));

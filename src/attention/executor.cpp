@@ -4,19 +4,20 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/scheme_traits.hpp"
 
 namespace cimchar::attention {
 
 const char* product_name(Product p) {
   switch (p) {
-    case Product::q_proj: return "q_proj";
-    case Product::k_proj: return "k_proj";
-    case Product::v_proj: return "v_proj";
-    case Product::o_proj: return "o_proj";
-    case Product::ffn1: return "ffn1";
-    case Product::ffn2: return "ffn2";
-    case Product::scores: return "scores";
-    case Product::context: return "context";
+    case Product::q_proj: return rows::kQProj;
+    case Product::k_proj: return rows::kKProj;
+    case Product::v_proj: return rows::kVProj;
+    case Product::o_proj: return rows::kOProj;
+    case Product::ffn1: return rows::kFfn1;
+    case Product::ffn2: return rows::kFfn2;
+    case Product::scores: return rows::kScores;
+    case Product::context: return rows::kContext;
   }
   return "?";
 }

@@ -27,6 +27,12 @@ class RramBaselineScheme final : public Scheme {
   MatmulBackend& backend() override { return backend_; }
   AttentionCore& core() override { return core_; }
   std::vector<NamedStats> counters() const override { return named(backend_); }
+  SchemeTraits traits() const override {
+    SchemeTraits t;
+    t.luts = {"cell", "adc"};
+    t.digital_units = {"softmax"};
+    return t;
+  }
   std::string describe() const override {
     std::string products;
     for (int p = 0; p < kProductCount; ++p)

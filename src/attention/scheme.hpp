@@ -13,6 +13,7 @@
 #include "attention/crossbar_matmul.hpp"
 #include "attention/executor.hpp"
 #include "core/config.hpp"
+#include "core/scheme_traits.hpp"
 
 namespace cimchar::attention {
 
@@ -36,6 +37,9 @@ class Scheme {
   // main backend by product name, then any the scheme adds (approximate in-memory products,
   // digital recompute).
   virtual std::vector<NamedStats> counters() const { return {}; }
+  // What its hardware needs (softmax, selector, pipeline, LUTs, digital units): written to
+  // attention.h5 and all that the PPA roll-up reads of the scheme (core/scheme_traits.hpp).
+  virtual SchemeTraits traits() const { return {}; }
   // Checks against the model and its input (k <= seq, ...); InputError/ConfigError.
   virtual void check(const Model&, const Batch&) const {}
   // Whether calibrate() uses the calibration split's score statistics (the calibration pass

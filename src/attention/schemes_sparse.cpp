@@ -76,11 +76,11 @@ class SparseSchemeBase : public Scheme, public AttentionCore {
     auto out = named(backend_);
     if (approx_) {
       const auto& a = approx_->stats()[static_cast<size_t>(Product::scores)];
-      out.push_back({"approx_scores", a, approx_->config()});
+      out.push_back({rows::kApproxScores, a, approx_->config()});
     }
     if (digital_used_) {
-      out.push_back({"digital_scores", digital_scores_, std::nullopt});
-      out.push_back({"digital_context", digital_context_, std::nullopt});
+      out.push_back({rows::kDigitalScores, digital_scores_, std::nullopt});
+      out.push_back({rows::kDigitalContext, digital_context_, std::nullopt});
     }
     return out;
   }
@@ -198,11 +198,25 @@ std::string lut_text(const LutSoftmaxConfig& c) {
 class LutSoftmaxScheme final : public SparseSchemeBase {
  public:
   LutSoftmaxScheme(std::string name, CrossbarConfig cfg, std::array<bool, kProductCount> analog,
-                   uint64_t seed, LutSoftmaxOptions opt)
-      : SparseSchemeBase(std::move(name), std::move(cfg), analog, seed), opt_(std::move(opt)) {
+                   uint64_t seed, LutSoftmaxOptions opt, const char* pipeline)
+      : SparseSchemeBase(std::move(name), std::move(cfg), analog, seed), opt_(std::move(opt)),
+        pipeline_(pipeline) {
     lut_.score = {opt_.score_bits, opt_.score_frac_bits.value_or(LutSoftmaxOptions::kDefaultFracBits)};
     lut_.exp_bits = opt_.exp_bits;
     top_k_ = opt_.pruning ? opt_.top_k.value_or(LutSoftmaxOptions::kDefaultTopK) : 0;
+  }
+  SchemeTraits traits() const override {
+    SchemeTraits t;
+    t.softmax = traits::kSoftmaxInMemoryLut;
+    if (top_k_ > 0) {
+      t.selector = traits::kSelectDigitalTopK;
+      t.select_over = rows::kScores;
+    }
+    t.pipeline = pipeline_;
+    t.luts = {"cell", "adc"};
+    t.digital_units = {"softmax_normalize"};
+    if (top_k_ > 0) t.digital_units.push_back("topk");
+    return t;
   }
   std::string describe() const override {
     return (top_k_ > 0 ? "top-" + std::to_string(top_k_) + " pruning, " : std::string()) +
@@ -238,6 +252,7 @@ class LutSoftmaxScheme final : public SparseSchemeBase {
 
  private:
   LutSoftmaxOptions opt_;
+  const char* pipeline_;  // STAR streams query rows through score, softmax and value
   LutSoftmaxConfig lut_;
   int top_k_ = 0;
 };
@@ -281,6 +296,13 @@ class SprintScheme final : public SparseSchemeBase {
         keep_ratio_(keep_ratio), keep_key_(std::move(keep_key)), sigma_(sigma),
         lut_(std::move(lut)), volts_per_score_(volts_per_score) {
     approx_ = std::make_unique<CrossbarBackend>(approx, CrossbarParts{}, all_products(), seed ^ 0xA9);
+  }
+  SchemeTraits traits() const override {
+    SchemeTraits t;
+    t.selector = traits::kSelectThreshold;
+    t.luts = {"cell", "adc", "threshold"};
+    t.digital_units = {"softmax", "recompute"};
+    return t;
   }
   std::string describe() const override {
     return "in-ReRAM approximate scores (" + approx_->config().describe() +
@@ -342,6 +364,13 @@ class HardseaScheme final : public SparseSchemeBase {
         subspaces_key_(std::move(subspaces_key)), centroids_(centroids), iterations_(iterations),
         wta_sigma_(wta_sigma), wta_(std::move(wta)) {
     approx_ = std::make_unique<CrossbarBackend>(approx, CrossbarParts{}, all_products(), seed ^ 0xB7);
+  }
+  SchemeTraits traits() const override {
+    SchemeTraits t;
+    t.selector = traits::kSelectWta;
+    t.luts = {"cell", "adc", "wta"};
+    t.digital_units = {"softmax", "recompute"};
+    return t;
   }
   std::string describe() const override {
     return "product-quantized relevance in ReRAM (" + std::to_string(subspaces_) + " subspaces x " +
@@ -414,6 +443,14 @@ class HybridCimScheme final : public SparseSchemeBase {
       : SparseSchemeBase("hybrid-cim", std::move(cfg), analog, seed), prune_(prune_fraction) {
     approx_ = std::make_unique<CrossbarBackend>(approx, CrossbarParts{}, all_products(), seed ^ 0xC3);
   }
+  SchemeTraits traits() const override {
+    SchemeTraits t;
+    t.selector = traits::kSelectDigitalTopK;
+    t.select_over = rows::kApproxScores;
+    t.luts = {"cell", "adc"};
+    t.digital_units = {"softmax", "topk", "recompute"};
+    return t;
+  }
   std::string describe() const override {
     return "analog score estimate (" + approx_->config().describe() + ") prunes " +
            num(prune_) + " of the keys per query, exact digital on the rest; " +
@@ -437,14 +474,14 @@ std::unique_ptr<Scheme> make_attar_scheme(Section& s, uint64_t seed) {
   auto analog = parse_analog_products(s, all_products());
   auto opt = LutSoftmaxOptions::parse(s, true);
   return std::make_unique<LutSoftmaxScheme>("attar", parse_crossbar(s, "crossbar", {}), analog,
-                                            seed, std::move(opt));
+                                            seed, std::move(opt), traits::kPipelineLayer);
 }
 
 std::unique_ptr<Scheme> make_star_scheme(Section& s, uint64_t seed) {
   auto analog = parse_analog_products(s, all_products());
   auto opt = LutSoftmaxOptions::parse(s, false);
   return std::make_unique<LutSoftmaxScheme>("star", parse_crossbar(s, "crossbar", {}), analog,
-                                            seed, std::move(opt));
+                                            seed, std::move(opt), traits::kPipelineFineGrained);
 }
 
 std::unique_ptr<Scheme> make_sprint_scheme(Section& s, uint64_t seed) {

@@ -15,6 +15,7 @@
 #include "core/provenance.hpp"
 #include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
+#include "ppa/architecture.hpp"
 #include "ppa/ppa_run.hpp"
 #include "ppa/tech_card.hpp"
 
@@ -31,7 +32,7 @@ struct SchemesConfig {
   std::string adc_arch = "sar";
   double wta_capacitance = 100e-15;
   int sequences = 0;
-  std::filesystem::path tech, gpu;  // PPA roll-up of the crossbar runs ("" = none)
+  std::filesystem::path tech, gpu, arch;  // PPA roll-up of the crossbar runs ("" = none)
 };
 
 std::filesystem::path find_model(Section& t, const std::string& p) {
@@ -74,7 +75,9 @@ SchemesConfig parse(Section& t) {
     };
     c.tech = card("tech", "characterization/tech/32nm.toml");
     c.gpu = card("gpu", "characterization/tech/gpu_a100.toml");
+    c.arch = card("arch", "characterization/tech/arch_isaac_like.toml");
     ppa::load_tech_card(c.tech);  // a bad card fails before anything runs
+    ppa::load_arch_card(c.arch);
     ppa::load_gpu_card(c.gpu);
   }
   t.finish();
@@ -165,6 +168,7 @@ void run_ppa(const SchemesConfig& c, const SchemesResult& o, const StageScope& s
       pr.attention.push_back(attention_file(ctx, o.names[i], o.model_names[i]));
   pr.tech = c.tech;
   pr.gpu = c.gpu;
+  pr.arch = c.arch;
   pr.luts = ctx.out_dir;
   pr.out = ctx.out_dir / "ppa.h5";
   if (pr.attention.empty()) return;

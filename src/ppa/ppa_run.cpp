@@ -10,6 +10,7 @@
 #include "core/h5.hpp"
 #include "core/paths.hpp"
 #include "core/provenance.hpp"
+#include "ppa/names.hpp"
 
 namespace cimchar::ppa {
 
@@ -23,6 +24,25 @@ constexpr const char* kOpsPerSecond = "1/s";
 constexpr const char* kTopsPerWatt = "1/pJ";
 constexpr const char* kGopsPerMm2 = "1/ns/mm^2";
 
+
+using Fields = std::vector<std::tuple<std::string, double, std::string, std::string>>;
+
+std::string fields_text(const Fields& fs) {
+  std::string out;
+  for (const auto& [key, value, unit, source] : fs) {
+    char v[64];
+    std::snprintf(v, sizeof v, "%.4g", value);
+    out += "  " + key + " = " + v + (unit.empty() ? "" : " " + unit) + "  [" + source + "]\n";
+  }
+  return out;
+}
+
+void write_fields(H5Writer& w, const std::string& prefix, const Fields& fs) {
+  for (const auto& [key, value, unit, source] : fs) {
+    w.write(prefix + key, {value}, {}, unit);
+    w.attr(prefix + key, "source", source);
+  }
+}
 
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream f(p);
@@ -74,6 +94,11 @@ std::string make_table(const std::vector<Result>& rs, const TechCard& t) {
     o << "\n";
   }
   row("core pJ", [](const Result& r) { return r.energy_core_J * 1e12; });
+  row("replication", [](const Result& r) { return r.mapping.replication; });
+  row("arrays used", [](const Result& r) { return r.mapping.arrays_used; });
+  row("seq latency ns", [](const Result& r) { return r.latency_sequence_s * 1e9; });
+  row("interval ns", [](const Result& r) { return r.timing.interval_s * 1e9; });
+  row("tokens/s", [](const Result& r) { return r.throughput_tokens_s; });
   row("latency ns", [](const Result& r) { return r.latency_s * 1e9; });
   row("core ns", [](const Result& r) { return r.latency_core_s * 1e9; });
   row("ns per layer", [](const Result& r) { return r.latency_s * 1e9 / r.n_layers; });
@@ -91,8 +116,10 @@ std::string make_table(const std::vector<Result>& rs, const TechCard& t) {
       << "; energy = board power x time): 'speed x GPU' = GPU time / ours, 'energy x GPU' = GPU "
       << "energy / ours (> 1: ours is better)\n";
   }
-  o << "pipeline: ";
-  for (const auto& r : rs) o << r.scheme << " " << r.pipeline << "; ";
+  o << "t_<stage>: one layer, one sequence, on the mapped chip; latency: the whole run "
+       "(sequences overlap in the layer pipeline); interval: a new sequence every interval\n";
+  o << "pipeline (scheme trait) and bottleneck: ";
+  for (const auto& r : rs) o << r.scheme << " " << r.pipeline << ", " << r.timing.bottleneck << "; ";
   o << "\nops: dense-equivalent (2 x MACs of the dense layer)\n";
   return o.str();
 }
@@ -101,6 +128,10 @@ void write_result(H5Writer& w, const std::string& g, const Result& r) {
   w.attr(g, "scheme", r.scheme);
   w.attr(g, "attention_file", r.file);
   w.attr(g, "pipeline", r.pipeline);
+  w.attr(g, "bottleneck", r.timing.bottleneck);
+  w.attr(g, "trait_softmax", r.traits.softmax);
+  w.attr(g, "trait_selector", r.traits.selector);
+  w.attr(g, "trait_select_over", r.traits.select_over);
   w.attr(g, "n_layers", static_cast<int64_t>(r.n_layers));
   for (const auto& [k, v] : r.sources) w.attr(g, "source_" + k, v);
   for (const auto& [k, v] : r.energy_J) w.write(g + "/energy/" + k, {v}, {}, "J");
@@ -114,7 +145,19 @@ void write_result(H5Writer& w, const std::string& g, const Result& r) {
   w.write(g + "/latency/max_stage", {r.latency_max_stage_s}, {}, "s");
   w.write(g + "/latency/total", {r.latency_s}, {}, "s");
   w.write(g + "/latency/per_layer", {r.latency_s / r.n_layers}, {}, "s");
-  w.write(g + "/latency/pipeline_items", {r.pipeline_items}, {}, "");
+  w.write(g + "/latency/pipeline_items", {r.pipeline_items}, {}, "1");
+  w.write(g + "/latency/sequence", {r.latency_sequence_s}, {}, "s");
+  w.write(g + "/latency/interval", {r.timing.interval_s}, {}, "s");
+  w.write(g + "/latency/kv_occupancy", {r.timing.kv_occupancy_s}, {}, "s");
+  w.write(g + "/throughput_tokens", {r.throughput_tokens_s}, {}, kOpsPerSecond);
+  for (const auto& [k, v] : r.timing.utilization) w.write(g + "/utilization/" + k, {v}, {}, "1");
+  const Mapping& m = r.mapping;
+  w.write(g + "/mapping/replication", {m.replication}, {}, "1");
+  w.write(g + "/mapping/arrays_static", {m.demand.arrays_static}, {}, "1");
+  w.write(g + "/mapping/arrays_kv", {m.demand.arrays_kv}, {}, "1");
+  w.write(g + "/mapping/arrays_used", {m.arrays_used}, {}, "1");
+  w.write(g + "/mapping/array_area_used", {m.area_used_mm2}, {}, "mm^2");
+  w.write(g + "/mapping/write_parallel", {m.write_parallel}, {}, "1");
   w.write(g + "/ops", {r.ops}, {}, kOps);
   w.write(g + "/ops_dense", {r.ops_dense}, {}, kOps);
   w.write(g + "/throughput", {r.throughput_ops_s}, {}, kOpsPerSecond);
@@ -145,10 +188,11 @@ void write_result(H5Writer& w, const std::string& g, const Result& r) {
 PpaSummary run_ppa(const PpaRequest& req) {
   // Everything is read and checked before anything is written.
   refuse_directory({"--out", req.out});
-  std::vector<NamedPath> inputs{{"--tech", req.tech}, {"--gpu", req.gpu.value_or("")}};
+  std::vector<NamedPath> inputs{{"--tech", req.tech}, {"--arch", req.arch}, {"--gpu", req.gpu.value_or("")}};
   for (const auto& a : req.attention) inputs.push_back({"--attention", a});
   refuse_output_over_input({"--out", req.out}, inputs);
   const TechCard tech = load_tech_card(req.tech);
+  const ArchCard arch = load_arch_card(req.arch);
   std::optional<GpuCard> gpu;
   if (req.gpu) gpu = load_gpu_card(*req.gpu);
   if (req.attention.empty()) throw InputError("ppa: no --attention file");
@@ -159,16 +203,12 @@ PpaSummary run_ppa(const PpaRequest& req) {
   PpaSummary s;
   for (const auto& w : ws) {
     const Luts l = req.luts ? load_luts(*req.luts) : Luts{};
-    s.results.push_back(roll_up(w, tech, l, gpu ? &*gpu : nullptr));
+    s.results.push_back(roll_up(w, tech, arch, l, gpu ? &*gpu : nullptr));
   }
   s.table = make_table(s.results, tech);
+  s.table += "Architecture assumptions (" + arch.file + "):\n" + fields_text(arch.fields());
   if (gpu) {
-    s.table += "GPU assumptions (" + gpu->file + "):\n";
-    for (const auto& [key, value, unit, source] : gpu->fields()) {
-      char v[64];
-      std::snprintf(v, sizeof v, "%.4g", value);
-      s.table += "  " + key + " = " + v + (unit.empty() ? "" : " " + unit) + "  [" + source + "]\n";
-    }
+    s.table += "GPU assumptions (" + gpu->file + "):\n" + fields_text(gpu->fields());
   }
 
   // PPA draws nothing at random: its seed is that of the attention runs it costs (recorded per
@@ -188,17 +228,13 @@ PpaSummary run_ppa(const PpaRequest& req) {
   if (gpu) {
     w.attr("/", "gpu_card", gpu->file);
     w.attr("/", "gpu_name", gpu->name);
-    for (const auto& [key, value, unit, source] : gpu->fields()) {
-      w.write("/gpu_card/" + key, {value}, {}, unit);
-      w.attr("/gpu_card/" + key, "source", source);
-    }
+    write_fields(w, "/gpu_card/", gpu->fields());
   }
   if (req.luts) w.attr("/", "luts", req.luts->string());
-  for (const auto& [key, value, unit, source] : tech.fields()) {
-    const std::string p = "/tech/" + key;
-    w.write(p, {value}, {}, unit);
-    w.attr(p, "source", source);
-  }
+  w.attr("/", "arch_card", arch.file);
+  w.attr("/", "arch_name", arch.name);
+  write_fields(w, "/arch/", arch.fields());
+  write_fields(w, "/tech/", tech.fields());
   w.write("/tech/derived/cell_area", {tech.cell_area_mm2()}, {}, "mm^2");
   w.write("/tech/derived/r_wire_per_cell", {tech.r_wire_per_cell_ohm()}, {}, "ohm");
   w.write("/tech/derived/exp_energy", {tech.e_exp_J()}, {}, "J");

@@ -15,6 +15,7 @@ namespace cimchar::ppa {
 struct PpaRequest {
   std::vector<std::filesystem::path> attention;
   std::filesystem::path tech;
+  std::filesystem::path arch;  // architecture card (characterization/tech/arch_*.toml)
   std::optional<std::filesystem::path> gpu;
   std::optional<std::filesystem::path> luts;
   std::filesystem::path out;

@@ -1,8 +1,10 @@
 // PPA roll-up of one attention run (docs/ppa.md): the counters of attention.h5 through the
-// component models (components.hpp) into an energy breakdown, stage latencies with a pipeline
-// model, throughput, area, TOPS/W and GOPS/mm^2, and a roofline GPU baseline on the same
-// workload. Totals are for the whole run (every layer, every sequence of the batch); per-layer
-// figures divide by the layer count (the layers of a model have one shape).
+// component models (components.hpp) into an energy breakdown (energy.cpp), the weights mapped
+// onto an architecture card with replication and the stages' times in its layer pipeline
+// (latency.cpp, architecture.hpp), area (area.cpp), throughput, TOPS/W and GOPS/mm^2, and a
+// roofline GPU baseline on the same workload. The scheme is costed by its traits
+// (core/scheme_traits.hpp), never by its name. Energy totals are for the whole run (every
+// layer, every sequence of the batch); per-layer figures divide by the layer count.
 #pragma once
 
 #include <filesystem>
@@ -11,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/scheme_traits.hpp"
+#include "ppa/architecture.hpp"
 #include "ppa/components.hpp"
 #include "ppa/tech_card.hpp"
 
@@ -32,6 +36,7 @@ struct CounterRow {
 
 struct Workload {
   std::string file, scheme, description;
+  SchemeTraits traits;
   int d_model = 0, n_heads = 1, n_layers = 1, batch = 1, seq = 1;
   std::vector<CounterRow> rows;
   const CounterRow* find(const std::string& name) const;  // nullptr when absent
@@ -40,8 +45,44 @@ struct Workload {
 };
 
 // InputError naming the file and dataset when the run has no counters (the ideal scheme) or
-// predates them.
+// predates them or the scheme traits (workload.cpp).
 Workload load_workload(const std::filesystem::path& attention_h5);
+// Whether a counter row is a weight product (programmed once, replicated) rather than the
+// attention core's K/V arrays, scores and digital work.
+bool is_static_row(const std::string& name);
+
+// Scores the softmax normalizes (the recomputed ones where the scheme recomputes), and the
+// candidates a digital top-k compares (the trait's select_over row; 0 without that selector).
+double softmax_elements(const Workload& w);
+double select_candidates(const Workload& w);
+// An ADC-less array's decisions, costed by the selector trait: a k-WTA race per query row
+// (energy) or a threshold decision per output; InputError for an ADC-less array without one.
+struct Decision {
+  double energy_J = 0, delay_s = 0;  // all the row's decisions; one read's decision delay
+  std::string source;
+};
+Decision decisions(const Workload& w, const CounterRow& r, const TechCard& t, const Luts& l);
+
+using Parts = std::vector<std::pair<std::string, double>>;
+
+struct Energy {
+  Parts parts;  // in kEnergyParts order (names.hpp)
+  double total_J = 0, core_J = 0, static_write_J = 0;
+  std::vector<std::pair<std::string, std::string>> sources;
+};
+// The energy breakdown (energy.cpp); `area_mm2` sets the interconnect's mean distance.
+Energy energy_of(const Workload& w, const TechCard& t, const Luts& l, double area_mm2);
+
+// Arrays the run's counters need on chip (latency.cpp).
+ArrayDemand array_demand(const Workload& w, const ArchCard& a, const TechCard& t);
+// Each stage's time for one layer and one sequence on the mapped chip, in kStages order, with
+// the barriers of the scheme's pipeline trait (latency.cpp).
+std::vector<PipeStage> layer_stages(const Workload& w, const TechCard& t, const ArchCard& a,
+                                    const Luts& l, const Mapping& m);
+
+// Area of the mapped chip: arrays, ADCs, row drivers, every layer's MAC units, the buffer
+// (area.cpp), in kAreaParts order.
+Parts area_of(const Workload& w, const TechCard& t, const ArchCard& a, const Mapping& m);
 
 struct Stage {
   std::string name;
@@ -66,11 +107,16 @@ struct Result {
   // and interconnect traffic): the part the seeds' claims are about.
   double energy_core_J = 0, latency_core_s = 0;
   double ops_core_dense = 0, tops_per_w_core = 0;  // 2 x the MACs of dense Q K^T and P V
-  std::vector<Stage> stages;
-  double latency_sum_s = 0, latency_max_stage_s = 0, latency_s = 0;
-  std::string pipeline;  // "sequential" or "fine-grained (score, softmax, value)"
-  double pipeline_items = 0;
-  double ops = 0, ops_dense = 0, throughput_ops_s = 0;
+  std::vector<Stage> stages;  // one layer, one sequence, on the mapped chip
+  double latency_sum_s = 0, latency_max_stage_s = 0;  // over one layer's stages
+  double latency_s = 0;           // the whole run: every sequence through every layer
+  double latency_sequence_s = 0;  // one sequence: the pipeline's critical path
+  std::string pipeline;           // the scheme's pipeline trait
+  double pipeline_items = 0;      // tokens streamed per sequence
+  SchemeTraits traits;
+  Mapping mapping;
+  PipelineTiming timing;
+  double ops = 0, ops_dense = 0, throughput_ops_s = 0, throughput_tokens_s = 0;
   std::vector<std::pair<std::string, double>> area_mm2;
   double area_total_mm2 = 0, tops_per_w = 0, gops_per_mm2 = 0;
   int n_layers = 1;
@@ -83,6 +129,7 @@ struct Result {
 // Lies between the largest total and the sum of the totals.
 double pipelined_latency_s(const std::vector<double>& stage_totals, double items);
 
-Result roll_up(const Workload& w, const TechCard& t, const Luts& l, const GpuCard* gpu);
+Result roll_up(const Workload& w, const TechCard& t, const ArchCard& a, const Luts& l,
+               const GpuCard* gpu);
 
 }  // namespace cimchar::ppa

@@ -8,10 +8,8 @@
 
 namespace cimchar::ppa {
 
-namespace {
-
 // One { value = ..., source = "..." } field of `s`; ConfigError naming `s.key` when absent.
-Cited field(Section& s, const std::string& key, const std::string& unit, Range r = {0, 1e300}) {
+Cited cited_field(Section& s, const std::string& key, const std::string& unit, Range r) {
   if (!s.has(key)) s.fail(key, "missing field (every card field is { value, source })");
   Section f = s.sub(key);
   Cited c;
@@ -20,6 +18,12 @@ Cited field(Section& s, const std::string& key, const std::string& unit, Range r
   if (c.source.empty()) f.fail("source", "empty source: every number needs a citation");
   f.finish();
   return c;
+}
+
+namespace {
+
+Cited field(Section& s, const std::string& key, const std::string& unit, Range r = {0, 1e300}) {
+  return cited_field(s, key, unit, r);
 }
 
 Range positive() { return {1e-300, 1e300}; }
@@ -56,7 +60,6 @@ std::vector<std::tuple<std::string, double, std::string, std::string>> TechCard:
       {"adc.walden_fom", adc_fom_J.value, "J", adc_fom_J.source},
       {"adc.sample_rate", adc_fs_Hz.value, "Hz", adc_fs_Hz.source},
       {"adc.area_mm2", adc_area_mm2.value, "mm^2", adc_area_mm2.source},
-      {"adc.columns_per_adc", columns_per_adc.value, "", columns_per_adc.source},
       {"sram.energy_per_bit", sram_e_bit_J.value, "J", sram_e_bit_J.source},
       {"sram.area_per_kb_mm2", sram_area_per_kb_mm2.value, "mm^2", sram_area_per_kb_mm2.source},
       {"digital.mac8_energy", e_mac8_J.value, "J", e_mac8_J.source},
@@ -65,7 +68,6 @@ std::vector<std::tuple<std::string, double, std::string, std::string>> TechCard:
       {"digital.fp16_mult_energy", e_fp16_mult_J.value, "J", e_fp16_mult_J.source},
       {"digital.exp_poly_degree", exp_poly_degree.value, "", exp_poly_degree.source},
       {"digital.mac8_area_um2", mac8_area_um2.value, "um^2", mac8_area_um2.source},
-      {"digital.mac_units", mac_units.value, "", mac_units.source},
       {"digital.clock", clock_Hz.value, "Hz", clock_Hz.source},
       {"noc.energy_per_bit_mm", noc_e_bit_mm_J.value, "J", noc_e_bit_mm_J.source},
   };
@@ -114,7 +116,6 @@ TechCard load_tech_card(const std::filesystem::path& path) {
     t.adc_fom_J = field(s, "walden_fom", "J");
     t.adc_fs_Hz = field(s, "sample_rate", "Hz", positive());
     t.adc_area_mm2 = field(s, "area_mm2", "");
-    t.columns_per_adc = field(s, "columns_per_adc", "", {1, 1e6});
     s.finish();
   }
   {
@@ -131,7 +132,6 @@ TechCard load_tech_card(const std::filesystem::path& path) {
     t.e_fp16_mult_J = field(s, "fp16_mult_energy", "J");
     t.exp_poly_degree = field(s, "exp_poly_degree", "", {0, 64});
     t.mac8_area_um2 = field(s, "mac8_area_um2", "");
-    t.mac_units = field(s, "mac_units", "", {1, 1e9});
     t.clock_Hz = field(s, "clock", "Hz", positive());
     s.finish();
   }

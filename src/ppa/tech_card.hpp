@@ -9,6 +9,8 @@
 #include <tuple>
 #include <vector>
 
+#include "core/config.hpp"
+
 namespace cimchar::ppa {
 
 struct Cited {
@@ -24,10 +26,10 @@ struct TechCard {
   Cited area_1t1r_F2, area_passive_F2;
   Cited t_read_s, t_write_pulse_s, e_write_pulse_J;
   Cited e_dac_row_J, dac_area_mm2;
-  Cited adc_fom_J, adc_fs_Hz, adc_area_mm2, columns_per_adc;
+  Cited adc_fom_J, adc_fs_Hz, adc_area_mm2;
   Cited sram_e_bit_J, sram_area_per_kb_mm2;
   Cited e_mac8_J, e_add32_J, e_fp16_add_J, e_fp16_mult_J, exp_poly_degree, mac8_area_um2,
-      mac_units, clock_Hz;
+      clock_Hz;
   Cited noc_e_bit_mm_J;
 
   // Derived figures (docs/ppa.md).
@@ -54,6 +56,10 @@ struct GpuCard {
   // Every field as (key, value, unit, source), for the output file and the printed assumptions.
   std::vector<std::tuple<std::string, double, std::string, std::string>> fields() const;
 };
+
+// One { value = ..., source = "..." } field of `s` in `unit`; ConfigError naming the key when it
+// is absent, out of `r` or has no source (shared by every card).
+Cited cited_field(Section& s, const std::string& key, const std::string& unit, Range r = {0, 1e300});
 
 // ConfigError naming the file and the missing or malformed field (e.g. "adc.walden_fom").
 TechCard load_tech_card(const std::filesystem::path& path);

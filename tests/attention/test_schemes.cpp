@@ -121,3 +121,28 @@ TEST(Schemes, BadParametersAreConfigErrors) {
 }
 
 }  // namespace
+
+// What each scheme declares of its hardware (docs/ppa.md "Scheme traits"): the pipeline and
+// softmax of STAR (Zhai et al., DATE 2023: in-memory softmax, fine-grained pipeline), the
+// selectors of SPRINT (analog threshold), HARDSEA (k-WTA) and the hybrid chip (top-k over
+// the analog estimates), as the attention file records them for cimchar ppa.
+TEST(Schemes, TraitsAreWrittenToTheAttentionFile) {
+  const struct {
+    const char* tag;
+    std::string toml, softmax, selector, over, pipeline;
+  } cases[] = {
+      {"tr_star", "[attention]\nscheme = \"star\"\nanalog_products = []\n", "in_memory_lut", "none", "", "fine_grained"},
+      {"tr_attar", "[attention]\nscheme = \"attar\"\nanalog_products = []\n", "in_memory_lut", "digital_topk", "scores", "layer"},
+      {"tr_sprint", "[attention]\nscheme = \"sprint\"\nanalog_products = []\nthreshold = -64\n", "digital", "threshold", "", "layer"},
+      {"tr_hardsea", "[attention]\nscheme = \"hardsea\"\nanalog_products = []\ntop_k = 33\n", "digital", "wta", "", "layer"},
+      {"tr_hybrid", "[attention]\nscheme = \"hybrid-cim\"\nanalog_products = []\nprune_fraction = 0\n", "digital", "digital_topk", "approx_scores", "layer"},
+  };
+  for (const auto& c : cases) {
+    run(kEnc, c.toml, c.tag);
+    H5Reader h(fs::temp_directory_path() / "cimchar_test_schemes" / (std::string(c.tag) + ".h5"));
+    EXPECT_EQ(h.attr_string("/", "trait_softmax"), c.softmax) << c.tag;
+    EXPECT_EQ(h.attr_string("/", "trait_selector"), c.selector) << c.tag;
+    EXPECT_EQ(h.attr_string("/", "trait_select_over"), c.over) << c.tag;
+    EXPECT_EQ(h.attr_string("/", "trait_pipeline"), c.pipeline) << c.tag;
+  }
+}

@@ -11,7 +11,10 @@
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "lut/periph_records.hpp"
+#include "core/scheme_traits.hpp"
+#include "ppa/architecture.hpp"
 #include "ppa/components.hpp"
+#include "ppa/names.hpp"
 #include "ppa/gpu_model.hpp"
 #include "ppa/rollup.hpp"
 #include "ppa/tech_card.hpp"
@@ -25,6 +28,8 @@ namespace {
 fs::path card(const std::string& name) {
   return fs::path(CIMCHAR_TEST_SOURCE_DIR) / "characterization" / "tech" / name;
 }
+
+ArchCard arch() { return load_arch_card(card("arch_isaac_like.toml")); }
 
 fs::path tmp_dir(const std::string& name) {
   fs::path d = fs::temp_directory_path() / ("cimchar_ppa_" + name);
@@ -178,7 +183,7 @@ Workload tiny(const std::string& scheme) {
 TEST(RollUp, BreakdownSumsAndHandNumbers) {
   const TechCard t = load_tech_card(card("32nm.toml"));
   const Workload w = tiny("rram-baseline");
-  const Result r = roll_up(w, t, Luts{}, nullptr);
+  const Result r = roll_up(w, t, arch(), Luts{}, nullptr);
   double sum = 0;
   for (const auto& [k, v] : r.energy_J) sum += v;
   EXPECT_NEAR(sum, r.energy_total_J, 1e-12 * r.energy_total_J);
@@ -204,7 +209,7 @@ TEST(RollUp, BreakdownSumsAndHandNumbers) {
 
 TEST(RollUp, AttentionCoreIsTotalLessTheStaticProducts) {
   const TechCard t = load_tech_card(card("32nm.toml"));
-  const Result r = roll_up(tiny("rram-baseline"), t, Luts{}, nullptr);
+  const Result r = roll_up(tiny("rram-baseline"), t, arch(), Luts{}, nullptr);
   // The four projections: reads, row drives, 8-bit conversions with their shift-adds, and
   // their buffer and interconnect traffic (8 + 8 elements of 8 bits each).
   const double e_conv = 2e-3 / 1.2e9, conv = 4 * 14 * 64;
@@ -220,20 +225,25 @@ TEST(RollUp, AttentionCoreIsTotalLessTheStaticProducts) {
   EXPECT_NEAR(r.tops_per_w_core, 32.0 / r.energy_core_J / 1e12, 1e-9 * r.tops_per_w_core);
 }
 
-TEST(RollUp, StarPipelinesScoreSoftmaxValue) {
+TEST(RollUp, FineGrainedPipelineTraitStreamsScoreSoftmaxValue) {
   const TechCard t = load_tech_card(card("32nm.toml"));
-  Workload w = tiny("star");
-  for (auto& r : w.rows) r.vectors = r.name == "scores" || r.name == "context" ? 64 : r.vectors;
-  const Result s = roll_up(w, t, Luts{}, nullptr);
-  EXPECT_EQ(s.pipeline, "fine-grained (score, softmax, value)");
-  EXPECT_LT(s.latency_s, s.latency_sum_s);
-  EXPECT_LE(s.latency_max_stage_s, s.latency_s);
+  Workload w = tiny("made-up");
+  w.seq = 64;
+  for (auto& r : w.rows) r.vectors = 64;
+  const Result layer = roll_up(w, t, arch(), Luts{}, nullptr);
+  w.traits.pipeline = traits::kPipelineFineGrained;
+  const Result fine = roll_up(w, t, arch(), Luts{}, nullptr);
+  EXPECT_EQ(fine.pipeline, traits::kPipelineFineGrained);
+  EXPECT_LT(fine.latency_s, layer.latency_s);
+  EXPECT_LE(fine.latency_max_stage_s, fine.latency_s);
+  // The same work: the same energy.
+  EXPECT_DOUBLE_EQ(fine.energy_total_J, layer.energy_total_J);
 }
 
 TEST(RollUp, GpuRooflineOfATinyLayerByHand) {
   const TechCard t = load_tech_card(card("32nm.toml"));
   const GpuCard g = load_gpu_card(card("gpu_a100.toml"));
-  const Result r = roll_up(tiny("rram-baseline"), t, Luts{}, &g);
+  const Result r = roll_up(tiny("rram-baseline"), t, arch(), Luts{}, &g);
   ASSERT_TRUE(r.gpu);
   // d = 8, S = 1: four projections of 128 FLOPs and 64 + 16 elements; scores and context
   // 16 FLOPs and 17 elements each; softmax 5 FLOPs and 2 elements. FP16: 2 bytes an element.
