@@ -441,6 +441,47 @@ def section(sid, title, body):
     return '<section id="%s"><h2>%s</h2>%s</section>' % (sid, html.escape(title), body)
 
 
+def sweep_section(files):
+    """The curves of `cimchar sweep` (sweep*.h5): accuracy with its Wilson interval and the
+    output error against the swept key, one line per model, scheme and second-axis value."""
+    curves = []
+    for path in files:
+        with h5py.File(path, "r") as f:
+            for model in f["sweep"]:
+                for scheme in f["sweep"][model]:
+                    g = f["sweep"][model][scheme]
+                    curves.append((model + " / " + scheme, attr(f, g.name, "x_key"),
+                                   attr(f, g.name, "y_key"), g["x"][()], g["y"][()],
+                                   {k: g[k][()] for k in ("accuracy", "accuracy_lo", "accuracy_hi",
+                                                          "rel_l2")}))
+    parts = []
+    for field, label in (("accuracy", "accuracy (95% Wilson)"), ("rel_l2", "relative L2 vs ideal")):
+        fig, ax = plt.subplots()
+        k = 0
+        for name, xk, yk, x, y, d in curves:
+            for j in range(len(y)):
+                v = d[field][:, j]
+                if not np.isfinite(v).any():
+                    continue
+                lab = name + ("" if not yk else " %s=%g" % (yk, y[j]))
+                if field == "accuracy":
+                    ax.errorbar(x, v, yerr=[v - d["accuracy_lo"][:, j], d["accuracy_hi"][:, j] - v],
+                                marker="o", ms=3, capsize=2, color="C%d" % (k % 10), label=lab)
+                else:
+                    ax.plot(x, v, marker="o", ms=3, color="C%d" % (k % 10), label=lab)
+                k += 1
+            ax.set_xlabel(xk)
+        ax.set_ylabel(label)
+        if field == "rel_l2":
+            ax.set_yscale("log")
+        if k:
+            ax.legend(fontsize=6)
+            parts.append(svg(fig))
+        else:
+            plt.close(fig)
+    return "".join(parts) or "<p>no curves in these files</p>"
+
+
 class BadStageFile(Exception):
     """A stage file the report cannot read: the message names the file and what is wrong."""
 
@@ -494,6 +535,7 @@ def sections(run_dir):
     present = sorted(glob.glob(os.path.join(run_dir, "*.h5")))
     att = sorted(glob.glob(os.path.join(run_dir, "attention*.h5")))
     ppa = sorted(glob.glob(os.path.join(run_dir, "ppa*.h5")))
+    swp = sorted(glob.glob(os.path.join(run_dir, "sweep*.h5")))
     not_run = '<p class="not-run">not run</p>'
     out = [("summary", "Summary: accuracy, energy and speed per scheme",
             read_section(att + ppa, lambda ps: summary_section(run_dir, att, ppa)) if att else not_run)]
@@ -502,6 +544,8 @@ def sections(run_dir):
         out.append((sid, title, read_stage(p, fn) if os.path.exists(p) else not_run))
     out.append(("attention", "Attention schemes: accuracy, sparsity, output error",
                 read_section(att, attention_section) if att else not_run))
+    out.append(("sweep", "Sweeps: accuracy and output error against a scheme key",
+                read_section(swp, sweep_section) if swp else not_run))
     out.append(("ppa", "Power, performance and area",
                 read_section(ppa, ppa_section) if ppa else not_run))
     prov = read_section(present, lambda ps: provenance(run_dir, ps)) if present else not_run

@@ -29,6 +29,8 @@ void add_stage_commands(CLI::App& app, GlobalOptions& g, Action& action);
 void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action);
 // `cimchar attention` (cmd_attention.cpp): run an exported model under an accelerator scheme.
 void add_attention_command(CLI::App& app, GlobalOptions& g, Action& action);
+// `cimchar sweep` (cmd_sweep.cpp): scheme and nonideality keys swept over models and schemes.
+void add_sweep_command(CLI::App& app, GlobalOptions& g, Action& action);
 // `cimchar ppa` (cmd_ppa.cpp): power, performance and area of attention runs.
 void add_ppa_command(CLI::App& app, GlobalOptions& g, Action& action);
 // `cimchar report <run-dir>` (cmd_report.cpp): the HTML report of a run folder.

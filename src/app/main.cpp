@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   app::add_stage_commands(app, g, action);
   app::add_xbar_command(app, g, action);
   app::add_attention_command(app, g, action);
+  app::add_sweep_command(app, g, action);
   app::add_ppa_command(app, g, action);
   app::add_report_command(app, g, action);
 

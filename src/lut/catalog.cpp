@@ -1,6 +1,7 @@
 #include "lut/catalog.hpp"
 
 #include "core/error.hpp"
+#include "lut/analysis_records.hpp"
 #include "lut/periph_records.hpp"
 
 namespace cimchar::lut {
@@ -8,6 +9,7 @@ namespace cimchar::lut {
 std::vector<RecordDoc> catalog() {
   return {
       {ThresholdLut::kGroup, describe<ThresholdLut>()},
+      {SweepCurves::kGroup, describe<SweepCurves>()},
   };
 }
 
