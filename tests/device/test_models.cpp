@@ -94,8 +94,8 @@ TEST(VteamTwin, LinearConductionAndThresholds) {
 }
 
 TEST(MosfetTable, InterpolationIsExactForItsOwnFormAndClampsNothing) {
-  // The table interpolates asinh(I / 1 pA) bilinearly: data of that form,
-  // I = 1 pA sinh(a), a = 10 vd - 2 vs + 0.5 vd vs (an exponential current, as in subthreshold),
+  // The table interpolates asinh(I / 10 uA) bilinearly: data of that form,
+  // I = 10 uA sinh(a), a = 10 vd - 2 vs + 0.5 vd vs (an exponential current, as in subthreshold),
   // must come back exactly with its partial derivatives anywhere inside the grid (the
   // ngspice-side agreement is in tests/xbar/test_1t1r_bsim4.cpp).
   device::MosfetTableSpec s;
@@ -107,16 +107,16 @@ TEST(MosfetTable, InterpolationIsExactForItsOwnFormAndClampsNothing) {
   for (size_t js = 0; js < n; ++js)
     for (size_t jd = 0; jd < n; ++jd) {
       const double vd = -1 + 0.05 * jd, vs = -1 + 0.05 * js;
-      ivd[js * n + jd] = -1e-12 * std::sinh(arg(vd, vs));  // i(vd) = -id
-      ivs[js * n + jd] = 1e-12 * std::sinh(0.5 * arg(vd, vs));
+      ivd[js * n + jd] = -1e-5 * std::sinh(arg(vd, vs));  // i(vd) = -id
+      ivs[js * n + jd] = 1e-5 * std::sinh(0.5 * arg(vd, vs));
     }
   auto t = device::MosfetTable::from_sweeps(s, {ivd}, {ivs});
   const double vd = 0.3131, vs = -0.4417, a = arg(vd, vs);
   auto iv = t.eval(0.7, vd, vs);
-  EXPECT_NEAR(iv.id_A, 1e-12 * std::sinh(a), 1e-9 * std::abs(iv.id_A));
-  EXPECT_NEAR(iv.did_dvd, 1e-12 * std::cosh(a) * (10 + 0.5 * vs), 1e-9 * std::abs(iv.did_dvd));
-  EXPECT_NEAR(iv.did_dvs, 1e-12 * std::cosh(a) * (-2 + 0.5 * vd), 1e-9 * std::abs(iv.did_dvs));
-  EXPECT_NEAR(iv.is_A, 1e-12 * std::sinh(0.5 * a), 1e-9 * std::abs(iv.is_A));
+  EXPECT_NEAR(iv.id_A, 1e-5 * std::sinh(a), 1e-9 * std::abs(iv.id_A));
+  EXPECT_NEAR(iv.did_dvd, 1e-5 * std::cosh(a) * (10 + 0.5 * vs), 1e-9 * std::abs(iv.did_dvd));
+  EXPECT_NEAR(iv.did_dvs, 1e-5 * std::cosh(a) * (-2 + 0.5 * vd), 1e-9 * std::abs(iv.did_dvs));
+  EXPECT_NEAR(iv.is_A, 1e-5 * std::sinh(0.5 * a), 1e-9 * std::abs(iv.is_A));
   EXPECT_THROW(t.eval(0.7, 1.2, 0), Error);   // outside the grid: an error, not a clamp
   EXPECT_THROW(t.eval(0.5, 0.1, 0), Error);   // a gate voltage that was not swept
   EXPECT_THROW(device::MosfetTable::from_sweeps(s, {std::vector<double>(10)}, {ivs}), Error);
