@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/param_table.hpp"
+#include "flows/mosfet_tables.hpp"
 #include "xbar/xbar_files.hpp"
 
 namespace cimchar::app {
@@ -62,6 +63,29 @@ void parse_nmos(const std::string& spec, xbar::Level1Params& p) {
   }
 }
 
+// The 1T1R card's BSIM4 transistor as an I-V table from ngspice (bulk at 0 V), at each distinct
+// gate voltage, over +-2 V of drain and source.
+std::shared_ptr<const device::MosfetTable> one_t_one_r_table(const ParamTable& card,
+                                                             const std::vector<double>& v_gate) {
+  if (card.transistor().empty())
+    throw ConfigError(card.card_path().string(), "model.transistor", 0,
+                      "a 1T1R card needs the name of its transistor card (devices/mosfet/)");
+  device::MosfetTableSpec spec;
+  spec.node = card.transistor();
+  spec.w_m = card.get("W"), spec.l_m = card.get("L");
+  spec.v_min_V = -2, spec.v_max_V = 2, spec.step_V = 0.05;  // 81 x 81 points per gate
+  for (double v : v_gate) {
+    if (!std::isfinite(v)) throw ConfigError("--v-gate: must be finite");
+    bool seen = false;
+    for (double u : spec.v_gate_V) seen = seen || u == v;
+    if (!seen) spec.v_gate_V.push_back(v);
+  }
+  spice::PoolOptions o;
+  o.progress = false;
+  spice::WorkerPool pool(o);
+  return flows::build_mosfet_table(pool, spec, devices_dir().string());
+}
+
 void run_xbar_solve(const XbarSolveArgs& a) {
   xbar::SolveFilesRequest req;
   req.g_file = a.g_file, req.v_file = a.v_file, req.out_file = a.out_file;
@@ -83,11 +107,13 @@ void run_xbar_solve(const XbarSolveArgs& a) {
   if (a.cell != "linear") {
     ParamTable card = ParamTable::load_card(find_device_card(a.cell));
     if (!card.rram_card().empty()) {  // a 1T1R card: its transistor, and the RRAM card it names
+      if (a.v_gate.empty())
+        throw ConfigError("--cell " + a.cell + ": a 1T1R cell needs --v-gate (the word-line gate voltage)");
+      if (!a.nmos.empty())
+        throw ConfigError("--nmos: not used with --cell " + a.cell + " (its transistor is the "
+                          "BSIM4 card " + card.transistor() + ")");
       cell.transistor = true;
-      cell.bulk_at_source = true;  // devices/one_t_one_r.lib ties the bulk to the source
-      cell.nmos.w_m = card.get("W"), cell.nmos.l_m = card.get("L"), cell.nmos.ld_m = card.get("LD");
-      cell.nmos.vto_V = card.get("VTO"), cell.nmos.kp_A_per_V2 = card.get("KP");
-      cell.nmos.lambda_per_V = card.get("LAMBDA"), cell.nmos.gamma_sqrtV = 0;
+      cell.mos_table = one_t_one_r_table(card, a.v_gate);
       card = ParamTable::load_card(find_device_card(card.rram_card()));
     }
     if (!card.has("V0"))
@@ -156,7 +182,8 @@ void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action) {
                     "conductance at --v-ref), or a 1T1R card (one_t_one_r, needs --v-gate)");
   solve->add_option("--v-ref", args->v_ref, "sinh cells: G is I(v_ref)/v_ref; 0 = slope at 0 V");
   solve->add_option("--v-gate", args->v_gate,
-                    "1T1R: gate voltage (one value, or one per row) of a level-1 NMOS selector");
+                    "1T1R: word-line gate voltage (one value, or one per row): of the card's BSIM4 transistor "
+                    "(--cell one_t_one_r), or of a level-1 NMOS (--nmos)");
   solve->add_option("--nmos", args->nmos, "1T1R: NMOS level-1 parameters, e.g. vto=0.5,kp=1e-4,w=1e-6,l=1e-7");
   solve->add_option("--rtol", args->rtol, "target relative error of the column currents");
   solve->add_flag("--nodes", args->nodes, "also write node voltages (HDF5 output only)");

@@ -46,6 +46,7 @@ ParamTable ParamTable::load_card(const std::filesystem::path& card) {
   model.get_string("state_unit", "");
   model.get_strings("pins", {});
   t.rram_card_ = model.get_string("rram", "");
+  t.transistor_ = model.get_string("transistor", "");
   t.static_subckt_ = model.get_string("static_subckt", "");
   if (!t.static_subckt_.empty() && !is_spice_identifier(t.static_subckt_))
     model.fail("static_subckt", "'" + t.static_subckt_ + "' is not a subcircuit name");

@@ -29,6 +29,8 @@ class ParamTable {
   const std::filesystem::path& card_path() const { return card_path_; }
   const std::string& description() const { return description_; }
   const std::string& rram_card() const { return rram_card_; }
+  // 1T1R: the access transistor's node card (devices/mosfet/, device::mosfet_node), "" if none.
+  const std::string& transistor() const { return transistor_; }
   // Subcircuit with the state held as a parameter (DC reads); "" if the model has none.
   const std::string& static_subckt() const { return static_subckt_; }
   // The state's name: the dynamic subcircuit takes `<state>_ini`, the static one `<state>`.
@@ -51,6 +53,7 @@ class ParamTable {
 
  private:
   std::string model_name_, subckt_, description_, rram_card_, static_subckt_, state_name_;
+  std::string transistor_;
   std::filesystem::path lib_path_, card_path_;
   std::vector<ParamSpec> specs_;
   std::map<std::string, double> values_;

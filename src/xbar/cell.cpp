@@ -61,7 +61,7 @@ void CellModel::validate(size_t rows) const {
     check(std::isfinite(sinh.v_ref_V) && sinh.v_ref_V >= 0, "v_ref", "must be >= 0 V");
   }
   if (transistor) {
-    nmos.validate();
+    if (!mos_table) nmos.validate();
     check(v_gate_V.size() == 1 || v_gate_V.size() == rows, "v_gate",
           "needs one value or one per row (" + std::to_string(rows) + ")");
     for (double v : v_gate_V) check(std::isfinite(v), "v_gate", "must be finite");
@@ -72,7 +72,11 @@ std::string CellModel::describe() const {
   std::ostringstream os;
   os << (element == Element::linear ? "linear" : "sinh");
   if (element == Element::sinh) os << " (V0=" << sinh.v0_V << " V, v_ref=" << sinh.v_ref_V << " V)";
-  if (transistor) os << " 1T1R (NMOS level 1, vto=" << nmos.vto_V << " V)";
+  if (transistor && mos_table)
+    os << " 1T1R (" << mos_table->spec().model_name() << " table from ngspice, W="
+       << mos_table->spec().w_m << " m, L=" << mos_table->spec().l_m << " m)";
+  else if (transistor)
+    os << " 1T1R (NMOS level 1, vto=" << nmos.vto_V << " V)";
   return os.str();
 }
 
@@ -147,9 +151,56 @@ MosEval level1(const Level1Params& p, double vd, double vg, double vs, double vb
   return e;
 }
 
+namespace {
+// 1T1R with the transistor as a table: F(x) = I_R(u - x) - id(x, w) = 0 (decreasing in x where
+// the table is monotone); bisection-safeguarded Newton inside the table's range.
+CellEval eval_cell_table(const CellModel& m, double amplitude, double v_gate, double u, double w,
+                         double x_guess) {
+  const device::MosfetTable& t = *m.mos_table;
+  if (!t.covers(u) || !t.covers(w))
+    throw Error("1T1R cell: node voltage " + std::to_string(!t.covers(u) ? u : w) +
+                " V is outside the transistor table's range");
+  auto F = [&](double x, device::MosfetIV* iv, ElementIV* ie) {
+    *ie = element_iv(m, amplitude, u - x);
+    *iv = t.eval(v_gate, x, w);
+    return ie->i - iv->id_A;
+  };
+  device::MosfetIV iv;
+  ElementIV ie;
+  double lo = std::min(u, w), hi = std::max(u, w);
+  const double vmin = t.spec().v_min_V, vmax = t.spec().v_max_V;
+  for (double step = 1e-3; F(lo, &iv, &ie) < 0 && lo > vmin; step *= 2) lo = std::max(vmin, lo - step);
+  for (double step = 1e-3; F(hi, &iv, &ie) > 0 && hi < vmax; step *= 2) hi = std::min(vmax, hi + step);
+  double x = std::isfinite(x_guess) && x_guess > lo && x_guess < hi ? x_guess : 0.5 * (lo + hi);
+  double f = F(x, &iv, &ie);
+  for (int it = 0; it < 200 && f != 0 && hi - lo > 1e-15; ++it) {
+    if (f > 0) lo = x; else hi = x;
+    const double dF = -(ie.di_dv + iv.did_dvd);
+    double xn = dF < 0 ? x - f / dF : 0.5 * (lo + hi);
+    if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
+    const bool done = std::abs(xn - x) <= 1e-14 * std::max({1.0, std::abs(u), std::abs(w)});
+    x = xn;
+    f = F(x, &iv, &ie);
+    if (done) break;
+  }
+  const double D = ie.di_dv + iv.did_dvd;  // -dF/dx
+  const double dx_du = D > 0 ? ie.di_dv / D : 0, dx_dw = D > 0 ? -iv.did_dvs / D : 0;
+  CellEval c{};
+  c.x = x;
+  c.iu = ie.i;
+  c.iw = iv.is_A;
+  c.diu_du = ie.di_dv * (1 - dx_du);
+  c.diu_dw = -ie.di_dv * dx_dw;
+  c.diw_du = iv.dis_dvd * dx_du;
+  c.diw_dw = iv.dis_dvd * dx_dw + iv.dis_dvs;
+  return c;
+}
+}  // namespace
+
 CellEval eval_cell(const CellModel& m, double amplitude, double v_gate, double u, double w,
                    double x_guess) {
   CellEval c{};
+  if (m.transistor && m.mos_table) return eval_cell_table(m, amplitude, v_gate, u, w, x_guess);
   if (!m.transistor) {
     ElementIV e = element_iv(m, amplitude, u - w);
     c.iu = c.iw = e.i;

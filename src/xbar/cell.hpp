@@ -12,11 +12,16 @@
 //             ngspice's level-1 (Shichman-Hodges) form: mos1load.c / mos1temp.c of ngspice 39 at
 //             the nominal temperature (27 C = TNOM), including the bulk-drain and bulk-source
 //             junction currents and gmin, so that the native solution matches ngspice.
+//             Or, with `mos_table`, any BSIM4 card's transistor (devices/mosfet/) through its I-V
+//             table taken from ngspice (src/device/mosfet_table.hpp), bulk at the table's v_bulk.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "device/mosfet_table.hpp"
 
 namespace cimchar::xbar {
 
@@ -50,6 +55,8 @@ struct CellModel {
   bool transistor = false;       // 1T1R
   Level1Params nmos;
   bool bulk_at_source = false;   // 1T1R: NMOS bulk tied to its source (else to 0 V)
+  // 1T1R: the transistor as an ngspice I-V table (replaces the level-1 parameters above).
+  std::shared_ptr<const device::MosfetTable> mos_table;
   std::vector<double> v_gate_V;  // per row, or one value for all rows
 
   void validate(size_t rows) const;  // ConfigError naming the field

@@ -78,7 +78,15 @@ std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& c
     i0 = card->get("I0"), g0 = card->get("g0");
     os << ".include " << card->lib_path().string() << "\n";
   }
-  if (cell.transistor) os << cell.nmos.model_card("nsel") << "\n";
+  const device::MosfetTableSpec* table = cell.mos_table ? &cell.mos_table->spec() : nullptr;
+  if (table) {
+    if (o.devices_dir.empty())
+      throw ConfigError("netlist: a 1T1R cell with a transistor table needs devices_dir");
+    os << ".include " << table->mod_path(o.devices_dir) << "\nVBULK vbulk 0 DC "
+       << num(table->v_bulk_V) << "\n";
+  } else if (cell.transistor) {
+    os << cell.nmos.model_card("nsel") << "\n";
+  }
 
   const bool row_wire = w.r_wire_row_ohm > 0, col_wire = w.r_wire_col_ohm > 0;
   for (size_t r = 0; r < N; ++r) {
@@ -134,7 +142,9 @@ std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& c
         os << idx("B", r, c) << " " << u << " " << top << " I=" << num(amp) << "*sinh(min(max((v("
            << u << ")-v(" << top << "))/" << num(cell.sinh.v0_V) << ",-" << kSinhArgMax << "),"
            << kSinhArgMax << "))\n";
-      if (cell.transistor)
+      if (table)
+        os << table->instance(idx("M", r, c), top, idx("g", r), wn, "vbulk") << "\n";
+      else if (cell.transistor)
         os << idx("M", r, c) << " " << top << " " << idx("g", r) << " " << wn << " "
            << (cell.bulk_at_source ? wn : std::string("0")) << " nsel W="
            << num(cell.nmos.w_m) << " L=" << num(cell.nmos.l_m) << "\n";

@@ -37,6 +37,10 @@ struct NetlistOptions {
   // instantiate its static subcircuit per cell with the state (gap) that gives the cell's
   // amplitude, gap = -g0 ln(A / I0), instead of a B-source. The card's V0 must equal the cell's.
   const ParamTable* rram_card = nullptr;
+  // 1T1R with a transistor table (CellModel::mos_table): the folder holding devices/mosfet/,
+  // whose BSIM4 card is included and instantiated per cell (bulk on node vbulk, held at the
+  // table's v_bulk by VBULK).
+  std::string devices_dir;
 };
 
 std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& cell,

@@ -3,9 +3,10 @@
 
 #include <cmath>
 
+#include "core/error.hpp"
 #include "core/param_table.hpp"
 #include "device/model.hpp"
-#include "device/mosfet.hpp"
+#include "device/mosfet_table.hpp"
 
 using namespace cimchar;
 
@@ -92,10 +93,31 @@ TEST(VteamTwin, LinearConductionAndThresholds) {
   EXPECT_NEAR(m->dstate_dt(0.5, 0.5), expect, 1e-9 * std::abs(expect));
 }
 
-TEST(Level1Nmos, ShichmanHodgesRegions) {
-  device::Level1Nmos n{1e-6, 0.5e-6, 0.0, 0.5, 200e-6, 0.05};
-  const double beta = 200e-6 * 2.0;
-  EXPECT_EQ(n.drain_current_A(0.4, 1.0), 0.0);
-  EXPECT_NEAR(n.drain_current_A(1.5, 0.2), beta * (1 + 0.05 * 0.2) * 0.2 * (1.0 - 0.1), 1e-15);
-  EXPECT_NEAR(n.drain_current_A(1.5, 2.0), 0.5 * beta * (1 + 0.05 * 2.0) * 1.0, 1e-15);
+TEST(MosfetTable, InterpolationIsExactForItsOwnFormAndClampsNothing) {
+  // The table interpolates asinh(I / 10 uA) bilinearly: data of that form,
+  // I = 10 uA sinh(a), a = 10 vd - 2 vs + 0.5 vd vs (an exponential current, as in subthreshold),
+  // must come back exactly with its partial derivatives anywhere inside the grid (the
+  // ngspice-side agreement is in tests/xbar/test_1t1r_bsim4.cpp).
+  device::MosfetTableSpec s;
+  s.v_gate_V = {0.7};
+  s.v_min_V = -1, s.v_max_V = 1, s.step_V = 0.05;
+  const size_t n = 41;
+  auto arg = [](double vd, double vs) { return 10 * vd - 2 * vs + 0.5 * vd * vs; };
+  std::vector<double> ivd(n * n), ivs(n * n);
+  for (size_t js = 0; js < n; ++js)
+    for (size_t jd = 0; jd < n; ++jd) {
+      const double vd = -1 + 0.05 * jd, vs = -1 + 0.05 * js;
+      ivd[js * n + jd] = -1e-5 * std::sinh(arg(vd, vs));  // i(vd) = -id
+      ivs[js * n + jd] = 1e-5 * std::sinh(0.5 * arg(vd, vs));
+    }
+  auto t = device::MosfetTable::from_sweeps(s, {ivd}, {ivs});
+  const double vd = 0.3131, vs = -0.4417, a = arg(vd, vs);
+  auto iv = t.eval(0.7, vd, vs);
+  EXPECT_NEAR(iv.id_A, 1e-5 * std::sinh(a), 1e-9 * std::abs(iv.id_A));
+  EXPECT_NEAR(iv.did_dvd, 1e-5 * std::cosh(a) * (10 + 0.5 * vs), 1e-9 * std::abs(iv.did_dvd));
+  EXPECT_NEAR(iv.did_dvs, 1e-5 * std::cosh(a) * (-2 + 0.5 * vd), 1e-9 * std::abs(iv.did_dvs));
+  EXPECT_NEAR(iv.is_A, 1e-5 * std::sinh(0.5 * a), 1e-9 * std::abs(iv.is_A));
+  EXPECT_THROW(t.eval(0.7, 1.2, 0), Error);   // outside the grid: an error, not a clamp
+  EXPECT_THROW(t.eval(0.5, 0.1, 0), Error);   // a gate voltage that was not swept
+  EXPECT_THROW(device::MosfetTable::from_sweeps(s, {std::vector<double>(10)}, {ivs}), Error);
 }

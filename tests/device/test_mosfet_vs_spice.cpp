@@ -1,14 +1,21 @@
-// The 1T1R cell: ngspice's level-1 transistor against the C++ Shichman-Hodges twin (1e-6
-// relative), and the whole static cell's current against a C++ series solve of RRAM + MOSFET.
+// The 1T1R cell (devices/one_t_one_r.lib: Stanford/ASU RRAM + PTM 45 nm HP BSIM4 NMOS, bulk at
+// 0 V) in ngspice against its C++ twin: the RRAM twin in series with the transistor's I-V table
+// taken from ngspice (src/device/mosfet_table.hpp), solved for the drain voltage. Benches of
+// /work/shared/CIRCUIT-NOTES.md: RESET bias (bit line 0 V, source line 1.5 V, gap 0.1 nm) with the
+// word line off and on, and a read (bit line 0.3 V, source line 0 V). Off: the cell must block
+// (< 1 uA; the level-1 cell with its bulk on the source line conducted 7.9 mA here); the twin
+// within 5% of ngspice: the table's 50 mV grid (src/device/mosfet_table.hpp) is coarsest in the
+// triode region next to Vds = 0, where a read sits (measured: read 4.1%, RESET on 0.08%, off
+// states 0.02% and 0.7%).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
 
-#include "core/units.hpp"
 #include "core/param_table.hpp"
+#include "core/units.hpp"
 #include "device/model.hpp"
-#include "device/mosfet.hpp"
+#include "device/mosfet_table.hpp"
 #include "spice/pool.hpp"
 
 using namespace cimchar;
@@ -17,71 +24,71 @@ namespace {
 ParamTable card(const char* n) {
   return ParamTable::load_card(std::string(CIMCHAR_TEST_SOURCE_DIR) + "/devices/" + n + ".toml");
 }
-spice::PoolOptions quiet() {
-  spice::PoolOptions o;
-  o.workers = 2;
-  o.progress = false;
-  return o;
-}
 }  // namespace
 
-TEST(OneTOneR, Level1MatchesNgspice) {
-  ParamTable mos = card("one_t_one_r");
-  auto nmos = device::Level1Nmos::from_card(mos);
-  spice::WorkerPool pool(quiet());
-  std::vector<spice::Job> jobs;
-  const std::vector<double> vgs = {0.8, 1.2, 1.8};
-  for (double vg : vgs) {
-    spice::Job j;
-    j.name = "nmos vgs=" + netlist_number(vg);
-    j.netlist = "nmos\nvd d 0 0\nvg g 0 " + netlist_number(vg) + "\nm1 d g 0 0 nacc w=" + netlist_number(mos.get("W")) +
-                " l=" + netlist_number(mos.get("L")) + "\n.model nacc nmos level=1 vto=" + netlist_number(mos.get("VTO")) +
-                " kp=" + netlist_number(mos.get("KP")) + " lambda=" + netlist_number(mos.get("LAMBDA")) + " ld=" +
-                netlist_number(mos.get("LD")) + "\n.end\n";
-    j.commands = {"dc vd 0.05 2.0 0.05"};
-    j.vectors = {"v(d)", "i(vd)"};
-    jobs.push_back(j);
-  }
-  auto res = pool.run(jobs);
-  double worst = 0;
-  for (size_t k = 0; k < jobs.size(); ++k) {
-    ASSERT_TRUE(res[k].ok()) << res[k].message;
-    const auto& vd = res[k].vec(jobs[k].name, "v(d)");
-    const auto& id = res[k].vec(jobs[k].name, "i(vd)");
-    for (size_t m = 0; m < vd.size(); ++m) {
-      const double twin = nmos.drain_current_A(vgs[k], vd[m]);
-      // ngspice adds gmin (1e-12 S) across the junctions: compare above that floor.
-      worst = std::max(worst, std::abs(-id[m] - twin) / (std::abs(twin) + 1e-9));
-    }
-  }
-  std::printf("level-1 NMOS: worst relative difference %.3g\n", worst);
-  EXPECT_LT(worst, 1e-6);
-}
-
-TEST(OneTOneR, StaticCellCurrentMatchesSeriesSolve) {
+TEST(OneTOneR, StaticCellOnBsim4MatchesTwinInBothDirections) {
   ParamTable mos = card("one_t_one_r");
   ParamTable rram = card(mos.rram_card().c_str());
   auto cell = device::make_model(rram);
-  auto nmos = device::Level1Nmos::from_card(mos);
-  const double gap = 1.0e-9, vbl = 0.3, vwl = 1.5;
-  spice::Job j;
-  j.name = "1t1r read";
-  j.netlist = "1t1r read\n.include " + mos.lib_path().string() + "\nvb bl 0 " + netlist_number(vbl) +
-              "\nvw wl 0 " + netlist_number(vwl) + "\nx1 bl wl 0 " + mos.static_subckt() + " " +
-              rram.render_instance_params() + " " + mos.render_instance_params() +
-              " gap=" + netlist_number(gap) + "\n.end\n";
-  j.commands = {"op"};
-  j.vectors = {"i(vb)"};
-  spice::WorkerPool pool(quiet());
-  auto r = pool.run_one(j);
-  ASSERT_TRUE(r.ok()) << r.message;
-  // Series solve: find the drain voltage where RRAM and transistor carry the same current.
-  double lo = 0, hi = vbl;
-  for (int i = 0; i < 200; ++i) {
-    const double vd = 0.5 * (lo + hi);
-    if (cell->current_A(vbl - vd, gap) > nmos.drain_current_A(vwl, vd)) lo = vd;
-    else hi = vd;
+  struct Bench {
+    const char* label;
+    double v_bl, v_wl, v_sl, gap_m;
+    bool blocks;
+  };
+  const std::vector<Bench> benches = {{"reset bias, word line off", 0.0, 0.0, 1.5, 0.1e-9, true},
+                                      {"reset bias, word line on", 0.0, 1.0, 1.5, 0.1e-9, false},
+                                      {"read, word line on", 0.3, 1.0, 0.0, 1.0e-9, false},
+                                      {"set bias, word line off", 1.5, 0.0, 0.0, 1.0e-9, true}};
+  device::MosfetTableSpec spec;
+  spec.node = mos.transistor();
+  spec.w_m = mos.get("W"), spec.l_m = mos.get("L");
+  spec.v_gate_V = {0.0, 1.0};
+  spec.step_V = 0.05;
+  spice::PoolOptions o;
+  o.workers = 2;
+  o.progress = false;
+  spice::WorkerPool pool(o);
+  std::vector<spice::Job> jobs;
+  const std::string dev = std::string(CIMCHAR_TEST_SOURCE_DIR) + "/devices";
+  for (double vg : spec.v_gate_V) {
+    spice::Job j;
+    j.name = "table vg=" + netlist_number(vg);
+    j.netlist = spec.dc_netlist(dev, vg);
+    j.commands = {spec.dc_command()};
+    j.vectors = {"i(vd)", "i(vs)"};
+    jobs.push_back(j);
   }
-  const double expect = cell->current_A(vbl - 0.5 * (lo + hi), gap);
-  EXPECT_NEAR(-r.vec(j.name, "i(vb)")[0], expect, 1e-6 * expect);
+  for (const Bench& b : benches) {
+    spice::Job j;
+    j.name = b.label;
+    j.netlist = std::string("1t1r bench\n.include ") + mos.lib_path().string() + "\nvb bl 0 " +
+                netlist_number(b.v_bl) + "\nvw wl 0 " + netlist_number(b.v_wl) + "\nvs sl 0 " +
+                netlist_number(b.v_sl) + "\nx1 bl wl sl " + mos.static_subckt() + " " +
+                rram.render_instance_params() + " " + mos.render_instance_params() +
+                " gap=" + netlist_number(b.gap_m) + "\n.end\n";
+    j.commands = {"op"};
+    j.vectors = {"i(vb)"};
+    jobs.push_back(j);
+  }
+  auto res = pool.run(jobs);
+  for (const auto& r : res) ASSERT_TRUE(r.ok()) << r.message;
+  auto table = device::MosfetTable::from_sweeps(
+      spec, {res[0].vec(jobs[0].name, "i(vd)"), res[1].vec(jobs[1].name, "i(vd)")},
+      {res[0].vec(jobs[0].name, "i(vs)"), res[1].vec(jobs[1].name, "i(vs)")});
+  for (size_t k = 0; k < benches.size(); ++k) {
+    const Bench& b = benches[k];
+    const double ref = -res[k + 2].vec(b.label, "i(vb)")[0];  // into the cell from the bit line
+    // Series solve: drain voltage where the RRAM and the transistor's drain carry one current.
+    double lo = std::min(b.v_bl, b.v_sl) - 0.3, hi = std::max(b.v_bl, b.v_sl) + 0.3;
+    auto f = [&](double vd) {
+      return cell->current_A(b.v_bl - vd, b.gap_m) - table.eval(b.v_wl, vd, b.v_sl).id_A;
+    };
+    for (int i = 0; i < 200; ++i) (f(0.5 * (lo + hi)) > 0 ? lo : hi) = 0.5 * (lo + hi);
+    const double twin = cell->current_A(b.v_bl - 0.5 * (lo + hi), b.gap_m);
+    std::printf("  %-28s ngspice %.6g A, twin %.6g A\n", b.label, ref, twin);
+    if (b.blocks) EXPECT_LT(std::abs(ref), 1e-6) << b.label;
+    else EXPECT_GT(std::abs(ref), 1e-5) << b.label;
+    EXPECT_NEAR(twin, ref, 0.05 * std::abs(ref))
+        << b.label;
+  }
 }
