@@ -1,6 +1,7 @@
 // `cimchar xbar solve`: parse and validate the flags, then call xbar::solve_files.
 #include "app/commands.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -8,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/param_table.hpp"
+#include "xbar/cell_card.hpp"
 #include "xbar/xbar_files.hpp"
 
 namespace cimchar::app {
@@ -62,6 +64,17 @@ void parse_nmos(const std::string& spec, xbar::Level1Params& p) {
   }
 }
 
+// The largest |voltage| a cell can see: inputs and the sense voltage bound every node.
+double largest_cell_voltage(const XbarSolveArgs& a) {
+  const xbar::Array g = xbar::read_conductances(a.g_file);
+  size_t count = 0;
+  bool one_d = false;
+  const std::vector<double> v = xbar::read_inputs(a.v_file, g.rows, &count, &one_d);
+  double lo = a.v_sense, hi = a.v_sense;
+  for (double x : v) lo = std::min(lo, x), hi = std::max(hi, x);
+  return std::max(hi - lo, 1e-3);
+}
+
 void run_xbar_solve(const XbarSolveArgs& a) {
   xbar::SolveFilesRequest req;
   req.g_file = a.g_file, req.v_file = a.v_file, req.out_file = a.out_file;
@@ -80,22 +93,13 @@ void run_xbar_solve(const XbarSolveArgs& a) {
   w.sense = a.sense == "near" ? xbar::Sense::near : xbar::Sense::far;
 
   xbar::CellModel& cell = req.cell;
-  if (a.cell != "linear") {
-    ParamTable card = ParamTable::load_card(find_device_card(a.cell));
-    if (!card.rram_card().empty()) {  // a 1T1R card: its transistor, and the RRAM card it names
-      cell.transistor = true;
-      cell.bulk_at_source = true;  // devices/one_t_one_r.lib ties the bulk to the source
-      cell.nmos.w_m = card.get("W"), cell.nmos.l_m = card.get("L"), cell.nmos.ld_m = card.get("LD");
-      cell.nmos.vto_V = card.get("VTO"), cell.nmos.kp_A_per_V2 = card.get("KP");
-      cell.nmos.lambda_per_V = card.get("LAMBDA"), cell.nmos.gamma_sqrtV = 0;
-      card = ParamTable::load_card(find_device_card(card.rram_card()));
-    }
-    if (!card.has("V0"))
-      throw ConfigError(card.card_path().string(), "params.V0", 0,
-                        "--cell needs a card with the sinh I-V voltage V0 (I = A sinh(V/V0))");
-    cell.element = xbar::Element::sinh;
-    cell.sinh.v0_V = card.get("V0");
-    cell.sinh.v_ref_V = a.v_ref;
+  if (a.cell != "linear") {  // the device decides its read I-V (xbar/cell_card.hpp)
+    xbar::CellCardOptions co;
+    co.v_ref_V = a.v_ref;
+    co.v_max_V = largest_cell_voltage(a);
+    xbar::CardCell cc = xbar::cell_from_card(ParamTable::load_card(find_device_card(a.cell)), co);
+    std::cerr << "xbar solve: cell " << cc.how << "\n";
+    cell = cc.cell;
   }
   if (!a.nmos.empty()) {
     if (!cell.transistor && a.v_gate.empty())
@@ -152,9 +156,10 @@ void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action) {
   solve->add_option("--sense", args->sense, "far (past the last row) or near (before row 0)")
       ->check(CLI::IsMember({"far", "near"}));
   solve->add_option("--cell", args->cell,
-                    "linear, a device card with a sinh I-V (stanford_asu: G is then the chord "
-                    "conductance at --v-ref), or a 1T1R card (one_t_one_r, needs --v-gate)");
-  solve->add_option("--v-ref", args->v_ref, "sinh cells: G is I(v_ref)/v_ref; 0 = slope at 0 V");
+                    "linear, a device card (stanford_asu, or a netlist-only device such as lid, "
+                    "whose read I-V ngspice tabulates; G is then the chord conductance at "
+                    "--v-ref), or a 1T1R card (one_t_one_r, needs --v-gate)");
+  solve->add_option("--v-ref", args->v_ref, "device cells: G is I(v_ref)/v_ref; 0 = slope at 0 V");
   solve->add_option("--v-gate", args->v_gate,
                     "1T1R: gate voltage (one value, or one per row) of a level-1 NMOS selector");
   solve->add_option("--nmos", args->nmos, "1T1R: NMOS level-1 parameters, e.g. vto=0.5,kp=1e-4,w=1e-6,l=1e-7");
