@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/units.hpp"
 
 namespace cimchar::device {
 
@@ -131,9 +132,9 @@ double TableTwin::state_for_conductance(double g_S, double v_ref_V) const {
   const double g_min = std::min(g_lo, g_hi), g_max = std::max(g_lo, g_hi);
   const double slack = 1e-9 * g_max;
   if (!(g_S >= g_min - slack && g_S <= g_max + slack))
-    throw InputError("conductance " + std::to_string(g_S) + " S is outside the device's range [" +
-                     std::to_string(g_min) + ", " + std::to_string(g_max) + "] S (at " +
-                     std::to_string(v_ref_V) + " V)");
+    throw InputError("conductance " + format_quantity(g_S, "S") + " is outside the device's range [" +
+                     format_quantity(g_min, "S") + ", " + format_quantity(g_max, "S") + "] (chord at " +
+                     format_quantity(v_ref_V, "V") + ")");
   for (int it = 0; it < 200 && hi - lo > 1e-14 * (s_.back() - s_.front()); ++it) {
     const double mid = 0.5 * (lo + hi);
     if ((chord_S(mid, v_ref_V) < g_S) == rising) lo = mid; else hi = mid;
