@@ -43,7 +43,7 @@ ParamTable ParamTable::load_card(const std::filesystem::path& card) {
   t.state_name_ = model.require_string("state");
   if (!is_spice_identifier(t.state_name_))
     model.fail("state", "'" + t.state_name_ + "' is not a parameter name of the subcircuit");
-  const std::string state_unit = model.get_string("state_unit", "");
+  const std::string state_unit = t.state_unit_ = model.get_string("state_unit", "");
   t.pins_ = model.get_strings("pins", {});
   if (model.has("state_min") || model.has("state_max")) {
     t.state_min_ = model.require_double("state_min", state_unit);

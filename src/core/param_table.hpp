@@ -42,6 +42,7 @@ class ParamTable {
   double state_min() const { return state_min_; }
   double state_max() const { return state_max_; }
   bool lrs_at_max() const { return lrs_at_max_; }
+  const std::string& state_unit() const { return state_unit_; }
   bool has_state_range() const { return state_min_ == state_min_ && state_max_ == state_max_; }
 
   bool has(const std::string& name) const { return values_.count(name) > 0; }
@@ -63,6 +64,7 @@ class ParamTable {
   std::filesystem::path lib_path_, card_path_;
   std::vector<ParamSpec> specs_;
   std::vector<std::string> pins_;
+  std::string state_unit_;
   double state_min_ = std::numeric_limits<double>::quiet_NaN();
   double state_max_ = std::numeric_limits<double>::quiet_NaN();
   bool lrs_at_max_ = true;

@@ -12,15 +12,7 @@ namespace cimchar::xbar {
 
 namespace {
 
-bool has_sinh_twin(const ParamTable& card) {
-  if (!card.has("V0")) return false;
-  try {
-    device::make_model(card);
-    return true;
-  } catch (const ConfigError&) {
-    return false;
-  }
-}
+bool has_sinh_twin(const ParamTable& card) { return card.has("V0") && device::has_twin(card); }
 
 void tabulated_element(const ParamTable& card, const CellCardOptions& o, CardCell& out) {
   device::check_card_against_lib(card);

@@ -117,3 +117,36 @@ TEST(CliByod, ConductanceOutsideTheDeviceRangeNamesTheKey) {
   EXPECT_NE(r.err.find("'irdrop.g_off'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("outside the device's range"), std::string::npos) << r.err;
 }
+
+TEST(CliByod, VariationWithALinearIonDriftDeviceRealizesStrukovsStates) {
+  // Programmed conductances G are realized as states through the tabulated read I-V, then read
+  // in ngspice. lid is linear (Strukov et al. 2008), so the state has a closed form,
+  // w = (1/G - R_off) / (R_on - R_off), and with drift and read noise off, the read conductance
+  // is the programmed one.
+  const fs::path dir = fresh_dir("byod_variation");
+  write_text(dir / "flow.toml",
+             "[flow]\nname = \"v\"\nseed = 2\n[variation]\ndevice = \"lid\"\nbits = 2\n"
+             "g_min = \"10 uS\"\ng_max = \"90 uS\"\nv_verify = \"0.1 V\"\nv_read = \"0.1 V\"\n"
+             "samples = 40\n[variation.model.d2d]\nenabled = true\n[variation.model.c2c]\n"
+             "enabled = true\n[variation.model.read_noise]\nenabled = false\n"
+             "[variation.model.drift]\nenabled = false\n[variation.model.stuck]\nenabled = false\n");
+  CliResult r = run_cimchar("variation " + (dir / "flow.toml").string() + " --out " +
+                            (dir / "out").string() + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  cimchar::H5Reader h5(dir / "out" / "variation.h5");
+  const auto g = h5.read("/mc/g_programmed"), w = h5.read("/mc/state"), gr = h5.read("/mc/g_read");
+  ASSERT_EQ(g.size(), 160u);
+  const double r_on = 10e3, r_off = 200e3;
+  double worst_w = 0, worst_g = 0;
+  size_t inside = 0;
+  for (size_t k = 0; k < g.size(); ++k) {
+    if (g[k] <= 1 / r_off || g[k] >= 1 / r_on) continue;  // clamped to the range's ends
+    ++inside;
+    worst_w = std::max(worst_w, std::abs(w[k] - (1 / g[k] - r_off) / (r_on - r_off)));
+    worst_g = std::max(worst_g, std::abs(gr[k] / g[k] - 1));
+  }
+  std::printf("  %zu samples: worst |w - w(G)| %.2e, |G_read / G - 1| %.2e\n", inside, worst_w, worst_g);
+  EXPECT_GT(inside, 100u);
+  EXPECT_LT(worst_w, 1e-3);
+  EXPECT_LT(worst_g, 2e-3);
+}
