@@ -1,6 +1,7 @@
 // `cimchar xbar solve`: parse and validate the flags, then call xbar::solve_files.
 #include "app/commands.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -9,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/param_table.hpp"
 #include "flows/mosfet_tables.hpp"
+#include "xbar/cell_card.hpp"
 #include "xbar/xbar_files.hpp"
 
 namespace cimchar::app {
@@ -84,6 +86,15 @@ std::shared_ptr<const device::MosfetTable> one_t_one_r_table(const ParamTable& c
   o.progress = false;
   spice::WorkerPool pool(o);
   return flows::build_mosfet_table(pool, spec, devices_dir().string());
+// The largest |voltage| a cell can see: inputs and the sense voltage bound every node.
+double largest_cell_voltage(const XbarSolveArgs& a) {
+  const xbar::Array g = xbar::read_conductances(a.g_file);
+  size_t count = 0;
+  bool one_d = false;
+  const std::vector<double> v = xbar::read_inputs(a.v_file, g.rows, &count, &one_d);
+  double lo = a.v_sense, hi = a.v_sense;
+  for (double x : v) lo = std::min(lo, x), hi = std::max(hi, x);
+  return std::max(hi - lo, 1e-3);
 }
 
 void run_xbar_solve(const XbarSolveArgs& a) {
@@ -104,24 +115,22 @@ void run_xbar_solve(const XbarSolveArgs& a) {
   w.sense = a.sense == "near" ? xbar::Sense::near : xbar::Sense::far;
 
   xbar::CellModel& cell = req.cell;
-  if (a.cell != "linear") {
-    ParamTable card = ParamTable::load_card(find_device_card(a.cell));
-    if (!card.rram_card().empty()) {  // a 1T1R card: its transistor, and the RRAM card it names
+  if (a.cell != "linear") {  // the device decides its read I-V (xbar/cell_card.hpp)
+    xbar::CellCardOptions co;
+    co.v_ref_V = a.v_ref;
+    co.v_max_V = largest_cell_voltage(a);
+    const ParamTable card = ParamTable::load_card(find_device_card(a.cell));
+    if (!card.rram_card().empty()) {  // a 1T1R card: its BSIM4 transistor as an ngspice table
       if (a.v_gate.empty())
         throw ConfigError("--cell " + a.cell + ": a 1T1R cell needs --v-gate (the word-line gate voltage)");
       if (!a.nmos.empty())
         throw ConfigError("--nmos: not used with --cell " + a.cell + " (its transistor is the "
                           "BSIM4 card " + card.transistor() + ")");
-      cell.transistor = true;
-      cell.mos_table = one_t_one_r_table(card, a.v_gate);
-      card = ParamTable::load_card(find_device_card(card.rram_card()));
+      co.transistor_table = one_t_one_r_table(card, a.v_gate);
     }
-    if (!card.has("V0"))
-      throw ConfigError(card.card_path().string(), "params.V0", 0,
-                        "--cell needs a card with the sinh I-V voltage V0 (I = A sinh(V/V0))");
-    cell.element = xbar::Element::sinh;
-    cell.sinh.v0_V = card.get("V0");
-    cell.sinh.v_ref_V = a.v_ref;
+    xbar::CardCell cc = xbar::cell_from_card(card, co);
+    std::cerr << "xbar solve: cell " << cc.how << "\n";
+    cell = cc.cell;
   }
   if (!a.nmos.empty()) {
     if (!cell.transistor && a.v_gate.empty())
@@ -178,9 +187,10 @@ void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action) {
   solve->add_option("--sense", args->sense, "far (past the last row) or near (before row 0)")
       ->check(CLI::IsMember({"far", "near"}));
   solve->add_option("--cell", args->cell,
-                    "linear, a device card with a sinh I-V (stanford_asu: G is then the chord "
-                    "conductance at --v-ref), or a 1T1R card (one_t_one_r, needs --v-gate)");
-  solve->add_option("--v-ref", args->v_ref, "sinh cells: G is I(v_ref)/v_ref; 0 = slope at 0 V");
+                    "linear, a device card (stanford_asu, or a netlist-only device such as lid, "
+                    "whose read I-V ngspice tabulates; G is then the chord conductance at "
+                    "--v-ref), or a 1T1R card (one_t_one_r, needs --v-gate)");
+  solve->add_option("--v-ref", args->v_ref, "device cells: G is I(v_ref)/v_ref; 0 = slope at 0 V");
   solve->add_option("--v-gate", args->v_gate,
                     "1T1R: word-line gate voltage (one value, or one per row): of the card's BSIM4 transistor "
                     "(--cell one_t_one_r), or of a level-1 NMOS (--nmos)");

@@ -43,8 +43,17 @@ ParamTable ParamTable::load_card(const std::filesystem::path& card) {
   t.state_name_ = model.require_string("state");
   if (!is_spice_identifier(t.state_name_))
     model.fail("state", "'" + t.state_name_ + "' is not a parameter name of the subcircuit");
-  model.get_string("state_unit", "");
-  model.get_strings("pins", {});
+  const std::string state_unit = t.state_unit_ = model.get_string("state_unit", "");
+  t.pins_ = model.get_strings("pins", {});
+  if (model.has("state_min") || model.has("state_max")) {
+    t.state_min_ = model.require_double("state_min", state_unit);
+    t.state_max_ = model.require_double("state_max", state_unit);
+    if (!(t.state_min_ < t.state_max_)) model.fail("state_max", "must be larger than state_min");
+  }
+  const std::string lrs = model.get_string("lrs", "max");
+  if (lrs != "min" && lrs != "max")
+    model.fail("lrs", "'" + lrs + "': the conductive end of the state range is \"min\" or \"max\"");
+  t.lrs_at_max_ = lrs == "max";
   t.rram_card_ = model.get_string("rram", "");
   t.transistor_ = model.get_string("transistor", "");
   t.static_subckt_ = model.get_string("static_subckt", "");

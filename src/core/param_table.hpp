@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,6 +37,15 @@ class ParamTable {
   // The state's name: the dynamic subcircuit takes `<state>_ini`, the static one `<state>`.
   const std::string& state_name() const { return state_name_; }  // 1T1R: the RRAM's card name
   const std::vector<ParamSpec>& specs() const { return specs_; }
+  // The card's pins, in the subcircuit's order ([model] pins; empty when the card names none).
+  const std::vector<std::string>& pins() const { return pins_; }
+  // The state's range and its conductive end ([model] state_min, state_max, lrs = "min"|"max").
+  // Netlist-only devices need them (their read I-V is tabulated over that range); NaN if absent.
+  double state_min() const { return state_min_; }
+  double state_max() const { return state_max_; }
+  bool lrs_at_max() const { return lrs_at_max_; }
+  const std::string& state_unit() const { return state_unit_; }
+  bool has_state_range() const { return state_min_ == state_min_ && state_max_ == state_max_; }
 
   bool has(const std::string& name) const { return values_.count(name) > 0; }
   double get(const std::string& name) const;  // Error if the card lacks it
@@ -56,6 +66,11 @@ class ParamTable {
   std::string transistor_;
   std::filesystem::path lib_path_, card_path_;
   std::vector<ParamSpec> specs_;
+  std::vector<std::string> pins_;
+  std::string state_unit_;
+  double state_min_ = std::numeric_limits<double>::quiet_NaN();
+  double state_max_ = std::numeric_limits<double>::quiet_NaN();
+  bool lrs_at_max_ = true;
   std::map<std::string, double> values_;
 };
 

@@ -22,7 +22,7 @@ double Pwl::at(double t) const {
   return v_V[k - 1] + a * (v_V[k] - v_V[k - 1]);
 }
 
-double device_voltage(const CompactModel& m, double v_src, double r, double state) {
+double device_voltage(const ReadModel& m, double v_src, double r, double state) {
   if (r <= 0 || v_src == 0) return v_src;
   double lo = std::min(0.0, v_src), hi = std::max(0.0, v_src);
   double v = v_src;  // Newton from the source voltage, kept inside the bracket

@@ -21,7 +21,7 @@ struct BenchResult {
 };
 
 // Device voltage for a source voltage through r_series (r_series 0: v = v_src).
-double device_voltage(const CompactModel& m, double v_src, double r_series_ohm, double state);
+double device_voltage(const ReadModel& m, double v_src, double r_series_ohm, double state);
 
 BenchResult simulate_pulse(const CompactModel& m, const Pwl& src, double r_series_ohm,
                            double state0, const std::vector<double>& sample_t_s,

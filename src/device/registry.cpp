@@ -6,6 +6,11 @@
 
 namespace cimchar::device {
 
+bool has_twin(const ParamTable& card) {
+  const std::string& n = card.model_name();
+  return n == "stanford_asu" || n == "asu" || n == "vteam";
+}
+
 std::unique_ptr<CompactModel> make_model(const ParamTable& card) {
   if (card.model_name() == "stanford_asu") return std::make_unique<StanfordAsu>(card);
   if (card.model_name() == "asu") return std::make_unique<Asu>(card);

@@ -61,7 +61,7 @@ std::vector<double> states_from_fractions(const std::vector<double>& f, double l
 CellConfig parse(Section& t) {
   CellConfig c;
   c.card = device_from_table(t, "device", "params");
-  auto model = device::make_model(c.card);
+  auto model = device::make_read_model(c.card);
   c.state_lo = model->state_min();
   c.state_hi = model->state_max();
   c.bench.r_series_ohm = t.get_double("r_series", 20e3, "ohm", {0, 1e9});
@@ -165,7 +165,7 @@ struct CellResult {
 // lies in [g_min/2, g_max] (found on the C++ twin of the read bench). A cell deep in the
 // low-resistance state cannot be RESET through the series resistor, which takes nearly all of
 // the pulse.
-std::vector<Level> start_trials(const CellConfig& c, const device::CompactModel& model,
+std::vector<Level> start_trials(const CellConfig& c, const device::ReadModel& model,
                                 uint64_t seed) {
   auto rng = stream_rng(seed, 0xCE11);
   std::uniform_real_distribution<double> start(0.0, 1.0);
@@ -229,7 +229,7 @@ bool pulse_round(const CellConfig& c, double scale, StageScope& scope, spice::Jo
 }
 
 // Write-and-verify, all levels and trials advancing together, one batch per round.
-std::vector<Level> write_verify(const CellConfig& c, const device::CompactModel& model,
+std::vector<Level> write_verify(const CellConfig& c, const device::ReadModel& model,
                                 StageScope& scope, spice::JobJournal& journal) {
   const double scale = model.node_scale();
   std::vector<Level> trials = start_trials(c, model, scope.ctx().seed);
@@ -297,7 +297,7 @@ std::vector<ProgramStats> program_stats(const CellConfig& c, const std::vector<L
 }
 
 CellResult compute(const CellConfig& c, StageScope& scope) {
-  const auto model = device::make_model(c.card);
+  const auto model = device::make_read_model(c.card, read_model_options(scope.ctx()));
   const double scale = model->node_scale();
   // Every finished ngspice job is journaled, so a killed run resumes with --resume.
   spice::JobJournal journal(scope.journal(), scope.ctx().resume, scope.run_id());
@@ -416,7 +416,8 @@ std::filesystem::path run(const CellConfig& c, const RunContext& ctx) {
   StageScope scope("cell", ctx);
   const CellResult o = compute(c, scope);
   print(c, o, scope.out());
-  const std::string unit = device::make_model(c.card)->state_unit();
+  const std::string unit =
+      device::has_twin(c.card) ? device::make_model(c.card)->state_unit() : c.card.state_unit();
   return scope.write([&](H5Writer& out) {
     c.card.write_attrs(out, "/device");
     out.attr("/device", "r_series_ohm", c.bench.r_series_ohm);

@@ -17,6 +17,7 @@
 #include "spice/job_journal.hpp"
 #include "spice/pool.hpp"
 #include "spice/session.hpp"
+#include "xbar/cell_card.hpp"
 #include "xbar/irdrop_model.hpp"
 #include "xbar/netlist.hpp"
 #include "xbar/solver.hpp"
@@ -36,7 +37,7 @@ struct IrDropConfig {
   std::shared_ptr<ParamTable> card;  // sinh cells: ngspice uses the card's static subcircuit
 };
 
-IrDropConfig parse(Section& t) {
+IrDropConfig parse(Section& t, const RunContext& ctx) {
   IrDropConfig c;
   c.sizes = t.get_ints("sizes", {16, 32, 64, 128}, 1, 4096);
   c.r_wire = t.get_doubles("r_wire", {0.25, 1, 2.5}, "ohm", {1e-9, 1e6});
@@ -57,12 +58,21 @@ IrDropConfig parse(Section& t) {
   c.spice_max_size = t.get_int("spice_max_size", 32, 0, 256);
   c.bins = t.get_int("position_bins", 8, 1, 1024);
   c.cell_name = t.get_string("cell", "linear");
-  if (c.cell_name != "linear") {
+  if (c.cell_name != "linear") {  // the device decides its read I-V (xbar/cell_card.hpp)
     ParamTable card = device_from_table(t, "cell", "cell_params");
-    if (!card.has("V0")) t.fail("cell", "the card has no V0 (sinh read-out I-V)");
-    c.cell.element = xbar::Element::sinh;
-    c.cell.sinh.v0_V = card.get("V0");
-    c.card = std::make_shared<ParamTable>(card);
+    xbar::CellCardOptions co;
+    co.v_max_V = c.v_read, co.jobs = ctx.jobs, co.ngspice_library = ctx.ngspice_library;
+    xbar::CardCell cc = xbar::cell_from_card(card, co);
+    if (cc.cell.transistor) t.fail("cell", "1T1R cells are not swept by the irdrop stage");
+    c.cell = cc.cell;
+    c.card = cc.rram_card;
+    for (const char* key : {"g_on", "g_off"}) {
+      try {
+        c.cell.amplitude(std::string(key) == "g_on" ? c.g_on : c.g_off);
+      } catch (const InputError& e) {
+        t.fail(key, std::string(e.what()) + " (device " + card.model_name() + ")");
+      }
+    }
   }
   t.finish();
   if (c.sizes.empty() || c.r_wire.empty() || c.activity.empty() || c.distributions.empty())
@@ -389,8 +399,8 @@ std::vector<Probe> irdrop_probes(const IrDropConfig& c) {
 
 }  // namespace
 
-PreparedStage prepare_irdrop_stage(Section& table, const RunContext&) {
-  auto cfg = std::make_shared<IrDropConfig>(parse(table));
+PreparedStage prepare_irdrop_stage(Section& table, const RunContext& prep) {
+  auto cfg = std::make_shared<IrDropConfig>(parse(table, prep));
   return {[cfg](const RunContext& ctx) { return run(*cfg, ctx); }, irdrop_probes(*cfg)};
 }
 

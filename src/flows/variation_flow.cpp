@@ -42,7 +42,7 @@ VariationConfig parse(Section& t) {
   VariationConfig c;
   c.card = device_from_table(t, "device", "params");
   if (c.card.static_subckt().empty()) t.fail("device", "the card has no static subcircuit");
-  auto model = device::make_model(c.card);
+  auto model = device::make_read_model(c.card);
   c.v_verify = t.get_double("v_verify", 0.1, "V", {1e-3, 2});
   c.v_read = t.get_double("v_read", 0.2, "V", {1e-3, 2});
   c.t_read = t.get_double("t_read", 1.0, "s", {0, 1e10});
@@ -73,7 +73,7 @@ VariationConfig parse(Section& t) {
 }
 
 // The state whose static read conductance at v equals g (bisection; monotone in the state).
-double state_for(const device::CompactModel& m, double g, double v) {
+double state_for(const device::ReadModel& m, double g, double v) {
   double a = m.state_min(), b = m.state_max();
   const bool up = m.current_A(v, b) > m.current_A(v, a);
   for (int i = 0; i < 200; ++i) {
@@ -153,7 +153,7 @@ std::string read_netlist(const VariationConfig& c, const std::vector<double>& v)
          c.card.render_instance_params() + " " + c.card.state_name() + "={statev}\n.end\n";
 }
 
-McSpec variation_spec(const VariationConfig& c, const device::CompactModel& model,
+McSpec variation_spec(const VariationConfig& c, const device::ReadModel& model,
                       const device::VariationSampler& sampler, uint64_t seed) {
   McSpec spec;
   spec.name = "variation";
@@ -210,7 +210,7 @@ void level_stats(const VariationConfig& c, const std::vector<double>& rel, Varia
 }
 
 VariationResult compute(const VariationConfig& c, StageScope& scope) {
-  auto model = device::make_model(c.card);
+  auto model = device::make_read_model(c.card, read_model_options(scope.ctx()));
   device::VariationSampler sampler(c.var);
   McSpec spec = variation_spec(c, *model, sampler, scope.ctx().seed);
   spec.run_id = scope.run_id();
@@ -281,7 +281,7 @@ void write_mc(const VariationConfig& c, const VariationResult& o, H5Writer& out)
   out.write("/mc/target_g", c.targets, {L}, "S");
   out.write("/mc/g_programmed", o.g_prog, {L, S}, "S");
   out.attr("/mc/g_programmed", "axes", std::string("level,sample"));
-  out.write("/mc/state", o.st, {L, S}, device::make_model(c.card)->state_unit());
+  out.write("/mc/state", o.st, {L, S}, (device::has_twin(c.card) ? device::make_model(c.card)->state_unit() : c.card.state_unit()));
   out.write("/mc/g_read", o.g_read, {L, S}, "S");
   out.attr("/mc/g_read", "axes", std::string("level,sample"));
   out.write_int("/mc/failed", o.failed, {L, S}, "");
@@ -333,7 +333,7 @@ std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {
 
 // One read of the device's static subcircuit at the lowest target level, before the sweep.
 Probe variation_probe(const VariationConfig& c) {
-  auto model = device::make_model(c.card);
+  auto model = device::make_read_model(c.card);
   Probe p;
   p.file = c.card.lib_path().string();
   p.job.name = "variation/probe";

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "device/table_twin.hpp"
 
 namespace cimchar::xbar {
 
@@ -60,6 +61,10 @@ void CellModel::validate(size_t rows) const {
     check(finite_pos(sinh.v0_V), "v0", "must be > 0 V");
     check(std::isfinite(sinh.v_ref_V) && sinh.v_ref_V >= 0, "v_ref", "must be >= 0 V");
   }
+  if (element == Element::table) {
+    check(table != nullptr, "cell", "a tabulated cell needs its table");
+    check(std::isfinite(table_v_ref_V) && table_v_ref_V >= 0, "v_ref", "must be >= 0 V");
+  }
   if (transistor) {
     if (!mos_table) nmos.validate();
     check(v_gate_V.size() == 1 || v_gate_V.size() == rows, "v_gate",
@@ -70,7 +75,10 @@ void CellModel::validate(size_t rows) const {
 
 std::string CellModel::describe() const {
   std::ostringstream os;
-  os << (element == Element::linear ? "linear" : "sinh");
+  os << (element == Element::linear ? "linear" : element == Element::sinh ? "sinh" : "table");
+  if (element == Element::table)
+    os << " (" << table->states().size() << " states x " << table->v_points() << " V in ["
+       << table->v_min() << ", " << table->v_max() << "] V, v_ref=" << table_v_ref_V << " V)";
   if (element == Element::sinh) os << " (V0=" << sinh.v0_V << " V, v_ref=" << sinh.v_ref_V << " V)";
   if (transistor && mos_table)
     os << " 1T1R (" << mos_table->spec().model_name() << " table from ngspice, W="
@@ -82,12 +90,17 @@ std::string CellModel::describe() const {
 
 double CellModel::amplitude(double g_S) const {
   if (element == Element::linear) return g_S;
+  if (element == Element::table) return table->state_for_conductance(g_S, table_v_ref_V);
   if (sinh.v_ref_V == 0) return g_S * sinh.v0_V;
   return g_S * sinh.v_ref_V / std::sinh(sinh.v_ref_V / sinh.v0_V);
 }
 
 ElementIV element_iv(const CellModel& m, double amplitude, double v) {
   if (m.element == Element::linear) return {amplitude * v, amplitude};
+  if (m.element == Element::table) {
+    const device::TableIV t = m.table->eval(v, amplitude);
+    return {t.i_A, t.di_dv_S};
+  }
   // One expm1 gives both without cancellation: with e = expm1(x), exp(x) = 1 + e,
   // sinh x = e (1 + 1/(1+e)) / 2 and cosh x = 1 + e^2 / (2 (1+e)).
   const double x = v / m.sinh.v0_V;

@@ -6,6 +6,9 @@
 //             The array's G[r,c] sets A per cell: G is the chord conductance at v_ref_V,
 //             I(v_ref) = G v_ref, i.e. A = G v_ref / sinh(v_ref / V0); v_ref_V = 0 means the
 //             small-signal conductance at 0 V, A = G V0.
+//  - table: a device known only as a netlist, its read I-V I(V; state) tabulated from ngspice
+//             (device::TableTwin). G[r,c] sets the cell's state: the state whose chord
+//             conductance at v_ref_V (0: small-signal at 0 V) is G; the amplitude is that state.
 //  - 1T1R:    the resistive element above from the row node to an internal node x, then an NMOS
 //             (drain x, source = column node, gate = the row's gate voltage, bulk at 0 V or tied
 //             to the source as in devices/one_t_one_r.lib) in
@@ -23,9 +26,15 @@
 
 #include "device/mosfet_table.hpp"
 
+namespace cimchar::device {
+class TableTwin;
+}
+
 namespace cimchar::xbar {
 
-enum class Element { linear, sinh };
+// The form of the resistive element's read I-V (not a list of devices: a device card maps to
+// one of these in cell_from_card).
+enum class Element { linear, sinh, table };
 
 struct SinhParams {
   double v0_V = 0.25;
@@ -52,6 +61,8 @@ struct Level1Params {
 struct CellModel {
   Element element = Element::linear;
   SinhParams sinh;
+  std::shared_ptr<const device::TableTwin> table;  // Element::table
+  double table_v_ref_V = 0;                          // Element::table: G is the chord at this V
   bool transistor = false;       // 1T1R
   Level1Params nmos;
   bool bulk_at_source = false;   // 1T1R: NMOS bulk tied to its source (else to 0 V)
@@ -64,7 +75,8 @@ struct CellModel {
   double gate(size_t r) const { return v_gate_V.size() == 1 ? v_gate_V[0] : v_gate_V[r]; }
   bool symmetric() const { return !transistor; }  // Jacobian symmetric (2-terminal cells)
   bool linear() const { return element == Element::linear && !transistor; }
-  // Resistive element amplitude for reference conductance g: linear -> g, sinh -> A.
+  // Resistive element amplitude for reference conductance g: linear -> g, sinh -> A,
+  // table -> the state (InputError when g is outside the device's range).
   double amplitude(double g_S) const;
 };
 

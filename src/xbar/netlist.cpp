@@ -65,9 +65,16 @@ std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& c
   os << ".options reltol=" << num(o.reltol) << " vntol=" << num(o.vntol_V)
      << " abstol=" << num(o.abstol_A) << " gmin=" << num(cell.nmos.gmin_S) << "\n";
   if (!o.solver_options.empty()) os << o.solver_options << "\n";
-  const ParamTable* card = cell.element == Element::sinh ? o.rram_card : nullptr;
+  const ParamTable* card = cell.element != Element::linear ? o.rram_card : nullptr;
+  if (cell.element == Element::table && !card)
+    throw ConfigError("netlist: a tabulated cell needs its device card (NetlistOptions::rram_card)");
   double i0 = 0, g0 = 0;
-  if (card) {
+  if (card && cell.element == Element::table) {
+    if (card->static_subckt().empty())
+      throw ConfigError(card->card_path().string(), "model.static_subckt", 0,
+                        "crossbar netlists need a static subcircuit");
+    os << ".include " << card->lib_path().string() << "\n";
+  } else if (card) {
     if (card->static_subckt().empty() || card->state_name().empty() || !card->has("I0") ||
         !card->has("g0") || !card->has("V0"))
       throw ConfigError(card->card_path().string(), "model.static_subckt", 0,
@@ -134,10 +141,10 @@ std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& c
       double amp = cell.amplitude(a.g(r, c));
       if (cell.element == Element::linear)
         os << idx("R", r, c) << " " << u << " " << top << " " << num(1 / amp) << "\n";
-      else if (card)
+      else if (card)  // the device's own subcircuit at the state the cell's G maps to
         os << idx("X", r, c) << " " << u << " " << top << " " << card->static_subckt() << " "
            << card->render_instance_params() << " " << card->state_name() << "="
-           << num(-g0 * std::log(amp / i0)) << "\n";
+           << num(cell.element == Element::table ? amp : -g0 * std::log(amp / i0)) << "\n";
       else
         os << idx("B", r, c) << " " << u << " " << top << " I=" << num(amp) << "*sinh(min(max((v("
            << u << ")-v(" << top << "))/" << num(cell.sinh.v0_V) << ",-" << kSinhArgMax << "),"

@@ -27,6 +27,7 @@ struct Case {
   Wiring w;
   CellModel cell;
   const ParamTable* rram_card = nullptr;  // sinh cells from the device library (netlist.hpp)
+  double g_on = 1e-4, g_off = 1e-6;        // the conductance range of the array's patterns
 };
 
 inline Wiring wiring(double rw_row, double rw_col, double rd = 0, double rs = 0, Drive d = Drive::near,
@@ -58,7 +59,7 @@ inline void expect_agree_with_ngspice(const std::vector<Case>& cases, double tol
   std::vector<std::vector<double>> inputs;
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
-    arrays.push_back(make_array(c.n, c.m, c.gp, 100 + i));
+    arrays.push_back(make_array(c.n, c.m, c.gp, 100 + i, c.g_on, c.g_off));
     inputs.push_back(make_inputs(c.n, c.vp, 200 + i, c.v_high));
     spice::Job j;
     j.name = "xbar/" + c.label;

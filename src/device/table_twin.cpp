@@ -1,0 +1,145 @@
+#include "device/table_twin.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/units.hpp"
+
+namespace cimchar::device {
+
+namespace {
+
+// Hermite cubic on [x0, x0 + h] at t = (x - x0) / h: value and d/dx.
+void hermite(double y0, double y1, double d0, double d1, double h, double t, double* y,
+             double* dy) {
+  const double t2 = t * t, t3 = t2 * t;
+  *y = (2 * t3 - 3 * t2 + 1) * y0 + (t3 - 2 * t2 + t) * h * d0 + (-2 * t3 + 3 * t2) * y1 +
+       (t3 - t2) * h * d1;
+  *dy = ((6 * t2 - 6 * t) * y0 + (3 * t2 - 4 * t + 1) * h * d0 + (-6 * t2 + 6 * t) * y1 +
+         (3 * t2 - 2 * t) * h * d1) / h;
+}
+
+}  // namespace
+
+std::vector<double> monotone_slopes(const std::vector<double>& x, const std::vector<double>& y) {
+  const size_t n = x.size();
+  std::vector<double> d(n, 0.0), delta(n > 1 ? n - 1 : 0);
+  if (n < 2) return d;
+  for (size_t k = 0; k + 1 < n; ++k) delta[k] = (y[k + 1] - y[k]) / (x[k + 1] - x[k]);
+  d[0] = delta[0], d[n - 1] = delta[n - 2];
+  for (size_t k = 1; k + 1 < n; ++k) {
+    if (delta[k - 1] * delta[k] <= 0) continue;  // a local extremum: flat
+    const double h0 = x[k] - x[k - 1], h1 = x[k + 1] - x[k];
+    const double w0 = 2 * h1 + h0, w1 = h1 + 2 * h0;  // weighted harmonic mean (Fritsch-Butland)
+    d[k] = (w0 + w1) / (w0 / delta[k - 1] + w1 / delta[k]);
+  }
+  return d;
+}
+
+TableTwin::TableTwin(std::vector<double> states, double v_min_V, double v_max_V,
+                     std::vector<std::vector<double>> i_A)
+    : s_(std::move(states)), v_min_(v_min_V), v_max_(v_max_V) {
+  if (s_.size() < 2 || i_A.size() != s_.size())
+    throw InputError("table twin: needs >= 2 states and one current row per state");
+  for (size_t k = 0; k + 1 < s_.size(); ++k)
+    if (!(s_[k] < s_[k + 1])) throw InputError("table twin: states must increase strictly");
+  n_v_ = i_A[0].size();
+  if (n_v_ < 3 || !(v_min_ < 0 && v_max_ > 0))
+    throw InputError("table twin: needs >= 3 voltages spanning 0");
+  h_ = (v_max_ - v_min_) / static_cast<double>(n_v_ - 1);
+  const double z = -v_min_ / h_;
+  zero_ = static_cast<size_t>(std::lround(z));
+  if (std::abs(z - static_cast<double>(zero_)) > 1e-6 || zero_ == 0 || zero_ + 1 >= n_v_)
+    throw InputError("table twin: V = 0 must be an interior grid point");
+  std::vector<double> vg(n_v_);
+  for (size_t j = 0; j < n_v_; ++j) vg[j] = v_min_ + h_ * static_cast<double>(j);
+  g_.resize(s_.size());
+  for (size_t k = 0; k < s_.size(); ++k) {
+    const auto& row = i_A[k];
+    if (row.size() != n_v_) throw InputError("table twin: every state needs the same voltages");
+    for (double i : row)
+      if (!std::isfinite(i)) throw InputError("table twin: a tabulated current is not finite");
+    g_[k] = (row[zero_ + 1] - row[zero_ - 1]) / (2 * h_);
+  }
+  const double g_top = *std::max_element(g_.begin(), g_.end());
+  if (!(g_top > 0)) throw InputError("table twin: the device conducts at no tabulated state");
+  // A state that does not conduct (G below 1e-15 of the largest) keeps the shape of the
+  // nearest conductive state: I = G S is ~0 there whatever S is, and S stays smooth in s.
+  const double g_floor = 1e-15 * g_top;
+  shape_.assign(s_.size(), std::vector<double>(n_v_));
+  shape_slope_.resize(s_.size());
+  for (size_t k = 0; k < s_.size(); ++k) {
+    size_t src = k;
+    for (size_t d = 1; g_[src] <= g_floor && d < s_.size(); ++d) {
+      if (k >= d && g_[k - d] > g_floor) src = k - d;
+      else if (k + d < s_.size() && g_[k + d] > g_floor) src = k + d;
+    }
+    for (size_t j = 0; j < n_v_; ++j) shape_[k][j] = i_A[src][j] / g_[src];
+    shape_slope_[k] = monotone_slopes(vg, shape_[k]);
+  }
+  log_g_ = std::all_of(g_.begin(), g_.end(), [](double g) { return g > 0; });
+  if (log_g_)
+    for (double& g : g_) g = std::log(g);
+  g_slope_ = monotone_slopes(s_, g_);
+}
+
+TableIV TableTwin::shape_at(size_t k, double v) const {
+  const auto& y = shape_[k];
+  const auto& d = shape_slope_[k];
+  if (v <= v_min_) return {y[0] + d[0] * (v - v_min_), d[0]};
+  if (v >= v_max_) return {y[n_v_ - 1] + d[n_v_ - 1] * (v - v_max_), d[n_v_ - 1]};
+  const double u = (v - v_min_) / h_;
+  const size_t j = std::min(static_cast<size_t>(u), n_v_ - 2);
+  TableIV r{};
+  hermite(y[j], y[j + 1], d[j], d[j + 1], h_, u - static_cast<double>(j), &r.i_A, &r.di_dv_S);
+  return r;
+}
+
+size_t TableTwin::state_interval(double s) const {
+  auto it = std::upper_bound(s_.begin(), s_.end(), s);
+  size_t k = it == s_.begin() ? 0 : static_cast<size_t>(it - s_.begin()) - 1;
+  return std::min(k, s_.size() - 2);
+}
+
+double TableTwin::conductance_S(double state) const {
+  const size_t k = state_interval(state);
+  const double hs = s_[k + 1] - s_[k];
+  const double t = std::clamp((state - s_[k]) / hs, 0.0, 1.0);
+  double g, dg;
+  hermite(g_[k], g_[k + 1], g_slope_[k], g_slope_[k + 1], hs, t, &g, &dg);
+  return log_g_ ? std::exp(g) : std::max(g, 0.0);
+}
+
+TableIV TableTwin::eval(double v_V, double state) const {
+  const size_t k = state_interval(state);
+  const double t = std::clamp((state - s_[k]) / (s_[k + 1] - s_[k]), 0.0, 1.0);
+  const TableIV a = shape_at(k, v_V), b = shape_at(k + 1, v_V);
+  const double g = conductance_S(state);
+  return {g * ((1 - t) * a.i_A + t * b.i_A), g * ((1 - t) * a.di_dv_S + t * b.di_dv_S)};
+}
+
+double TableTwin::chord_S(double state, double v_ref_V) const {
+  if (v_ref_V == 0) return eval(0.0, state).di_dv_S;
+  return eval(v_ref_V, state).i_A / v_ref_V;
+}
+
+double TableTwin::state_for_conductance(double g_S, double v_ref_V) const {
+  double lo = s_.front(), hi = s_.back();
+  double g_lo = chord_S(lo, v_ref_V), g_hi = chord_S(hi, v_ref_V);
+  const bool rising = g_hi > g_lo;
+  const double g_min = std::min(g_lo, g_hi), g_max = std::max(g_lo, g_hi);
+  const double slack = 1e-9 * g_max;
+  if (!(g_S >= g_min - slack && g_S <= g_max + slack))
+    throw InputError("conductance " + format_quantity(g_S, "S") + " is outside the device's range [" +
+                     format_quantity(g_min, "S") + ", " + format_quantity(g_max, "S") + "] (chord at " +
+                     format_quantity(v_ref_V, "V") + ")");
+  for (int it = 0; it < 200 && hi - lo > 1e-14 * (s_.back() - s_.front()); ++it) {
+    const double mid = 0.5 * (lo + hi);
+    if ((chord_S(mid, v_ref_V) < g_S) == rising) lo = mid; else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+}  // namespace cimchar::device

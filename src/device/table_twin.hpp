@@ -1,0 +1,62 @@
+// A tabulated read I-V, I(V; state), for devices known only as a netlist (and, later, for any
+// tabulated two-terminal element). Generic: it knows nothing of ngspice or of the device.
+//
+// The table holds, at each state s_k, the current on a uniform voltage grid. It is factored as
+// I(V; s) = G(s) S(V; s): G(s) the small-signal conductance at 0 V and S = I / G the shape.
+//  - in V: monotone cubic Hermite (Fritsch-Carlson slopes) of S at each tabulated state, so a
+//    current that rises with V in the data rises between the points and dI/dV is continuous
+//    enough for Newton; outside the grid, linear extrapolation with the end slope;
+//  - in s: G by monotone cubic Hermite (of log G when every G > 0), S linearly between the two
+//    neighbouring states; I stays monotone in V for every s (a positive multiple of a convex
+//    combination of monotone curves).
+// Devices whose shape does not depend on the state (a resistor, I0 exp(-g/g0) sinh(V/V0),
+// Yakopcic's a x sinh(b V)) are then exact in s up to the G interpolation.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace cimchar::device {
+
+struct TableIV {
+  double i_A, di_dv_S;
+};
+
+class TableTwin {
+ public:
+  // states: strictly increasing; i_A[k]: currents at states[k] on the uniform grid of n_v
+  // points from v_min to v_max (n_v >= 3, v_min < 0 < v_max, 0 on the grid). InputError if not.
+  TableTwin(std::vector<double> states, double v_min_V, double v_max_V,
+            std::vector<std::vector<double>> i_A);
+
+  TableIV eval(double v_V, double state) const;
+  // The small-signal conductance at 0 V at a state (interpolated as in eval).
+  double conductance_S(double state) const;
+  // Chord conductance I(v_ref)/v_ref, or the small-signal one when v_ref == 0.
+  double chord_S(double state, double v_ref_V) const;
+  // The state whose chord conductance at v_ref is g (bisection; the table's G(s) must be
+  // monotone). InputError naming g and the table's range when g is outside it.
+  double state_for_conductance(double g_S, double v_ref_V) const;
+
+  const std::vector<double>& states() const { return s_; }
+  double v_min() const { return v_min_; }
+  double v_max() const { return v_max_; }
+  size_t v_points() const { return n_v_; }
+
+ private:
+  std::vector<double> s_;
+  double v_min_, v_max_, h_;
+  size_t n_v_;
+  size_t zero_;                               // index of V = 0 on the grid
+  std::vector<double> g_, g_slope_;           // G(s_k) (or log G) and its Hermite slopes
+  bool log_g_ = false;
+  std::vector<std::vector<double>> shape_, shape_slope_;  // S_k(V_j) and dS/dV at the points
+
+  TableIV shape_at(size_t k, double v) const;
+  size_t state_interval(double s) const;
+};
+
+// Fritsch-Carlson slopes for a monotone piecewise-cubic Hermite interpolant of y(x).
+std::vector<double> monotone_slopes(const std::vector<double>& x, const std::vector<double>& y);
+
+}  // namespace cimchar::device
