@@ -5,6 +5,7 @@
 
 #include "app/commands.hpp"
 #include "app/process_tuning.hpp"
+#include "core/data_dir.hpp"
 #include "core/error.hpp"
 #include "core/provenance.hpp"
 #include "core/ranks.hpp"
@@ -34,8 +35,10 @@ Examples:
   cimchar ppa --attention a.h5 --tech characterization/tech/32nm.toml --out ppa.h5
                                                  energy, latency, area of that run (docs/ppa.md)
   cimchar report results/default                 HTML report of a run folder
-Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DEVICES (device card folder),
-             CIMCHAR_NETLISTS (netlist template folder). cimchar restarts itself once with
+Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DATA (the shipped data: devices,
+             netlists, flows, models, report tooling; default share/cimchar beside an installed
+             binary, else the source tree; --version prints it), CIMCHAR_DEVICES (device card
+             folder), CIMCHAR_NETLISTS (netlist template folder). cimchar restarts itself once with
              GLIBC_TUNABLES=glibc.malloc.hugetlb=1 and OPENBLAS_NUM_THREADS=1 (huge pages; its
              own threads instead of OpenBLAS's: ~3x faster attention runs); CIMCHAR_TUNED=0
              skips that.)";
@@ -49,8 +52,15 @@ int main(int argc, char** argv) {
   install_signal_cleanup();     // SIGINT/SIGTERM/SIGHUP remove the run's temporary files
   CLI::App app{"cimchar: characterize RRAM compute-in-memory circuits with SPICE (ngspice) and "
                "carry the results up to a transformer attention layer."};
-  app.set_version_flag("--version", std::string("cimchar ") + cimchar_version() + " (git " +
-                                        cimchar_git_hash() + ")");
+  app.set_version_flag("--version", [] {
+    std::string v = std::string("cimchar ") + cimchar_version() + " (git " + cimchar_git_hash() + ")";
+    try {
+      v += "\ndata: " + data_dir().string();  // where devices, netlists and flows are found
+    } catch (const Error& e) {
+      v += std::string("\ndata: ") + e.what();
+    }
+    return v;
+  });
   app.footer(kFooter);
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: `cimchar cell --jobs 2`
