@@ -5,6 +5,7 @@
 
 #include "app/commands.hpp"
 #include "app/process_tuning.hpp"
+#include "app/suggest.hpp"
 #include "core/data_dir.hpp"
 #include "core/error.hpp"
 #include "core/provenance.hpp"
@@ -43,6 +44,19 @@ Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DATA (the shipped dat
              own threads instead of OpenBLAS's: ~3x faster attention runs); CIMCHAR_TUNED=0
              skips that.)";
 
+// `cimchar frobnicate`: name the word, the closest command and the list.
+void report_unknown_command(const CLI::App& app, const std::string& word) {
+  std::vector<std::string> names;
+  for (const auto* c : app.get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(c->get_name());
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  const auto near = cimchar::app::closest_name(word, names);
+  std::cerr << "cimchar: error: unknown command '" << word << "'"
+            << (near.empty() ? "" : "; did you mean '" + near + "'?") << "\ncommands: " << list
+            << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,7 +82,12 @@ int main(int argc, char** argv) {
   app.add_option("-j,--jobs", g.jobs, "ngspice worker processes (default: number of cores)")
       ->check(CLI::Range(0, 256));
   app.add_option("-o,--out", g.out_dir, "output folder (default: results/<flow name>)");
-  app.add_option("--seed", g.seed, "random seed (default: the flow's [flow] seed, else 1)");
+  app.add_option("--seed", g.seed, "random seed, an integer >= 0 (default: the flow's [flow] seed, else 1)")
+      ->check([](const std::string& v) {
+        return v.find_first_not_of("0123456789") == std::string::npos && !v.empty()
+                   ? std::string()
+                   : "'" + v + "' is not an integer >= 0";
+      });
   app.add_option("--ngspice", g.ngspice,
                  "path of the libngspice shared library to load (default: $CIMCHAR_NGSPICE, "
                  "else Debian's libngspice.so.0)");
@@ -91,6 +110,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (app.get_subcommands().empty() && !app.remaining().empty()) {
+      report_unknown_command(app, app.remaining().front());
+      return kExitBadInput;
+    }
     const int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitBadInput;
   }
