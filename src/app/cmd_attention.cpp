@@ -43,9 +43,9 @@ void add_attention_command(CLI::App& app, GlobalOptions& g, Action& action) {
   cmd->callback([args, &g, &action] {
     action = [args, &g] {
       attention::RunRequest req;
-      req.model_file = args->model;
+      req.model_file = resolve_flow(args->model);
       req.out_file = args->out;
-      if (!args->config.empty()) req.config_file = args->config;
+      if (!args->config.empty()) req.config_file = resolve_flow(args->config);
       req.scheme = args->scheme;
       req.seed = g.seed.value_or(1);
       req.progress = !g.quiet;

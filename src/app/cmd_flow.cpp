@@ -3,17 +3,13 @@
 #include <iostream>
 
 #include "app/commands.hpp"
-#include "core/build_info.hpp"
+#include "core/data_dir.hpp"
 #include "flows/flow.hpp"
 
 namespace cimchar::app {
 
 std::string resolve_flow(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) return path;
-  auto in_tree = std::filesystem::path(CIMCHAR_SOURCE_DIR_STRING) / path;
-  if (std::filesystem::exists(in_tree, ec)) return in_tree.string();
-  return path;  // run_flow reports the missing file by this name
+  return find_data_file(path).string();  // run_flow reports a missing file by the given name
 }
 
 namespace {

@@ -5,6 +5,8 @@
 
 #include "app/commands.hpp"
 #include "app/process_tuning.hpp"
+#include "app/suggest.hpp"
+#include "core/data_dir.hpp"
 #include "core/error.hpp"
 #include "core/provenance.hpp"
 #include "core/ranks.hpp"
@@ -34,11 +36,26 @@ Examples:
   cimchar ppa --attention a.h5 --tech characterization/tech/32nm.toml --out ppa.h5
                                                  energy, latency, area of that run (docs/ppa.md)
   cimchar report results/default                 HTML report of a run folder
-Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DEVICES (device card folder),
-             CIMCHAR_NETLISTS (netlist template folder). cimchar restarts itself once with
+Environment: CIMCHAR_NGSPICE (libngspice to load), CIMCHAR_DATA (the shipped data: devices,
+             netlists, flows, models, report tooling; default share/cimchar beside an installed
+             binary, else the source tree; --version prints it), CIMCHAR_DEVICES (device card
+             folder), CIMCHAR_NETLISTS (netlist template folder). cimchar restarts itself once with
              GLIBC_TUNABLES=glibc.malloc.hugetlb=1 and OPENBLAS_NUM_THREADS=1 (huge pages; its
              own threads instead of OpenBLAS's: ~3x faster attention runs); CIMCHAR_TUNED=0
              skips that.)";
+
+// `cimchar frobnicate`: name the word, the closest command and the list.
+void report_unknown_command(const CLI::App& app, const std::string& word) {
+  std::vector<std::string> names;
+  for (const auto* c : app.get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(c->get_name());
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  const auto near = cimchar::app::closest_name(word, names);
+  std::cerr << "cimchar: error: unknown command '" << word << "'"
+            << (near.empty() ? "" : "; did you mean '" + near + "'?") << "\ncommands: " << list
+            << "\n";
+}
 
 }  // namespace
 
@@ -49,8 +66,15 @@ int main(int argc, char** argv) {
   install_signal_cleanup();     // SIGINT/SIGTERM/SIGHUP remove the run's temporary files
   CLI::App app{"cimchar: characterize RRAM compute-in-memory circuits with SPICE (ngspice) and "
                "carry the results up to a transformer attention layer."};
-  app.set_version_flag("--version", std::string("cimchar ") + cimchar_version() + " (git " +
-                                        cimchar_git_hash() + ")");
+  app.set_version_flag("--version", [] {
+    std::string v = std::string("cimchar ") + cimchar_version() + " (git " + cimchar_git_hash() + ")";
+    try {
+      v += "\ndata: " + data_dir().string();  // where devices, netlists and flows are found
+    } catch (const Error& e) {
+      v += std::string("\ndata: ") + e.what();
+    }
+    return v;
+  });
   app.footer(kFooter);
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: `cimchar cell --jobs 2`
@@ -58,7 +82,12 @@ int main(int argc, char** argv) {
   app.add_option("-j,--jobs", g.jobs, "ngspice worker processes (default: number of cores)")
       ->check(CLI::Range(0, 256));
   app.add_option("-o,--out", g.out_dir, "output folder (default: results/<flow name>)");
-  app.add_option("--seed", g.seed, "random seed (default: the flow's [flow] seed, else 1)");
+  app.add_option("--seed", g.seed, "random seed, an integer >= 0 (default: the flow's [flow] seed, else 1)")
+      ->check([](const std::string& v) {
+        return v.find_first_not_of("0123456789") == std::string::npos && !v.empty()
+                   ? std::string()
+                   : "'" + v + "' is not an integer >= 0";
+      });
   app.add_option("--ngspice", g.ngspice,
                  "path of the libngspice shared library to load (default: $CIMCHAR_NGSPICE, "
                  "else Debian's libngspice.so.0)");
@@ -82,6 +111,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (app.get_subcommands().empty() && !app.remaining().empty()) {
+      report_unknown_command(app, app.remaining().front());
+      return kExitBadInput;
+    }
     const int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitBadInput;
   }

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "core/build_info.hpp"
+#include "core/data_dir.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
@@ -154,12 +154,12 @@ void ParamTable::write_attrs(H5Writer& out, const std::string& obj_path) const {
 
 std::filesystem::path devices_dir() {
   if (const char* env = std::getenv("CIMCHAR_DEVICES")) return env;
-  return std::filesystem::path(CIMCHAR_SOURCE_DIR_STRING) / "devices";
+  return data_dir() / "devices";
 }
 
 std::filesystem::path netlists_dir() {
   if (const char* env = std::getenv("CIMCHAR_NETLISTS")) return env;
-  return std::filesystem::path(CIMCHAR_SOURCE_DIR_STRING) / "netlists";
+  return data_dir() / "netlists";
 }
 
 std::filesystem::path find_netlist(const std::string& name) {

@@ -9,7 +9,7 @@
 #include "attention/attention_run.hpp"
 #include "attention/model.hpp"
 #include "attention/scheme.hpp"
-#include "core/build_info.hpp"
+#include "core/data_dir.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/provenance.hpp"
@@ -37,10 +37,9 @@ struct SchemesConfig {
 
 std::filesystem::path find_model(Section& t, const std::string& p) {
   std::error_code ec;
-  if (std::filesystem::is_regular_file(p, ec)) return p;
-  const auto in_tree = std::filesystem::path(CIMCHAR_SOURCE_DIR_STRING) / p;
-  if (std::filesystem::is_regular_file(in_tree, ec)) return in_tree;
-  t.fail("models", "no model file '" + p + "' (neither here nor under the source tree)");
+  const auto found = find_data_file(p);
+  if (std::filesystem::is_regular_file(found, ec)) return found;
+  t.fail("models", "no model file '" + p + "' (neither here nor under " + data_dir().string() + ")");
 }
 
 SchemesConfig parse(Section& t) {
@@ -68,9 +67,8 @@ SchemesConfig parse(Section& t) {
     auto card = [&](const std::string& key, const std::string& def) {
       const std::string p = t.get_string(key, def);
       std::error_code ec;
-      if (std::filesystem::is_regular_file(p, ec)) return std::filesystem::path(p);
-      const auto in_tree = std::filesystem::path(CIMCHAR_SOURCE_DIR_STRING) / p;
-      if (std::filesystem::is_regular_file(in_tree, ec)) return in_tree;
+      const auto found = find_data_file(p);
+      if (std::filesystem::is_regular_file(found, ec)) return found;
       t.fail(key, "no card file '" + p + "'");
     };
     c.tech = card("tech", "characterization/tech/32nm.toml");

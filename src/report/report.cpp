@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "core/build_info.hpp"
+#include "core/data_dir.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
 
@@ -17,7 +17,7 @@ namespace cimchar::report {
 
 std::filesystem::path report_script() {
   if (const char* env = std::getenv("CIMCHAR_TOOLS")) return std::filesystem::path(env) / "report.py";
-  return std::filesystem::path(CIMCHAR_SOURCE_DIR_STRING) / "tools" / "report.py";
+  return data_dir() / "tools" / "report.py";
 }
 
 std::filesystem::path make_report(const ReportOptions& o) {
