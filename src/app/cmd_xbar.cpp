@@ -86,6 +86,8 @@ std::shared_ptr<const device::MosfetTable> one_t_one_r_table(const ParamTable& c
   o.progress = false;
   spice::WorkerPool pool(o);
   return flows::build_mosfet_table(pool, spec, devices_dir().string());
+}
+
 // The largest |voltage| a cell can see: inputs and the sense voltage bound every node.
 double largest_cell_voltage(const XbarSolveArgs& a) {
   const xbar::Array g = xbar::read_conductances(a.g_file);

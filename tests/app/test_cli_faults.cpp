@@ -28,7 +28,7 @@ fs::path broken_copy(const fs::path& dir, const std::string& folder, const std::
   const fs::path nl = dir / folder;
   fs::create_directories(nl);
   for (const auto& e : fs::directory_iterator(fs::path(CIMCHAR_TEST_SOURCE_DIR) / folder))
-    fs::copy_file(e.path(), nl / e.path().filename());
+    fs::copy(e.path(), nl / e.path().filename(), fs::copy_options::recursive);  // devices/mosfet/
   std::ifstream in(nl / file);
   std::stringstream ss;
   ss << in.rdbuf();
