@@ -66,17 +66,25 @@ TEST(AdcTwin, SarCapMismatchMatchesChargeRedistribution) {
 }
 
 // Metrics on a hand-built transfer curve: 3 bits, Q = 1/8 V, transitions chosen by hand.
-TEST(AdcMetrics, HandBuiltCurve) {
-  AdcDesign d{AdcArch::flash, 3, 1.0};
-  const double q = 0.125;
-  const std::vector<double> t = {1.2 * q, 2.2 * q, 3.0 * q, 4.4 * q, 5.2 * q, 6.2 * q, 7.2 * q};
-  const Ramp r = make_ramp(d, 1000);
+namespace {
+// The codes an ADC with transition levels t gives along the ramp r.
+std::vector<int> codes_of(const std::vector<double>& t, const Ramp& r) {
   std::vector<int> codes(r.points);
   for (size_t p = 0; p < r.points; ++p) {
     int c = 0;
     for (double tk : t) c += r.x(p) >= tk ? 1 : 0;
     codes[p] = c;
   }
+  return codes;
+}
+}  // namespace
+
+TEST(AdcMetrics, HandBuiltCurve) {
+  AdcDesign d{AdcArch::flash, 3, 1.0};
+  const double q = 0.125;
+  const std::vector<double> t = {1.2 * q, 2.2 * q, 3.0 * q, 4.4 * q, 5.2 * q, 6.2 * q, 7.2 * q};
+  const Ramp r = make_ramp(d, 1000);
+  const std::vector<int> codes = codes_of(t, r);
   const auto a = analyze(d, codes, r);
   const double tol = 2e-3;  // a few ramp steps of 1/1000 LSB
   for (size_t k = 0; k < 7; ++k) EXPECT_NEAR(a.transitions_V[k], t[k], r.step);
@@ -115,12 +123,7 @@ TEST(AdcMetrics, BestFitAndEndpointInlOfABow) {
   std::vector<double> t(n);
   for (size_t k = 1; k <= n; ++k) t[k - 1] = static_cast<double>(k) * q + beta * (k - m) * (k - m);
   const Ramp r = make_ramp(d, 4000);
-  std::vector<int> codes(r.points);
-  for (size_t p = 0; p < r.points; ++p) {
-    int c = 0;
-    for (double tk : t) c += r.x(p) >= tk ? 1 : 0;
-    codes[p] = c;
-  }
+  const std::vector<int> codes = codes_of(t, r);
   const auto a = analyze(d, codes, r);
   const double nn = static_cast<double>(n);
   const double endpoint = beta * (nn - 1) * (nn - 1) / 4 / q;
