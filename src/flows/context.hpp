@@ -18,6 +18,9 @@ struct RunContext {
   bool progress = true;
   bool resume = false;            // --resume: reuse finished jobs/samples (<out>/<stage>.journal)
   bool sharded = false;           // set by run_flow: this stage runs on every MPI rank
+  // [flow] job_timeout and stall_timeout (docs/flows.md): each ngspice job's hard limit (per
+  // Monte Carlo sample for jobs that run many) and the no-progress limit; 0 = the pool's.
+  double job_timeout_s = 0, stall_timeout_s = -1;
 };
 
 }  // namespace cimchar::flows

@@ -96,6 +96,8 @@ FlowPlan read_flow(const TomlDoc& doc, Section& root, const std::filesystem::pat
   const auto seed_cfg = flow.get_int("seed", 1, 0, INT64_MAX);
   plan.wanted = flow.get_strings("stages", {});
   plan.report = flow.get_bool("report", false) && only.empty();
+  const double job_timeout = flow.get_double("job_timeout", 0, "s", {0, 1e6});
+  const double stall_timeout = flow.get_double("stall_timeout", -1, "s", {-1, 1e6});
   flow.finish();
   std::string list;
   for (const auto& s : stages()) list += (list.empty() ? "" : ", ") + std::string(s.name);
@@ -121,6 +123,8 @@ FlowPlan read_flow(const TomlDoc& doc, Section& root, const std::filesystem::pat
   ctx.config_file = doc.file;
   ctx.progress = opts.progress;
   ctx.resume = opts.resume;
+  ctx.job_timeout_s = job_timeout;
+  ctx.stall_timeout_s = stall_timeout;
   return plan;
 }
 

@@ -62,6 +62,8 @@ spice::WorkerPool& StageScope::pool() {
     po.library = ctx_.ngspice_library;
     po.progress = ctx_.progress && root_;
     po.progress_label = stage_;
+    if (ctx_.job_timeout_s > 0) po.default_timeout_s = ctx_.job_timeout_s;
+    if (ctx_.stall_timeout_s >= 0) po.stall_s = ctx_.stall_timeout_s;
     pool_ = std::make_unique<spice::WorkerPool>(po);
   }
   return *pool_;

@@ -107,6 +107,11 @@ std::string seconds(double s) {
 
 }  // namespace
 
+double job_timeout(const Job& job, const PoolOptions& o) {
+  const double base = job.timeout_s > 0 ? job.timeout_s : o.default_timeout_s;
+  return base * static_cast<double>(std::max<size_t>(1, job.alter_sets.size()));
+}
+
 std::string stalled_reason(const std::string& status, double elapsed, double quiet,
                            const Job& job, double timeout_s, const PoolOptions& o) {
   // Only an analysis that reports its progress (a percentage: tran, dc, ac) can stall; an
@@ -333,9 +338,7 @@ std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
     progress.set(done);
     if (on_done) on_done(i, results[i]);
   };
-  auto timeout_of = [&](size_t i) {
-    return jobs[i].timeout_s > 0 ? jobs[i].timeout_s : im.opts.default_timeout_s;
-  };
+  auto timeout_of = [&](size_t i) { return job_timeout(jobs[i], im.opts); };
   auto no_progress = [&](const Impl::Worker& w, const Job& job, double timeout_s) {
     const auto now = Clock::now();
     return stalled_reason(w.status, std::chrono::duration<double>(now - w.started).count(),
@@ -389,7 +392,7 @@ std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
       const size_t i = queue.front();
       queue.pop_front();
       ++attempts[i];
-      const double t = jobs[i].timeout_s > 0 ? jobs[i].timeout_s : im.opts.default_timeout_s;
+      const double t = timeout_of(i);
       w.busy = true;
       w.job = i;
       w.started = w.last_change = Clock::now();
@@ -438,7 +441,7 @@ std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
       } else if (stop_if_no_progress(w)) {
       } else if (Clock::now() >= w.deadline) {
         im.reap(w, true);
-        const double t = jobs[w.job].timeout_s > 0 ? jobs[w.job].timeout_s : im.opts.default_timeout_s;
+        const double t = timeout_of(w.job);
         lost(w, Status::timeout, "no result within the " + std::to_string(t) + " s timeout; worker killed");
       }
     }

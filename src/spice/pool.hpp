@@ -83,6 +83,10 @@ std::string solver_options_line(const NgspiceInfo& info);
 // Cores this process may run on (sched_getaffinity), at least 1: the default worker count.
 int available_cores();
 
+// A job's hard time limit: its timeout_s (else the pool's default) for each sample it runs, so
+// a Monte Carlo job of N alter sets gets N times the limit of one simulation.
+double job_timeout(const Job& job, const PoolOptions& o);
+
 // Why a running job must be stopped for making no progress ("" if it may go on): in an
 // analysis that reports a percentage, nothing reported for `quiet` s (more than o.stall_s), or,
 // `elapsed` s into a single-analysis job, a projected total over o.projection_factor x timeout_s.

@@ -167,3 +167,20 @@ TEST(CliInputs, FullDiskIsExitOneWithNothingLeft) {
   EXPECT_NE(r2.err.find("threshold.h5"), std::string::npos) << r2.err;
   for (const auto& f : left) EXPECT_EQ(f.find(".tmp"), std::string::npos) << "left " << f;
 }
+
+// [flow] job_timeout bounds each ngspice run (per Monte Carlo sample: the threshold job of 6
+// samples gets 6 ms): too short for the threshold benches, so the
+// stage fails (exit 1) naming the limit, and writes nothing; a wrong unit is bad input.
+TEST(CliInputs, FlowJobTimeoutIsTheJobsLimit) {
+  const fs::path d = fresh_dir("inputs_job_timeout");
+  write_text(d / "t.toml", "[flow]\nname = \"t\"\njob_timeout = \"1 ms\"\nstall_timeout = \"5 s\"\n"
+                           "[threshold]\npoints = 3\nsamples = 2\ntwin_samples = 100\n");
+  auto r = run_cimchar("threshold " + (d / "t.toml").string() + " -q -j 1 --out " + (d / "o").string());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("0.006"), std::string::npos) << r.err;  // 1 ms x 6 samples in the job
+  EXPECT_FALSE(fs::exists(d / "o" / "threshold.h5"));
+  write_text(d / "u.toml", "[flow]\nname = \"u\"\njob_timeout = \"1 V\"\n[threshold]\npoints = 3\n");
+  r = run_cimchar("threshold " + (d / "u.toml").string() + " -q --out " + (d / "o2").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("flow.job_timeout"), std::string::npos) << r.err;
+}

@@ -50,3 +50,15 @@ TEST(StallRule, ProjectionPastTheTimeoutIsTooSlow) {
   EXPECT_EQ(stalled_reason("tran: 0.6%", 2, 0.1, mc, 120, o), "");
   EXPECT_EQ(stalled_reason("Source Deck", 10, 0.1, tran(), 1, o), "");  // no percentage yet
 }
+
+TEST(StallRule, TimeoutScalesWithTheSamplesOfAJob) {
+  PoolOptions o;
+  o.default_timeout_s = 120;
+  Job one = tran();
+  EXPECT_EQ(job_timeout(one, o), 120);
+  one.timeout_s = 5;
+  EXPECT_EQ(job_timeout(one, o), 5);
+  Job mc = tran();
+  mc.alter_sets.assign(40, {"alter r1=1k"});
+  EXPECT_EQ(job_timeout(mc, o), 40 * 120);  // each of 40 samples gets the limit of one run
+}
