@@ -111,17 +111,21 @@ void write_metrics(H5Writer& w, const std::string& g, const Metrics& m) {
 
 }  // namespace
 
-RunSummary run_attention(const RunRequest& req) {
-  const auto t_start = Clock::now();
-  refuse_directory({"--model", req.model_file});
-  refuse_directory({"--out", req.out_file});
-  refuse_output_over_input({"--out", req.out_file},
-                           {{"--model", req.model_file}, {"--config", req.config_file.value_or("")}});
-  // 1. Configuration and scheme (ConfigError before anything is read or computed).
-  TomlDoc doc = req.config_file ? TomlDoc::parse_file(*req.config_file)
-                : req.config_text ? TomlDoc::parse_string(*req.config_text, "(scheme config)")
-                                  : TomlDoc::parse_string("", "(no --config)");
-  Section root(doc.root, doc.file, "");
+namespace {
+
+// The configuration and the scheme (ConfigError before anything is read or computed).
+struct Configured {
+  TomlDoc doc;
+  std::unique_ptr<Scheme> sch;        // the scheme
+  std::unique_ptr<Scheme> sch_model;  // ir_drop = "both": the same with the compact model
+};
+
+Configured configure(const RunRequest& req, RunSummary& s) {
+  Configured c;
+  c.doc = req.config_file ? TomlDoc::parse_file(*req.config_file)
+          : req.config_text ? TomlDoc::parse_string(*req.config_text, "(scheme config)")
+                            : TomlDoc::parse_string("", "(no --config)");
+  Section root(c.doc.root, c.doc.file, "");
   Section att = root.sub("attention");
   std::string scheme = att.get_string("scheme", "");
   if (!req.scheme.empty()) {
@@ -133,168 +137,185 @@ RunSummary run_attention(const RunRequest& req) {
   if (scheme.empty())
     throw ConfigError("no scheme: give --scheme NAME or `scheme` in the config's [attention]");
   const SchemeInfo& info = find_scheme(scheme);
-  RunSummary s;
   s.scheme = scheme;
   s.top_k = static_cast<int>(att.get_int("recall_k", 8, 1, 1 << 20));
-  std::unique_ptr<Scheme> sch = info.make(att, req.seed);
+  c.sch = info.make(att, req.seed);
   att.finish();
   root.finish();
-  // ir_drop = "both": the same scheme and seed with the compact model, for the comparison.
-  std::unique_ptr<Scheme> sch_model;
-  {
-    toml::table alt = doc.root;
-    if (ir_drop_both_to_model(alt)) {
-      Section alt_root(alt, doc.file, "");
-      Section alt_att = alt_root.sub("attention");
-      sch_model = info.make(alt_att, req.seed);
-    }
+  toml::table alt = c.doc.root;
+  if (ir_drop_both_to_model(alt)) {
+    Section alt_root(alt, c.doc.file, "");
+    Section alt_att = alt_root.sub("attention");
+    c.sch_model = info.make(alt_att, req.seed);
   }
+  return c;
+}
 
-  // 2. Model and input.
-  auto t0 = Clock::now();
-  const ModelFile mf = load_model_file(req.model_file);
-  s.timing.load_s = since(t0);
-  // Calibration, on the calibration split only, before anything runs on the held-out set.
-  {
-    CalibrationData cal;
-    cal.seq = mf.batch.seq;
-    if (sch->wants_scores() && mf.calibration) {
-      t0 = Clock::now();
-      cal.scores = collect_score_stats(mf.model, *mf.calibration);
-      s.timing.calibration_s = since(t0);
-    }
-    s.calibrated = sch->calibrate(cal);
-    if (sch_model) sch_model->calibrate(cal);
+// Calibration, on the calibration split only, before anything runs on the held-out set.
+void calibrate(const ModelFile& mf, Configured& c, RunSummary& s) {
+  CalibrationData cal;
+  cal.seq = mf.batch.seq;
+  if (c.sch->wants_scores() && mf.calibration) {
+    const auto t0 = Clock::now();
+    cal.scores = collect_score_stats(mf.model, *mf.calibration);
+    s.timing.calibration_s = since(t0);
   }
-  s.description = sch->describe();
-  sch->check(mf.model, mf.batch);
+  s.calibrated = c.sch->calibrate(cal);
+  if (c.sch_model) c.sch_model->calibrate(cal);
+}
 
-  // 3. Runs, sequence by sequence: the ideal reference, then the scheme, compared at once.
+// What the sequences produced: the scheme's outputs and logits, the ideal run's logits, and
+// the tallies the summary is made from.
+struct Outputs {
+  int B = 0, B_all = 0;  // sequences run, and in the model file
+  std::vector<Mat> y;
+  Mat logits, logits_ref;
+  int correct = 0, correct_ref = 0;
+  double ir_diff2 = 0, ir_model_err2 = 0, y_norm2 = 0, y_ref_norm2 = 0;
+};
+
+// The task head on one sequence: logits of the scheme and of the ideal run, and whether each
+// is right.
+void score_task(const ModelFile& mf, int b, const Mat& y, const Mat& y_ref, Outputs& o) {
+  const std::vector<bool>* pad =
+      mf.batch.key_padding.empty() ? nullptr : &mf.batch.key_padding[static_cast<size_t>(b)];
+  o.logits.row(b) = mf.task->logits(y, pad).transpose();
+  o.logits_ref.row(b) = mf.task->logits(y_ref, pad).transpose();
+  const int label = mf.task->labels[static_cast<size_t>(b)];
+  Eigen::Index arg = 0;
+  o.logits.row(b).maxCoeff(&arg);
+  o.correct += arg == label;
+  o.logits_ref.row(b).maxCoeff(&arg);
+  o.correct_ref += arg == label;
+}
+
+// Runs, sequence by sequence: the ideal reference, then the scheme, compared at once.
+Outputs execute(const RunRequest& req, const ModelFile& mf, Configured& c, RunSummary& s) {
   auto ideal = make_ideal_scheme();
   check_batch(mf.model, mf.batch, req.model_file.string());
-  t0 = Clock::now();
+  auto t0 = Clock::now();
   Executor ref_ex(mf.model, ideal->backend(), ideal->core());
   s.timing.reference_s += since(t0);
   t0 = Clock::now();
-  Executor ex(mf.model, sch->backend(), sch->core());
+  Executor ex(mf.model, c.sch->backend(), c.sch->core());
   s.timing.program_s = since(t0);
   std::unique_ptr<Executor> ex_model;
   t0 = Clock::now();
-  if (sch_model) ex_model = std::make_unique<Executor>(mf.model, sch_model->backend(), sch_model->core());
+  if (c.sch_model)
+    ex_model = std::make_unique<Executor>(mf.model, c.sch_model->backend(), c.sch_model->core());
   s.timing.ir_model_s += since(t0);
-  double ir_diff2 = 0, ir_model_err2 = 0, y_norm2 = 0, y_ref_norm2 = 0;
   MetricsAccumulator acc(mf.model, s.top_k);
   SeqTrace ref_trace, run_trace;
   ref_trace.keep_probs = run_trace.keep_probs = true;
   ref_trace.keep_layer_outputs = run_trace.keep_layer_outputs = true;
-  const int B_all = mf.batch.size();
-  const int B = req.max_sequences > 0 ? std::min(B_all, req.max_sequences) : B_all;
-  std::vector<Mat> y(static_cast<size_t>(B));
-  Mat logits, logits_ref;
+  Outputs o;
+  o.B_all = mf.batch.size();
+  o.B = req.max_sequences > 0 ? std::min(o.B_all, req.max_sequences) : o.B_all;
+  o.y.resize(static_cast<size_t>(o.B));
   if (mf.task) {
-    logits.resize(B, mf.task->w.rows());
-    logits_ref.resize(B, mf.task->w.rows());
+    o.logits.resize(o.B, mf.task->w.rows());
+    o.logits_ref.resize(o.B, mf.task->w.rows());
   }
-  int correct = 0, correct_ref = 0;
-  Progress bar("attention " + scheme, static_cast<size_t>(B), req.progress);
-  for (int b = 0; b < B; ++b) {
+  Progress bar("attention " + s.scheme, static_cast<size_t>(o.B), req.progress);
+  for (int b = 0; b < o.B; ++b) {
+    Mat& y = o.y[static_cast<size_t>(b)];
     t0 = Clock::now();
     const Mat y_ref = ref_ex.run_sequence(mf.batch, b, &ref_trace);
     s.timing.reference_s += since(t0);
     t0 = Clock::now();
-    y[static_cast<size_t>(b)] = ex.run_sequence(mf.batch, b, &run_trace);
+    y = ex.run_sequence(mf.batch, b, &run_trace);
     s.timing.scheme_s += since(t0);
-    acc.add(mf.batch, b, y_ref, ref_trace, y[static_cast<size_t>(b)], run_trace);
+    acc.add(mf.batch, b, y_ref, ref_trace, y, run_trace);
     if (ex_model) {
       t0 = Clock::now();
       const Mat y_model = ex_model->run_sequence(mf.batch, b);
       s.timing.ir_model_s += since(t0);
-      ir_diff2 += (y_model - y[static_cast<size_t>(b)]).squaredNorm();
-      ir_model_err2 += (y_model - y_ref).squaredNorm();
-      y_norm2 += y[static_cast<size_t>(b)].squaredNorm();
-      y_ref_norm2 += y_ref.squaredNorm();
+      o.ir_diff2 += (y_model - y).squaredNorm();
+      o.ir_model_err2 += (y_model - y_ref).squaredNorm();
+      o.y_norm2 += y.squaredNorm();
+      o.y_ref_norm2 += y_ref.squaredNorm();
     }
-    if (mf.task) {
-      const std::vector<bool>* pad =
-          mf.batch.key_padding.empty() ? nullptr : &mf.batch.key_padding[static_cast<size_t>(b)];
-      logits.row(b) = mf.task->logits(y[static_cast<size_t>(b)], pad).transpose();
-      logits_ref.row(b) = mf.task->logits(y_ref, pad).transpose();
-      const int label = mf.task->labels[static_cast<size_t>(b)];
-      Eigen::Index arg = 0;
-      logits.row(b).maxCoeff(&arg);
-      correct += arg == label;
-      logits_ref.row(b).maxCoeff(&arg);
-      correct_ref += arg == label;
-    }
+    if (mf.task) score_task(mf, b, y, y_ref, o);
     bar.advance();
   }
   bar.finish();
   s.metrics = acc.result();
+  return o;
+}
+
+// The summary's figures from the outputs: against torch, the task's accuracy with intervals,
+// the IR-drop model's error.
+void summarize(const ModelFile& mf, const Outputs& o, bool ir_model, RunSummary& s) {
+  const int B = o.B;
   if (!mf.reference.y.empty()) {
     // torch's outputs may cover only the first held-out sequences (large held-out sets).
     const auto n = static_cast<std::ptrdiff_t>(std::min<size_t>(mf.reference.y.size(), static_cast<size_t>(B)));
     Metrics m;
     const std::vector<Mat> ref_y(mf.reference.y.begin(), mf.reference.y.begin() + n);
-    const std::vector<Mat> run_y(y.begin(), y.begin() + n);
+    const std::vector<Mat> run_y(o.y.begin(), o.y.begin() + n);
     output_metrics(run_y, ref_y, m);
     s.rel_l2_vs_torch = m.rel_l2;
   }
   if (mf.task) {
-    s.accuracy = static_cast<double>(correct) / B;
-    s.accuracy_ideal = static_cast<double>(correct_ref) / B;
-    s.accuracy_ci = wilson_interval(correct, B);
-    s.accuracy_ideal_ci = wilson_interval(correct_ref, B);
+    s.accuracy = static_cast<double>(o.correct) / B;
+    s.accuracy_ideal = static_cast<double>(o.correct_ref) / B;
+    s.accuracy_ci = wilson_interval(o.correct, B);
+    s.accuracy_ideal_ci = wilson_interval(o.correct_ref, B);
     s.accuracy_n = B;
     s.accuracy_fp32_recorded = mf.task->fp32_accuracy;
     if (mf.reference.logits.size())
-      s.logits_rel_l2_vs_torch = (logits_ref - mf.reference.logits.topRows(B)).norm() /
+      s.logits_rel_l2_vs_torch = (o.logits_ref - mf.reference.logits.topRows(B)).norm() /
                                  mf.reference.logits.topRows(B).norm();
   }
-  if (ex_model) {
-    s.ir_model_vs_exact = std::sqrt(ir_diff2 / std::max(y_norm2, 1e-300));
-    s.ir_model_rel_l2 = std::sqrt(ir_model_err2 / std::max(y_ref_norm2, 1e-300));
+  if (ir_model) {
+    s.ir_model_vs_exact = std::sqrt(o.ir_diff2 / std::max(o.y_norm2, 1e-300));
+    s.ir_model_rel_l2 = std::sqrt(o.ir_model_err2 / std::max(o.y_ref_norm2, 1e-300));
   }
-  s.counters = sch->counters();
-  s.timing.total_s = since(t_start);  // the output file's writing not included
-  s.table = make_table(s);
+}
 
-  // 4. Output.
-  H5Writer w(req.out_file);
-  write_provenance(w, {doc.text, req.seed, ""});
+// Root attributes: provenance, the scheme and its traits, the workload's shape (for src/ppa).
+void write_header(H5Writer& w, const RunRequest& req, const Configured& c, const ModelFile& mf,
+                  const Outputs& o, const RunSummary& s) {
+  write_provenance(w, {c.doc.text, req.seed, ""});
   w.attr("/", "scheme", s.scheme);
   w.attr("/", "scheme_description", s.description);
-  write_scheme_traits(w, sch->traits());
+  write_scheme_traits(w, c.sch->traits());
   w.attr("/", "model_file", req.model_file.string());
   w.attr("/", "recall_k", static_cast<int64_t>(s.top_k));
-  w.attr("/", "sequences", static_cast<int64_t>(B));
-  w.attr("/", "sequences_in_model_file", static_cast<int64_t>(B_all));
-  // Shape of the workload, for the PPA roll-up (src/ppa).
+  w.attr("/", "sequences", static_cast<int64_t>(o.B));
+  w.attr("/", "sequences_in_model_file", static_cast<int64_t>(o.B_all));
   w.attr("/", "d_model", static_cast<int64_t>(mf.model.d_model));
   w.attr("/", "n_heads", static_cast<int64_t>(mf.model.n_heads()));
   w.attr("/", "n_layers", static_cast<int64_t>(mf.model.layers.size()));
-  w.attr("/", "batch", static_cast<int64_t>(B));
+  w.attr("/", "batch", static_cast<int64_t>(o.B));
   w.attr("/", "seq", static_cast<int64_t>(mf.batch.seq));
-  const size_t Bz = static_cast<size_t>(B), S = static_cast<size_t>(mf.batch.seq),
+}
+
+void write_outputs(H5Writer& w, const ModelFile& mf, const Outputs& o, const RunSummary& s) {
+  const size_t Bz = static_cast<size_t>(o.B), S = static_cast<size_t>(mf.batch.seq),
                D = static_cast<size_t>(mf.model.d_model);
   std::vector<double> flat(Bz * S * D);
   for (size_t b = 0; b < Bz; ++b)
     for (size_t t = 0; t < S; ++t)
       for (size_t j = 0; j < D; ++j)
-        flat[(b * S + t) * D + j] = y[b](static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j));
+        flat[(b * S + t) * D + j] = o.y[b](static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j));
   w.write("/y", flat, {Bz, S, D}, "");
-  if (mf.task) {
-    std::vector<double> lg;
-    for (int b = 0; b < B; ++b)
-      for (Eigen::Index c = 0; c < logits.cols(); ++c) lg.push_back(logits(b, c));
-    w.write("/task/logits", lg, {Bz, static_cast<size_t>(logits.cols())}, "");
-    w.write("/task/accuracy", {*s.accuracy}, {}, "");
-    w.write("/task/accuracy_ideal", {*s.accuracy_ideal}, {}, "");
-    w.write("/task/accuracy_ci95", {s.accuracy_ci.lo, s.accuracy_ci.hi}, {2}, "");
-    w.write("/task/accuracy_ideal_ci95", {s.accuracy_ideal_ci.lo, s.accuracy_ideal_ci.hi}, {2}, "");
-    w.write_int("/task/n", {static_cast<int64_t>(s.accuracy_n)}, {}, "");
-    if (s.accuracy_fp32_recorded) w.write("/task/fp32_accuracy_recorded", {*s.accuracy_fp32_recorded}, {}, "");
-    w.attr("/task", "name", mf.task->name);
-  }
+  if (!mf.task) return;
+  std::vector<double> lg;
+  for (int b = 0; b < o.B; ++b)
+    for (Eigen::Index k = 0; k < o.logits.cols(); ++k) lg.push_back(o.logits(b, k));
+  w.write("/task/logits", lg, {Bz, static_cast<size_t>(o.logits.cols())}, "");
+  w.write("/task/accuracy", {*s.accuracy}, {}, "");
+  w.write("/task/accuracy_ideal", {*s.accuracy_ideal}, {}, "");
+  w.write("/task/accuracy_ci95", {s.accuracy_ci.lo, s.accuracy_ci.hi}, {2}, "");
+  w.write("/task/accuracy_ideal_ci95", {s.accuracy_ideal_ci.lo, s.accuracy_ideal_ci.hi}, {2}, "");
+  w.write_int("/task/n", {static_cast<int64_t>(s.accuracy_n)}, {}, "");
+  if (s.accuracy_fp32_recorded) w.write("/task/fp32_accuracy_recorded", {*s.accuracy_fp32_recorded}, {}, "");
+  w.attr("/task", "name", mf.task->name);
+}
+
+// Calibrated settings, metrics (whole model and per layer) and stage times.
+void write_results(H5Writer& w, const RunSummary& s) {
   for (const auto& c : s.calibrated) {
     w.write("/calibration/" + c.key, {c.value}, {}, "");
     w.attr("/calibration/" + c.key, "source", c.source);
@@ -315,43 +336,74 @@ RunSummary run_attention(const RunRequest& req) {
   w.write("/timing/reference", {s.timing.reference_s}, {}, "s");
   if (s.ir_model_vs_exact) w.write("/timing/ir_model", {s.timing.ir_model_s}, {}, "s");
   w.write("/timing/total", {s.timing.total_s}, {}, "s");
-  if (!s.counters.empty()) {
-    std::vector<std::string> names;
-    for (const auto& c : s.counters) names.push_back(c.name);
-    w.write_strings("/counters/products", names);
-    auto col = [&](const char* name, int64_t ProductStats::*f) {
-      std::vector<int64_t> v;
-      for (const auto& c : s.counters) v.push_back(c.stats.*f);
-      w.write_int(std::string("/counters/") + name, v, {v.size()}, "");
-    };
-    col("programs", &ProductStats::programs);
-    col("cell_writes", &ProductStats::cell_writes);
-    col("tiles", &ProductStats::tiles);
-    col("applies", &ProductStats::applies);
-    col("vectors", &ProductStats::vectors);
-    col("array_reads", &ProductStats::array_reads);
-    col("adc_conversions", &ProductStats::adc_conversions);
-    col("macs", &ProductStats::macs);
-    std::vector<double> vi;
-    for (const auto& c : s.counters) vi.push_back(c.stats.read_vi_W);
-    w.write("/counters/read_vi", vi, {vi.size()}, "W");
-    // The arrays each row ran on (0 for digital rows), for the PPA roll-up.
-    auto xcol = [&](const char* name, auto get, const char* unit) {
-      std::vector<double> v;
-      for (const auto& c : s.counters) v.push_back(c.xbar ? static_cast<double>(get(*c.xbar)) : 0.0);
-      w.write(std::string("/counters/xbar/") + name, v, {v.size()}, unit);
-    };
-    xcol("rows", [](const CrossbarConfig& c) { return c.rows; }, "");
-    xcol("cols", [](const CrossbarConfig& c) { return c.cols; }, "");
-    xcol("adc_bits", [](const CrossbarConfig& c) { return c.adc_bits; }, "bit");
-    xcol("dac_bits", [](const CrossbarConfig& c) { return c.dac_bits; }, "bit");
-    xcol("input_bits", [](const CrossbarConfig& c) { return c.input_bits; }, "bit");
-    xcol("weight_bits", [](const CrossbarConfig& c) { return c.weight_bits; }, "bit");
-    xcol("bits_per_cell", [](const CrossbarConfig& c) { return c.bits_per_cell; }, "bit");
-    xcol("v_read", [](const CrossbarConfig& c) { return c.v_read_V; }, "V");
-    xcol("g_on", [](const CrossbarConfig& c) { return c.g_on_S; }, "S");
-    xcol("g_off", [](const CrossbarConfig& c) { return c.g_off_S; }, "S");
-  }
+}
+
+// The counter table per product row, and the arrays each row ran on (for the PPA roll-up).
+void write_counters(H5Writer& w, const std::vector<NamedStats>& counters) {
+  if (counters.empty()) return;
+  std::vector<std::string> names;
+  for (const auto& c : counters) names.push_back(c.name);
+  w.write_strings("/counters/products", names);
+  auto col = [&](const char* name, int64_t ProductStats::*f) {
+    std::vector<int64_t> v;
+    for (const auto& c : counters) v.push_back(c.stats.*f);
+    w.write_int(std::string("/counters/") + name, v, {v.size()}, "");
+  };
+  col("programs", &ProductStats::programs);
+  col("cell_writes", &ProductStats::cell_writes);
+  col("tiles", &ProductStats::tiles);
+  col("applies", &ProductStats::applies);
+  col("vectors", &ProductStats::vectors);
+  col("array_reads", &ProductStats::array_reads);
+  col("adc_conversions", &ProductStats::adc_conversions);
+  col("macs", &ProductStats::macs);
+  std::vector<double> vi;
+  for (const auto& c : counters) vi.push_back(c.stats.read_vi_W);
+  w.write("/counters/read_vi", vi, {vi.size()}, "W");
+  auto xcol = [&](const char* name, auto get, const char* unit) {  // 0 for digital rows
+    std::vector<double> v;
+    for (const auto& c : counters) v.push_back(c.xbar ? static_cast<double>(get(*c.xbar)) : 0.0);
+    w.write(std::string("/counters/xbar/") + name, v, {v.size()}, unit);
+  };
+  xcol("rows", [](const CrossbarConfig& c) { return c.rows; }, "");
+  xcol("cols", [](const CrossbarConfig& c) { return c.cols; }, "");
+  xcol("adc_bits", [](const CrossbarConfig& c) { return c.adc_bits; }, "bit");
+  xcol("dac_bits", [](const CrossbarConfig& c) { return c.dac_bits; }, "bit");
+  xcol("input_bits", [](const CrossbarConfig& c) { return c.input_bits; }, "bit");
+  xcol("weight_bits", [](const CrossbarConfig& c) { return c.weight_bits; }, "bit");
+  xcol("bits_per_cell", [](const CrossbarConfig& c) { return c.bits_per_cell; }, "bit");
+  xcol("v_read", [](const CrossbarConfig& c) { return c.v_read_V; }, "V");
+  xcol("g_on", [](const CrossbarConfig& c) { return c.g_on_S; }, "S");
+  xcol("g_off", [](const CrossbarConfig& c) { return c.g_off_S; }, "S");
+}
+
+}  // namespace
+
+RunSummary run_attention(const RunRequest& req) {
+  const auto t_start = Clock::now();
+  refuse_directory({"--model", req.model_file});
+  refuse_directory({"--out", req.out_file});
+  refuse_output_over_input({"--out", req.out_file},
+                           {{"--model", req.model_file}, {"--config", req.config_file.value_or("")}});
+  RunSummary s;
+  Configured c = configure(req, s);
+  const auto t0 = Clock::now();
+  const ModelFile mf = load_model_file(req.model_file);
+  s.timing.load_s = since(t0);
+  calibrate(mf, c, s);
+  s.description = c.sch->describe();
+  c.sch->check(mf.model, mf.batch);
+  const Outputs o = execute(req, mf, c, s);
+  summarize(mf, o, c.sch_model != nullptr, s);
+  s.counters = c.sch->counters();
+  s.timing.total_s = since(t_start);  // the output file's writing not included
+  s.table = make_table(s);
+
+  H5Writer w(req.out_file);
+  write_header(w, req, c, mf, o, s);
+  write_outputs(w, mf, o, s);
+  write_results(w, s);
+  write_counters(w, s.counters);
   w.commit();
   return s;
 }
