@@ -308,6 +308,125 @@ Batch read_batch(Loader& L, const std::string& g, const Model& m, bool* from_tok
 
 }  // namespace
 
+namespace {
+
+FfnWeights read_ffn(Loader& L, const std::string& g, size_t d) {
+  FfnWeights f;
+  auto dims = L.dims_of(g + "/ffn/w1");
+  if (dims.size() != 2 || dims[1] != d || dims[0] == 0)
+    L.fail("dataset '" + g + "/ffn/w1' has shape " + Loader::shape(dims) + ", expected [d_ff, " +
+           std::to_string(d) + "]");
+  const size_t d_ff = dims[0];
+  f.w1 = L.matrix(g + "/ffn/w1", d_ff, d);
+  f.b1 = L.vector(g + "/ffn/b1", d_ff);
+  f.w2 = L.matrix(g + "/ffn/w2", d, d_ff);
+  f.b2 = L.vector(g + "/ffn/b2", d);
+  const std::string act = L.attr_str(g + "/ffn", "activation");
+  if (act == "relu") f.activation = Activation::relu;
+  else if (act == "gelu") f.activation = Activation::gelu;
+  else if (act == "gelu_tanh") f.activation = Activation::gelu_tanh;
+  else L.fail("unknown activation '" + act + "' in '" + g + "/ffn' (relu, gelu, gelu_tanh)");
+  return f;
+}
+
+// Layer i; `model_heads` is /model's n_heads attribute when the file has one.
+LayerWeights read_layer(Loader& L, int64_t i, int64_t n_layers, const Model& m,
+                        std::optional<int64_t> model_heads) {
+  const auto d = static_cast<size_t>(m.d_model);
+  const std::string g = "/model/layers/" + std::to_string(i);
+  if (!L.has(g)) L.fail("missing group '" + g + "' (n_layers = " + std::to_string(n_layers) + ")");
+  LayerWeights lw;
+  lw.residual = L.attr_int(g, "residual", 0, 1) != 0;
+  lw.norm_first = L.attr_int(g, "norm_first", 0, 1) != 0;
+  AttnWeights& a = lw.attn;
+  const std::string ag = g + "/attn";
+  a.n_heads = static_cast<int>(L.attr_int(ag, "n_heads", 1, m.d_model));
+  if (m.d_model % a.n_heads != 0)
+    L.fail("d_model " + std::to_string(m.d_model) + " is not a multiple of n_heads " +
+           std::to_string(a.n_heads) + " in '" + ag + "'");
+  a.w_q = L.matrix(ag + "/w_q", d, d);
+  a.w_k = L.matrix(ag + "/w_k", d, d);
+  a.w_v = L.matrix(ag + "/w_v", d, d);
+  a.b_q = L.vector(ag + "/b_q", d);
+  a.b_k = L.vector(ag + "/b_k", d);
+  a.b_v = L.vector(ag + "/b_v", d);
+  a.out_proj = L.attr_int(ag, "out_proj", 0, 1) != 0;
+  if (a.out_proj) {
+    a.w_o = L.matrix(ag + "/w_o", d, d);
+    a.b_o = L.vector(ag + "/b_o", d);
+  }
+  if (L.has(g + "/norm1")) lw.norm1 = L.norm(g + "/norm1", d);
+  if (L.has(g + "/norm2")) lw.norm2 = L.norm(g + "/norm2", d);
+  if (L.has(g + "/ffn")) {
+    lw.ffn = read_ffn(L, g, d);
+    if (!lw.norm_first && lw.norm1 && !lw.norm2)
+      L.fail("'" + g + "' has an FFN and norm1 but no norm2");
+  }
+  if (lw.norm_first && (!lw.norm1 || (lw.ffn && !lw.norm2)))
+    L.fail("'" + g + "' is norm_first but lacks norm1/norm2");
+  if (!m.layers.empty() && lw.attn.n_heads != m.layers[0].attn.n_heads)
+    L.fail("layers have different head counts; not supported");
+  if (model_heads && *model_heads != lw.attn.n_heads)
+    L.fail("attribute n_heads of '/model' is " + std::to_string(*model_heads) + " but '" + ag +
+           "' has n_heads " + std::to_string(lw.attn.n_heads));
+  return lw;
+}
+
+void read_layers(Loader& L, Model& m) {
+  m.d_model = static_cast<int>(L.attr_int("/model", "d_model", 1, 1 << 20));
+  const auto n_layers = L.attr_int("/model", "n_layers", 1, 10000);
+  // A layer group beyond n_layers would be silently ignored: the attribute disagrees.
+  if (L.has("/model/layers/" + std::to_string(n_layers)))
+    L.fail("attribute n_layers of '/model' is " + std::to_string(n_layers) + " but the file has a "
+           "group '/model/layers/" + std::to_string(n_layers) + "'");
+  // /model's n_heads, when present, must be every layer's.
+  std::optional<int64_t> model_heads;
+  if (L.has_attr("/model", "n_heads")) model_heads = L.attr_int("/model", "n_heads", 1, m.d_model);
+  for (int64_t i = 0; i < n_layers; ++i) m.layers.push_back(read_layer(L, i, n_layers, m, model_heads));
+  if (L.has("/model/final_norm"))
+    m.final_norm = L.norm("/model/final_norm", static_cast<size_t>(m.d_model));
+}
+
+// Class labels at `path`: n integers in [0, C).
+std::vector<int> read_labels(Loader& L, const std::string& path, size_t n, size_t C) {
+  std::vector<int> out;
+  for (double v : L.read(path, {n})) {
+    if (v < 0 || v >= static_cast<double>(C) || v != std::floor(v))
+      L.fail("label " + std::to_string(v) + " in '" + path + "' is not a class index < " +
+             std::to_string(C));
+    out.push_back(static_cast<int>(v));
+  }
+  return out;
+}
+
+// The task head, its labels and torch's logits (/task, /output/logits*).
+void read_task(Loader& L, ModelFile& mf, size_t B, size_t d) {
+  TaskHead t;
+  t.name = L.attr_str("/task", "name");
+  const std::string pool = L.attr_str("/task", "pooling");
+  if (pool == "first") t.pooling = Pooling::first;
+  else if (pool == "last") t.pooling = Pooling::last;
+  else if (pool == "mean") t.pooling = Pooling::mean;
+  else L.fail("attribute 'pooling' on '/task' is '" + pool + "' (first, last, mean)");
+  auto wd = L.dims_of("/task/head/w");
+  if (wd.size() != 2 || wd[1] != d || wd[0] < 2)
+    L.fail("dataset '/task/head/w' has shape " + Loader::shape(wd) + ", expected [classes, " +
+           std::to_string(d) + "]");
+  const size_t C = wd[0];
+  t.w = L.matrix("/task/head/w", C, d);
+  t.b = L.vector("/task/head/b", C);
+  t.labels = read_labels(L, "/task/labels", B, C);
+  if (mf.calibration)
+    mf.calibration_labels =
+        read_labels(L, "/calibration/labels", static_cast<size_t>(mf.calibration->size()), C);
+  if (L.has_attr("/task", "fp32_accuracy")) t.fp32_accuracy = L.attr_real("/task", "fp32_accuracy");
+  if (L.has("/output/logits")) mf.reference.logits = L.matrix("/output/logits", B, C);
+  if (L.has("/output/logits_fp64")) mf.reference.logits_fp64 = L.matrix("/output/logits_fp64", B, C);
+  mf.task = std::move(t);
+}
+
+}  // namespace
+
 ModelFile load_model_file(const std::filesystem::path& path) {
   Loader L(path);
   ModelFile mf;
@@ -320,71 +439,8 @@ ModelFile load_model_file(const std::filesystem::path& path) {
   if (version != 1) L.fail("format_version " + std::to_string(version) + " is not supported (1)");
   Model& m = mf.model;
   m.kind = L.attr_str("/", "kind");
-  m.d_model = static_cast<int>(L.attr_int("/model", "d_model", 1, 1 << 20));
-  const auto n_layers = L.attr_int("/model", "n_layers", 1, 10000);
-  // A layer group beyond n_layers would be silently ignored: the attribute disagrees.
-  if (L.has("/model/layers/" + std::to_string(n_layers)))
-    L.fail("attribute n_layers of '/model' is " + std::to_string(n_layers) + " but the file has a "
-           "group '/model/layers/" + std::to_string(n_layers) + "'");
-  // /model's n_heads, when present, must be every layer's.
-  std::optional<int64_t> model_heads;
-  if (L.has_attr("/model", "n_heads")) model_heads = L.attr_int("/model", "n_heads", 1, m.d_model);
+  read_layers(L, m);
   const auto d = static_cast<size_t>(m.d_model);
-  for (int64_t i = 0; i < n_layers; ++i) {
-    const std::string g = "/model/layers/" + std::to_string(i);
-    if (!L.has(g)) L.fail("missing group '" + g + "' (n_layers = " + std::to_string(n_layers) + ")");
-    LayerWeights lw;
-    lw.residual = L.attr_int(g, "residual", 0, 1) != 0;
-    lw.norm_first = L.attr_int(g, "norm_first", 0, 1) != 0;
-    AttnWeights& a = lw.attn;
-    const std::string ag = g + "/attn";
-    a.n_heads = static_cast<int>(L.attr_int(ag, "n_heads", 1, m.d_model));
-    if (m.d_model % a.n_heads != 0)
-      L.fail("d_model " + std::to_string(m.d_model) + " is not a multiple of n_heads " +
-             std::to_string(a.n_heads) + " in '" + ag + "'");
-    a.w_q = L.matrix(ag + "/w_q", d, d);
-    a.w_k = L.matrix(ag + "/w_k", d, d);
-    a.w_v = L.matrix(ag + "/w_v", d, d);
-    a.b_q = L.vector(ag + "/b_q", d);
-    a.b_k = L.vector(ag + "/b_k", d);
-    a.b_v = L.vector(ag + "/b_v", d);
-    a.out_proj = L.attr_int(ag, "out_proj", 0, 1) != 0;
-    if (a.out_proj) {
-      a.w_o = L.matrix(ag + "/w_o", d, d);
-      a.b_o = L.vector(ag + "/b_o", d);
-    }
-    if (L.has(g + "/norm1")) lw.norm1 = L.norm(g + "/norm1", d);
-    if (L.has(g + "/norm2")) lw.norm2 = L.norm(g + "/norm2", d);
-    if (L.has(g + "/ffn")) {
-      FfnWeights f;
-      auto dims = L.dims_of(g + "/ffn/w1");
-      if (dims.size() != 2 || dims[1] != d || dims[0] == 0)
-        L.fail("dataset '" + g + "/ffn/w1' has shape " + Loader::shape(dims) + ", expected [d_ff, " +
-               std::to_string(d) + "]");
-      const size_t d_ff = dims[0];
-      f.w1 = L.matrix(g + "/ffn/w1", d_ff, d);
-      f.b1 = L.vector(g + "/ffn/b1", d_ff);
-      f.w2 = L.matrix(g + "/ffn/w2", d, d_ff);
-      f.b2 = L.vector(g + "/ffn/b2", d);
-      const std::string act = L.attr_str(g + "/ffn", "activation");
-      if (act == "relu") f.activation = Activation::relu;
-      else if (act == "gelu") f.activation = Activation::gelu;
-      else if (act == "gelu_tanh") f.activation = Activation::gelu_tanh;
-      else L.fail("unknown activation '" + act + "' in '" + g + "/ffn' (relu, gelu, gelu_tanh)");
-      lw.ffn = std::move(f);
-      if (!lw.norm_first && lw.norm1 && !lw.norm2)
-        L.fail("'" + g + "' has an FFN and norm1 but no norm2");
-    }
-    if (lw.norm_first && (!lw.norm1 || (lw.ffn && !lw.norm2)))
-      L.fail("'" + g + "' is norm_first but lacks norm1/norm2");
-    if (lw.attn.n_heads != (m.layers.empty() ? lw.attn.n_heads : m.layers[0].attn.n_heads))
-      L.fail("layers have different head counts; not supported");
-    if (model_heads && *model_heads != lw.attn.n_heads)
-      L.fail("attribute n_heads of '/model' is " + std::to_string(*model_heads) + " but '" + ag +
-             "' has n_heads " + std::to_string(lw.attn.n_heads));
-    m.layers.push_back(std::move(lw));
-  }
-  if (L.has("/model/final_norm")) m.final_norm = L.norm("/model/final_norm", d);
 
   // Input batch (the held-out set): embedded vectors, or token ids with the model's embedding
   // tables; the calibration split, when the file has one, in the same forms.
@@ -404,42 +460,7 @@ ModelFile load_model_file(const std::filesystem::path& path) {
              std::to_string(B) + ", " + std::to_string(S) + ", " + std::to_string(d) + "]");
     *out = load3(L, p, yd[0], S, d);
   }
-
-  if (L.has("/task")) {
-    TaskHead t;
-    t.name = L.attr_str("/task", "name");
-    const std::string pool = L.attr_str("/task", "pooling");
-    if (pool == "first") t.pooling = Pooling::first;
-    else if (pool == "last") t.pooling = Pooling::last;
-    else if (pool == "mean") t.pooling = Pooling::mean;
-    else L.fail("attribute 'pooling' on '/task' is '" + pool + "' (first, last, mean)");
-    auto wd = L.dims_of("/task/head/w");
-    if (wd.size() != 2 || wd[1] != d || wd[0] < 2)
-      L.fail("dataset '/task/head/w' has shape " + Loader::shape(wd) + ", expected [classes, " +
-             std::to_string(d) + "]");
-    const size_t C = wd[0];
-    t.w = L.matrix("/task/head/w", C, d);
-    t.b = L.vector("/task/head/b", C);
-    for (double v : L.read("/task/labels", {B})) {
-      if (v < 0 || v >= static_cast<double>(C) || v != std::floor(v))
-        L.fail("label " + std::to_string(v) + " in '/task/labels' is not a class index < " +
-               std::to_string(C));
-      t.labels.push_back(static_cast<int>(v));
-    }
-    if (mf.calibration) {
-      const auto cb = static_cast<size_t>(mf.calibration->size());
-      for (double v : L.read("/calibration/labels", {cb})) {
-        if (v < 0 || v >= static_cast<double>(C) || v != std::floor(v))
-          L.fail("label " + std::to_string(v) + " in '/calibration/labels' is not a class index < " +
-                 std::to_string(C));
-        mf.calibration_labels.push_back(static_cast<int>(v));
-      }
-    }
-    if (L.has_attr("/task", "fp32_accuracy")) t.fp32_accuracy = L.attr_real("/task", "fp32_accuracy");
-    if (L.has("/output/logits")) mf.reference.logits = L.matrix("/output/logits", B, C);
-    if (L.has("/output/logits_fp64")) mf.reference.logits_fp64 = L.matrix("/output/logits_fp64", B, C);
-    mf.task = std::move(t);
-  }
+  if (L.has("/task")) read_task(L, mf, B, d);
   return mf;
 }
 
