@@ -192,6 +192,7 @@ struct WorkerPool::Impl {
     std::string status;                      // ngspice's last status line ("tran: 12.3%")
     std::vector<std::string> last_errors;    // and its last stderr lines
   };
+  struct Sweep;  // one run() over a list of jobs
   PoolOptions opts;
   std::string library;
   std::string dir;
@@ -321,33 +322,54 @@ NgspiceInfo WorkerPool::info() {
 
 JobResult WorkerPool::run_one(const Job& job) { return run({job})[0]; }
 
-std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
-                                       const std::function<void(size_t, const JobResult&)>& on_done) {
-  Impl& im = *impl_;
-  std::vector<JobResult> results(jobs.size());
-  std::vector<int> attempts(jobs.size(), 0);
+// One run() of the pool: the queue, each job's attempts and result, and what happens to a
+// worker's job (finished, lost and retried, stopped for making no progress).
+struct WorkerPool::Impl::Sweep {
+  Impl& im;
+  const std::vector<Job>& jobs;
+  const std::function<void(size_t, const JobResult&)>& on_done;
+  std::vector<JobResult> results;
+  std::vector<int> attempts;
   std::deque<size_t> queue;
-  for (size_t i = 0; i < jobs.size(); ++i) queue.push_back(i);
   size_t done = 0;
-  Progress progress(im.opts.progress_label, jobs.size(), im.opts.progress);
+  Progress progress;
 
-  auto finish = [&](size_t i, JobResult r) {
+  Sweep(Impl& i, const std::vector<Job>& j, const std::function<void(size_t, const JobResult&)>& cb)
+      : im(i), jobs(j), on_done(cb), results(j.size()), attempts(j.size(), 0),
+        progress(i.opts.progress_label, j.size(), i.opts.progress) {
+    for (size_t k = 0; k < jobs.size(); ++k) queue.push_back(k);
+  }
+
+  double timeout_of(size_t i) const { return job_timeout(jobs[i], im.opts); }
+
+  void finish(size_t i, JobResult r) {
     r.attempts = attempts[i];
     results[i] = std::move(r);
     ++done;
     progress.set(done);
     if (on_done) on_done(i, results[i]);
-  };
-  auto timeout_of = [&](size_t i) { return job_timeout(jobs[i], im.opts); };
-  auto no_progress = [&](const Impl::Worker& w, const Job& job, double timeout_s) {
-    const auto now = Clock::now();
-    return stalled_reason(w.status, std::chrono::duration<double>(now - w.started).count(),
-                          std::chrono::duration<double>(now - w.last_change).count(), job,
-                          timeout_s, im.opts);
-  };
+  }
+
+  // A worker lost its job (crash or timeout): retry it once, or report it.
+  void lost(Worker& w, Status st, const std::string& why) {
+    const size_t i = w.job;
+    if (attempts[i] <= im.opts.crash_retries) {
+      queue.push_front(i);
+      return;
+    }
+    JobResult r;
+    r.status = st;
+    r.message = why + " (tried " + std::to_string(attempts[i]) + " times)";
+    finish(i, std::move(r));
+  }
+
   // Stops a job that makes no progress (deterministic: a retry would do the same).
-  auto stop_if_no_progress = [&](Impl::Worker& w) {
-    const std::string why = no_progress(w, jobs[w.job], timeout_of(w.job));
+  bool stop_if_no_progress(Worker& w) {
+    const auto now = Clock::now();
+    const std::string why = stalled_reason(
+        w.status, std::chrono::duration<double>(now - w.started).count(),
+        std::chrono::duration<double>(now - w.last_change).count(), jobs[w.job], timeout_of(w.job),
+        im.opts);
     if (why.empty()) return false;
     im.reap(w, true);
     JobResult r;
@@ -356,35 +378,24 @@ std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
     r.stderr_lines = w.last_errors;
     finish(w.job, std::move(r));
     return true;
-  };
-  // A heartbeat from a worker: its status line, then its last stderr lines.
-  auto heartbeat = [](Impl::Worker& w, const std::string& body) {
+  }
+
+  // A heartbeat from a worker: its status line, then its last stderr lines. ngspice calls back
+  // only when its status changes (each 0.1% of an analysis, each new analysis or sample), so
+  // every heartbeat is progress.
+  static void heartbeat(Worker& w, const std::string& body) {
     std::vector<std::string> lines;
     size_t a = 0;
     for (size_t b; (b = body.find('\n', a)) != std::string::npos; a = b + 1)
       lines.push_back(body.substr(a, b - a));
     lines.push_back(body.substr(a));
-    // ngspice calls back only when its status changes (each 0.1% of an analysis, each new
-    // analysis or sample), so every heartbeat is progress.
     w.status = lines[0];
     w.last_change = Clock::now();
     w.last_errors.assign(lines.begin() + 1, lines.end());
-  };
-  // A worker lost its job (crash or timeout): retry it once, or report it.
-  auto lost = [&](Impl::Worker& w, Status st, const std::string& why) {
-    const size_t i = w.job;
-    if (attempts[i] <= im.opts.crash_retries) {
-      queue.push_front(i);
-    } else {
-      JobResult r;
-      r.status = st;
-      r.message = why + " (tried " + std::to_string(attempts[i]) + " times)";
-      finish(i, std::move(r));
-    }
-  };
+  }
 
-  while (done < jobs.size()) {
-    // Hand out work.
+  // Hands the queue's next jobs to idle workers.
+  void hand_out() {
     for (auto& w : im.workers) {
       if (queue.empty()) break;
       if (w.busy) continue;
@@ -392,22 +403,44 @@ std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
       const size_t i = queue.front();
       queue.pop_front();
       ++attempts[i];
-      const double t = timeout_of(i);
       w.busy = true;
       w.job = i;
       w.started = w.last_change = Clock::now();
       w.status.clear();
       w.last_errors.clear();
-      w.deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(t * 1e6));
+      w.deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(timeout_of(i) * 1e6));
       if (!wire::write_message(w.fd, wire::encode(jobs[i]))) {
         const int st = im.reap(w, true);
         w.job = i;
         lost(w, Status::crashed, describe_exit(st));
       }
     }
-    // Wait for results or the nearest deadline.
+  }
+
+  // One message from a busy worker: a heartbeat, a result, or its loss.
+  void receive(Worker& w) {
+    std::string msg;
+    const bool got = wire::read_message(w.fd, &msg);
+    if (got && !msg.empty() && msg[0] == 'P') {
+      heartbeat(w, msg.substr(1));
+      stop_if_no_progress(w);
+      return;
+    }
+    if (!got || msg.empty() || (msg[0] != 'R' && msg[0] != 'X')) {
+      const int st = im.reap(w, true);
+      lost(w, Status::crashed, describe_exit(st));
+      return;
+    }
+    JobResult r = wire::decode_result(msg.substr(1));
+    w.busy = false;
+    if (msg[0] == 'X') im.reap(w, false);  // ngspice hit ControlledExit: start afresh
+    finish(w.job, std::move(r));
+  }
+
+  // Waits for messages or the nearest deadline (at most 1 s) and deals with each busy worker.
+  void wait() {
     std::vector<pollfd> fds;
-    std::vector<Impl::Worker*> who;
+    std::vector<Worker*> who;
     auto next = Clock::time_point::max();
     for (auto& w : im.workers) {
       if (!w.busy) continue;
@@ -415,39 +448,32 @@ std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
       who.push_back(&w);
       next = std::min(next, w.deadline);
     }
-    if (fds.empty()) continue;
+    if (fds.empty()) return;
     const auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
     const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait_ms + 1, 0, 1000)));
     if (n < 0 && errno != EINTR) throw Error("poll failed in the ngspice worker pool");
     for (size_t k = 0; k < fds.size(); ++k) {
-      Impl::Worker& w = *who[k];
+      Worker& w = *who[k];
       if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
-        std::string msg;
-        const bool got = wire::read_message(w.fd, &msg);
-        if (got && !msg.empty() && msg[0] == 'P') {
-          heartbeat(w, msg.substr(1));
-          stop_if_no_progress(w);
-          continue;
-        }
-        if (!got || msg.empty() || (msg[0] != 'R' && msg[0] != 'X')) {
-          const int st = im.reap(w, true);
-          lost(w, Status::crashed, describe_exit(st));
-          continue;
-        }
-        JobResult r = wire::decode_result(msg.substr(1));
-        w.busy = false;
-        if (msg[0] == 'X') im.reap(w, false);  // ngspice hit ControlledExit: start afresh
-        finish(w.job, std::move(r));
-      } else if (stop_if_no_progress(w)) {
-      } else if (Clock::now() >= w.deadline) {
+        receive(w);
+      } else if (!stop_if_no_progress(w) && Clock::now() >= w.deadline) {
         im.reap(w, true);
-        const double t = timeout_of(w.job);
-        lost(w, Status::timeout, "no result within the " + std::to_string(t) + " s timeout; worker killed");
+        lost(w, Status::timeout, "no result within the " + std::to_string(timeout_of(w.job)) +
+                                     " s timeout; worker killed");
       }
     }
   }
-  progress.finish();
-  return results;
+};
+
+std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
+                                       const std::function<void(size_t, const JobResult&)>& on_done) {
+  Impl::Sweep sweep(*impl_, jobs, on_done);
+  while (sweep.done < jobs.size()) {
+    sweep.hand_out();
+    sweep.wait();
+  }
+  sweep.progress.finish();
+  return std::move(sweep.results);
 }
 
 }  // namespace cimchar::spice
