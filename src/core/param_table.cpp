@@ -37,7 +37,8 @@ ParamTable ParamTable::load_card(const std::filesystem::path& card) {
   t.description_ = model.get_string("description", "");
   const std::string lib = model.require_string("lib");
   t.lib_path_ = t.card_path_.parent_path() / lib;
-  if (!std::filesystem::exists(t.lib_path_))
+  std::error_code ec;  // a name the file system refuses (too long, ...) is just not a file
+  if (!std::filesystem::is_regular_file(t.lib_path_, ec))
     model.fail("lib", "library file " + t.lib_path_.string() + " does not exist");
   // The state variable is an instance parameter of the subcircuit (`<state>=value`).
   t.state_name_ = model.require_string("state");

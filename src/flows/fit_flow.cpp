@@ -92,11 +92,12 @@ FitConfig parse(Section& t) {
   c.from_out = c.data_file.rfind("@out/", 0) == 0;
   if (!c.from_out) {
     // Relative data paths are relative to the flow file's folder.
+    std::error_code ec;  // a path the file system refuses (too long, ...) does not exist
     std::filesystem::path p(c.data_file);
-    if (p.is_relative() && !std::filesystem::exists(p))
+    if (p.is_relative() && !std::filesystem::exists(p, ec))
       p = std::filesystem::path(t.file()).parent_path() / p;
     c.data_file = p.string();
-    if (!std::filesystem::exists(p)) t.fail("data", "data file " + c.data_file + " does not exist");
+    if (!std::filesystem::exists(p, ec)) t.fail("data", "data file " + c.data_file + " does not exist");
   }
   const std::string ext = std::filesystem::path(c.data_file).extension().string();
   c.is_h5 = ext == ".h5" || ext == ".hdf5";

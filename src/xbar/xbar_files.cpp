@@ -27,7 +27,8 @@ Kind kind_of(const std::filesystem::path& p, const std::string& what) {
 std::vector<double> read_any(const std::filesystem::path& file, const std::string& dataset,
                              std::vector<size_t>* dims) {
   if (kind_of(file, "input file") == Kind::npy) return read_npy(file, dims);
-  if (!std::filesystem::exists(file)) throw InputError(file.string() + ": no such file");
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) throw InputError(file.string() + ": no such file");
   H5Reader in(file);
   return in.read(dataset, dims);
 }

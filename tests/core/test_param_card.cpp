@@ -78,3 +78,17 @@ TEST(ParamCard, NamesThatAreNotNetlistIdentifiersAreRefused) {
     EXPECT_EQ(key, c.key) << c.name << ": " << msg;
   }
 }
+
+// Found by fuzzing (fuzz/corpus/device_card/crash-lib-name-too-long): a `lib` name longer than
+// the file system allows threw std::filesystem_error out of the reader (ENAMETOOLONG); a
+// folder given as `lib` was accepted. Both are now ConfigErrors naming model.lib.
+TEST(ParamCard, ALibThatIsNoFileIsRefused) {
+  for (const std::string lib : {std::string(300, 'x') + ".lib", std::string(".")}) {
+    std::string key;
+    const fs::path p = edited_card("lib_" + std::to_string(lib.size()), "lib = \"vteam.lib\"",
+                                   "lib = \"" + lib + "\"");
+    const std::string msg = config_error(p, &key);
+    EXPECT_EQ(key, "model.lib") << msg;
+    EXPECT_NE(msg.find("does not exist"), std::string::npos) << msg;
+  }
+}
