@@ -149,7 +149,7 @@ spice::Job disturb_job(const ParamTable& card, const CellBenchSettings& b, doubl
               dynamic_instance(card, state0) + cell_cap(b) + ".end\n";
   j.commands = {"tran " + netlist_number(period / 10) + " " + netlist_number(t_end) + " 0 " + netlist_number(period / 10) + " uic"};
   j.vectors = {"time", "i(vs)", "v(x)"};
-  j.timeout_s = 600;
+  j.cost = 5;  // a stiff device model: 5x the [flow] job_timeout per unit of points
   return j;
 }
 

@@ -16,8 +16,9 @@ std::shared_ptr<const device::MosfetTable> build_mosfet_table(spice::WorkerPool&
     j.netlist = spec.dc_netlist(devices_dir, vg);
     j.commands = {spec.dc_command()};
     j.vectors = {"i(vd)", "i(vs)"};
-    // A BSIM4 point costs milliseconds here: a 201 x 201 sweep took minutes on a loaded machine.
-    j.timeout_s = 600;
+    // A BSIM4 point costs milliseconds here: a 201 x 201 sweep took minutes on a loaded machine,
+    // so each point counts 5x in the job's limit (spice::job_timeout).
+    j.cost = 5;
     jobs.push_back(std::move(j));
   }
   auto res = pool.run(jobs);

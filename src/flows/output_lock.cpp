@@ -1,7 +1,6 @@
 #include "flows/output_lock.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +20,19 @@ bool same_file(int fd, const std::filesystem::path& path) {
          a.st_ino == b.st_ino;
 }
 
+// A POSIX record lock, not flock(): it belongs to this process alone, so the ngspice workers
+// forked from it do not inherit it, and a run killed with -9 frees the folder at once even
+// while its workers are still being torn down (a flock stayed held by them: found under ASan,
+// where a resume right after kill -9 was refused).
+bool lock_whole_file(int fd) {
+  struct flock l {};
+  l.l_type = F_WRLCK;
+  l.l_whence = SEEK_SET;
+  l.l_start = 0;
+  l.l_len = 0;
+  return ::fcntl(fd, F_SETLK, &l) == 0;
+}
+
 }  // namespace
 
 OutputLock::OutputLock(const std::filesystem::path& folder) : path_(folder / ".cimchar.lock") {
@@ -34,7 +46,7 @@ OutputLock::OutputLock(const std::filesystem::path& folder) : path_(folder / ".c
   for (int attempt = 0; attempt < 100; ++attempt) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw IoError("cannot open " + path_.string() + ": " + std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (!lock_whole_file(fd_)) {
       char buf[32] = {};
       const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
       const std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";

@@ -1,7 +1,8 @@
 // One run at a time per output folder. Two runs writing the same folder used to truncate each
 // other's journals, and a later --resume mixed samples of both. OutputLock holds an exclusive
-// flock on <folder>/.cimchar.lock for its lifetime (released by the kernel when the process dies,
-// kill -9 included, so a stale lock cannot block the next run; the file itself is removed on a
+// POSIX record lock (fcntl F_SETLK, owned by this process and not inherited by the forked ngspice
+// workers) on <folder>/.cimchar.lock for its lifetime (released by the kernel when the process
+// dies, kill -9 included, so a stale lock cannot block the next run; the file itself is removed on a
 // normal exit); a second run fails at once with a message naming the folder and the holder.
 #pragma once
 

@@ -22,6 +22,7 @@
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/signal_cleanup.hpp"
+#include "spice/analysis_size.hpp"
 #include "spice/session.hpp"
 #include "spice/wire.hpp"
 
@@ -108,8 +109,12 @@ std::string seconds(double s) {
 }  // namespace
 
 double job_timeout(const Job& job, const PoolOptions& o) {
-  const double base = job.timeout_s > 0 ? job.timeout_s : o.default_timeout_s;
-  return base * static_cast<double>(std::max<size_t>(1, job.alter_sets.size()));
+  const double samples = static_cast<double>(std::max<size_t>(1, job.alter_sets.size()));
+  if (job.timeout_s > 0) return job.timeout_s * samples;
+  double points = 0;
+  for (const auto& c : job.commands) points += analysis_points(c);
+  const double units = std::max(1.0, points / kPointsPerTimeout);
+  return o.default_timeout_s * std::max(job.cost, 1e-3) * units * samples;
 }
 
 std::string stalled_reason(const std::string& status, double elapsed, double quiet,

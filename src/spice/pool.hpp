@@ -27,7 +27,10 @@ struct Job {
   // each set k, its commands run (e.g. "alterparam r1v=1.2k"), then `reset` and the
   // analyses; vectors come back as "<name>@<k>" and each sample's error in sample_errors.
   std::vector<std::vector<std::string>> alter_sets;
-  double timeout_s = 0;     // 0 = the pool's default
+  double timeout_s = 0;     // a fixed limit per sample; 0 = the pool's, scaled (job_timeout)
+  // Cost of one analysis point relative to a small linear circuit, for the time limit: a
+  // BSIM4 transistor or a stiff device model costs more per point (job_timeout).
+  double cost = 1;
   uint64_t seed = 1;        // `set rndseed=<seed>` before loading
   bool convergence_aids = true;  // retry with gmin/source stepping and smaller steps
 };
@@ -83,8 +86,11 @@ std::string solver_options_line(const NgspiceInfo& info);
 // Cores this process may run on (sched_getaffinity), at least 1: the default worker count.
 int available_cores();
 
-// A job's hard time limit: its timeout_s (else the pool's default) for each sample it runs, so
-// a Monte Carlo job of N alter sets gets N times the limit of one simulation.
+// A job's hard time limit, for each sample it runs (a Monte Carlo job of N alter sets gets N
+// times the limit of one simulation): its own timeout_s when set; else the pool's default
+// (`[flow] job_timeout`) for each kPointsPerTimeout points its analyses compute
+// (analysis_points, at least one such unit), times the job's cost.
+inline constexpr double kPointsPerTimeout = 1e5;
 double job_timeout(const Job& job, const PoolOptions& o);
 
 // Why a running job must be stopped for making no progress ("" if it may go on): in an

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "spice/analysis_size.hpp"
 
 namespace cimchar::spice {
 
@@ -84,26 +85,6 @@ const Aid kAids[] = {
      true},
 };
 
-double spice_number(const std::string& tok) {
-  // Minimal SPICE number parser for tran arguments: value plus scale suffix.
-  char* end = nullptr;
-  double v = std::strtod(tok.c_str(), &end);
-  std::string suf = lower(end ? std::string(end) : "");
-  if (suf.rfind("meg", 0) == 0) return v * 1e6;
-  if (suf.empty()) return v;
-  switch (suf[0]) {
-    case 'f': return v * 1e-15;
-    case 'p': return v * 1e-12;
-    case 'n': return v * 1e-9;
-    case 'u': return v * 1e-6;
-    case 'm': return v * 1e-3;
-    case 'k': return v * 1e3;
-    case 'g': return v * 1e9;
-    case 't': return v * 1e12;
-    default: return v;
-  }
-}
-
 // "tran tstep tstop [tstart [tmax]] [uic]" with tmax set to (tstop - tstart)/1e4 when absent.
 std::string with_max_step(const std::string& cmd) {
   std::istringstream in(cmd);
@@ -115,6 +96,7 @@ std::string with_max_step(const std::string& cmd) {
   if (tok.size() >= 5) return cmd;  // user gave tmax
   const double tstop = spice_number(tok[2]);
   const double tstart = tok.size() >= 4 ? spice_number(tok[3]) : 0.0;
+  if (!std::isfinite(tstop - tstart)) return cmd;  // ngspice names the bad argument
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6g", (tstop - tstart) / 1e4);
   std::string out = tok[0] + " " + tok[1] + " " + tok[2] + " " + (tok.size() >= 4 ? tok[3] : "0") +

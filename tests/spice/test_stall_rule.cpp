@@ -3,6 +3,9 @@
 // whose progress projects past projection_factor x its timeout is too slow; neither otherwise.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "spice/analysis_size.hpp"
 #include "spice/pool.hpp"
 
 using namespace cimchar::spice;
@@ -55,10 +58,62 @@ TEST(StallRule, TimeoutScalesWithTheSamplesOfAJob) {
   PoolOptions o;
   o.default_timeout_s = 120;
   Job one = tran();
+  one.commands = {"tran 1n 1u"};  // one unit of points (the next test scales by length)
   EXPECT_EQ(job_timeout(one, o), 120);
   one.timeout_s = 5;
-  EXPECT_EQ(job_timeout(one, o), 5);
-  Job mc = tran();
+  EXPECT_EQ(job_timeout(one, o), 5);  // a job's own limit is fixed: no scaling by length
+  Job mc = one;
+  mc.timeout_s = 0;
   mc.alter_sets.assign(40, {"alter r1=1k"});
   EXPECT_EQ(job_timeout(mc, o), 40 * 120);  // each of 40 samples gets the limit of one run
+}
+
+// The points of an analysis, by hand from its arguments.
+TEST(StallRule, AnalysisPointsFromTheArguments) {
+  EXPECT_DOUBLE_EQ(spice_number("1.5u"), 1.5e-6);
+  EXPECT_DOUBLE_EQ(spice_number("2meg"), 2e6);
+  EXPECT_DOUBLE_EQ(spice_number("10ns"), 1e-8);
+  EXPECT_DOUBLE_EQ(spice_number("3K"), 3e3);
+  EXPECT_TRUE(std::isnan(spice_number("abc")));
+  // tran: the session caps the step at span/1e4, so at least 1e4 points.
+  EXPECT_DOUBLE_EQ(analysis_points("tran 1n 1u"), 1e4);
+  EXPECT_DOUBLE_EQ(analysis_points("tran 1p 20u"), 2e7);
+  EXPECT_DOUBLE_EQ(analysis_points("tran 1n 10u 2u"), 8e3 * 1.25);  // span 8 us / min(1 ns, 0.8 ns)
+  EXPECT_DOUBLE_EQ(analysis_points("tran 1p 20u 0 1p uic"), 2e7);
+  EXPECT_DOUBLE_EQ(analysis_points("tran 100n 1u 0 10n"), 100);  // the user's tmax wins
+  EXPECT_DOUBLE_EQ(analysis_points("tran 10n 1u 0 100n"), 100);  // else the step
+  // dc: (stop - start) / incr + 1 per sweep, nested sweeps multiply.
+  EXPECT_DOUBLE_EQ(analysis_points("dc v1 0 1 0.01"), 101);
+  EXPECT_DOUBLE_EQ(analysis_points("dc vd -1.5 1.5 0.015 vg 0 1.5 0.0075"), 201.0 * 201.0);
+  EXPECT_DOUBLE_EQ(analysis_points("dc v1 1 0 -0.25"), 5);
+  // ac: n per decade or octave.
+  EXPECT_NEAR(analysis_points("ac dec 10 1 1meg"), 60, 1e-9);
+  EXPECT_NEAR(analysis_points("ac oct 4 1k 16k"), 16, 1e-9);
+  EXPECT_DOUBLE_EQ(analysis_points("ac lin 50 1 10"), 50);
+  // An operating point, an unknown command or malformed arguments: 1.
+  EXPECT_DOUBLE_EQ(analysis_points("op"), 1);
+  EXPECT_DOUBLE_EQ(analysis_points("tran x y"), 1);
+  EXPECT_DOUBLE_EQ(analysis_points("dc v1 0 1 0"), 1);
+  EXPECT_DOUBLE_EQ(analysis_points(""), 1);
+}
+
+// The pool's limit grows with the points a job computes and with its cost, in units of
+// kPointsPerTimeout; a short job keeps one unit.
+TEST(StallRule, TimeoutScalesWithTheLengthAndCostOfAJob) {
+  PoolOptions o;
+  o.default_timeout_s = 120;
+  Job j;
+  j.commands = {"tran 1n 1u"};  // 1e4 points: one unit
+  EXPECT_DOUBLE_EQ(job_timeout(j, o), 120);
+  j.commands = {"tran 1p 20u"};  // 2e7 points: 200 units
+  EXPECT_DOUBLE_EQ(job_timeout(j, o), 120 * 200);
+  j.commands = {"op", "dc v1 0 1 1e-6"};  // 1 + 1,000,001 points
+  EXPECT_NEAR(job_timeout(j, o), 120 * (1 + 1000001) / kPointsPerTimeout, 1e-9);
+  j.commands = {"dc v1 0 1 0.01"};
+  j.cost = 5;  // a BSIM4 table: 5 x the limit
+  EXPECT_DOUBLE_EQ(job_timeout(j, o), 600);
+  j.alter_sets.assign(3, {"alter r1=1k"});
+  EXPECT_DOUBLE_EQ(job_timeout(j, o), 1800);
+  o.default_timeout_s = 10;  // [flow] job_timeout reaches every job without its own limit
+  EXPECT_DOUBLE_EQ(job_timeout(j, o), 150);
 }
