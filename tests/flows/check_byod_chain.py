@@ -157,5 +157,18 @@ with tempfile.TemporaryDirectory() as d:
         print("xbar solve with the fitted card: max rel dev %.3g" % np.max(np.abs(I - Iref) / np.abs(Iref)))
         check(np.allclose(I, Iref, rtol=2e-3), "xbar currents %s vs %s" % (I, Iref))
 
+    # The wrong model (lid: G = 1/(R_on w + R_off (1 - w))) cannot describe the same data
+    # (yakopcic: G proportional to x): the gate fails it, exit 1, diagnostics only.
+    wrong = os.path.join(d, "wrong.toml")
+    open(wrong, "w").write('[fit]\ndevice = "lid"\ndata = "%s"\nv_column = "/read_iv/flat/v"\n'
+                           'i_column = "/read_iv/flat/i"\nstate_column = "/read_iv/flat/state"\n'
+                           'params = ["R_on", "R_off"]\nstarts = 2\n' % os.path.join(out, "cell.h5"))
+    out2 = os.path.join(d, "out_wrong")
+    r = subprocess.run([cimchar, "fit", wrong, "--out", out2, "--jobs", "2"], capture_output=True, text=True)
+    check(r.returncode == 1, "wrong model: exit %d: %s" % (r.returncode, r.stderr))
+    check("does not describe the data" in r.stderr, "wrong model: the gate's message: " + r.stderr)
+    check(os.path.exists(os.path.join(out2, "fit_failed.h5")) and not os.path.exists(os.path.join(out2, "fit.h5")),
+          "wrong model: fit_failed.h5 only")
+
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
