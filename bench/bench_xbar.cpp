@@ -1,12 +1,14 @@
 // Crossbar solver benchmarks (issue 3). Plain timing executable, one case per invocation so that
 // the peak memory (getrusage) belongs to that case:
-//   bench_xbar native N [linear|sinh] [vectors]   first solve incl. set-up, then further vectors
+//   bench_xbar native N [linear|sinh|table] [vectors]   first solve incl. set-up, then further vectors
 //   bench_xbar transfer N [vectors]               transfer-matrix build, then per vector
 //   bench_xbar cholmod N [amd|metis|nesdis]       sparse direct candidate (CHOLMOD supernodal)
 //   bench_xbar ngspice N                          ngspice operating point through the pool
 // Case (../shared/SOLVER-NOTES.md): N x N linear cells, G uniform in [1, 100] uS, inputs uniform in
 // [0, 0.2] V, 2.5 ohm per wire segment, ideal drivers and virtual grounds. sinh: the Stanford/ASU
-// card's V0 = 0.25 V, G the small-signal conductance. Times are wall and CPU seconds of this
+// card's V0 = 0.25 V, G the small-signal conductance. table: the same sinh law as a tabulated device
+// (device::TableTwin, as a netlist-only device gets from ngspice: 33 states with G from 1 to
+// 100 uS log-spaced, 201 V points over +-1.05 x 0.2 V), G mapped to the state by the table. Times are wall and CPU seconds of this
 // process, one thread; the accuracy column is the max relative column-current difference to an
 // independent solve (transfer/CHOLMOD vs CG; CG vs CHOLMOD).
 #include <sys/resource.h>
@@ -23,6 +25,7 @@
 
 #include "spice/pool.hpp"
 #include "spice/session.hpp"
+#include "device/table_twin.hpp"
 #include "xbar/netlist.hpp"
 #include "xbar/solver.hpp"
 #include "xbar/transfer.hpp"
@@ -108,10 +111,29 @@ Eigen::SparseMatrix<double> nodal_matrix(const Array& a, const Wiring& w, Eigen:
   return A;
 }
 
-int native(size_t n, bool sinh, int vectors) {
+// The sinh law I = G(s) V0 sinh(V / V0) tabulated (what device/tabulate.cpp builds from ngspice).
+std::shared_ptr<const cimchar::device::TableTwin> sinh_table() {
+  const size_t ns = 33, nv = 201;
+  const double v0 = 0.25, vmax = 1.05 * 0.2;
+  std::vector<double> st(ns);
+  std::vector<std::vector<double>> i(ns, std::vector<double>(nv));
+  for (size_t k = 0; k < ns; ++k) {
+    st[k] = static_cast<double>(k) / static_cast<double>(ns - 1);
+    const double g = 1e-6 * std::pow(100.0, st[k]);
+    for (size_t j = 0; j < nv; ++j) {
+      const double v = -vmax + 2 * vmax * static_cast<double>(j) / static_cast<double>(nv - 1);
+      i[k][j] = g * v0 * std::sinh(v / v0);
+    }
+  }
+  return std::make_shared<const cimchar::device::TableTwin>(st, -vmax, vmax, i);
+}
+
+int native(size_t n, const std::string& mode, int vectors) {
   Array a = make_array(n);
   CellModel cell;
+  const bool sinh = mode == "sinh";
   if (sinh) cell.element = Element::sinh, cell.sinh.v0_V = 0.25;
+  if (mode == "table") cell.element = Element::table, cell.table = sinh_table();
   std::vector<double> v0 = inputs(n, 7);
   Clock first;
   Solver s(a, wiring(), cell);
@@ -128,7 +150,7 @@ int native(size_t n, bool sinh, int vectors) {
   std::printf(
       "native %-6s N=%-5zu first %.4f s (cpu %.4f; Newton %d, Krylov %d, est %.1e)  further "
       "%.4f s/vector (cpu %.4f; Krylov %.1f)  peak %.0f MB\n",
-      sinh ? "sinh" : "linear", n, fw, fc, rep.newton_iterations, rep.krylov_iterations,
+      mode.c_str(), n, fw, fc, rep.newton_iterations, rep.krylov_iterations,
       rep.current_err_est, more.w() / vectors, more.c() / vectors, double(krylov) / vectors,
       peak_MB());
   return 0;
@@ -227,7 +249,7 @@ int main(int argc, char** argv) {
   const std::string what = argv[1];
   const size_t n = std::strtoul(argv[2], nullptr, 10);
   if (what == "native")
-    return native(n, argc > 3 && std::string(argv[3]) == "sinh", argc > 4 ? std::atoi(argv[4]) : 5);
+    return native(n, argc > 3 ? std::string(argv[3]) : "linear", argc > 4 ? std::atoi(argv[4]) : 5);
   if (what == "transfer") return transfer(n, argc > 3 ? std::atoi(argv[3]) : 50);
   if (what == "cholmod") return cholmod(n, argc > 3 ? argv[3] : "metis");
   if (what == "ngspice") return ngspice(n);

@@ -135,9 +135,35 @@ double TableTwin::state_for_conductance(double g_S, double v_ref_V) const {
     throw InputError("conductance " + format_quantity(g_S, "S") + " is outside the device's range [" +
                      format_quantity(g_min, "S") + ", " + format_quantity(g_max, "S") + "] (chord at " +
                      format_quantity(v_ref_V, "V") + ")");
-  for (int it = 0; it < 200 && hi - lo > 1e-14 * (s_.back() - s_.front()); ++it) {
-    const double mid = 0.5 * (lo + hi);
-    if ((chord_S(mid, v_ref_V) < g_S) == rising) lo = mid; else hi = mid;
+  if (g_S <= g_min) return rising ? lo : hi;  // within the slack: the end itself
+  if (g_S >= g_max) return rising ? hi : lo;
+  // The tabulated interval first (the chord at a tabulated state is exact there, and monotone
+  // over the states), then Illinois regula falsi inside it: ~15 evaluations, not ~50 bisections.
+  size_t a = 0, b = s_.size() - 1;
+  while (b - a > 1) {
+    const size_t m = (a + b) / 2;
+    if ((chord_S(s_[m], v_ref_V) < g_S) == rising) a = m; else b = m;
+  }
+  lo = s_[a], hi = s_[b];
+  double f_lo = chord_S(lo, v_ref_V) - g_S, f_hi = chord_S(hi, v_ref_V) - g_S;
+  if (f_lo == 0) return lo;
+  if (f_hi == 0) return hi;
+  int side = 0;
+  const double width_tol = 1e-14 * (s_.back() - s_.front());
+  for (int it = 0; it < 200 && hi - lo > width_tol; ++it) {
+    double mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
+    if (!(mid > lo && mid < hi)) mid = 0.5 * (lo + hi);
+    const double f = chord_S(mid, v_ref_V) - g_S;
+    if (std::abs(f) <= 1e-14 * g_max) return mid;
+    if ((f < 0) == (f_lo < 0)) {
+      lo = mid, f_lo = f;
+      if (side == -1) f_hi *= 0.5;
+      side = -1;
+    } else {
+      hi = mid, f_hi = f;
+      if (side == 1) f_lo *= 0.5;
+      side = 1;
+    }
   }
   return 0.5 * (lo + hi);
 }

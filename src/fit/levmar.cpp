@@ -2,11 +2,11 @@
 
 #include <Eigen/Dense>
 #include <unsupported/Eigen/LevenbergMarquardt>
-#include <unsupported/Eigen/NumericalDiff>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "core/error.hpp"
 
@@ -42,28 +42,59 @@ struct Problem {
   enum { InputsAtCompileTime = Eigen::Dynamic, ValuesAtCompileTime = Eigen::Dynamic };
 
   const std::vector<Transform>* tr;
-  const ModelFn* model;
+  const BatchModelFn* model;
   const std::vector<double>* y;
   const std::vector<double>* sigma;
+  double step = 0;  // central-difference step, relative to the coordinate
   mutable std::vector<double> p, pred;
   mutable int evals = 0;
 
   int inputs() const { return static_cast<int>(tr->size()); }
   int values() const { return static_cast<int>(y->size()); }
 
-  void physical(const Eigen::VectorXd& u) const {
-    p.resize(tr->size());
-    for (size_t i = 0; i < tr->size(); ++i) p[i] = (*tr)[i].to_physical(u[static_cast<int>(i)]);
+  std::vector<double> physical_of(const Eigen::VectorXd& u) const {
+    std::vector<double> q(tr->size());
+    for (size_t i = 0; i < tr->size(); ++i) q[i] = (*tr)[i].to_physical(u[static_cast<int>(i)]);
+    return q;
+  }
+  double residual(const std::vector<double>& pr, size_t i) const {
+    const double v = (pr[i] - (*y)[i]) / (*sigma)[i];
+    return std::isfinite(v) ? v : 1e30;
+  }
+  // Predictions for many points of the fitted coordinates, in one call of the model.
+  std::vector<std::vector<double>> predict(const std::vector<Eigen::VectorXd>& us) const {
+    std::vector<std::vector<double>> ps, preds(us.size(), std::vector<double>(y->size(), 0.0));
+    for (const auto& u : us) ps.push_back(physical_of(u));
+    (*model)(ps, preds);
+    evals += static_cast<int>(us.size());
+    return preds;
   }
   int operator()(const Eigen::VectorXd& u, Eigen::VectorXd& r) const {
-    physical(u);
-    pred.assign(y->size(), 0.0);
-    (*model)(p, pred);
-    ++evals;
-    for (size_t i = 0; i < y->size(); ++i) {
-      double v = (pred[i] - (*y)[i]) / (*sigma)[i];
-      r[static_cast<int>(i)] = std::isfinite(v) ? v : 1e30;
+    p = physical_of(u);
+    pred = predict({u})[0];
+    for (size_t i = 0; i < y->size(); ++i) r[static_cast<int>(i)] = residual(pred, i);
+    return 0;
+  }
+  // Central differences (Eigen's NumericalDiff rule), the 2k evaluations in one batch.
+  int df(const Eigen::VectorXd& u, Eigen::MatrixXd& J) const {
+    const int k = inputs();
+    std::vector<Eigen::VectorXd> us;
+    std::vector<double> h(static_cast<size_t>(k));
+    for (int j = 0; j < k; ++j) {
+      h[static_cast<size_t>(j)] = u[j] != 0 ? step * std::abs(u[j]) : step;
+      Eigen::VectorXd a = u, b = u;
+      a[j] += h[static_cast<size_t>(j)];
+      b[j] -= h[static_cast<size_t>(j)];
+      us.push_back(a);
+      us.push_back(b);
     }
+    const auto preds = predict(us);
+    J.resize(values(), k);
+    for (int j = 0; j < k; ++j)
+      for (size_t i = 0; i < y->size(); ++i)
+        J(static_cast<int>(i), j) = (residual(preds[static_cast<size_t>(2 * j)], i) -
+                                     residual(preds[static_cast<size_t>(2 * j + 1)], i)) /
+                                    (2 * h[static_cast<size_t>(j)]);
     return 0;
   }
 };
@@ -111,8 +142,9 @@ struct Start {
 };
 
 Start run_from(const Problem& base, Eigen::VectorXd u, int max_evaluations, int& evals) {
-  Eigen::NumericalDiff<Problem, Eigen::Central> numdiff(base);
-  Eigen::LevenbergMarquardt<Eigen::NumericalDiff<Problem, Eigen::Central>> lm(numdiff);
+  Problem numdiff = base;
+  numdiff.evals = 0;
+  Eigen::LevenbergMarquardt<Problem> lm(numdiff);
   lm.setMaxfev(max_evaluations);
   lm.setXtol(1e-12);
   lm.setFtol(1e-14);
@@ -120,7 +152,7 @@ Start run_from(const Problem& base, Eigen::VectorXd u, int max_evaluations, int&
   s.status = lm.minimize(u);
   s.u = u;
   Eigen::VectorXd r(base.values());
-  const Problem& fp = numdiff;  // NumericalDiff derives from the functor: counts live there
+  const Problem& fp = numdiff;
   fp(u, r);
   evals += fp.evals;
   s.ssr = r.squaredNorm();
@@ -146,24 +178,28 @@ Eigen::VectorXd spread_start(size_t k, int j) {
 
 // The Jacobian of the weighted residuals in physical coordinates by central differences, each
 // column scaled by its parameter (relative changes: A next to m stay comparable).
-Eigen::MatrixXd scaled_jacobian(const ModelFn& model, const std::vector<double>& best,
-                                const std::vector<double>& sigma, std::vector<double>& col_scale) {
+Eigen::MatrixXd scaled_jacobian(const BatchModelFn& model, const std::vector<double>& best,
+                                const std::vector<double>& sigma, double step,
+                                std::vector<double>& col_scale) {
   const size_t n = sigma.size(), k = best.size();
   Eigen::MatrixXd J(static_cast<int>(n), static_cast<int>(k));
-  std::vector<double> pp = best, pred_hi(n), pred_lo(n);
+  std::vector<std::vector<double>> ps;
   col_scale.assign(k, 1.0);
   for (size_t j = 0; j < k; ++j) {
     col_scale[j] = best[j] != 0 ? std::abs(best[j]) : 1.0;
-    const double h = col_scale[j] * 1e-6;
-    pp[j] = best[j] + h;
-    model(pp, pred_hi);
-    pp[j] = best[j] - h;
-    model(pp, pred_lo);
-    pp[j] = best[j];
+    std::vector<double> hi = best, lo = best;
+    hi[j] += col_scale[j] * step;
+    lo[j] -= col_scale[j] * step;
+    ps.push_back(hi);
+    ps.push_back(lo);
+  }
+  std::vector<std::vector<double>> preds(ps.size(), std::vector<double>(n, 0.0));
+  model(ps, preds);
+  for (size_t j = 0; j < k; ++j)
     for (size_t i = 0; i < n; ++i)
       J(static_cast<int>(i), static_cast<int>(j)) =
-          (pred_hi[i] - pred_lo[i]) / (2 * h) / sigma[i] * col_scale[j];
-  }
+          (preds[2 * j][i] - preds[2 * j + 1][i]) / (2 * col_scale[j] * step) / sigma[i] *
+          col_scale[j];
   return J;
 }
 
@@ -240,6 +276,16 @@ std::string FitResult::verdict() const {
 FitResult levenberg_marquardt(const std::vector<FitParam>& params, const ModelFn& model,
                               const std::vector<double>& y, const std::vector<double>& sigma,
                               const FitOptions& opts) {
+  const BatchModelFn batch = [&model](const std::vector<std::vector<double>>& ps,
+                                      std::vector<std::vector<double>>& preds) {
+    for (size_t m = 0; m < ps.size(); ++m) model(ps[m], preds[m]);
+  };
+  return levenberg_marquardt(params, batch, y, sigma, opts);
+}
+
+FitResult levenberg_marquardt(const std::vector<FitParam>& params, const BatchModelFn& model,
+                              const std::vector<double>& y, const std::vector<double>& sigma,
+                              const FitOptions& opts) {
   const size_t k = params.size(), n = y.size();
   if (k == 0) throw FitError("no parameters to fit");
   if (sigma.size() != n) throw FitError("sigma and data sizes differ");
@@ -251,7 +297,10 @@ FitResult levenberg_marquardt(const std::vector<FitParam>& params, const ModelFn
     if (!(sigma[i] > 0) || !std::isfinite(y[i]))
       throw FitError("data point " + std::to_string(i) + " has a non-finite value or sigma <= 0");
 
-  Problem prob{&tr, &model, &y, &sigma, {}, {}, 0};
+  const double step = opts.diff_step > 0
+                          ? opts.diff_step
+                          : std::sqrt(std::numeric_limits<double>::epsilon());
+  Problem prob{&tr, &model, &y, &sigma, step, {}, {}, 0};
   FitResult out;
   out.dof = static_cast<int>(n - k);
   out.starts = std::max(1, opts.starts);
@@ -276,7 +325,8 @@ FitResult levenberg_marquardt(const std::vector<FitParam>& params, const ModelFn
   out.chi2_limit = 1.0 + opts.gof_z * std::sqrt(2.0 / out.dof);
   out.gof_passed = out.chi2_reduced <= out.chi2_limit;
   std::vector<double> col_scale;
-  const Eigen::MatrixXd J = scaled_jacobian(model, values, sigma, col_scale);
+  const Eigen::MatrixXd J = scaled_jacobian(model, values, sigma,
+                                            opts.diff_step > 0 ? opts.diff_step : 1e-6, col_scale);
   for (size_t j = 0; j < k; ++j) {
     out.names.push_back(params[j].name);
     out.units.push_back(params[j].unit);

@@ -70,13 +70,23 @@ struct FitOptions {
   double gof_z = 3.0;
   double rank_tol = 1e-6;            // relative singular value below which a direction is lost
   double bound_tol = 1e-3;           // fraction of the fitted-coordinate span
+  // Central-difference step, relative to the coordinate (0: sqrt(machine epsilon), Eigen's
+  // default). A model evaluated by a simulator with its own rounding needs a larger one.
+  double diff_step = 0;
 };
 
 // model(p, pred): fill pred (size n) for physical parameters p.
 using ModelFn = std::function<void(const std::vector<double>& p, std::vector<double>& pred)>;
+// The same for many parameter vectors at once (preds[m] for ps[m], each of size n): a model
+// that is costly to call (a simulator) evaluates a Jacobian's 2k vectors in one batch.
+using BatchModelFn = std::function<void(const std::vector<std::vector<double>>& ps,
+                                        std::vector<std::vector<double>>& preds)>;
 
 // y: data; sigma: per-point standard deviation (weights 1/sigma). FitError on bad set-up.
 FitResult levenberg_marquardt(const std::vector<FitParam>& params, const ModelFn& model,
+                              const std::vector<double>& y, const std::vector<double>& sigma,
+                              const FitOptions& opts = {});
+FitResult levenberg_marquardt(const std::vector<FitParam>& params, const BatchModelFn& model,
                               const std::vector<double>& y, const std::vector<double>& sigma,
                               const FitOptions& opts = {});
 

@@ -1,6 +1,7 @@
 // The fitting stage (`cimchar fit`, [fit] in a flow): fits chosen parameters of a device
 // compact model to I-V data from a CSV file (header line with column names) or an HDF5 file
-// (dataset paths), and writes fitted values, standard errors and the residual RMS.
+// (dataset paths), and writes fitted values, standard errors and the residual RMS. The model is
+// evaluated by its C++ twin when it has one, else through ngspice (fit/spice_iv.hpp).
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -20,6 +21,10 @@
 namespace cimchar::flows {
 
 namespace {
+
+std::string state_unit_of(const ParamTable& card) {
+  return device::has_twin(card) ? device::make_model(card)->state_unit() : card.state_unit();
+}
 
 struct FitConfig {
   ParamTable card;
@@ -74,7 +79,7 @@ fit::IvData load(const FitConfig& c) {
   d.v_V = read_column(c, c.v_col, "V");
   d.i_A = read_column(c, c.i_col, "A");
   d.state = c.state_col.empty() ? std::vector<double>(d.v_V.size(), c.fixed_state)
-                                : read_column(c, c.state_col, device::make_model(c.card)->state_unit());
+                                : read_column(c, c.state_col, state_unit_of(c.card));
   if (d.v_V.size() != d.i_A.size() || d.state.size() != d.v_V.size())
     throw ConfigError(c.file, "fit.data", 0,
                       c.data_file + ": the voltage, current and state columns differ in length");
@@ -138,6 +143,14 @@ FitConfig parse(Section& t) {
     t.fail("card_out", "a device card is a .toml file");
   c.opts.lm.starts = static_cast<int>(t.get_int("starts", c.opts.lm.starts, 1, 1000));
   c.opts.lm.gof_z = t.get_double("gof_sigmas", c.opts.lm.gof_z, "", {0, 1e6});
+  const std::string engine = t.get_string("engine", "auto");
+  if (!fit::parse_fit_engine(engine, c.opts.engine))
+    t.fail("engine", "'" + engine + "' is not auto, twin or ngspice");
+  try {
+    fit::fits_through_ngspice(c.card, c.opts.engine);
+  } catch (const ConfigError& e) {
+    t.fail("engine", e.what());
+  }
   t.finish();
   return c;
 }
@@ -187,10 +200,11 @@ void write_result(const FitConfig& c, const fit::FitResult& r, bool passed, H5Wr
   out.attr("/fit", "passed", static_cast<int64_t>(passed ? 1 : 0));
   out.attr("/fit", "verdict", r.verdict());
   out.attr("/fit", "data_file", c.data_file);
+  out.attr("/fit", "engine", std::string(fit::fits_through_ngspice(c.card, c.opts.engine) ? "ngspice" : "twin"));
   const size_t n = c.data.v_V.size();
   out.write("/data/v", c.data.v_V, {n}, "V");
   out.write("/data/i", c.data.i_A, {n}, "A");
-  out.write("/data/state", c.data.state, {n}, device::make_model(c.card)->state_unit());
+  out.write("/data/state", c.data.state, {n}, state_unit_of(c.card));
   out.write("/data/i_fit", r.predictions, {n}, "A");
 }
 
@@ -200,7 +214,11 @@ std::filesystem::path run(FitConfig c, const RunContext& ctx) {
     c.data_file = (ctx.out_dir / c.data_file.substr(5)).string();
     c.data = load(c);
   }
-  fit::FitResult r = fit::fit_device(c.card, c.data, c.opts);
+  const bool spice = fit::fits_through_ngspice(c.card, c.opts.engine);
+  if (spice)
+    scope.out().print("fit: %s evaluated through ngspice (%s)\n", c.card.model_name().c_str(),
+                      device::has_twin(c.card) ? "engine = ngspice" : "it has no C++ twin");
+  fit::FitResult r = fit::fit_device(c.card, c.data, c.opts, spice ? &scope.pool() : nullptr);
   print_result(c, r, scope.out());
   // A fit that did not converge or cannot describe the data is a failed run: its diagnostics
   // go to fit_failed.h5 (marked passed = 0), never to fit.h5 where later stages would read it.
