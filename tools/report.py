@@ -219,7 +219,7 @@ def adc_section(f):
             ax.set_title("%s ADC, %s: transition errors (INL/DNL)" % (arch, b))
             ax.legend(fontsize=7)
             parts.append(svg(fig))
-            rows.append([arch, b] + [float(g[k][0]) if k in g else float("nan") for k in (
+            rows.append([arch, b] + [float(g.attrs.get(k, float("nan"))) for k in (
                 "inl_max_mean", "dnl_max_mean", "enob_mean", "enob_sine_mean", "sinad_mean",
                 "sfdr_mean")])
     if rows:

@@ -60,16 +60,17 @@ double ComparatorLut::draw_offset_V(std::mt19937_64& rng) const {
 AdcLut AdcLut::load(const std::string& file, const std::string& arch, int bits, int instances,
                     uint64_t seed) {
   H5Reader r(file);
-  const std::string g = "/lut/adc/" + arch + "/b" + std::to_string(bits) + "/";
-  if (!r.has(g + "transition_error_mean"))
-    throw InputError(file + ": no " + g + "transition_error_mean: the adc stage did not "
-                     "characterize a " + std::to_string(bits) + "-bit " + arch + " ADC");
-  const auto mean = r.read(g + "transition_error_mean");
-  const auto sigma = r.read(g + "transition_error_sigma");
+  const std::string g = lut::AdcErrorLut::group(arch, bits);
+  if (!r.has(g))
+    throw InputError(file + ": no " + g + ": the adc stage did not characterize a " +
+                     std::to_string(bits) + "-bit " + arch + " ADC");
+  const auto l = lut::read<lut::AdcErrorLut>(r, g);
+  const auto& mean = l.transition_error_mean;
+  const auto& sigma = l.transition_error_sigma;
   const size_t n = (size_t{1} << bits) - 1;
-  if (mean.size() != n || sigma.size() != n)
-    throw InputError(file + ": " + g + "transition_error_{mean,sigma} must have " +
-                     std::to_string(n) + " entries");
+  if (mean.size() != n)
+    throw InputError(file + ": " + g + "/transition must have " + std::to_string(n) +
+                     " entries (a " + std::to_string(bits) + "-bit ADC)");
   AdcLut a;
   a.file_ = file;
   a.bits_ = bits;
@@ -90,26 +91,20 @@ int AdcLut::code(double x, size_t instance) const {
 }
 
 WtaLut WtaLut::load(const std::string& file, double c_F) {
-  H5Reader r(file);
-  const auto caps = r.read("/wta/capacitance");
-  const auto sigma = r.read("/wta/sigma_total");
-  const auto delay = r.read("/lut/wta/delay");
-  const auto energy = r.read("/lut/wta/energy");
-  if (caps.empty() || sigma.size() != caps.size() || delay.size() != caps.size() ||
-      energy.size() != caps.size())
-    throw InputError(file + ": /wta/capacitance, /wta/sigma_total, /lut/wta/delay and "
-                            "/lut/wta/energy must have one entry per capacitance");
+  const auto l = lut::read<lut::WtaDecisionLut>(H5Reader(file));
+  l.validate(file);
+  const auto& caps = l.capacitance;
   size_t best = 0;
   for (size_t k = 1; k < caps.size(); ++k)
     if (std::abs(std::log(caps[k] / c_F)) < std::abs(std::log(caps[best] / c_F))) best = k;
   WtaLut w;
   w.file = file;
   w.capacitance_F = caps[best];
-  w.sigma_rel = sigma[best] / r.attr_double("/wta", "v_trip_V");
-  w.i_min_A = r.attr_double("/wta", "i_min_A");
-  w.i_max_A = r.attr_double("/wta", "i_max_A");
-  w.delay_s = delay[best];
-  w.energy_J = energy[best];
+  w.sigma_rel = l.sigma_total[best] / l.v_trip_V;
+  w.i_min_A = l.i_min_A;
+  w.i_max_A = l.i_max_A;
+  w.delay_s = l.delay[best];
+  w.energy_J = l.energy[best];
   return w;
 }
 

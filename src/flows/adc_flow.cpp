@@ -22,6 +22,7 @@
 #include "core/rng.hpp"
 #include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
+#include "lut/periph_records.hpp"
 #include "spice/job_journal.hpp"
 #include "periph/adc_metrics.hpp"
 #include "periph/adc_netlist.hpp"
@@ -100,7 +101,6 @@ Stats stats(const std::vector<double>& x) {
 
 // Values in LSB (multiples of the group's code step `lsb_V`): dimensionless ("1", which units
 // libraries parse), with the attribute relative_to = "LSB" saying what they are multiples of.
-constexpr const char* kLsb = "LSB";
 void write_lsb(H5Writer& out, const std::string& path, const std::vector<double>& v,
                const std::vector<size_t>& dims) {
   out.write(path, v, dims, "1");
@@ -347,39 +347,37 @@ void write_settings(const AdcConfig& c, const AdcResult& o, H5Writer& out) {
 
 // The LUT of one group: transition-error statistics over the twin's Monte Carlo samples.
 void write_group_lut(const AdcConfig& c, const periph::AdcDesign& d, const Metrics& twin,
-                     const std::string& lut, H5Writer& out) {
+                     H5Writer& out) {
   const size_t nt = d.transitions(), S = c.samples;
-  std::vector<double> tm(nt), ts(nt), k(nt);
+  lut::AdcErrorLut l;
+  l.transition.resize(nt);
+  l.transition_error_mean.resize(nt);
+  l.transition_error_sigma.resize(nt);
   for (size_t t = 0; t < nt; ++t) {
     std::vector<double> col(S);
     for (size_t i = 0; i < S; ++i) col[i] = twin.terr[i * nt + t];
     const auto st = stats(col);
-    tm[t] = st.mean;
-    ts[t] = st.sigma;
-    k[t] = static_cast<double>(t + 1);
+    l.transition_error_mean[t] = st.mean;
+    l.transition_error_sigma[t] = st.sigma;
+    l.transition[t] = static_cast<double>(t + 1);
   }
-  out.write(lut + "/transition", k, {nt}, "");
-  write_lsb(out, lut + "/transition_error_mean", tm, {nt});
-  write_lsb(out, lut + "/transition_error_sigma", ts, {nt});
-  for (auto [key, v, unit] : {std::tuple{"inl_max", &twin.inl_max, kLsb},
-                              {"dnl_max", &twin.dnl_max, kLsb},
-                              {"enob", &twin.enob, "bit"},
-                              {"enob_sine", &twin.enob_sine, "bit"},
-                              {"sinad", &twin.sinad, "dB"},
-                              {"sfdr", &twin.sfdr, "dB"},
-                              {"offset", &twin.offset, kLsb},
-                              {"gain_error", &twin.gain, ""}}) {
+  for (auto [v, mean, sigma] :
+       {std::tuple{&twin.inl_max, &l.inl_max_mean, &l.inl_max_sigma},
+        {&twin.dnl_max, &l.dnl_max_mean, &l.dnl_max_sigma},
+        {&twin.enob, &l.enob_mean, &l.enob_sigma},
+        {&twin.enob_sine, &l.enob_sine_mean, &l.enob_sine_sigma},
+        {&twin.sinad, &l.sinad_mean, &l.sinad_sigma},
+        {&twin.sfdr, &l.sfdr_mean, &l.sfdr_sigma},
+        {&twin.offset, &l.offset_mean, &l.offset_sigma},
+        {&twin.gain, &l.gain_error_mean, &l.gain_error_sigma}}) {
     const auto st = stats(*v);
-    for (const auto& [suffix, x] : {std::pair{"_mean", st.mean}, {"_sigma", st.sigma}}) {
-      if (std::string_view(unit) == kLsb) write_lsb(out, lut + "/" + key + suffix, {x}, {1});
-      else out.write(lut + "/" + key + suffix, {x}, {1}, unit);
-    }
+    *mean = st.mean;
+    *sigma = st.sigma;
   }
-  out.attr(lut, "axes", std::string("transition"));
-  out.attr(lut, "definition",
-           std::string("transition_error = (T[k] - k Q)/Q, Q = vref/2^N, T[k] the level of the "
-                       "code k-1 -> k transition; statistics over the Monte Carlo samples"));
-  out.attr(lut, "lsb_V", d.lsb_V());
+  l.definition = "transition_error = (T[k] - k Q)/Q, Q = vref/2^N, T[k] the level of the "
+                 "code k-1 -> k transition; statistics over the Monte Carlo samples";
+  l.lsb_V = d.lsb_V();
+  lut::write(out, l, lut::AdcErrorLut::group(periph::to_string(d.arch), d.bits));
 }
 
 void write_groups(const AdcConfig& c, const AdcResult& o, H5Writer& out) {
@@ -399,7 +397,7 @@ void write_groups(const AdcConfig& c, const AdcResult& o, H5Writer& out) {
       out.write_int(mc + "/spice/failed", o.failed[g], {K}, "");
       out.write_strings(mc + "/spice/messages", o.messages[g]);
     }
-    write_group_lut(c, d, o.twin[g], "/lut/adc/" + name, out);
+    write_group_lut(c, d, o.twin[g], out);
   }
 }
 

@@ -16,6 +16,7 @@
 #include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 #include "flows/write_verify.hpp"
+#include "lut/cell_records.hpp"
 #include "spice/job_journal.hpp"
 
 namespace cimchar::flows {
@@ -373,10 +374,12 @@ void write_reads(const CellConfig& c, const CellResult& o, const std::string& un
   out.write("/read_iv/flat/v", fv, {n}, "V");
   out.write("/read_iv/flat/i", o.read_i, {n}, "A");
   out.write("/read_iv/flat/state", fs, {n}, unit);
-  out.write("/lut/read_current/state", c.lut_states, {c.lut_states.size()}, unit);
-  out.write("/lut/read_current/v_read", c.lut_v, {c.lut_v.size()}, "V");
-  out.write("/lut/read_current/i", o.lut_i, {c.lut_states.size(), c.lut_v.size()}, "A");
-  out.attr("/lut/read_current/i", "axes", std::string("state,v_read"));
+  lut::ReadCurrentLut l;
+  l.state = c.lut_states;
+  l.v_read = c.lut_v;
+  l.i = o.lut_i;
+  l.state_units = unit.empty() ? "1" : unit;
+  lut::write(out, l);
 }
 
 void write_program(const CellConfig& c, const CellResult& o, H5Writer& out) {

@@ -15,6 +15,7 @@
 #include "core/provenance.hpp"
 #include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
+#include "lut/periph_records.hpp"
 #include "ppa/architecture.hpp"
 #include "ppa/ppa_run.hpp"
 #include "ppa/tech_card.hpp"
@@ -104,7 +105,7 @@ std::string scheme_config(const SchemesConfig& c, const std::string& scheme, con
     nonideal += "variation = \"" + var.string() + "\"\n";
   // The main crossbars' 8-bit column ADCs (the presets' adc_bits), when this run has them.
   if (c.use_luts && std::filesystem::is_regular_file(adc, ec) &&
-      H5Reader(adc).has("/lut/adc/" + c.adc_arch + "/b8/transition_error_mean"))
+      H5Reader(adc).has(lut::AdcErrorLut::group(c.adc_arch, 8)))
     nonideal += "adc = \"" + adc.string() + "\"\nadc_arch = \"" + c.adc_arch + "\"\n";
   if (c.ir_drop != "off")
     nonideal += "ir_drop = \"" + c.ir_drop + "\"\nr_wire = " + toml_number(c.r_wire) + "\n";

@@ -19,6 +19,7 @@
 #include "flows/stage_scope.hpp"
 #include "core/rng.hpp"
 #include "flows/stages.hpp"
+#include "lut/cell_records.hpp"
 #include "xbar/solver.hpp"
 
 namespace cimchar::flows {
@@ -293,32 +294,29 @@ void write_mc(const VariationConfig& c, const VariationResult& o, H5Writer& out)
 }
 
 void write_lut(const VariationConfig& c, const VariationResult& o, H5Writer& out) {
-  const size_t L = c.targets.size();
-  out.write("/lut/cell_error/target_g", c.targets, {L}, "S");
-  out.write("/lut/cell_error/mean_rel", o.mean, {L}, "");
-  out.write("/lut/cell_error/sigma_rel", o.sigma, {L}, "");
-  out.write("/lut/cell_error/q05_rel", o.q05, {L}, "");
-  out.write("/lut/cell_error/q50_rel", o.q50, {L}, "");
-  out.write("/lut/cell_error/q95_rel", o.q95, {L}, "");
-  out.attr("/lut/cell_error", "axes", std::string("target_g"));
-  out.attr("/lut/cell_error", "definition",
-           std::string("relative error (G_read - G_target)/G_target, G_read = I(v_read)/v_read"));
+  lut::CellErrorLut e;
+  e.target_g = c.targets;
+  e.mean_rel = o.mean;
+  e.sigma_rel = o.sigma;
+  e.q05_rel = o.q05;
+  e.q50_rel = o.q50;
+  e.q95_rel = o.q95;
+  e.definition = "relative error (G_read - G_target)/G_target, G_read = I(v_read)/v_read";
+  lut::write(out, e);
   if (c.xbar_sizes.empty()) return;
-  const size_t K = c.xbar_sizes.size();
-  std::vector<double> sizes(c.xbar_sizes.begin(), c.xbar_sizes.end());
-  out.write("/lut/column_error/size", sizes, {K}, "");
-  out.write("/lut/column_error/ir_drop", {0.0, 1.0}, {2}, "");
-  for (auto [name, v] : {std::pair{"mean", &o.xs.mean}, {"sigma", &o.xs.sigma}, {"q05", &o.xs.q05},
-                         {"q95", &o.xs.q95}}) {
-    out.write(std::string("/lut/column_error/") + name, *v, {K, 2}, "");
-    out.attr(std::string("/lut/column_error/") + name, "axes", std::string("size,ir_drop"));
-  }
-  out.attr("/lut/column_error", "definition",
-           std::string("(I_column - I_ideal)/max|I_ideal| per array; I_ideal from the target "
-                       "conductances without wire resistance"));
-  out.attr("/lut/column_error", "r_wire_ohm", c.r_wire);
-  out.attr("/lut/column_error", "input_activity", c.input_activity);
-  out.attr("/lut/column_error", "arrays", static_cast<int64_t>(c.xbar_arrays));
+  lut::ColumnErrorLut k;
+  k.size.assign(c.xbar_sizes.begin(), c.xbar_sizes.end());
+  k.ir_drop = {0.0, 1.0};
+  k.mean = o.xs.mean;
+  k.sigma = o.xs.sigma;
+  k.q05 = o.xs.q05;
+  k.q95 = o.xs.q95;
+  k.definition = "(I_column - I_ideal)/max|I_ideal| per array; I_ideal from the target "
+                 "conductances without wire resistance";
+  k.r_wire_ohm = c.r_wire;
+  k.input_activity = c.input_activity;
+  k.arrays = static_cast<double>(c.xbar_arrays);
+  lut::write(out, k);
 }
 
 std::filesystem::path run(const VariationConfig& c, const RunContext& ctx) {

@@ -23,6 +23,7 @@
 #include "flows/monte_carlo.hpp"
 #include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
+#include "lut/periph_records.hpp"
 #include "spice/job_journal.hpp"
 #include "periph/wta_stats.hpp"
 #include "periph/wta_twin.hpp"
@@ -433,29 +434,29 @@ void write_check(const WtaConfig& cfg, const WtaResult& o, H5Writer& out) {
 }
 
 void write_lut(const WtaConfig& cfg, const WtaResult& o, H5Writer& out) {
-  const size_t C = cfg.caps.size(), M = cfg.margins.size();
-  out.write("/lut/wta/capacitance", cfg.caps, {C}, "F");
-  out.write("/lut/wta/margin", cfg.margins, {M}, "");
-  out.write("/lut/wta/p_error", o.p_err, {C, M}, "");
-  out.attr("/lut/wta/p_error", "axes", std::string("capacitance,margin"));
-  out.write("/lut/wta/p_error_ngspice", o.p_err_sp, {C, M}, "");
-  out.attr("/lut/wta/p_error_ngspice", "axes", std::string("capacitance,margin"));
-  out.write("/lut/wta/resolved_margin", o.resolved, {C}, "");
-  out.write("/lut/wta/delay", o.delay, {C}, "s");
-  out.write("/lut/wta/delay_max", o.delay_max, {C}, "s");
-  out.write("/lut/wta/energy", o.e_mean, {C}, "J");
-  for (const char* n : {"resolved_margin", "delay", "delay_max", "energy"})
-    out.attr(std::string("/lut/wta/") + n, "axes", std::string("capacitance"));
-  out.attr("/lut/wta", "error_rate", cfg.error_rate);
-  out.attr("/lut/wta", "n_inputs", static_cast<int64_t>(cfg.circuit.n_inputs));
-  out.attr("/lut/wta", "k", static_cast<int64_t>(cfg.circuit.k));
-  out.attr("/lut/wta", "samples", static_cast<int64_t>(cfg.samples));
-  out.attr("/lut/wta", "definition",
-           std::string("p_error: fraction of decisions whose fired set is not the k largest "
-                       "currents, at relative margin (I_k - I_k+1)/I_k; resolved_margin: smallest "
-                       "margin with p_error <= error_rate there and above; delay: mean time to "
-                       "the inhibit (decision); energy: vdd times the charge the bit-line "
-                       "sources deliver per decision (comparators and reset not included)"));
+  lut::WtaDecisionLut l;
+  l.capacitance = cfg.caps;
+  l.margin = cfg.margins;
+  l.p_error = o.p_err;
+  l.p_error_ngspice = o.p_err_sp;
+  l.resolved_margin = o.resolved;
+  l.delay = o.delay;
+  l.delay_max = o.delay_max;
+  l.energy = o.e_mean;
+  l.sigma_total = o.sigma_tot;
+  l.error_rate = cfg.error_rate;
+  l.n_inputs = static_cast<double>(cfg.circuit.n_inputs);
+  l.k = static_cast<double>(cfg.circuit.k);
+  l.samples = static_cast<double>(cfg.samples);
+  l.v_trip_V = cfg.circuit.v_trip_V;
+  l.i_min_A = cfg.noise.i_min_A;
+  l.i_max_A = cfg.noise.i_max_A;
+  l.definition = "p_error: fraction of decisions whose fired set is not the k largest "
+                 "currents, at relative margin (I_k - I_k+1)/I_k; resolved_margin: smallest "
+                 "margin with p_error <= error_rate there and above; delay: mean time to "
+                 "the inhibit (decision); energy: vdd times the charge the bit-line "
+                 "sources deliver per decision (comparators and reset not included)";
+  lut::write(out, l);
 }
 
 std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {

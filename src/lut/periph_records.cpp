@@ -36,4 +36,74 @@ void ThresholdLut::validate(const std::string& file) const {
     if (!(p >= 0 && p <= 1)) throw InputError(file + ": " + kGroup + "/p_prune outside [0, 1]");
 }
 
+std::string AdcErrorLut::group(const std::string& arch, int bits) {
+  return "/lut/adc/" + arch + "/b" + std::to_string(bits);
+}
+
+void AdcErrorLut::fields(Visitor& v) {
+  v.axis("transition", transition, "1", "transition k (code k-1 -> k), 1 .. 2^N - 1");
+  v.var("transition_error_mean", transition_error_mean, {"transition"}, "1",
+        "mean of (T[k] - k Q)/Q over the samples, in LSB (Q = lsb_V)");
+  v.var("transition_error_sigma", transition_error_sigma, {"transition"}, "1",
+        "standard deviation of (T[k] - k Q)/Q over the samples, in LSB");
+  struct S { const char* name; double* x; const char* units; const char* what; };
+  for (const S& s : {S{"inl_max_mean", &inl_max_mean, "1", "mean of max |INL| (endpoint line), LSB"},
+                     S{"inl_max_sigma", &inl_max_sigma, "1", "its standard deviation, LSB"},
+                     S{"dnl_max_mean", &dnl_max_mean, "1", "mean of max |DNL|, LSB"},
+                     S{"dnl_max_sigma", &dnl_max_sigma, "1", "its standard deviation, LSB"},
+                     S{"offset_mean", &offset_mean, "1", "mean offset (T[1] - Q)/Q, LSB"},
+                     S{"offset_sigma", &offset_sigma, "1", "its standard deviation, LSB"},
+                     S{"gain_error_mean", &gain_error_mean, "1",
+                       "mean gain error (T[n] - T[1])/((n - 1) Q) - 1"},
+                     S{"gain_error_sigma", &gain_error_sigma, "1", "its standard deviation"},
+                     S{"enob_mean", &enob_mean, "bit", "mean ENOB of the ramp test"},
+                     S{"enob_sigma", &enob_sigma, "bit", "its standard deviation"},
+                     S{"enob_sine_mean", &enob_sine_mean, "bit", "mean ENOB of the sine test"},
+                     S{"enob_sine_sigma", &enob_sine_sigma, "bit", "its standard deviation"},
+                     S{"sinad_mean", &sinad_mean, "dB", "mean SINAD of the sine test"},
+                     S{"sinad_sigma", &sinad_sigma, "dB", "its standard deviation"},
+                     S{"sfdr_mean", &sfdr_mean, "dB", "mean SFDR of the sine test, in dBc"},
+                     S{"sfdr_sigma", &sfdr_sigma, "dB", "its standard deviation"},
+                     S{"lsb_V", &lsb_V, "V", "the code step Q = vref / 2^N"}})
+    v.scalar(s.name, *s.x, s.units, s.what);
+  v.text("definition", definition, "how the table was made");
+}
+
+void WtaDecisionLut::fields(Visitor& v) {
+  v.axis("capacitance", capacitance, "F", "integration capacitance");
+  v.axis("margin", margin, "1", "relative margin (I_k - I_k+1)/I_k");
+  v.var("p_error", p_error, {"capacitance", "margin"}, "1",
+        "fraction of wrong decisions (behavioural twin, `samples` decisions)");
+  v.var("p_error_ngspice", p_error_ngspice, {"capacitance", "margin"}, "1",
+        "the same over the decisions checked in ngspice (NaN when none)");
+  v.var("resolved_margin", resolved_margin, {"capacitance"}, "1",
+        "smallest margin with p_error <= error_rate there and at every larger grid margin, "
+        "linear in p between grid points; NaN when the largest margin fails");
+  v.var("delay", delay, {"capacitance"}, "s", "mean decision time (to the inhibit)");
+  v.var("delay_max", delay_max, {"capacitance"}, "s", "largest decision time");
+  v.var("energy", energy, {"capacitance"}, "J",
+        "mean energy per decision: vdd x the charge the bit-line sources deliver until the "
+        "inhibit stops them (comparators, inhibit logic and the capacitor reset not included)");
+  v.var("sigma_total", sigma_total, {"capacitance"}, "V",
+        "sigma of the per-decision comparator offset (mismatch, noise, kT/C)");
+  v.scalar("error_rate", error_rate, "1", "the p_error that resolved_margin is defined by");
+  v.scalar("n_inputs", n_inputs, "1", "WTA inputs");
+  v.scalar("k", k, "1", "winners per decision");
+  v.scalar("samples", samples, "1", "twin decisions per (capacitance, margin)");
+  v.scalar("v_trip_V", v_trip_V, "V", "comparator trip voltage");
+  v.scalar("i_min_A", i_min_A, "A", "smallest bit-line current the WTA is characterized for");
+  v.scalar("i_max_A", i_max_A, "A", "largest bit-line current the WTA is characterized for");
+  v.text("definition", definition, "how the table was made");
+}
+
+void WtaDecisionLut::validate(const std::string& file) const {
+  const size_t n = capacitance.size();
+  for (double c : capacitance)
+    if (!(c > 0)) throw InputError(file + ": " + kGroup + "/capacitance must be positive");
+  if (delay.size() != n || energy.size() != n || sigma_total.size() != n)
+    throw InputError(file + ": " + kGroup + "/delay, energy and sigma_total must have one entry "
+                     "per capacitance");
+  if (!(v_trip_V > 0)) throw InputError(file + ": " + kGroup + " has no positive v_trip_V");
+}
+
 }  // namespace cimchar::lut

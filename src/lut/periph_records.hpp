@@ -1,5 +1,6 @@
 // LUT records of the peripheral stages (record.hpp says what a record is). Written by
-// flows/threshold_flow.cpp, read by attention/periph_luts.cpp and ppa/components.cpp.
+// flows/threshold_flow.cpp, flows/adc_flow.cpp and flows/wta_flow.cpp; read by
+// attention/periph_luts.cpp and ppa/components.cpp.
 #pragma once
 
 #include <string>
@@ -27,6 +28,52 @@ struct ThresholdLut {
   void fields(Visitor& v);
   // Checks a consumer relies on: increasing distances, probabilities in [0, 1]; InputError
   // naming `file` otherwise.
+  void validate(const std::string& file) const;
+};
+
+// Static transfer errors of one ADC design (architecture and resolution) over the Monte Carlo
+// samples of the adc stage (IEEE Std 1241 ramp test, endpoint fit; docs/peripherals.md). Values
+// in LSB are dimensionless ("1") multiples of lsb_V. adc.h5, one group per design.
+struct AdcErrorLut {
+  static constexpr const char* kGroup = "/lut/adc/ARCH/bBITS";
+  static constexpr const char* kDescription =
+      "transition errors of one ADC design (ARCH = flash or sar, BITS its resolution) and the "
+      "statistics of its static and sine-test figures over the Monte Carlo samples";
+  static constexpr Interpolation kInterpolation = Interpolation::none;
+  // The group of one design, e.g. group("sar", 8) = "/lut/adc/sar/b8".
+  static std::string group(const std::string& arch, int bits);
+
+  std::vector<double> transition;  // k = 1 .. 2^N - 1
+  std::vector<double> transition_error_mean, transition_error_sigma;
+  double inl_max_mean = 0, inl_max_sigma = 0, dnl_max_mean = 0, dnl_max_sigma = 0;
+  double offset_mean = 0, offset_sigma = 0, gain_error_mean = 0, gain_error_sigma = 0;
+  double enob_mean = 0, enob_sigma = 0, enob_sine_mean = 0, enob_sine_sigma = 0;
+  double sinad_mean = 0, sinad_sigma = 0, sfdr_mean = 0, sfdr_sigma = 0;
+  double lsb_V = 0;
+  std::string definition;
+
+  void fields(Visitor& v);
+};
+
+// Time-domain winner-take-all (k of n_inputs): decision errors against the integration
+// capacitance and the relative current margin, with the delay and energy per decision. wta.h5.
+struct WtaDecisionLut {
+  static constexpr const char* kGroup = "/lut/wta";
+  static constexpr const char* kDescription =
+      "probability that the time-domain WTA fires a wrong set, against the integration "
+      "capacitance and the relative margin (I_k - I_k+1)/I_k; delay and energy per decision";
+  static constexpr Interpolation kInterpolation = Interpolation::nearest;
+
+  std::vector<double> capacitance, margin;   // F, 1
+  std::vector<double> p_error, p_error_ngspice;  // [capacitance, margin]
+  std::vector<double> resolved_margin, delay, delay_max, energy, sigma_total;  // [capacitance]
+  double error_rate = 0, n_inputs = 0, k = 0, samples = 0;
+  double v_trip_V = 0, i_min_A = 0, i_max_A = 0;
+  std::string definition;
+
+  void fields(Visitor& v);
+  // Checks the executor relies on: positive capacitances, one delay/energy/sigma per
+  // capacitance, v_trip_V > 0; InputError naming `file` otherwise.
   void validate(const std::string& file) const;
 };
 

@@ -1,6 +1,8 @@
 #include "lut/record.hpp"
 
 #include <cmath>
+#include <cstdio>
+#include <iomanip>
 #include <map>
 #include <sstream>
 
@@ -167,7 +169,76 @@ class Describing : public Visitor {
   std::ostringstream& os_;
 };
 
+// JSON numbers with every digit; NaN and infinities as Python's json writes them.
+void json_number(std::ostringstream& os, double x) {
+  if (std::isnan(x)) os << "NaN";
+  else if (std::isinf(x)) os << (x > 0 ? "Infinity" : "-Infinity");
+  else os << std::setprecision(17) << x;
+}
+
+std::string json_string(const std::string& s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {  // control characters as \u00XX
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      o += buf;
+      continue;
+    }
+    o += c;
+  }
+  return o + "\"";
+}
+
+class Printing : public Visitor {
+ public:
+  explicit Printing(std::ostringstream& os) : os_(os) { os_ << "{"; }
+  void axis(const char* name, std::vector<double>& v, const char*, const char*) override {
+    array(name, v);
+  }
+  void var(const char* name, std::vector<double>& d, std::initializer_list<const char*>,
+           const char*, const char*) override {
+    array(name, d);
+  }
+  void scalar(const char* name, double& x, const char*, const char*, bool* present) override {
+    if (present && !*present) return;
+    key(name);
+    json_number(os_, x);
+  }
+  void text(const char* name, std::string& s, const char*) override {
+    key(name);
+    os_ << json_string(s);
+  }
+  void finish() { os_ << "}"; }
+
+ private:
+  void key(const char* name) {
+    os_ << (first_ ? "" : ", ") << json_string(name) << ": ";
+    first_ = false;
+  }
+  void array(const char* name, const std::vector<double>& v) {
+    key(name);
+    os_ << "[";
+    for (size_t k = 0; k < v.size(); ++k) {
+      if (k) os_ << ", ";
+      json_number(os_, v[k]);
+    }
+    os_ << "]";
+  }
+  std::ostringstream& os_;
+  bool first_ = true;
+};
+
 }  // namespace
+
+std::string json_fields(const std::function<void(Visitor&)>& fields) {
+  std::ostringstream os;
+  Printing p(os);
+  fields(p);
+  p.finish();
+  return os.str();
+}
 
 void write_fields(H5Writer& out, const Header& h, const std::function<void(Visitor&)>& fields) {
   Writing w(out, h);

@@ -59,6 +59,7 @@ void write_fields(H5Writer& out, const Header& h, const std::function<void(Visit
 void read_fields(const H5Reader& in, const std::string& group,
                  const std::function<void(Visitor&)>& fields);
 std::string describe_fields(const Header& h, const std::function<void(Visitor&)>& fields);
+std::string json_fields(const std::function<void(Visitor&)>& fields);
 
 template <class R>
 void write(H5Writer& out, const R& rec, const std::string& group = R::kGroup) {
@@ -80,6 +81,14 @@ std::string describe(const std::string& group = R::kGroup) {
   R r;
   return describe_fields({group, R::kDescription, R::kInterpolation},
                          [&](Visitor& v) { r.fields(v); });
+}
+
+// The record's fields as one JSON object (NaN written as NaN, which Python's json reads): what
+// the C++ reader sees, for comparing with other readers (tools/lut_dump).
+template <class R>
+std::string to_json(const R& rec) {
+  R& r = const_cast<R&>(rec);  // the printing visitor only reads the fields
+  return json_fields([&](Visitor& v) { r.fields(v); });
 }
 
 }  // namespace cimchar::lut

@@ -61,10 +61,12 @@ Luts load_luts(const std::filesystem::path& dir) {
   }
   if (fs::exists(dir / "wta.h5")) {
     H5Reader r(dir / "wta.h5");
+    const auto lut = lut::read<lut::WtaDecisionLut>(r);
     Figure f;
-    f.energy_J = mean_finite(r.read("/lut/wta/energy"));
-    f.delay_s = mean_finite(r.read("/lut/wta/delay"));
-    f.source = r.path().string() + " /lut/wta energy, delay (mean over the capacitance axis)";
+    f.energy_J = mean_finite(lut.energy);
+    f.delay_s = mean_finite(lut.delay);
+    f.source = r.path().string() + " " + lut::WtaDecisionLut::kGroup +
+               " energy, delay (mean over the capacitance axis)";
     l.wta = f;
   }
   if (fs::exists(dir / "adc.h5")) {

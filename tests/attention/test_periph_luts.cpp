@@ -99,9 +99,11 @@ std::string adc_file(const char* name, int bits, double mean, double sigma) {
   const auto path = std::filesystem::temp_directory_path() / name;
   H5Writer w(path);
   const size_t n = (size_t{1} << bits) - 1;
-  const std::string g = "/lut/adc/sar/b" + std::to_string(bits) + "/";
-  w.write(g + "transition_error_mean", std::vector<double>(n, mean), {n}, "LSB");
-  w.write(g + "transition_error_sigma", std::vector<double>(n, sigma), {n}, "LSB");
+  lut::AdcErrorLut l;
+  for (size_t k = 1; k <= n; ++k) l.transition.push_back(static_cast<double>(k));
+  l.transition_error_mean.assign(n, mean);
+  l.transition_error_sigma.assign(n, sigma);
+  lut::write(w, l, lut::AdcErrorLut::group("sar", bits));
   w.commit();
   return path.string();
 }
@@ -154,13 +156,18 @@ TEST(WtaLut, NearestCapacitanceAndRelativeSigma) {
   const auto path = std::filesystem::temp_directory_path() / "cimchar_wta_lut.h5";
   {
     H5Writer w(path);
-    w.write("/wta/capacitance", {50e-15, 200e-15}, {2}, "F");
-    w.write("/wta/sigma_total", {6e-3, 5e-3}, {2}, "V");
-    w.attr("/wta", "v_trip_V", 0.5);
-    w.attr("/wta", "i_min_A", 1e-6);
-    w.attr("/wta", "i_max_A", 1e-4);
-    w.write("/lut/wta/delay", {5e-9, 20e-9}, {2}, "s");
-    w.write("/lut/wta/energy", {80e-15, 320e-15}, {2}, "J");
+    lut::WtaDecisionLut l;
+    l.capacitance = {50e-15, 200e-15};
+    l.margin = {0.1};
+    l.p_error = l.p_error_ngspice = {0.1, 0.01};
+    l.resolved_margin = {0.1, 0.1};
+    l.sigma_total = {6e-3, 5e-3};
+    l.v_trip_V = 0.5;
+    l.i_min_A = 1e-6;
+    l.i_max_A = 1e-4;
+    l.delay = l.delay_max = {5e-9, 20e-9};
+    l.energy = {80e-15, 320e-15};
+    lut::write(w, l);
     w.commit();
   }
   const auto a = WtaLut::load(path.string(), 60e-15), b = WtaLut::load(path.string(), 150e-15);

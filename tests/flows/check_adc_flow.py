@@ -56,7 +56,7 @@ with tempfile.TemporaryDirectory() as d:
             lut = f["/lut/adc/%s/b%d" % (arch, b)]
             check(lut["transition_error_mean"].shape == (n,), "LUT shape")
             check(np.all(np.abs(lut["transition_error_mean"][:]) < 1.0 / 64), "ideal LUT mean ~ 0")
-            check(abs(lut["enob_mean"][0] - b) < 1e-3, "ideal ENOB %g" % lut["enob_mean"][0])
+            check(abs(lut.attrs["enob_mean"] - b) < 1e-3, "ideal ENOB %g" % lut.attrs["enob_mean"])
     f.close()
 
     # 2. Flash with comparator offsets only: transition k moves by offset_k, so the LUT's sigma
@@ -74,8 +74,8 @@ with tempfile.TemporaryDirectory() as d:
     check(np.all(np.abs(sig / (so / q) - 1) < tol), "flash sigma %s vs %g" % (sig, so / q))
     # SAR: one comparator, the same offset for every transition: offset sigma = sigma_offset/Q,
     # the code widths unchanged.
-    check(abs(f["/lut/adc/sar/b4/offset_sigma"][0] / (so / q) - 1) < tol, "SAR offset sigma")
-    check(f["/lut/adc/sar/b4/dnl_max_mean"][0] < 2.0 / 256 + 1e-9, "SAR offset leaves DNL at 0")
+    check(abs(f["/lut/adc/sar/b4"].attrs["offset_sigma"] / (so / q) - 1) < tol, "SAR offset sigma")
+    check(f["/lut/adc/sar/b4"].attrs["dnl_max_mean"] < 2.0 / 256 + 1e-9, "SAR offset leaves DNL at 0")
     f.close()
 
     # 3. SAR with capacitor mismatch only: the mid-scale transition sits at

@@ -5,9 +5,10 @@ the cell stage simulated in ngspice (noise-free data: within 0.1%); every stage 
 every scheme runs with this run's LUTs wired in, and the report is written and printed."""
 import os, re, subprocess, sys, tempfile
 import h5py
+import numpy as np
 
-cimchar, src = sys.argv[1], sys.argv[2]
-chromium = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] and "NOTFOUND" not in sys.argv[3] else None
+cimchar, src, lut_dump = sys.argv[1], sys.argv[2], sys.argv[3]
+chromium = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] and "NOTFOUND" not in sys.argv[4] else None
 passed = failed = 0
 
 def check(cond, what):
@@ -17,6 +18,75 @@ def check(cond, what):
     else:
         failed += 1
         print("FAIL:", what)
+
+def check_plain_xarray(d):
+    """Every record group of the run (every /lut group but irdrop's, which another change
+    migrates) opens with plain xarray (h5netcdf engine, no phony dimensions: every axis is a
+    dimension scale) as labelled data with format_version and interpolation; the read-current
+    LUT at an off-grid point (state and voltage between grid points) equals the C++ reader's
+    bilinear interpolation, and every value and attribute xarray sees equals what the C++ record
+    reader returns (build/src/lut/lut_dump: lut::read<R>, printed as JSON)."""
+    import json
+    import xarray as xr
+    groups = []
+    for stage in ("cell", "variation", "adc", "wta", "threshold"):
+        with h5py.File(os.path.join(d, stage + ".h5"), "r") as f:
+            f["lut"].visititems(lambda n, o: groups.append((stage, "/lut/" + n)) if isinstance(o, h5py.Group)
+                                and any(isinstance(v, h5py.Dataset) for v in o.values()) else None)
+    # read_current, cell_error, 4 ADC designs, wta, threshold (column_error needs xbar_sizes,
+    # which the default flow does not set).
+    check(len(groups) >= 8, "record groups: %s" % groups)
+    for stage, g in groups:
+        try:
+            ds = xr.open_dataset(os.path.join(d, stage + ".h5"), group=g, engine="h5netcdf").load()
+        except Exception as e:
+            check(False, "%s:%s does not open with xarray.open_dataset: %s" % (stage, g, e))
+            continue
+        axes = ds.attrs.get("axes", "").split(",")
+        check(set(ds.dims) == set(axes) and all(a in ds.coords for a in axes),
+              "%s: dims %s are the coordinates %s" % (g, sorted(ds.dims), axes))
+        check(not [x for x in ds.dims if x.startswith("phony_dim")], "%s: phony dims %s" % (g, list(ds.dims)))
+        check(int(ds.attrs.get("format_version", 0)) >= 1, "%s: format_version" % g)
+        check(ds.attrs.get("interpolation") in ("linear", "monotone", "nearest", "none"),
+              "%s: interpolation %r" % (g, ds.attrs.get("interpolation")))
+        check(all("units" in ds[v].attrs for v in ds.variables), "%s: units on every variable" % g)
+        for v in ds.data_vars:
+            check(ds[v].dims == tuple(ds[v].attrs.get("axes", "").split(",")), "%s/%s: dims %s" % (g, v, ds[v].dims))
+        r = subprocess.run([lut_dump, os.path.join(d, stage + ".h5"), g], capture_output=True, text=True)
+        check(r.returncode == 0, "lut_dump %s: %s" % (g, r.stderr))
+        if r.returncode != 0:
+            continue
+        cpp = json.loads(r.stdout)
+        for k, want in cpp.items():
+            if isinstance(want, list):
+                got = ds[k].values.reshape(-1) if k in ds.variables else None
+                check(got is not None and np.array_equal(got, np.array(want, dtype=float), equal_nan=True),
+                      "%s/%s: xarray and the C++ reader differ" % (g, k))
+            elif isinstance(want, str):
+                check(str(ds.attrs.get(k, "")) == want, "%s@%s: text differs" % (g, k))
+            else:
+                got = float(ds.attrs.get(k, float("nan")))
+                check(got == want or (np.isnan(got) and np.isnan(want)), "%s@%s: %r vs C++ %r" % (g, k, got, want))
+        extra = [k for k in ds.variables if k not in cpp]
+        check(not extra, "%s: variables the C++ record does not declare: %s" % (g, extra))
+    rc = xr.open_dataset(os.path.join(d, "cell.h5"), group="/lut/read_current", engine="h5netcdf").load()
+    check(rc.attrs["interpolation"] == "linear", "read-current LUT is linear")
+    st = float(0.3 * rc["state"][1] + 0.7 * rc["state"][2])
+    v = float(0.6 * rc["v_read"][1] + 0.4 * rc["v_read"][2])
+    got = float(rc["i"].interp(state=st, v_read=v))
+    r = subprocess.run([lut_dump, os.path.join(d, "cell.h5"), "/lut/read_current", "--at", repr(st), repr(v)],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "lut_dump --at: %s" % r.stderr)
+    if r.returncode == 0:
+        cpp = float(r.stdout)
+        check(abs(got - cpp) <= 1e-12 * abs(cpp) and cpp != 0,
+              "read current at state %.6g, %.6g V: xarray %.12g A, C++ %.12g A" % (st, v, got, cpp))
+        # Off-grid: bilinear is not the value at any grid point.
+        check(not np.any(np.isclose(rc["i"].values, cpp, rtol=1e-9, atol=0)), "the point is off the grid")
+    bad = subprocess.run([lut_dump, os.path.join(d, "cell.h5"), "/lut/read_current", "--at", "1e9", repr(v)],
+                         capture_output=True, text=True)
+    check(bad.returncode == 2 and "outside" in bad.stderr, "an off-table point is refused: %s" % bad.stderr)
+
 
 with tempfile.TemporaryDirectory() as d:
     r = subprocess.run([cimchar, "run", os.path.join(src, "characterization/default.toml"),
@@ -106,6 +176,7 @@ with tempfile.TemporaryDirectory() as d:
                                                           v_read=0.1)) -
               float(run.lut("read_current")["i"].sel(state=run.lut("read_current")["state"][1])
                     .interp(v_read=0.1))) < 1e-15, "read-current LUT interpolates")
+    check_plain_xarray(d)
     report = os.path.join(d, "report.html")
     check(os.path.exists(report) and report in r.stdout, "report written and printed")
     if chromium:  # every section rendered by a real browser, each with its figures

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "lut/catalog.hpp"
+#include "lut/cell_records.hpp"
 #include "lut/periph_records.hpp"
 
 namespace fs = std::filesystem;
@@ -138,4 +139,104 @@ TEST(LutRecord, DocsAreTheRecordsOwnDescription) {
         << "run build/src/lut/lut_docs docs/results-format.md";
   }
   EXPECT_EQ(lut::rewrite_docs(doc), doc);
+}
+
+// The records of the cell, variation, adc and wta stages: what is written is what the C++
+// reader returns, each variable carries the scales of its axes by name, units as declared.
+TEST(LutRecord, CellVariationAdcWtaRecordsRoundTrip) {
+  const fs::path p = fs::temp_directory_path() / "cimchar_lut_records.h5";
+  lut::ReadCurrentLut rc;
+  rc.state = {0.5e-9, 1e-9, 1.5e-9};
+  rc.v_read = {0.0, 0.1};
+  rc.i = {0, 1e-6, 0, 5e-7, 0, 2e-7};
+  rc.state_units = "m";
+  lut::ColumnErrorLut ce;
+  ce.size = {16, 32};
+  ce.ir_drop = {0, 1};
+  ce.mean = {1e-3, -2e-3, 1.5e-3, -4e-3};
+  ce.sigma = ce.q05 = ce.q95 = ce.mean;
+  ce.r_wire_ohm = 2.5;
+  ce.arrays = 8;
+  lut::AdcErrorLut adc;
+  adc.transition = {1, 2, 3};
+  adc.transition_error_mean = {0.1, -0.2, 0.05};
+  adc.transition_error_sigma = {0.3, 0.2, 0.1};
+  adc.enob_mean = 1.93;
+  adc.sfdr_sigma = 0.7;
+  adc.lsb_V = 0.25;
+  lut::WtaDecisionLut w;
+  w.capacitance = {50e-15, 200e-15};
+  w.margin = {0.01, 0.05, 0.1};
+  w.p_error = {0.4, 0.1, 0.0, 0.2, 0.01, 0.0};
+  w.p_error_ngspice = {std::nan(""), 0.1, 0.0, 0.25, 0.0, 0.0};
+  w.resolved_margin = {0.07, 0.04};
+  w.delay = w.delay_max = {5e-9, 20e-9};
+  w.energy = {8e-14, 3.2e-13};
+  w.sigma_total = {6e-3, 5e-3};
+  w.v_trip_V = 0.5;
+  w.k = 2;
+  {
+    H5Writer out(p);
+    lut::write(out, rc);
+    lut::write(out, ce);
+    lut::write(out, adc, lut::AdcErrorLut::group("sar", 2));
+    lut::write(out, w);
+    out.commit();
+  }
+  H5Reader in(p);
+  const auto rc2 = lut::read<lut::ReadCurrentLut>(in);
+  EXPECT_EQ(rc2.i, rc.i);
+  EXPECT_EQ(in.attr_string("/lut/read_current/state", "units"), "m");
+  EXPECT_EQ(in.scale_names("/lut/read_current/i"), (std::vector<std::string>{"state", "v_read"}));
+  const auto ce2 = lut::read<lut::ColumnErrorLut>(in);
+  EXPECT_EQ(ce2.mean, ce.mean);
+  EXPECT_EQ(ce2.r_wire_ohm, 2.5);
+  EXPECT_EQ(ce2.arrays, 8);
+  EXPECT_EQ(in.attr_string("/lut/column_error", "r_wire_ohm_units"), "ohm");
+  EXPECT_EQ(in.scale_names("/lut/column_error/q95"), (std::vector<std::string>{"size", "ir_drop"}));
+  const auto adc2 = lut::read<lut::AdcErrorLut>(in, "/lut/adc/sar/b2");
+  EXPECT_EQ(adc2.transition_error_sigma, adc.transition_error_sigma);
+  EXPECT_EQ(adc2.enob_mean, 1.93);
+  EXPECT_EQ(adc2.sfdr_sigma, 0.7);
+  EXPECT_EQ(in.attr_string("/lut/adc/sar/b2", "enob_mean_units"), "bit");
+  EXPECT_EQ(in.attr_string("/lut/adc/sar/b2", "interpolation"), "none");
+  const auto w2 = lut::read<lut::WtaDecisionLut>(in);
+  EXPECT_TRUE(std::isnan(w2.p_error_ngspice[0]));
+  EXPECT_EQ(w2.p_error[4], 0.01);
+  EXPECT_EQ(w2.sigma_total, w.sigma_total);
+  EXPECT_EQ(w2.v_trip_V, 0.5);
+  EXPECT_EQ(in.attr_string("/lut/wta/capacitance", "units"), "F");
+  EXPECT_EQ(in.scale_names("/lut/wta/p_error"), (std::vector<std::string>{"capacitance", "margin"}));
+  EXPECT_EQ(in.scale_names("/lut/wta/energy"), std::vector<std::string>{"capacitance"});
+  EXPECT_NO_THROW(w2.validate("f.h5"));
+}
+
+// Bilinear interpolation of the read current against the hand-computed value of a plane
+// through the four corners; points off the table are refused, not extrapolated.
+TEST(LutRecord, ReadCurrentInterpolatesBilinearly) {
+  lut::ReadCurrentLut rc;
+  rc.state = {0.0, 1.0, 3.0};
+  rc.v_read = {0.0, 0.2};
+  // i = 1e-6 (1 + s) v / 0.2 at the grid points: bilinear reproduces it exactly between them.
+  for (double s : rc.state)
+    for (double v : rc.v_read) rc.i.push_back(1e-6 * (1 + s) * v / 0.2);
+  EXPECT_NEAR(rc.current_A(2.0, 0.05, "f.h5"), 1e-6 * 3 * 0.25, 1e-21);
+  EXPECT_NEAR(rc.current_A(0.25, 0.15, "f.h5"), 1e-6 * 1.25 * 0.75, 1e-21);
+  EXPECT_EQ(rc.current_A(3.0, 0.2, "f.h5"), 4e-6);
+  EXPECT_THROW(rc.current_A(3.5, 0.1, "f.h5"), InputError);
+  EXPECT_THROW(rc.current_A(1.0, -0.01, "f.h5"), InputError);
+}
+
+TEST(LutRecord, WtaValidateRefusesWhatTheExecutorCannotUse) {
+  lut::WtaDecisionLut w;
+  w.capacitance = {50e-15, 0};
+  w.delay = w.energy = w.sigma_total = {1, 1};
+  w.v_trip_V = 0.5;
+  EXPECT_THROW(w.validate("f.h5"), InputError);
+  w.capacitance = {50e-15, 1e-13};
+  w.energy = {1};
+  EXPECT_THROW(w.validate("f.h5"), InputError);
+  w.energy = {1, 1};
+  w.v_trip_V = 0;
+  EXPECT_THROW(w.validate("f.h5"), InputError);
 }

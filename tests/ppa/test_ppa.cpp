@@ -309,8 +309,14 @@ TEST(Luts, MeasuredFiguresReplaceTheCard) {
   }
   {
     H5Writer w(d / "wta.h5");
-    w.write("/lut/wta/energy", {1e-15, 3e-15}, {2}, "J");
-    w.write("/lut/wta/delay", {1e-9, 2e-9}, {2}, "s");
+    lut::WtaDecisionLut l;
+    l.capacitance = {50e-15, 200e-15};
+    l.margin = {0.1};
+    l.p_error = l.p_error_ngspice = {0.1, 0.01};
+    l.resolved_margin = l.sigma_total = l.delay_max = {0, 0};
+    l.energy = {1e-15, 3e-15};
+    l.delay = {1e-9, 2e-9};
+    lut::write(w, l);
     w.commit();
   }
   {
