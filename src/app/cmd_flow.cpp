@@ -23,8 +23,8 @@ flows::FlowOptions flow_options(const GlobalOptions& g) {
   o.seed = g.seed;
   o.jobs = g.jobs;
   o.ngspice_library = g.ngspice;
-  o.progress = !g.quiet;
-  o.notes = !g.quiet;
+  o.progress = !g.quiet && !g.json;
+  o.notes = !g.quiet && !g.json;  // --json: stdout holds only the JSON object
   o.resume = g.resume;
   return o;
 }

@@ -134,6 +134,7 @@ FlowPlan read_flow(const TomlDoc& doc, Section& root, const std::filesystem::pat
   ctx.config_text = doc.text;
   ctx.config_file = doc.file;
   ctx.progress = opts.progress;
+  ctx.text = opts.notes;
   ctx.resume = opts.resume;
   ctx.job_timeout_s = job_timeout;
   ctx.stall_timeout_s = stall_timeout;
