@@ -5,6 +5,7 @@
 #include "app/commands.hpp"
 #include "attention/attention_run.hpp"
 #include "core/error.hpp"
+#include "core/paths.hpp"
 
 namespace cimchar::app {
 
@@ -32,7 +33,7 @@ void add_attention_command(CLI::App& app, GlobalOptions& g, Action& action) {
   cmd->add_option("--config", args->config,
                   "TOML file with an [attention] table: scheme parameters "
                   "(characterization/attention/<scheme>.toml)");
-  cmd->add_option("--out", args->out, "output HDF5 file: y, metrics, counters, stage times")->required();
+  cmd->add_option("--out", args->out, "output HDF5 file (y, metrics, counters, stage times), or an existing folder ending in / (writes attention.h5 there)")->required();
   cmd->footer("Schemes (docs/schemes.md):\n" + scheme_list() +
               "Metrics against the ideal run: relative L2 error and cosine similarity of the "
               "outputs, KL divergence of the attention rows, recall of the true top-k keys, "
@@ -44,13 +45,13 @@ void add_attention_command(CLI::App& app, GlobalOptions& g, Action& action) {
     action = [args, &g] {
       attention::RunRequest req;
       req.model_file = resolve_flow(args->model);
-      req.out_file = args->out;
+      req.out_file = output_file("--out", args->out, "attention.h5");
       if (!args->config.empty()) req.config_file = resolve_flow(args->config);
       req.scheme = args->scheme;
       req.seed = g.seed.value_or(1);
       req.progress = !g.quiet;
       const attention::RunSummary s = attention::run_attention(req);
-      std::cout << s.table << "wrote " << args->out << "\n";
+      std::cout << s.table << "wrote " << req.out_file.string() << "\n";
       return static_cast<int>(kExitOk);
     };
   });

@@ -4,6 +4,7 @@
 
 #include "app/commands.hpp"
 #include "core/error.hpp"
+#include "core/paths.hpp"
 #include "ppa/ppa_run.hpp"
 
 namespace cimchar::app {
@@ -34,7 +35,7 @@ void add_ppa_command(CLI::App& app, GlobalOptions&, Action& action) {
   cmd->add_option("--luts", args->luts,
                   "folder with characterization outputs (cell.h5, adc.h5, wta.h5, threshold.h5) "
                   "whose measured energy/delay replace the card's figures");
-  cmd->add_option("--out", args->out, "output HDF5 file (ppa.h5)")->required();
+  cmd->add_option("--out", args->out, "output HDF5 file, or an existing folder ending in / (writes ppa.h5 there)")->required();
   cmd->footer("Models, formulas and the cards' sources: docs/ppa.md.");
   cmd->callback([args, &action] {
     action = [args] {
@@ -44,9 +45,9 @@ void add_ppa_command(CLI::App& app, GlobalOptions&, Action& action) {
       req.arch = resolve_flow(args->arch);
       if (!args->gpu.empty()) req.gpu = resolve_flow(args->gpu);
       if (!args->luts.empty()) req.luts = args->luts;
-      req.out = args->out;
+      req.out = output_file("--out", args->out, "ppa.h5");
       const ppa::PpaSummary s = ppa::run_ppa(req);
-      std::cout << s.table << "wrote " << args->out << "\n";
+      std::cout << s.table << "wrote " << req.out.string() << "\n";
       return static_cast<int>(kExitOk);
     };
   });

@@ -1,5 +1,6 @@
 // `cimchar xbar solve`: parse and validate the flags, then call xbar::solve_files.
 #include "app/commands.hpp"
+#include "app/quantity_flag.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/param_table.hpp"
+#include "core/paths.hpp"
 #include "flows/mosfet_tables.hpp"
 #include "xbar/cell_card.hpp"
 #include "xbar/xbar_files.hpp"
@@ -101,7 +103,7 @@ double largest_cell_voltage(const XbarSolveArgs& a) {
 
 void run_xbar_solve(const XbarSolveArgs& a) {
   xbar::SolveFilesRequest req;
-  req.g_file = a.g_file, req.v_file = a.v_file, req.out_file = a.out_file;
+  req.g_file = a.g_file, req.v_file = a.v_file, req.out_file = output_file("--out", a.out_file, "I.npy");
   req.write_nodes = a.nodes;
   req.command_line = a.command_line;
   xbar::Wiring& w = req.wiring;
@@ -177,13 +179,19 @@ void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action) {
   solve->add_option("--v", args->v_file,
                     "inputs V[vectors, rows] or V[rows] in V (.npy or HDF5 dataset V)")
       ->required();
-  solve->add_option("--out", args->out_file, "column currents in A: .npy or .h5/.hdf5")->required();
-  solve->add_option("--r-wire", args->r_wire, "wire resistance per segment, ohm (both line kinds)");
-  solve->add_option("--r-wire-row", args->r_wire_row, "word-line segment resistance, ohm");
-  solve->add_option("--r-wire-col", args->r_wire_col, "bit-line segment resistance, ohm");
-  solve->add_option("--r-driver", args->r_driver, "driver resistance, ohm");
-  solve->add_option("--r-sense", args->r_sense, "sense resistance, ohm");
-  solve->add_option("--v-sense", args->v_sense, "virtual-ground voltage, V");
+  solve->add_option("--out", args->out_file, "column currents in A: a .npy or .h5/.hdf5 file, or an existing folder ending in / (writes I.npy there)")->required();
+  solve->add_option("--r-wire", args->r_wire, "wire resistance per segment, ohm (both line kinds)")
+      ->transform(quantity("ohm"));
+  solve->add_option("--r-wire-row", args->r_wire_row, "word-line segment resistance, ohm")
+      ->transform(quantity("ohm"));
+  solve->add_option("--r-wire-col", args->r_wire_col, "bit-line segment resistance, ohm")
+      ->transform(quantity("ohm"));
+  solve->add_option("--r-driver", args->r_driver, "driver resistance, ohm")
+      ->transform(quantity("ohm"));
+  solve->add_option("--r-sense", args->r_sense, "sense resistance, ohm")
+      ->transform(quantity("ohm"));
+  solve->add_option("--v-sense", args->v_sense, "virtual-ground voltage, V")
+      ->transform(quantity("V"));
   solve->add_option("--drive", args->drive, "near (column-0 end) or both")
       ->check(CLI::IsMember({"near", "both"}));
   solve->add_option("--sense", args->sense, "far (past the last row) or near (before row 0)")
@@ -192,12 +200,15 @@ void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action) {
                     "linear, a device card (stanford_asu, or a netlist-only device such as lid, "
                     "whose read I-V ngspice tabulates; G is then the chord conductance at "
                     "--v-ref), or a 1T1R card (one_t_one_r, needs --v-gate)");
-  solve->add_option("--v-ref", args->v_ref, "device cells: G is I(v_ref)/v_ref; 0 = slope at 0 V");
+  solve->add_option("--v-ref", args->v_ref, "device cells: G is I(v_ref)/v_ref; 0 = slope at 0 V")
+      ->transform(quantity("V"));
   solve->add_option("--v-gate", args->v_gate,
                     "1T1R: word-line gate voltage (one value, or one per row): of the card's BSIM4 transistor "
-                    "(--cell one_t_one_r), or of a level-1 NMOS (--nmos)");
+                    "(--cell one_t_one_r), or of a level-1 NMOS (--nmos)")
+      ->transform(quantity("V"));
   solve->add_option("--nmos", args->nmos, "1T1R: NMOS level-1 parameters, e.g. vto=0.5,kp=1e-4,w=1e-6,l=1e-7");
-  solve->add_option("--rtol", args->rtol, "target relative error of the column currents");
+  solve->add_option("--rtol", args->rtol, "target relative error of the column currents")
+      ->transform(quantity(""));
   solve->add_flag("--nodes", args->nodes, "also write node voltages (HDF5 output only)");
   solve->add_option("--method", args->method,
                     "auto (transfer matrix for linear cells and >= 48 vectors), iterative, or "

@@ -18,6 +18,8 @@ struct GlobalOptions {
   std::optional<uint64_t> seed;
   std::string ngspice;
   bool quiet = false;
+  int verbose = 0;  // -v count
+  bool json = false;
   bool resume = false;
 };
 

@@ -4,8 +4,9 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "app/global_options.hpp"
 #include "app/process_tuning.hpp"
-#include "app/suggest.hpp"
+#include "core/suggest.hpp"
 #include "core/data_dir.hpp"
 #include "core/error.hpp"
 #include "core/provenance.hpp"
@@ -51,7 +52,7 @@ void report_unknown_command(const CLI::App& app, const std::string& word) {
     names.push_back(c->get_name());
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-  const auto near = cimchar::app::closest_name(word, names);
+  const auto near = cimchar::closest_name(word, names);
   std::cerr << "cimchar: error: unknown command '" << word << "'"
             << (near.empty() ? "" : "; did you mean '" + near + "'?") << "\ncommands: " << list
             << "\n";
@@ -91,7 +92,11 @@ int main(int argc, char** argv) {
   app.add_option("--ngspice", g.ngspice,
                  "path of the libngspice shared library to load (default: $CIMCHAR_NGSPICE, "
                  "else Debian's libngspice.so.0)");
-  app.add_flag("-q,--quiet", g.quiet, "no progress bars");
+  app.add_flag("-q,--quiet", g.quiet, "only errors and the final summary (no progress, no notes)");
+  app.add_flag("-v,--verbose", g.verbose, "more detail: the wall time of each stage and of the run");
+  app.add_flag("--json", g.json,
+               "print a machine-readable run summary (files, stages, timings, exit status) as "
+               "JSON on stdout instead of the file list");
   app.add_flag("--resume", g.resume,
                "continue a killed run (kill -9 included) from its journal "
                "(<out>/<stage>.journal, written by the cell, irdrop and variation stages): "
@@ -107,6 +112,8 @@ int main(int argc, char** argv) {
   app::add_sweep_command(app, g, action);
   app::add_ppa_command(app, g, action);
   app::add_report_command(app, g, action);
+  const app::GlobalsTable globals = app::globals_table(app);
+  app::document_globals(app, globals);
 
   try {
     app.parse(argc, argv);
@@ -119,18 +126,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? kExitOk : kExitBadInput;
   }
   try {
+    app::refuse_unused_globals(app, globals);
     return action ? action() : kExitOk;
-  } catch (const ConfigError& e) {
-    std::cerr << "cimchar: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const InputError& e) {
-    std::cerr << "cimchar: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const SpiceError& e) {
-    std::cerr << "cimchar: error: " << e.what() << "\n";
-    return e.bad_input() ? kExitBadInput : kExitRunFailed;
   } catch (const std::exception& e) {
     std::cerr << "cimchar: error: " << e.what() << "\n";
-    return kExitRunFailed;
+    return exit_code_of(e);
   }
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/suggest.hpp"
 #include "core/units.hpp"
 
 namespace cimchar {
@@ -207,8 +208,11 @@ void Section::finish() const {
   for (const auto& [k, v] : *table_) {
     const std::string key(k.str());
     if (!used_.count(key)) {
+      const std::string near =
+          closest_name(key, std::vector<std::string>(used_.begin(), used_.end()));
       throw ConfigError(file_, path(key), static_cast<int>(v.source().begin.line),
-                        "unknown key (check its spelling; `cimchar <stage> --help` lists keys)");
+                        "unknown key" + (near.empty() ? "" : "; did you mean '" + path(near) + "'?") +
+                            " (keys and units: docs/flows.md)");
     }
   }
 }

@@ -41,4 +41,12 @@ void throw_check_failure(const char* cond, const char* file, int line, const std
   throw Error(os.str());
 }
 
+int exit_code_of(const std::exception& e) {
+  if (dynamic_cast<const ConfigError*>(&e) || dynamic_cast<const InputError*>(&e))
+    return kExitBadInput;
+  if (const auto* s = dynamic_cast<const SpiceError*>(&e))
+    return s->bad_input() ? kExitBadInput : kExitRunFailed;
+  return kExitRunFailed;
+}
+
 }  // namespace cimchar

@@ -63,6 +63,10 @@ class IoError : public Error {
 // Exit codes documented in `cimchar --help`.
 enum ExitCode : int { kExitOk = 0, kExitRunFailed = 1, kExitBadInput = 2 };
 
+// The exit code an exception ends the program with: 2 for bad input (ConfigError, InputError,
+// a SpiceError whose netlist was wrong), else 1.
+int exit_code_of(const std::exception& e);
+
 [[noreturn]] void throw_check_failure(const char* cond, const char* file, int line,
                                       const std::string& msg);
 

@@ -32,7 +32,19 @@ void refuse_output_over_input(const NamedPath& out, const std::vector<NamedPath>
 void refuse_directory(const NamedPath& file) {
   std::error_code ec;
   if (std::filesystem::is_directory(file.second, ec))
-    throw InputError(file.first + " '" + file.second.string() + "' is a directory, not a file");
+    throw InputError(file.first + " '" + file.second.string() + "' is a directory, not a file" +
+                     (file.first == "--out" ? " (end it with / to write the default file inside)"
+                                            : ""));
+}
+
+std::filesystem::path output_file(const std::string& what, const std::string& out,
+                                  const std::string& default_name) {
+  if (out.empty() || out.back() != '/') return out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(out, ec))
+    throw InputError(what + " '" + out + "': no such folder (a trailing / names a folder, which "
+                     "must exist; " + default_name + " is written inside it)");
+  return std::filesystem::path(out) / default_name;
 }
 
 }  // namespace cimchar

@@ -31,10 +31,42 @@ std::string canonical_unit(const std::string& u) {
   if (u == "sec") return "s";
   return u;
 }
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// SPICE number suffixes, case-insensitive, longest first: "meg" and "mil" before "m".
+std::optional<std::pair<double, size_t>> spice_suffix(const std::string& rest) {
+  static const std::pair<const char*, double> table[] = {
+      {"meg", 1e6}, {"mil", 25.4e-6}, {"f", 1e-15}, {"p", 1e-12}, {"n", 1e-9}, {"u", 1e-6},
+      {"m", 1e-3},  {"k", 1e3},       {"g", 1e9},   {"t", 1e12}};
+  const std::string l = lower(rest);
+  for (const auto& [name, f] : table)
+    if (l.rfind(name, 0) == 0) return std::make_pair(f, std::string(name).size());
+  return std::nullopt;
+}
+
+// The SPICE form "5k", "1meg", "10u", "5kohm": a suffix right after the number, then nothing
+// or the expected unit. A lone "M" is refused: SPICE reads it as milli, SI as mega.
+std::optional<double> spice_suffixed(double value, const std::string& unit, const std::string& want,
+                                     std::string* why) {
+  const auto suffix = spice_suffix(unit);
+  if (!suffix) return std::nullopt;
+  const std::string after = unit.substr(suffix->second);
+  if (!after.empty() && canonical_unit(after) != want) return std::nullopt;
+  if (unit.rfind("M", 0) == 0 && lower(unit).rfind("meg", 0) != 0 && after.empty()) {
+    if (why) *why = "'" + unit + "' is ambiguous (SPICE reads M as milli, SI as mega): write m "
+                    "for milli or meg for mega";
+    return std::nullopt;
+  }
+  return value * suffix->first;
+}
 }  // namespace
 
 std::optional<double> parse_quantity(const std::string& text, const std::string& expected_unit,
                                      std::string* why) {
+  if (why) why->clear();
   const std::string t = trim(text);
   double value = 0;
   const char* begin = t.data();
@@ -57,7 +89,8 @@ std::optional<double> parse_quantity(const std::string& text, const std::string&
       if (auto f = prefix_factor(unit.substr(0, plen))) return value * *f;
     }
   }
-  if (why) {
+  if (auto v = spice_suffixed(value, unit, want, why)) return v;
+  if (why && why->empty()) {
     *why = "'" + text + "' has unit '" + unit + "' but '" + (want.empty() ? "(none)" : want) +
            "' is expected";
   }

@@ -16,6 +16,7 @@ struct RunContext {
   std::string config_text;        // the whole flow file, recorded in every output
   std::string config_file;
   bool progress = true;
+  bool text = true;               // the stage's printed tables and notes (-q, --json: off)
   bool resume = false;            // --resume: reuse finished jobs/samples (<out>/<stage>.journal)
   bool sharded = false;           // set by run_flow: this stage runs on every MPI rank
   // [flow] job_timeout and stall_timeout (docs/flows.md): each ngspice job's hard limit (per

@@ -1,6 +1,7 @@
 #include "flows/flow.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -9,8 +10,10 @@
 #include "core/h5.hpp"
 #include "core/ranks.hpp"
 #include "core/signal_cleanup.hpp"
+#include "core/suggest.hpp"
 #include "flows/output_lock.hpp"
 #include "flows/stages.hpp"
+#include "flows/written_files.hpp"
 #include "report/report.hpp"
 
 namespace cimchar::flows {
@@ -81,6 +84,14 @@ const StageInfo* find_stage(const std::string& name) {
 
 namespace {
 
+// "unknown stage 'celll'; did you mean 'cell'? (stages: ...)".
+std::string unknown_stage(const std::string& word, const std::vector<std::string>& tables,
+                          const std::string& list) {
+  const std::string near = closest_name(word, tables);
+  return "unknown stage '" + word + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?") +
+         " (stages: " + list + ")";
+}
+
 struct FlowPlan {
   std::vector<std::string> wanted;
   bool report = false;
@@ -101,14 +112,15 @@ FlowPlan read_flow(const TomlDoc& doc, Section& root, const std::filesystem::pat
   flow.finish();
   std::string list;
   for (const auto& s : stages()) list += (list.empty() ? "" : ", ") + std::string(s.name);
+  std::vector<std::string> tables{"flow"};
+  for (const auto& s : stages()) tables.emplace_back(s.name);
   for (const auto& key : root.keys())
-    if (key != "flow" && !find_stage(key))
-      root.fail(key, "unknown stage '" + key + "' (stages: " + list + ")");
+    if (key != "flow" && !find_stage(key)) root.fail(key, unknown_stage(key, tables, list));
   if (plan.wanted.empty())
     for (const auto& s : stages())
       if (root.has(s.name)) plan.wanted.push_back(s.name);
   for (const auto& w : plan.wanted)
-    if (!find_stage(w)) flow.fail("stages", "unknown stage '" + w + "' (stages: " + list + ")");
+    if (!find_stage(w)) flow.fail("stages", unknown_stage(w, tables, list));
   for (const auto& o : only)
     if (!root.has(o)) throw ConfigError(doc.file, o, 0, "this flow has no [" + o + "] table");
   if (!only.empty()) plan.wanted = only;
@@ -122,6 +134,7 @@ FlowPlan read_flow(const TomlDoc& doc, Section& root, const std::filesystem::pat
   ctx.config_text = doc.text;
   ctx.config_file = doc.file;
   ctx.progress = opts.progress;
+  ctx.text = opts.notes;
   ctx.resume = opts.resume;
   ctx.job_timeout_s = job_timeout;
   ctx.stall_timeout_s = stall_timeout;
@@ -237,6 +250,15 @@ PreparedFlow prepare_flow(const TomlDoc& doc, const std::filesystem::path& flow_
 std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_file,
                                             const FlowOptions& opts,
                                             const std::vector<std::string>& only) {
+  return run_flow_recorded(flow_file, opts, only).files;
+}
+
+FlowResult run_flow_recorded(const std::filesystem::path& flow_file, const FlowOptions& opts,
+                             const std::vector<std::string>& only) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
   const TomlDoc doc = TomlDoc::parse_file(flow_file);
   PreparedFlow pf = prepare_flow(doc, flow_file, opts, only);
   const RunContext& ctx = pf.ctx;
@@ -244,43 +266,54 @@ std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_fi
   run_probes(pf.probes, ctx);
 
   const Ranks rk = ranks();
+  const bool say = rk.root() && opts.notes;
+  FlowResult res;
+  res.out_dir = ctx.out_dir;
+  const FolderSnapshot snapshot(ctx.out_dir);
   std::unique_ptr<OutputLock> lock;
   if (rk.root()) {
     lock = std::make_unique<OutputLock>(ctx.out_dir);
-    if (const int n = remove_stale_temporaries(ctx.out_dir); n > 0)
+    if (const int n = remove_stale_temporaries(ctx.out_dir); n > 0 && opts.notes)
       std::cerr << "cimchar: removed " << n << " temporary file(s) left in "
                 << ctx.out_dir.string() << " by a killed run\n";
   }
   if (rk.size > 1) barrier();  // the other ranks start once the folder is locked and clean
-  std::vector<std::filesystem::path> written;
   for (const auto& [s, stage] : prepared) {
     RunContext sc = ctx;
     sc.sharded = s->sharded;
+    const auto ts = std::chrono::steady_clock::now();
     if (finished_before(s->name, sc)) {  // every rank sees the same file
-      if (rk.root())
+      res.stages.push_back({s->name, 0.0, true});
+      if (say)
         std::cerr << "cimchar: stage " << s->name << " already finished (same flow and seed), kept "
                   << (ctx.out_dir / (std::string(s->name) + ".h5")).string() << " (--resume)\n";
-      written.push_back(ctx.out_dir / (std::string(s->name) + ".h5"));
       continue;
     }
     if (rk.size > 1 && !s->sharded && !rk.root()) {
       barrier();  // rank 0 runs it
       continue;
     }
-    if (rk.root()) std::cerr << "cimchar: stage " << s->name << " (" << s->summary << ")\n";
-    written.push_back(rk.root() ? run_guarded(s->name, stage.run, sc)
-                                : run_quiet(s->name, stage.run, sc));
-    if (rk.root()) std::cerr << "cimchar: wrote " << written.back().string() << "\n";
+    if (say) std::cerr << "cimchar: stage " << s->name << " (" << s->summary << ")\n";
+    const auto file = rk.root() ? run_guarded(s->name, stage.run, sc)
+                                : run_quiet(s->name, stage.run, sc);
+    res.stages.push_back({s->name, since(ts), false});
+    if (say) std::cerr << "cimchar: wrote " << file.string() << "\n";
     if (rk.size > 1) barrier();  // the next stage (and --resume checks) see the file
   }
   if (!rk.root()) return {};  // only rank 0 writes and reports files
   if (pf.report) {
     report::ReportOptions ro;
     ro.run_dir = ctx.out_dir;
-    written.push_back(report::make_report(ro));
-    std::cerr << "cimchar: report " << written.back().string() << "\n";
+    const auto html = report::make_report(ro);
+    if (say) std::cerr << "cimchar: report " << html.string() << "\n";
   }
-  return written;
+  res.files = snapshot.changed();
+  for (const auto& st : res.stages)  // a stage --resume kept is an output of this run too
+    if (st.kept) res.files.push_back(ctx.out_dir / (st.name + ".h5"));
+  std::sort(res.files.begin(), res.files.end());
+  res.files.erase(std::unique(res.files.begin(), res.files.end()), res.files.end());
+  res.seconds = since(t0);
+  return res;
 }
 
 }  // namespace cimchar::flows

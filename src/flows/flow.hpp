@@ -51,7 +51,21 @@ struct FlowOptions {
   int jobs = 0;
   std::string ngspice_library;
   bool progress = true;
+  bool notes = true;  // "stage ...", "wrote ..." lines on stderr (-q: off)
   bool resume = false;
+};
+
+// What a run did, for the file list on stdout and `--json`.
+struct StageRecord {
+  std::string name;
+  double seconds = 0;
+  bool kept = false;  // --resume: finished before, not rerun
+};
+struct FlowResult {
+  std::filesystem::path out_dir;
+  std::vector<StageRecord> stages;
+  std::vector<std::filesystem::path> files;  // every file the run wrote (written_files.hpp)
+  double seconds = 0;
 };
 
 // Runs the probes of prepared stages on a small pool of their own; throws SpiceError (bad input)
@@ -75,5 +89,8 @@ PreparedFlow prepare_flow(const TomlDoc& doc, const std::filesystem::path& flow_
 std::vector<std::filesystem::path> run_flow(const std::filesystem::path& flow_file,
                                             const FlowOptions& opts,
                                             const std::vector<std::string>& only = {});
+// The same, with the stages' timings and every file written (not only the <stage>.h5 files).
+FlowResult run_flow_recorded(const std::filesystem::path& flow_file, const FlowOptions& opts,
+                             const std::vector<std::string>& only = {});
 
 }  // namespace cimchar::flows

@@ -47,7 +47,7 @@ StageScope::StageScope(std::string stage, const RunContext& ctx)
     : stage_(std::move(stage)),
       ctx_(ctx),
       root_(ranks().root()),
-      sink_(root_),
+      sink_(root_ && ctx.text),
       run_id_(stage_run_id(stage_, ctx)) {
   std::error_code ec;
   std::filesystem::create_directories(ctx_.out_dir, ec);

@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-namespace cimchar::app {
+namespace cimchar {
 
 // The candidate nearest to `typed` (Levenshtein distance, case-sensitive) when it is within
 // max(2, typed.size() / 3) edits, else "".
 std::string closest_name(const std::string& typed, const std::vector<std::string>& candidates);
 
-}  // namespace cimchar::app
+}  // namespace cimchar

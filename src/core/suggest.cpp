@@ -1,8 +1,8 @@
-#include "app/suggest.hpp"
+#include "core/suggest.hpp"
 
 #include <algorithm>
 
-namespace cimchar::app {
+namespace cimchar {
 
 namespace {
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -31,4 +31,4 @@ std::string closest_name(const std::string& typed, const std::vector<std::string
   return best;
 }
 
-}  // namespace cimchar::app
+}  // namespace cimchar
