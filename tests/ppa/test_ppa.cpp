@@ -93,7 +93,7 @@ TEST(TechCard, DerivedFiguresByHand) {
 
 TEST(Components, AdcFromWaldenMatchesIsaacPower) {
   const TechCard t = load_tech_card(card("32nm.toml"));
-  // ISAAC Table 6: 8 ADCs (8-bit, 1.2 GS/s) burn 16 mW -> 2 mW / 1.2e9 = 1.667 pJ a conversion.
+  // ISAAC Table I: 8 ADCs (8-bit, 1.2 GS/s) burn 16 mW -> 2 mW / 1.2e9 = 1.667 pJ a conversion.
   const Figure a = adc_figure(t, Luts{}, 8);
   EXPECT_NEAR(a.energy_J, 2e-3 / 1.2e9, 1e-4 * 2e-3 / 1.2e9);
   EXPECT_NEAR(a.delay_s, 1 / 1.2e9, 1e-15);
