@@ -358,10 +358,11 @@ def ppa_section(files):
                 rows.append([lab, get("energy/total") * 1e6, get("latency/total") * 1e3,
                              get("throughput_tokens"), get("mapping/replication"),
                              str(attr(f, g, "bottleneck", "")), get("area/total"),
-                             get("tops_per_w"), get("gops_per_mm2"), get("gpu/time_ratio"),
-                             get("gpu/energy_ratio")])
+                             get("tops_per_w"), get("gops_per_mm2"), get("assumptions/read_cycle") * 1e9,
+                             get("gpu/time_ratio"), get("gpu/energy_ratio"), get("gpu/core_time_ratio")])
             parts.append(table(["run", "energy (uJ)", "latency (ms)", "tokens/s", "weight copies", "bottleneck",
-                                "area (mm^2)", "TOPS/W", "GOPS/mm^2", "GPU time / ours", "GPU energy / ours"],
+                                "area (mm^2)", "TOPS/W", "GOPS/mm^2", "read cycle (ns)", "GPU time / ours",
+                                "GPU energy / ours", "GPU core time / ours"],
                                rows))
             parts.append(gpu_assumptions(f, runs))
     parts.append(seed_table())

@@ -20,7 +20,7 @@ CU_RHO_UOHM_CM = {65: 2.63, 45: 2.97, 32: 3.25, 22: 3.95}
 
 HOROWITZ = ("Horowitz, 'Computing's energy problem (and what we can do about it)', ISSCC 2014, "
             "Fig. (energy/area table), 45 nm 0.9 V")
-ISAAC = "Shafiee et al., 'ISAAC', ISCA 2016, Table 6 (32 nm, 1.2 GHz)"
+ISAAC = "Shafiee et al., 'ISAAC', ISCA 2016, Table I 'ISAAC parameters' (32 nm, 1.2 GHz)"
 KECKLER = ("Keckler et al., 'GPUs and the future of parallel computing', IEEE Micro 31(5), 2011, "
            "40 nm: 310 pJ to move 256 bits 10 mm (supply taken as 0.9 V)")
 VDD_SRC = ("45 nm: Horowitz ISSCC 2014 at 0.9 V (the card's energies are his, unscaled); "

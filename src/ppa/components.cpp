@@ -91,16 +91,17 @@ Luts load_luts(const std::filesystem::path& dir) {
 
 Figure adc_figure(const TechCard& t, const Luts& l, int bits) {
   if (l.adc && l.adc_bits == bits) return *l.adc;
+  // One ADC design for energy, rate and area: the card's. A SAR timing alone (adc.h5 without an
+  // energy) is the characterized test circuit's clock, not the card ADC's speed; taking it
+  // with the card's energy and column sharing made every read cycle 100x longer
+  // (docs/ppa.md, "Speed assumptions").
   Figure f;
   f.energy_J = t.adc_fom_J.value * std::ldexp(1.0, bits);
   f.delay_s = 1.0 / t.adc_fs_Hz.value;
-  f.source = "Walden FoM x 2^bits (" + t.file + " adc.walden_fom: " + t.adc_fom_J.source + ")";
-  if (l.adc_t_sample_s && l.adc_t_bit_s) {
-    f.delay_s = *l.adc_t_sample_s + bits * *l.adc_t_bit_s;
-    f.source += "; delay " + l.adc_timing_source;
-  } else {
-    f.source += "; delay 1 / adc.sample_rate";
-  }
+  f.source = "Walden FoM x 2^bits (" + t.file + " adc.walden_fom: " + t.adc_fom_J.source +
+             "); delay 1 / adc.sample_rate";
+  if (l.adc_t_sample_s && l.adc_t_bit_s)
+    f.source += " (not the " + l.adc_timing_source + ": it records no energy)";
   return f;
 }
 

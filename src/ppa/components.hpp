@@ -31,7 +31,7 @@ struct Luts {
   double pulses_for(int bits) const;
   std::optional<Figure> adc;           // per conversion, at adc_bits (adc.h5)
   int adc_bits = 0;
-  // adc.h5 without an energy: the SAR timing only, t = t_sample + bits t_bit.
+  // adc.h5 without an energy: the SAR timing only, t = t_sample + bits t_bit (recorded, not used).
   std::optional<double> adc_t_sample_s, adc_t_bit_s;
   std::string adc_timing_source;
   std::optional<Figure> wta;           // per decision (race) (wta.h5)
@@ -41,7 +41,8 @@ struct Luts {
 Luts load_luts(const std::filesystem::path& dir);
 
 // ADC conversion at `bits`: the LUT's figure when it was measured at these bits, else the
-// Walden figure of merit E = FoM 2^bits and one conversion per sample period 1/f_s.
+// Walden figure of merit E = FoM 2^bits and one conversion per sample period 1/f_s (the card's
+// ADC; an adc.h5 SAR timing without an energy is named in the source, not used).
 Figure adc_figure(const TechCard& t, const Luts& l, int bits);
 // A threshold comparator decision (SPRINT pruning): the threshold LUT, else a 1-bit conversion
 // under the Walden figure of merit (E = 2 FoM, one sample period).

@@ -93,6 +93,8 @@ std::string make_table(const std::vector<Result>& rs, const TechCard& t) {
     }
     o << "\n";
   }
+  row("read cycle ns", [](const Result& r) { return r.read_cycle_s * 1e9; });
+  row("ADC conv ns", [](const Result& r) { return r.adc_conversion_s * 1e9; });
   row("core pJ", [](const Result& r) { return r.energy_core_J * 1e12; });
   row("replication", [](const Result& r) { return r.mapping.replication; });
   row("arrays used", [](const Result& r) { return r.mapping.arrays_used; });
@@ -121,6 +123,9 @@ std::string make_table(const std::vector<Result>& rs, const TechCard& t) {
   o << "pipeline (scheme trait) and bottleneck: ";
   for (const auto& r : rs) o << r.scheme << " " << r.pipeline << ", " << r.timing.bottleneck << "; ";
   o << "\nops: dense-equivalent (2 x MACs of the dense layer)\n";
+  o << "Speed assumptions: read cycle = max(rram.read_pulse, ceil(cols / ADCs) x ADC conversion), "
+    << rs.front().columns_per_adc << " columns share an ADC; ADC: " << rs.front().adc_source
+    << "\n";
   return o.str();
 }
 
@@ -151,6 +156,15 @@ void write_result(H5Writer& w, const std::string& g, const Result& r) {
   w.write(g + "/latency/kv_occupancy", {r.timing.kv_occupancy_s}, {}, "s");
   w.write(g + "/throughput_tokens", {r.throughput_tokens_s}, {}, kOpsPerSecond);
   for (const auto& [k, v] : r.timing.utilization) w.write(g + "/utilization/" + k, {v}, {}, "1");
+  w.write(g + "/assumptions/read_cycle", {r.read_cycle_s}, {}, "s");
+  w.attr(g + "/assumptions/read_cycle", "source",
+         "max(rram.read_pulse, ceil(cols / ADCs) x ADC conversion) of the weight arrays");
+  w.write(g + "/assumptions/adc_conversion_time", {r.adc_conversion_s}, {}, "s");
+  w.attr(g + "/assumptions/adc_conversion_time", "source", r.adc_source);
+  w.write(g + "/assumptions/adc_conversion_energy", {r.adc_energy_J}, {}, "J");
+  w.attr(g + "/assumptions/adc_conversion_energy", "source", r.adc_source);
+  w.write(g + "/assumptions/columns_per_adc", {r.columns_per_adc}, {}, "1");
+  w.attr(g + "/assumptions/columns_per_adc", "source", "pe.crossbars x crossbar.cols / pe.adcs");
   const Mapping& m = r.mapping;
   w.write(g + "/mapping/replication", {m.replication}, {}, "1");
   w.write(g + "/mapping/arrays_static", {m.demand.arrays_static}, {}, "1");

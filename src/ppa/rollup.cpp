@@ -69,6 +69,21 @@ void set_timing(Result& res, const Workload& w, const std::vector<PipeStage>& la
   res.throughput_tokens_s = res.timing.tokens_per_s;
 }
 
+// The weight arrays' read cycle (the first crossbar row read by an ADC) and its ADC figure.
+void set_speed_assumptions(Result& res, const Workload& w, const TechCard& t, const ArchCard& a,
+                           const Luts& l) {
+  res.columns_per_adc = a.columns_per_adc();
+  for (const auto& r : w.rows) {
+    if (!r.analog || r.x.adc_bits <= 0) continue;
+    const Figure f = adc_figure(t, l, static_cast<int>(r.x.adc_bits));
+    res.adc_conversion_s = f.delay_s;
+    res.adc_energy_J = f.energy_J;
+    res.adc_source = f.source;
+    res.read_cycle_s = read_cycle_s(t.t_read_s.value, r.x.cols, a.columns_per_adc(), f.delay_s);
+    return;
+  }
+}
+
 }  // namespace
 
 Result roll_up(const Workload& w, const TechCard& t, const ArchCard& a, const Luts& l,
@@ -88,6 +103,7 @@ Result roll_up(const Workload& w, const TechCard& t, const ArchCard& a, const Lu
   res.static_write_energy_J = e.static_write_J * res.mapping.replication;  // every replica programmed
   res.sources = e.sources;
   set_timing(res, w, layer_stages(w, t, a, l, res.mapping));
+  set_speed_assumptions(res, w, t, a, l);
 
   for (const auto& r : w.rows) res.ops += 2.0 * r.macs;
   std::tie(res.ops_dense, res.ops_core_dense) = dense_ops(w);

@@ -114,6 +114,10 @@ struct Result {
   std::string pipeline;           // the scheme's pipeline trait
   double pipeline_items = 0;      // tokens streamed per sequence
   SchemeTraits traits;
+  // The speed assumptions behind the stage times (docs/ppa.md, "Speed assumptions"): the read
+  // cycle of the weight arrays and the ADC conversion it is made of.
+  double read_cycle_s = 0, adc_conversion_s = 0, adc_energy_J = 0, columns_per_adc = 0;
+  std::string adc_source;
   Mapping mapping;
   PipelineTiming timing;
   double ops = 0, ops_dense = 0, throughput_ops_s = 0, throughput_tokens_s = 0;

@@ -82,7 +82,7 @@ TEST(Architecture, ReplicationUpToTheAreaBudget) {
   const ArchCard a = load_arch_card(card("arch_isaac_like.toml"));
   ASSERT_DOUBLE_EQ(a.budget_area_mm2.value, 100);
   // 128 x 128 at 32 nm, 1T1R 12 F^2: 16384 x 12 x (32e-6 mm)^2; 128 row drivers of
-  // 0.00017 / 1024 mm^2; one ADC (128 columns share it) of 0.0096 / 8 mm^2 (ISAAC Table 6).
+  // 0.00017 / 1024 mm^2; one ADC (128 columns share it) of 0.0096 / 8 mm^2 (ISAAC Table I).
   const double cell = 12 * 32e-6 * 32e-6;
   EXPECT_NEAR(array_area_mm2(a, t, 128, 128), 16384 * cell + 128 * 0.00017 / 1024 + 0.0012, 1e-9);
   ArrayDemand d;

@@ -93,7 +93,7 @@ TEST(TechCard, DerivedFiguresByHand) {
 
 TEST(Components, AdcFromWaldenMatchesIsaacPower) {
   const TechCard t = load_tech_card(card("32nm.toml"));
-  // ISAAC Table 6: 8 ADCs (8-bit, 1.2 GS/s) burn 16 mW -> 2 mW / 1.2e9 = 1.667 pJ a conversion.
+  // ISAAC Table I: 8 ADCs (8-bit, 1.2 GS/s) burn 16 mW -> 2 mW / 1.2e9 = 1.667 pJ a conversion.
   const Figure a = adc_figure(t, Luts{}, 8);
   EXPECT_NEAR(a.energy_J, 2e-3 / 1.2e9, 1e-4 * 2e-3 / 1.2e9);
   EXPECT_NEAR(a.delay_s, 1 / 1.2e9, 1e-15);
@@ -340,6 +340,22 @@ TEST(Luts, MeasuredFiguresReplaceTheCard) {
   EXPECT_DOUBLE_EQ(Luts{}.pulses_for(2), 1.0);
   // No adc.h5: the ADC stays on the card's figure of merit.
   EXPECT_NE(adc_figure(t, l, 8).source.find("Walden"), std::string::npos);
+}
+
+// An adc.h5 with the SAR testbench's timing but no energy (the default flow's: 10 ns sample +
+// 8 x 10 ns bits) does not replace the card ADC's 1 / 1.2 GS/s: energy, rate and column sharing
+// stay one design (with its 90 ns a read of 128 columns took 11.5 us instead of 106.7 ns).
+TEST(Components, SarTimingWithoutEnergyKeepsTheCardsAdc) {
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  Luts l;
+  l.adc_t_sample_s = 10e-9;
+  l.adc_t_bit_s = 10e-9;
+  l.adc_timing_source = "adc.h5 /adc t_sample_s + bits x t_bit_s";
+  const Figure a = adc_figure(t, l, 8);
+  EXPECT_NEAR(a.delay_s, 1 / 1.2e9, 1e-15);
+  EXPECT_NEAR(a.energy_J, 2e-3 / 1.2e9, 1e-4 * 2e-3 / 1.2e9);
+  EXPECT_NE(a.source.find("not the adc.h5"), std::string::npos) << a.source;
+  EXPECT_NEAR(read_cycle_s(t.t_read_s.value, 128, 128, a.delay_s), 128 / 1.2e9, 1e-15);
 }
 
 TEST(TechCard, MissingFieldNamesIt) {
