@@ -10,6 +10,7 @@ std::vector<RecordDoc> catalog() {
   return {
       {ThresholdLut::kGroup, describe<ThresholdLut>()},
       {SweepCurves::kGroup, describe<SweepCurves>()},
+      {AttributionTable::kGroup, describe<AttributionTable>()},
   };
 }
 
