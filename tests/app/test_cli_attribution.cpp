@@ -77,3 +77,34 @@ TEST(CliAttribution, SchemeConfigWithoutModelExits2) {
 }
 
 }  // namespace
+
+namespace {
+
+// [sweep] and [attribution] as stages of a flow (StageScope): the same files, bit for bit, as
+// the standalone commands on the same tables and seed.
+TEST(CliAttribution, FlowStagesEqualTheCommands) {
+  const fs::path d = fresh_dir("attribution_flow");
+  write_scheme(d);
+  const std::string attribution = "[attribution]\nmodels = [\"" + kModel + "\"]\nschemes = [\"" +
+                                  (d / "noisy.toml").string() + "\"]\n";
+  const std::string sweep = "[sweep]\nmodels = [\"" + kModel + "\"]\nschemes = [\"" + (d / "noisy.toml").string() +
+                            "\"]\n[sweep.x]\nkey = \"crossbar.adc_bits\"\nvalues = [4, 8]\n";
+  write_text(d / "flow.toml", "[flow]\nname = \"analysis\"\nreport = false\n" + attribution + sweep);
+  write_text(d / "a.toml", attribution);
+  write_text(d / "s.toml", sweep);
+  const auto f = run_cimchar("run " + (d / "flow.toml").string() + " -q --out " + (d / "run").string());
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  ASSERT_EQ(run_cimchar("-q attribution " + (d / "a.toml").string() + " -o " + (d / "a").string()).exit_code, 0);
+  ASSERT_EQ(run_cimchar("-q sweep " + (d / "s.toml").string() + " --out " + (d / "s.h5").string()).exit_code, 0);
+  cimchar::H5Reader fa(d / "run" / "attribution.h5"), ca(d / "a" / "attribution.h5");
+  for (const char* v : {"rel_l2", "d_rel_l2", "d_kl", "dominant"})
+    EXPECT_TRUE(same_bits(fa.read(std::string("/attribution/") + v), ca.read(std::string("/attribution/") + v))) << v;
+  cimchar::H5Reader fs_(d / "run" / "sweep.h5"), cs(d / "s.h5");
+  const std::string g = "/sweep/layer_relu_post_d32_h4_s16_causal/noisy/";
+  for (const char* v : {"rel_l2", "kl", "sparsity"})
+    EXPECT_TRUE(same_bits(fs_.read(g + v), cs.read(g + v))) << v;
+  EXPECT_FALSE(fs::exists(d / "run" / "attribution.journal"));
+  EXPECT_FALSE(fs::exists(d / "run" / "sweep.journal"));
+}
+
+}  // namespace
