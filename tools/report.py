@@ -483,6 +483,63 @@ def sweep_section(files):
     return "".join(parts) or "<p>no curves in these files</p>"
 
 
+def attribution_tables(files):
+    """Every attribution*.h5's /attribution record as dicts of numpy arrays and name lists."""
+    out = []
+    for path in files:
+        with h5py.File(path, "r") as f:
+            g = f["attribution"]
+            names = {k: (g.attrs[k].decode() if isinstance(g.attrs[k], bytes) else str(g.attrs[k])).split("\n")
+                     for k in ("models", "schemes", "nonidealities")}
+            out.append((names, {k: g[k][()] for k in ("d_accuracy", "d_rel_l2", "accuracy", "rel_l2",
+                                                       "full_accuracy", "ideal_accuracy", "dominant")}))
+    return out
+
+
+def dominant_nonideality(files):
+    """{(scheme, model stem): name of the nonideality whose removal gains most} from attribution*.h5."""
+    dom = {}
+    for names, d in attribution_tables(files):
+        for m, model in enumerate(names["models"]):
+            for s, scheme in enumerate(names["schemes"]):
+                k = d["dominant"][m, s]
+                if math.isfinite(k):
+                    dom[(scheme, os.path.splitext(os.path.basename(model))[0])] = names["nonidealities"][int(k)]
+    return dom
+
+
+def attribution_section(files):
+    """`cimchar attribution`: per scheme and model, a bar per nonideality of its effect switched on
+    alone (from the ideal arm) and off alone (from the full set): accuracy where the model has a
+    task head, else the relative L2 error."""
+    parts = []
+    for names, d in attribution_tables(files):
+        for m, model in enumerate(names["models"]):
+            for s, scheme in enumerate(names["schemes"]):
+                task = math.isfinite(d["full_accuracy"][m, s])
+                field = "d_accuracy" if task else "d_rel_l2"
+                v = d[field][m, s]
+                keep = [k for k in range(v.shape[0]) if np.isfinite(v[k]).any()]
+                if not keep:
+                    continue
+                fig, ax = plt.subplots()
+                x = np.arange(len(keep))
+                for mode, label in ((0, "on alone (vs ideal arm)"), (1, "removed alone (full - removed)")):
+                    ax.bar(x + (mode - 0.5) * 0.4, [v[k, mode] for k in keep], 0.4, label=label,
+                           color="C%d" % mode)
+                ax.set_xticks(x)
+                ax.set_xticklabels([names["nonidealities"][k] for k in keep], rotation=30, fontsize=7)
+                ax.axhline(0, color="k", lw=0.5)
+                ax.set_ylabel("accuracy change" if task else "relative L2 change")
+                ax.set_title("%s / %s" % (os.path.basename(model), scheme), fontsize=9)
+                ax.legend(fontsize=6)
+                parts.append(svg(fig))
+    note = ("<p>Each bar: the change from switching that nonideality on, alone from the config with "
+            "every nonideality off, or last on top of all the others (docs/schemes.md, "
+            "\"Attribution\"). Every arm runs with the same seed (paired).</p>")
+    return note + ("".join(parts) or "<p>no attribution in these files</p>")
+
+
 class BadStageFile(Exception):
     """A stage file the report cannot read: the message names the file and what is wrong."""
 
@@ -503,13 +560,14 @@ def read_stage(path, fn):
     return read_section([path], one)
 
 
-def summary_section(run_dir, att, ppa):
+def summary_section(run_dir, att, ppa, attr_files=()):
     """Per scheme and model: accuracy with its interval against fp32, sparsity, energy, latency
     and speed and energy against the GPU (from ppa*.h5 where it costs that attention run)."""
     acc = cimchar.attention_table(att)
     costs = {}
     for _, r in cimchar.Run(run_dir).ppa().iterrows() if ppa else []:
         costs[r.attention_file] = r
+    dom = dominant_nonideality(attr_files)
     rows = []
     for _, a in acc.iterrows():
         c = costs.get(a.file)
@@ -519,15 +577,17 @@ def summary_section(run_dir, att, ppa):
                math.isfinite(float(c[k])) else float("nan"))
         rows.append([a.scheme, a.model, ci, a.n, a.fp32_accuracy, a.sparsity,
                      get("energy_total", 1e6), get("latency_total", 1e3), get("gpu_time_ratio"),
-                     get("gpu_energy_ratio")])
+                     get("gpu_energy_ratio"), dom.get((a.scheme, a.model), "")])
     note = ("<p>Accuracy on the first n held-out sequences with its 95% Wilson interval; fp32 is "
             "torch's accuracy on the whole held-out set recorded in the model file. Energy and "
             "latency per run from <code>cimchar ppa</code>; GPU columns are GPU / ours (&gt; 1: "
             "ours is faster / spends less energy) from the roofline baseline (docs/ppa.md). "
-            "Which nonideality dominates each loss: <code>cimchar attribution</code> "
-            "(docs/schemes.md); not part of this run.</p>")
+            "Dominant nonideality: the one whose removal gains most accuracy, from this run's "
+            "attribution*.h5 (<code>cimchar attribution</code> or an [attribution] stage, "
+            "docs/schemes.md); blank where this run attributed none.</p>")
     return note + table(["scheme", "model", "accuracy [95% CI]", "n", "fp32", "sparsity",
-                         "energy (uJ)", "latency (ms)", "GPU time / ours", "GPU energy / ours"], rows)
+                         "energy (uJ)", "latency (ms)", "GPU time / ours", "GPU energy / ours",
+                         "dominant nonideality"], rows)
 
 
 def sections(run_dir):
@@ -537,14 +597,17 @@ def sections(run_dir):
     att = sorted(glob.glob(os.path.join(run_dir, "attention*.h5")))
     ppa = sorted(glob.glob(os.path.join(run_dir, "ppa*.h5")))
     swp = sorted(glob.glob(os.path.join(run_dir, "sweep*.h5")))
+    atr = sorted(glob.glob(os.path.join(run_dir, "attribution*.h5")))
     not_run = '<p class="not-run">not run</p>'
     out = [("summary", "Summary: accuracy, energy and speed per scheme",
-            read_section(att + ppa, lambda ps: summary_section(run_dir, att, ppa)) if att else not_run)]
+            read_section(att + ppa + atr, lambda ps: summary_section(run_dir, att, ppa, atr)) if att else not_run)]
     for sid, title, name, fn in SECTIONS:
         p = os.path.join(run_dir, name)
         out.append((sid, title, read_stage(p, fn) if os.path.exists(p) else not_run))
     out.append(("attention", "Attention schemes: accuracy, sparsity, output error",
                 read_section(att, attention_section) if att else not_run))
+    out.append(("attribution", "Attribution: what each nonideality costs",
+                read_section(atr, attribution_section) if atr else not_run))
     out.append(("sweep", "Sweeps: accuracy and output error against a scheme key",
                 read_section(swp, sweep_section) if swp else not_run))
     out.append(("ppa", "Power, performance and area",

@@ -70,6 +70,7 @@ void add_run_command(CLI::App& app, GlobalOptions& g, Action& action) {
 
 void add_stage_commands(CLI::App& app, GlobalOptions& g, Action& action) {
   for (const auto& stage : flows::stages()) {
+    if (stage.own_command) continue;
     const std::string name = stage.name;
     auto* cmd = app.add_subcommand(name, stage.summary);
     auto flow = std::make_shared<std::string>("characterization/" + name + ".toml");

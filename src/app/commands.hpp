@@ -33,6 +33,8 @@ void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action);
 void add_attention_command(CLI::App& app, GlobalOptions& g, Action& action);
 // `cimchar sweep` (cmd_sweep.cpp): scheme and nonideality keys swept over models and schemes.
 void add_sweep_command(CLI::App& app, GlobalOptions& g, Action& action);
+// `cimchar attribution` (cmd_attribution.cpp): each nonideality on alone and off alone.
+void add_attribution_command(CLI::App& app, GlobalOptions& g, Action& action);
 // `cimchar ppa` (cmd_ppa.cpp): power, performance and area of attention runs.
 void add_ppa_command(CLI::App& app, GlobalOptions& g, Action& action);
 // `cimchar report <run-dir>` (cmd_report.cpp): the HTML report of a run folder.

@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   app::add_xbar_command(app, g, action);
   app::add_attention_command(app, g, action);
   app::add_sweep_command(app, g, action);
+  app::add_attribution_command(app, g, action);
   app::add_ppa_command(app, g, action);
   app::add_report_command(app, g, action);
   const app::GlobalsTable globals = app::globals_table(app);

@@ -23,14 +23,11 @@ namespace cimchar::attention {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-uint64_t mix(uint64_t h, const std::string& s) {
+uint64_t mix_hash(uint64_t h, const std::string& s) {
   for (unsigned char c : s) h = splitmix64(h ^ c);
   return splitmix64(h ^ s.size());
 }
 
-// A path as given, else beside the sweep file, else in the source tree ("" if none exists).
 fs::path find_input(const std::string& p, const fs::path& sweep_file) {
   std::error_code ec;
   for (const fs::path& c : {fs::path(p), sweep_file.parent_path() / p,
@@ -38,6 +35,10 @@ fs::path find_input(const std::string& p, const fs::path& sweep_file) {
     if (fs::exists(c, ec)) return c;
   return {};
 }
+
+namespace {
+
+uint64_t mix(uint64_t h, const std::string& s) { return mix_hash(h, s); }
 
 SweepAxis parse_axis(Section& sw, const std::string& name) {
   Section a = sw.sub(name);
@@ -64,40 +65,6 @@ SweepAxis parse_axis(Section& sw, const std::string& name) {
     if (!(ax.values[i] > ax.values[i - 1])) a.fail("values", "the values must be strictly increasing");
   a.finish();
   return ax;
-}
-
-SweepScheme load_scheme(const Section& sw, const std::string& entry, const fs::path& sweep_file) {
-  const bool is_file = entry.size() > 5 && entry.substr(entry.size() - 5) == ".toml";
-  const std::string rel = is_file ? entry : "characterization/attention/" + entry + ".toml";
-  const fs::path f = find_input(rel, sweep_file);
-  if (f.empty())
-    sw.fail("schemes", is_file ? "no such file '" + entry + "'"
-                               : "no preset '" + entry + "' (characterization/attention/" + entry +
-                                     ".toml); give a scheme name with a preset or a .toml file");
-  const TomlDoc d = TomlDoc::parse_file(f);
-  return {is_file ? fs::path(entry).stem().string() : entry, f.string(), d.text};
-}
-
-// One point's metrics, in this order, in the journal and the curves.
-constexpr int kFields = 10;
-enum Field { kAcc, kLo, kHi, kN, kIdeal, kSparsity, kRelL2, kKl, kCos, kFp32 };
-
-std::vector<double> point_metrics(const RunSummary& s) {
-  const double nan = std::nan("");
-  std::vector<double> v(kFields, nan);
-  if (s.accuracy) {
-    v[kAcc] = *s.accuracy;
-    v[kLo] = s.accuracy_ci.lo;
-    v[kHi] = s.accuracy_ci.hi;
-    v[kN] = s.accuracy_n;
-    v[kIdeal] = *s.accuracy_ideal;
-  }
-  v[kSparsity] = s.metrics.model.sparsity;
-  v[kRelL2] = s.metrics.model.rel_l2;
-  v[kKl] = s.metrics.model.kl;
-  v[kCos] = s.metrics.model.cosine;
-  if (s.accuracy_fp32_recorded) v[kFp32] = *s.accuracy_fp32_recorded;
-  return v;
 }
 
 struct Point {
@@ -165,10 +132,8 @@ std::string point_line(const SweepSpec& spec, const Point& p, const double* v) {
   return l + "\n";
 }
 
-void write_sweep(const fs::path& out, const TomlDoc& doc, const SweepSpec& spec,
-                 const std::vector<Point>& pts, const std::vector<double>& res, uint64_t seed) {
-  H5Writer w(out);
-  write_provenance(w, {doc.text, seed, ""});
+void fill_sweep(H5Writer& w, const SweepSpec& spec, const std::vector<Point>& pts,
+                const std::vector<double>& res) {
   w.attr("/", "x_key", spec.axes[0].key);
   w.attr("/", "y_key", spec.axes.size() > 1 ? spec.axes[1].key : std::string());
   w.attr("/", "max_sequences", static_cast<int64_t>(spec.max_sequences));
@@ -176,7 +141,6 @@ void write_sweep(const fs::path& out, const TomlDoc& doc, const SweepSpec& spec,
     for (size_t s = 0; s < spec.schemes.size(); ++s)
       lut::write(w, curves_of(spec, pts, res, m, s),
                  "/sweep/" + spec.models[m].stem().string() + "/" + spec.schemes[s].label);
-  w.commit();
 }
 
 // Runs (or takes from the journal) this rank's points; every point's metrics on every rank.
@@ -215,11 +179,46 @@ std::vector<double> run_points(const SweepSpec& spec, const std::vector<Point>& 
 
 }  // namespace
 
+SweepScheme load_scheme(const Section& sw, const std::string& entry, const fs::path& sweep_file) {
+  const bool is_file = entry.size() > 5 && entry.substr(entry.size() - 5) == ".toml";
+  const std::string rel = is_file ? entry : "characterization/attention/" + entry + ".toml";
+  const fs::path f = find_input(rel, sweep_file);
+  if (f.empty())
+    sw.fail("schemes", is_file ? "no such file '" + entry + "'"
+                               : "no preset '" + entry + "' (characterization/attention/" + entry +
+                                     ".toml); give a scheme name with a preset or a .toml file");
+  const TomlDoc d = TomlDoc::parse_file(f);
+  return {is_file ? fs::path(entry).stem().string() : entry, f.string(), d.text};
+}
+
+std::vector<double> point_metrics(const RunSummary& s) {
+  const double nan = std::nan("");
+  std::vector<double> v(kFields, nan);
+  if (s.accuracy) {
+    v[kAcc] = *s.accuracy;
+    v[kLo] = s.accuracy_ci.lo;
+    v[kHi] = s.accuracy_ci.hi;
+    v[kN] = s.accuracy_n;
+    v[kIdeal] = *s.accuracy_ideal;
+  }
+  v[kSparsity] = s.metrics.model.sparsity;
+  v[kRelL2] = s.metrics.model.rel_l2;
+  v[kKl] = s.metrics.model.kl;
+  v[kCos] = s.metrics.model.cosine;
+  if (s.accuracy_fp32_recorded) v[kFp32] = *s.accuracy_fp32_recorded;
+  return v;
+}
+
 SweepSpec parse_sweep(const TomlDoc& doc) {
   Section root(doc.root, doc.file, "");
   Section sw = root.sub("sweep");
+  SweepSpec spec = parse_sweep(sw, doc.file);
+  root.finish();
+  return spec;
+}
+
+SweepSpec parse_sweep(Section& sw, const fs::path& sweep_file) {
   SweepSpec spec;
-  const fs::path sweep_file = doc.file;
   std::set<std::string> stems, labels;
   for (const auto& m : sw.get_strings("models", {})) {
     const fs::path f = find_input(m, sweep_file);
@@ -240,7 +239,6 @@ SweepSpec parse_sweep(const TomlDoc& doc) {
   if (spec.axes.size() > 1 && spec.axes[0].key == spec.axes[1].key)
     sw.fail("y", "the two axes sweep the same key '" + spec.axes[0].key + "'");
   sw.finish();
-  root.finish();
   return spec;
 }
 
@@ -275,6 +273,30 @@ std::string config_with(const std::string& base, const std::string& file,
   return o.str();
 }
 
+void check_scheme_config(const std::string& text, const std::string& file, uint64_t seed) {
+  const TomlDoc d = TomlDoc::parse_string(text, file);
+  Section root(d.root, d.file, "");
+  Section att = root.sub("attention");
+  const SchemeInfo& info = find_scheme(att.get_string("scheme", ""));
+  info.make(att, seed);
+  att.get_int("recall_k", 8, 1, 1 << 20);
+  att.finish();
+  root.finish();
+}
+
+bool scheme_reads(const std::string& text, const std::string& file, uint64_t seed, const std::string& key) {
+  try {
+    check_scheme_config(text, file, seed);
+    return true;
+  } catch (const ConfigError& e) {
+    // The key, or a table on its path, is the unknown one.
+    const std::string full = "attention." + key;
+    const bool on_path = full == e.key() || full.rfind(e.key() + ".", 0) == 0;
+    if (!e.key().empty() && on_path && std::string(e.what()).find("unknown key") != std::string::npos) return false;
+    throw;
+  }
+}
+
 void check_sweep(const SweepSpec& spec, uint64_t seed) {
   for (const auto& sc : spec.schemes) {
     const auto& x = spec.axes[0].values;
@@ -284,20 +306,23 @@ void check_sweep(const SweepSpec& spec, uint64_t seed) {
         std::vector<std::pair<std::string, double>> set = {{spec.axes[0].key, xv}};
         if (spec.axes.size() > 1) set.emplace_back(spec.axes[1].key, yv);
         try {
-          const TomlDoc d = TomlDoc::parse_string(config_with(sc.text, sc.file, set), sc.file);
-          Section root(d.root, d.file, "");
-          Section att = root.sub("attention");
-          const SchemeInfo& info = find_scheme(att.get_string("scheme", ""));
-          info.make(att, seed);
-          att.get_int("recall_k", 8, 1, 1 << 20);
-          att.finish();
-          root.finish();
+          check_scheme_config(config_with(sc.text, sc.file, set), sc.file, seed);
         } catch (const ConfigError& e) {
           throw ConfigError("sweep: scheme '" + sc.label + "' (" + sc.file + ") at " + set[0].first + " = " +
                             fmt("%g", set[0].second) + ": " + e.what());
         }
       }
   }
+}
+
+SweepOutcome compute_sweep(const SweepSpec& spec, const SweepRequest& req, spice::JobJournal& journal) {
+  const std::vector<Point> pts = enumerate(spec, req.seed);
+  SweepOutcome o;
+  o.summary.points = pts.size();
+  const std::vector<double> res = run_points(spec, pts, req, journal, o.summary);
+  for (size_t i = 0; i < pts.size(); ++i) o.summary.table += point_line(spec, pts[i], &res[i * kFields]);
+  o.fill = [spec, pts, res](H5Writer& w) { fill_sweep(w, spec, pts, res); };
+  return o;
 }
 
 SweepSummary run_sweep(const SweepRequest& req) {
@@ -308,22 +333,23 @@ SweepSummary run_sweep(const SweepRequest& req) {
   for (const auto& m : spec.models) inputs.push_back({"model", m});
   refuse_output_over_input({"--out", req.out_file}, inputs);
   check_sweep(spec, req.seed);
-  const std::vector<Point> pts = enumerate(spec, req.seed);
   uint64_t run_id = splitmix64(0x5357454550ULL ^ req.seed);
   run_id = mix(run_id, doc.text);
-  for (const auto& p : pts) run_id = mix(run_id, p.config);
+  for (const auto& p : enumerate(spec, req.seed)) run_id = mix(run_id, p.config);
   run_id = mix(mix(run_id, cimchar_version()), cimchar_git_hash());
-  SweepSummary sum;
-  sum.points = pts.size();
   const Ranks rk = ranks();
   spice::JobJournal journal(req.out_file.string() + ".journal" + (rk.root() ? "" : "." + std::to_string(rk.rank)),
                             req.resume, run_id);
-  const std::vector<double> res = run_points(spec, pts, req, journal, sum);
-  for (size_t i = 0; i < pts.size(); ++i) sum.table += point_line(spec, pts[i], &res[i * kFields]);
-  if (rk.root()) write_sweep(req.out_file, doc, spec, pts, res, req.seed);
+  const SweepOutcome o = compute_sweep(spec, req, journal);
+  if (rk.root()) {
+    H5Writer w(req.out_file);
+    write_provenance(w, {doc.text, req.seed, ""});
+    o.fill(w);
+    w.commit();
+  }
   barrier();
   journal.remove();  // the output is written: nothing left to resume
-  return sum;
+  return o.summary;
 }
 
 }  // namespace cimchar::attention

@@ -10,17 +10,21 @@
 //   schemes = ["attar", "my_attar.toml"]   # preset names (characterization/attention/<name>.toml)
 //                                          # or TOML files holding an [attention] table
 //   max_sequences = 256                    # 0 = the whole held-out set
-//   [[sweep.axis]]                         # one or two
+//   [sweep.x]                              # and optionally [sweep.y]
 //   key = "top_k"
 //   values = [4, 8, 16]                    # or from = 4, to = 32, steps = 4, scale = "log"
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "attention/attention_run.hpp"
 #include "core/config.hpp"
+#include "core/h5.hpp"
+#include "spice/job_journal.hpp"
 
 namespace cimchar::attention {
 
@@ -45,6 +49,8 @@ struct SweepSpec {
 // Reads the [sweep] table of `doc` (ConfigError naming file, key and line); scheme files are
 // read here. Does not check the keys against the schemes (check_sweep does).
 SweepSpec parse_sweep(const TomlDoc& doc);
+// The same for the table itself (a flow's [sweep]); paths relative to `file`'s folder.
+SweepSpec parse_sweep(Section& sweep, const std::filesystem::path& file);
 
 // `base` (a config's TOML text) with the value at `key` below [attention] set to `value`: an
 // integer where the config holds an integer or the key is absent and the value is integral.
@@ -69,5 +75,32 @@ struct SweepSummary {
 };
 
 SweepSummary run_sweep(const SweepRequest& req);
+
+// The computing half, shared with the flow stage: every point run (or taken from `journal`)
+// and `fill`, which writes the curves into a file whose provenance the caller writes.
+struct SweepOutcome {
+  SweepSummary summary;
+  std::function<void(H5Writer&)> fill;
+};
+SweepOutcome compute_sweep(const SweepSpec& spec, const SweepRequest& req, spice::JobJournal& journal);
+
+// Shared with attribution.cpp.
+// A path as given, else beside `beside` (a config file), else in the source tree ("" if none).
+std::filesystem::path find_input(const std::string& p, const std::filesystem::path& beside);
+// A scheme entry of table `t`'s `schemes` list: a preset name or a .toml file (ConfigError
+// naming `schemes` when neither exists).
+SweepScheme load_scheme(const Section& t, const std::string& entry, const std::filesystem::path& beside);
+// One run's metrics, in this order, in the journals and the curves.
+constexpr int kFields = 10;
+enum Field { kAcc, kLo, kHi, kN, kIdeal, kSparsity, kRelL2, kKl, kCos, kFp32 };
+std::vector<double> point_metrics(const RunSummary& s);
+// Builds the scheme of a config's text as run_attention would (ConfigError for a key it does
+// not read or a value it refuses).
+void check_scheme_config(const std::string& text, const std::string& file, uint64_t seed);
+// Whether the scheme of `text` (a config that sets `key`, a dotted path below [attention])
+// reads that key: false when the key (or a table on its path) is unknown to it; any other
+// refusal is thrown.
+bool scheme_reads(const std::string& text, const std::string& file, uint64_t seed, const std::string& key);
+uint64_t mix_hash(uint64_t h, const std::string& s);  // h folded with s (splitmix64)
 
 }  // namespace cimchar::attention

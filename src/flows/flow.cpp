@@ -39,6 +39,11 @@ const std::vector<StageInfo>& stages() {
       {"schemes",
        "models under every attention scheme, with this run's LUTs wired in (accuracy, error)",
        &prepare_schemes_stage},
+      {"sweep", "one or two scheme or nonideality keys swept over models and schemes (curves)",
+       &prepare_sweep_stage, /*sharded=*/true, /*own_command=*/true},
+      {"attribution",
+       "each nonideality of the schemes switched on alone and off alone (paired accuracy deltas)",
+       &prepare_attribution_stage, /*sharded=*/true, /*own_command=*/true},
   };
   return list;
 }

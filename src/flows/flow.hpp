@@ -40,6 +40,9 @@ struct StageInfo {
   PreparedStage (*prepare)(Section& table, const RunContext& ctx);
   // Sharded stages run on every MPI rank (they split their samples); the others run on rank 0.
   bool sharded = false;
+  // The stage is also a command of its own (`cimchar sweep`, `cimchar attribution`, which take
+  // their own file, not a flow): no `cimchar <stage> FLOW` command is made for it.
+  bool own_command = false;
 };
 
 const std::vector<StageInfo>& stages();

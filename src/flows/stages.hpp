@@ -31,5 +31,7 @@ PreparedStage prepare_adc_stage(Section& table, const RunContext& ctx);
 PreparedStage prepare_wta_stage(Section& table, const RunContext& ctx);
 PreparedStage prepare_threshold_stage(Section& table, const RunContext& ctx);
 PreparedStage prepare_schemes_stage(Section& table, const RunContext& ctx);
+PreparedStage prepare_sweep_stage(Section& table, const RunContext& ctx);
+PreparedStage prepare_attribution_stage(Section& table, const RunContext& ctx);
 
 }  // namespace cimchar::flows

@@ -25,4 +25,55 @@ void SweepCurves::fields(Visitor& v) {
   v.text("config", config, "the scheme's base config (TOML) the points modify");
 }
 
+void AttributionTable::fields(Visitor& v) {
+  v.axis("model", model, "1", "model index (names: `models`)");
+  v.axis("scheme", scheme, "1", "scheme index (names: `schemes`)");
+  v.axis("nonideality", nonideality, "1", "nonideality index (names: `nonidealities`)");
+  v.axis("mode", mode, "1", "0: switched on alone from the ideal arm; 1: switched off alone from the full set");
+  v.axis("layer", layer, "1", "layer index (0 = first); per-layer variables are NaN beyond a model's layers");
+#define CIMCHAR_ARM_DIMS {"model", "scheme", "nonideality", "mode"}
+  v.var("accuracy", accuracy, CIMCHAR_ARM_DIMS, "1",
+        "held-out accuracy of the arm; NaN where the nonideality is absent or the model has no task head");
+  v.var("accuracy_lo", accuracy_lo, CIMCHAR_ARM_DIMS, "1", "95% Wilson interval of the arm, lower end");
+  v.var("accuracy_hi", accuracy_hi, CIMCHAR_ARM_DIMS, "1", "95% Wilson interval of the arm, upper end");
+  v.var("accuracy_n", accuracy_n, CIMCHAR_ARM_DIMS, "1", "held-out sequences the accuracy is over");
+  v.var("rel_l2", rel_l2, CIMCHAR_ARM_DIMS, "1", "relative L2 error of the model output vs the ideal run");
+  v.var("kl", kl, CIMCHAR_ARM_DIMS, "1", "KL divergence of the attention rows vs the ideal run, in nat");
+  v.var("cosine", cosine, CIMCHAR_ARM_DIMS, "1", "cosine similarity of the output vs the ideal run");
+  v.var("sparsity", sparsity, CIMCHAR_ARM_DIMS, "1", "fraction of attention weights pruned");
+  v.var("d_accuracy", d_accuracy, CIMCHAR_ARM_DIMS, "1",
+        "accuracy change from switching the nonideality on: alone - ideal, or full - removed");
+  v.var("d_rel_l2", d_rel_l2, CIMCHAR_ARM_DIMS, "1", "rel_l2 change from switching it on (as d_accuracy)");
+  v.var("d_kl", d_kl, CIMCHAR_ARM_DIMS, "1", "KL change from switching it on (as d_accuracy), in nat");
+#undef CIMCHAR_ARM_DIMS
+#define CIMCHAR_LAYER_DIMS {"model", "scheme", "nonideality", "mode", "layer"}
+  v.var("layer_rel_l2", layer_rel_l2, CIMCHAR_LAYER_DIMS, "1", "the arm's rel_l2 of that layer's outputs");
+  v.var("layer_kl", layer_kl, CIMCHAR_LAYER_DIMS, "1", "the arm's KL of that layer's attention rows, in nat");
+  v.var("d_layer_rel_l2", d_layer_rel_l2, CIMCHAR_LAYER_DIMS, "1", "layer_rel_l2 change from switching it on");
+  v.var("d_layer_kl", d_layer_kl, CIMCHAR_LAYER_DIMS, "1", "layer_kl change from switching it on, in nat");
+#undef CIMCHAR_LAYER_DIMS
+  v.var("ideal_accuracy", ideal_accuracy, {"model", "scheme"}, "1", "accuracy with every nonideality off");
+  v.var("ideal_accuracy_lo", ideal_accuracy_lo, {"model", "scheme"}, "1", "its 95% Wilson interval, lower end");
+  v.var("ideal_accuracy_hi", ideal_accuracy_hi, {"model", "scheme"}, "1", "its 95% Wilson interval, upper end");
+  v.var("ideal_rel_l2", ideal_rel_l2, {"model", "scheme"}, "1", "rel_l2 with every nonideality off");
+  v.var("ideal_kl", ideal_kl, {"model", "scheme"}, "1", "KL with every nonideality off, in nat");
+  v.var("full_accuracy", full_accuracy, {"model", "scheme"}, "1", "accuracy with the config's full set on");
+  v.var("full_accuracy_lo", full_accuracy_lo, {"model", "scheme"}, "1", "its 95% Wilson interval, lower end");
+  v.var("full_accuracy_hi", full_accuracy_hi, {"model", "scheme"}, "1", "its 95% Wilson interval, upper end");
+  v.var("full_rel_l2", full_rel_l2, {"model", "scheme"}, "1", "rel_l2 with the full set on");
+  v.var("full_kl", full_kl, {"model", "scheme"}, "1", "KL with the full set on, in nat");
+  v.var("reference_accuracy", reference_accuracy, {"model", "scheme"}, "1",
+        "accuracy of the double-precision ideal run on the same sequences");
+  v.var("accuracy_fp32", accuracy_fp32, {"model", "scheme"}, "1",
+        "accuracy recorded by torch in float32 on the whole held-out set (NaN: none)");
+  v.var("dominant", dominant, {"model", "scheme"}, "1",
+        "index of the nonideality whose removal gains most accuracy (rel_l2 without a task head); NaN: none");
+  v.var("ideal_layer_rel_l2", ideal_layer_rel_l2, {"model", "scheme", "layer"}, "1", "ideal arm's per-layer rel_l2");
+  v.var("full_layer_rel_l2", full_layer_rel_l2, {"model", "scheme", "layer"}, "1", "full arm's per-layer rel_l2");
+  v.text("models", models, "model files, one a line, in index order");
+  v.text("schemes", schemes, "scheme labels (preset name or config file stem), one a line");
+  v.text("nonidealities", nonidealities, "nonideality names, one a line (docs/schemes.md, \"Attribution\")");
+  v.text("modes", modes, "\"alone\" and \"removed\", one a line");
+}
+
 }  // namespace cimchar::lut

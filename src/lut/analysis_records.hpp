@@ -1,5 +1,5 @@
 // Records of the attention analyses (record.hpp says what a record is). Written by
-// attention/sweep.cpp (`cimchar sweep`), read by tools/report.py and the tests.
+// attention/sweep.cpp (`cimchar sweep`) and attention/attribution.cpp (`cimchar attribution`), read by tools/report.py and the tests.
 #pragma once
 
 #include <string>
@@ -24,6 +24,36 @@ struct SweepCurves {
   double accuracy_fp32 = 0;
   bool has_fp32 = false;
   std::string x_key, y_key, model, scheme, config;
+
+  void fields(Visitor& v);
+};
+
+// Nonideality attribution (`cimchar attribution`): every nonideality of a scheme's config
+// switched on alone (mode 0, "alone": from the config with all of them off) and switched off
+// alone (mode 1, "removed": from the full set). Label axes are indices; their names are the
+// newline-separated texts `models`, `schemes`, `nonidealities`, `modes`. A nonideality the
+// scheme's config does not switch on has NaN rows. d_* is the effect of switching the
+// nonideality on: alone - ideal (mode 0), full - removed (mode 1). attribution.h5.
+struct AttributionTable {
+  static constexpr const char* kGroup = "/attribution";
+  static constexpr const char* kDescription =
+      "accuracy and output errors of each model under each scheme with each nonideality switched "
+      "on alone and off alone, and their paired deltas";
+  static constexpr Interpolation kInterpolation = Interpolation::none;
+
+  std::vector<double> model, scheme, nonideality, mode, layer;  // index axes
+  // [model, scheme, nonideality, mode]
+  std::vector<double> accuracy, accuracy_lo, accuracy_hi, accuracy_n, rel_l2, kl, cosine, sparsity;
+  std::vector<double> d_accuracy, d_rel_l2, d_kl;
+  // [model, scheme, nonideality, mode, layer]
+  std::vector<double> layer_rel_l2, layer_kl, d_layer_rel_l2, d_layer_kl;
+  // [model, scheme]: the arms with every nonideality off (ideal_*) and on (full_*)
+  std::vector<double> ideal_accuracy, ideal_accuracy_lo, ideal_accuracy_hi, ideal_rel_l2, ideal_kl;
+  std::vector<double> full_accuracy, full_accuracy_lo, full_accuracy_hi, full_rel_l2, full_kl;
+  std::vector<double> reference_accuracy, accuracy_fp32, dominant;
+  // [model, scheme, layer]
+  std::vector<double> ideal_layer_rel_l2, full_layer_rel_l2;
+  std::string models, schemes, nonidealities, modes;
 
   void fields(Visitor& v);
 };

@@ -22,7 +22,7 @@ bool is_placeholder(char c) { return c >= 'A' && c <= 'Z'; }
 std::vector<RecordDoc> catalog() {
   return {entry<ReadCurrentLut>(), entry<CellErrorLut>(),   entry<ColumnErrorLut>(),
           entry<AdcErrorLut>(),    entry<WtaDecisionLut>(), entry<ThresholdLut>(),
-          entry<SweepCurves>()};
+          entry<SweepCurves>(), entry<AttributionTable>()};
 }
 
 bool matches(const std::string& pattern, const std::string& group) {
