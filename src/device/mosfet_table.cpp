@@ -108,7 +108,8 @@ std::string MosfetTableSpec::instance(const std::string& name, const std::string
 // v_max - vs) / knee): every row spans the drain over [v_min, v_max], densest at Vds = 0. Integer
 // sweeps, so that ngspice's dc loop makes exactly the grid's points. Zero-volt sources carry the
 // currents: i(vd) into the drain, i(vs) out of the source terminal.
-std::string MosfetTableSpec::dc_netlist(const std::string& devices_dir, double v_gate) const {
+std::string MosfetTableSpec::dc_netlist(const std::string& devices_dir, double v_gate,
+                                        size_t row0) const {
   const std::string knee = netlist_number(vds_knee_V);
   const std::string t0 = "asinh((" + netlist_number(v_min_V) + "-v(sx))/" + knee + ")";
   const std::string t1 = "asinh((" + netlist_number(v_max_V) + "-v(sx))/" + knee + ")";
@@ -118,7 +119,7 @@ std::string MosfetTableSpec::dc_netlist(const std::string& devices_dir, double v
      << "vk k 0 0\nvt t 0 0\nvg g 0 " << netlist_number(v_gate) << "\nvb b 0 "
      << netlist_number(v_bulk_V) << "\n"
      << "bs sx 0 v=min(" << netlist_number(v_min_V) << "+" << netlist_number(step_V)
-     << "*v(k)," << netlist_number(v_max_V) << ")\n"
+     << "*(" << row0 << "+v(k))," << netlist_number(v_max_V) << ")\n"
      << "vs s sx 0\n"
      << "bd dx 0 v=max(" << netlist_number(v_min_V) << ",min(" << netlist_number(v_max_V)
      << ",v(sx)+" << knee << "*sinh(" << t0 << "+(" << t1 << "-" << t0 << ")*v(t)/"
@@ -128,9 +129,9 @@ std::string MosfetTableSpec::dc_netlist(const std::string& devices_dir, double v
   return os.str();
 }
 
-std::string MosfetTableSpec::dc_command() const {
-  return "dc vt 0 " + std::to_string(vds_points - 1) + " 1 vk 0 " +
-         std::to_string(vs_points() - 1) + " 1";
+std::string MosfetTableSpec::dc_command(size_t row0, size_t rows) const {
+  const size_t n = rows ? rows : vs_points() - row0;
+  return "dc vt 0 " + std::to_string(vds_points - 1) + " 1 vk 0 " + std::to_string(n - 1) + " 1";
 }
 
 std::string MosfetTableSpec::key_text() const {

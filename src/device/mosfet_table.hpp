@@ -41,9 +41,11 @@ struct MosfetTableSpec {
   size_t vs_points() const;
   double vs_row(size_t ks) const;                // the source voltage of row ks
   std::vector<double> vds_grid(double vs) const;  // that row's drain-source voltages
-  // One dc sweep per gate voltage: vds fastest, then vs (integer index sources vt and vk).
-  std::string dc_netlist(const std::string& devices_dir, double v_gate_V) const;
-  std::string dc_command() const;
+  // One dc sweep per gate voltage and block of source rows [row0, row0 + rows) (rows 0: to the
+  // end): vds fastest, then vs (integer index sources vt and vk). Concatenated in row order,
+  // the blocks' vectors are the gate's sweep.
+  std::string dc_netlist(const std::string& devices_dir, double v_gate_V, size_t row0 = 0) const;
+  std::string dc_command(size_t row0 = 0, size_t rows = 0) const;
   static std::vector<std::string> dc_vectors() { return {"i(vd)", "i(vs)"}; }
   // The instance line of the same transistor in another netlist (bulk node given).
   std::string instance(const std::string& name, const std::string& d, const std::string& g,

@@ -20,27 +20,37 @@ uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
+// One job per gate voltage and block of kRowsPerJob source rows: short jobs (each a fraction of
+// a minute of ngspice), spread over the pool's workers.
+constexpr size_t kRowsPerJob = 12;
+
 std::shared_ptr<const device::MosfetTable> run_sweeps(spice::WorkerPool& pool,
                                                       const device::MosfetTableSpec& spec,
                                                       const std::string& devices_dir) {
+  const size_t nvs = spec.vs_points();
   std::vector<spice::Job> jobs;
-  for (double vg : spec.v_gate_V) {
-    spice::Job j;
-    j.name = spec.mod_path(devices_dir) + " (" + spec.model_name() + ", vg=" +
-             netlist_number(vg) + " V)";
-    j.netlist = spec.dc_netlist(devices_dir, vg);
-    j.commands = {spec.dc_command()};
-    j.vectors = device::MosfetTableSpec::dc_vectors();
-    // A BSIM4 point costs about a millisecond here (bench/RESULTS.md).
-    j.timeout_s = 600;
-    jobs.push_back(std::move(j));
-  }
+  for (double vg : spec.v_gate_V)
+    for (size_t r0 = 0; r0 < nvs; r0 += kRowsPerJob) {
+      const size_t rows = std::min(kRowsPerJob, nvs - r0);
+      spice::Job j;
+      j.name = spec.mod_path(devices_dir) + " (" + spec.model_name() + ", vg=" +
+               netlist_number(vg) + " V, source rows " + std::to_string(r0) + "-" +
+               std::to_string(r0 + rows - 1) + ")";
+      j.netlist = spec.dc_netlist(devices_dir, vg, r0);
+      j.commands = {spec.dc_command(r0, rows)};
+      j.vectors = device::MosfetTableSpec::dc_vectors();
+      j.timeout_s = 600;  // ~1 ms per BSIM4 point here; a loaded machine is many times slower
+      jobs.push_back(std::move(j));
+    }
   auto res = pool.run(jobs);
-  std::vector<std::vector<double>> i_vd, i_vs;
+  std::vector<std::vector<double>> i_vd(spec.v_gate_V.size()), i_vs(spec.v_gate_V.size());
+  const size_t per_gate = jobs.size() / spec.v_gate_V.size();
   for (size_t k = 0; k < jobs.size(); ++k) {
     res[k].throw_if_failed(jobs[k].name);
-    i_vd.push_back(res[k].vec(jobs[k].name, "i(vd)"));
-    i_vs.push_back(res[k].vec(jobs[k].name, "i(vs)"));
+    const std::vector<double>& d = res[k].vec(jobs[k].name, "i(vd)");
+    const std::vector<double>& s = res[k].vec(jobs[k].name, "i(vs)");
+    i_vd[k / per_gate].insert(i_vd[k / per_gate].end(), d.begin(), d.end());
+    i_vs[k / per_gate].insert(i_vs[k / per_gate].end(), s.begin(), s.end());
   }
   return std::make_shared<const device::MosfetTable>(
       device::MosfetTable::from_sweeps(spec, i_vd, i_vs));

@@ -25,13 +25,13 @@ def flow(v_gate, v_read):
 name = "e2e_irdrop_1t1r"
 seed = 5
 [irdrop]
-sizes = [4]
-r_wire = ["2 ohm"]
+sizes = [4, 6]
+r_wire = ["2 ohm", "5 ohm"]
 distributions = ["uniform"]
-activity = [1.0]
+activity = [0.5, 1.0]
 trials = 1
-maps_max_size = 4
-spice_max_size = 4
+maps_max_size = 6
+spice_max_size = 6
 position_bins = 2
 cell = "one_t_one_r"
 v_gate = "%g V"
@@ -50,8 +50,8 @@ with tempfile.TemporaryDirectory() as d:
         if r.returncode != 0:
             continue
         f = h5py.File(os.path.join(out, "irdrop.h5"), "r")
-        ia = f["irdrop/N4/i_actual"][:].reshape(-1, 4)[0]
-        isp = f["irdrop/N4/i_ngspice"][:].reshape(-1, 4)[0]
+        ia = f["irdrop/N4/i_actual"][:, :, :, 0, :].reshape(-1)
+        isp = f["irdrop/N4/i_ngspice"][:].reshape(-1)
         check("1T1R" in str(f["irdrop"].attrs["cell"]), "cell described as 1T1R")
         if label == "on":
             e = np.abs(ia / isp - 1).max()
@@ -61,7 +61,7 @@ with tempfile.TemporaryDirectory() as d:
         else:
             print("gate off: native %s, ngspice %s A" % (ia, isp))
             check(np.all(np.abs(ia) < 4e-6) and np.all(np.abs(isp) < 4e-6),
-                  "gate off: under 1 uA per cell at 1.5 V")
+                  "gate off: under 1 uA per cell at 1.5 V")  # 4 cells per column
 
 print("%d checks passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -46,7 +46,8 @@ device::MosfetTableSpec spec() {
   return s;
 }
 std::shared_ptr<const device::MosfetTable> table() {
-  static auto t = flows::build_mosfet_table(test::pool(), spec(), devices_dir().string(), "");
+  // The disk cache (flows::default_cache_dir()): ctest runs each case in its own process.
+  static auto t = flows::build_mosfet_table(test::pool(), spec(), devices_dir().string());
   return t;
 }
 
