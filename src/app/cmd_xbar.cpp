@@ -20,7 +20,7 @@ namespace cimchar::app {
 namespace {
 
 struct XbarSolveArgs {
-  std::string g_file, v_file, out_file, cell = "linear", drive = "near", sense = "far", nmos;
+  std::string g_file, v_file, out_file, cell = "linear", drive = "near", sense = "far";
   std::string method = "auto";
   double r_wire = 0, r_driver = 0, r_sense = 0, v_sense = 0, v_ref = 0, rtol = 1e-10;
   double r_wire_row = NAN, r_wire_col = NAN;
@@ -36,68 +36,40 @@ double resistance(double v, const char* flag) {
   return v;
 }
 
-// "vto=0.5,kp=1e-4" -> Level1Params
-void parse_nmos(const std::string& spec, xbar::Level1Params& p) {
-  std::stringstream ss(spec);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item.empty()) continue;
-    auto eq = item.find('=');
-    if (eq == std::string::npos) throw ConfigError("--nmos: expected key=value, got '" + item + "'");
-    std::string k = item.substr(0, eq);
-    double v;
-    try {
-      size_t used = 0;
-      v = std::stod(item.substr(eq + 1), &used);
-      if (used != item.size() - eq - 1) throw std::invalid_argument(k);
-    } catch (const std::exception&) {
-      throw ConfigError("--nmos: '" + item + "' is not key=<number>");
-    }
-    if (k == "vto") p.vto_V = v;
-    else if (k == "kp") p.kp_A_per_V2 = v;
-    else if (k == "gamma") p.gamma_sqrtV = v;
-    else if (k == "phi") p.phi_V = v;
-    else if (k == "lambda") p.lambda_per_V = v;
-    else if (k == "is") p.is_A = v;
-    else if (k == "w") p.w_m = v;
-    else if (k == "l") p.l_m = v;
-    else if (k == "ld") p.ld_m = v;
-    else throw ConfigError("--nmos: unknown parameter '" + k +
-                           "' (vto, kp, gamma, phi, lambda, is, w, l, ld)");
-  }
-}
-
-// The 1T1R card's BSIM4 transistor as an I-V table from ngspice (bulk at 0 V), at each distinct
-// gate voltage, over +-2 V of drain and source.
-std::shared_ptr<const device::MosfetTable> one_t_one_r_table(const ParamTable& card,
-                                                             const std::vector<double>& v_gate) {
-  if (card.transistor().empty())
-    throw ConfigError(card.card_path().string(), "model.transistor", 0,
-                      "a 1T1R card needs the name of its transistor card (devices/mosfet/)");
-  device::MosfetTableSpec spec;
-  spec.node = card.transistor();
-  spec.w_m = card.get("W"), spec.l_m = card.get("L");
-  spec.v_min_V = -2, spec.v_max_V = 2, spec.step_V = 0.05;  // 81 x 81 points per gate
-  for (double v : v_gate) {
-    if (!std::isfinite(v)) throw ConfigError("--v-gate: must be finite");
-    bool seen = false;
-    for (double u : spec.v_gate_V) seen = seen || u == v;
-    if (!seen) spec.v_gate_V.push_back(v);
-  }
-  spice::PoolOptions o;
-  o.progress = false;
-  spice::WorkerPool pool(o);
-  return flows::build_mosfet_table(pool, spec, devices_dir().string());
-}
-
-// The largest |voltage| a cell can see: inputs and the sense voltage bound every node.
-double largest_cell_voltage(const XbarSolveArgs& a) {
+// The range of node voltages: inputs and the sense voltage bound every node.
+void node_range(const XbarSolveArgs& a, double* lo, double* hi) {
   const xbar::Array g = xbar::read_conductances(a.g_file);
   size_t count = 0;
   bool one_d = false;
   const std::vector<double> v = xbar::read_inputs(a.v_file, g.rows, &count, &one_d);
-  double lo = a.v_sense, hi = a.v_sense;
-  for (double x : v) lo = std::min(lo, x), hi = std::max(hi, x);
+  *lo = *hi = a.v_sense;
+  for (double x : v) *lo = std::min(*lo, x), *hi = std::max(*hi, x);
+}
+
+// The 1T1R card's BSIM4 transistor as an I-V table from ngspice (bulk at 0 V), at each distinct
+// gate voltage, over the nodes' range and 0.1 V beyond (the drain node can sit just outside it
+// where a junction leaks); cached on disk (flows/mosfet_tables.hpp).
+std::shared_ptr<const device::MosfetTable> one_t_one_r_table(const ParamTable& card,
+                                                             const XbarSolveArgs& a) {
+  double lo, hi;
+  node_range(a, &lo, &hi);
+  const device::MosfetTableSpec spec = flows::one_t_one_r_spec(card, a.v_gate, lo, hi);
+  spice::PoolOptions o;
+  o.progress = false;
+  spice::WorkerPool pool(o);
+  bool cached = false;
+  auto t = flows::build_mosfet_table(pool, spec, devices_dir().string(), flows::default_cache_dir(),
+                                     &cached);
+  std::cerr << "xbar solve: transistor " << spec.model_name() << " I-V table ("
+            << spec.vs_points() << " x " << spec.vds_points << " points per gate) "
+            << (cached ? "read from the cache" : "from ngspice") << "\n";
+  return t;
+}
+
+// The largest |voltage| a cell can see: inputs and the sense voltage bound every node.
+double largest_cell_voltage(const XbarSolveArgs& a) {
+  double lo, hi;
+  node_range(a, &lo, &hi);
   return std::max(hi - lo, 1e-3);
 }
 
@@ -127,22 +99,15 @@ void run_xbar_solve(const XbarSolveArgs& a) {
     if (!card.rram_card().empty()) {  // a 1T1R card: its BSIM4 transistor as an ngspice table
       if (a.v_gate.empty())
         throw ConfigError("--cell " + a.cell + ": a 1T1R cell needs --v-gate (the word-line gate voltage)");
-      if (!a.nmos.empty())
-        throw ConfigError("--nmos: not used with --cell " + a.cell + " (its transistor is the "
-                          "BSIM4 card " + card.transistor() + ")");
-      co.transistor_table = one_t_one_r_table(card, a.v_gate);
+      co.transistor_table = one_t_one_r_table(card, a);
     }
     xbar::CardCell cc = xbar::cell_from_card(card, co);
     std::cerr << "xbar solve: cell " << cc.how << "\n";
     cell = cc.cell;
   }
-  if (!a.nmos.empty()) {
-    if (!cell.transistor && a.v_gate.empty())
-      throw ConfigError("--nmos: only used with --v-gate (1T1R cells)");
-    parse_nmos(a.nmos, cell.nmos);
-  }
   if (!a.v_gate.empty()) {
-    cell.transistor = true;
+    if (!cell.transistor)
+      throw ConfigError("--v-gate: only for 1T1R cells (--cell one_t_one_r), not --cell " + a.cell);
     cell.v_gate_V = a.v_gate;
   } else if (cell.transistor) {
     throw ConfigError("--cell " + a.cell + ": a 1T1R cell needs --v-gate (the word-line gate voltage)");
@@ -203,10 +168,9 @@ void add_xbar_command(CLI::App& app, GlobalOptions& g, Action& action) {
   solve->add_option("--v-ref", args->v_ref, "device cells: G is I(v_ref)/v_ref; 0 = slope at 0 V")
       ->transform(quantity("V"));
   solve->add_option("--v-gate", args->v_gate,
-                    "1T1R: word-line gate voltage (one value, or one per row): of the card's BSIM4 transistor "
-                    "(--cell one_t_one_r), or of a level-1 NMOS (--nmos)")
+                    "1T1R: word-line gate voltage of the card's BSIM4 transistor (one value, or "
+                    "one per row; --cell one_t_one_r)")
       ->transform(quantity("V"));
-  solve->add_option("--nmos", args->nmos, "1T1R: NMOS level-1 parameters, e.g. vto=0.5,kp=1e-4,w=1e-6,l=1e-7");
   solve->add_option("--rtol", args->rtol, "target relative error of the column currents")
       ->transform(quantity(""));
   solve->add_flag("--nodes", args->nodes, "also write node voltages (HDF5 output only)");

@@ -12,6 +12,8 @@
 #include "core/h5.hpp"
 #include "core/progress.hpp"
 #include "core/rng.hpp"
+#include "device/mosfet_node.hpp"
+#include "flows/mosfet_tables.hpp"
 #include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 #include "spice/job_journal.hpp"
@@ -35,7 +37,22 @@ struct IrDropConfig {
   xbar::CellModel cell;
   std::string cell_name;
   std::shared_ptr<ParamTable> card;  // sinh cells: ngspice uses the card's static subcircuit
+  double v_gate = 0;                 // 1T1R: the word lines' gate voltage
 };
+
+// A 1T1R card's transistor as its ngspice I-V table at the gate voltage, over the read's node
+// range (built once per flow, cached on disk: flows/mosfet_tables.hpp).
+std::shared_ptr<const device::MosfetTable> transistor_table(const ParamTable& card, double v_gate,
+                                                            double v_read, const RunContext& ctx) {
+  spice::PoolOptions po;
+  po.workers = ctx.jobs;
+  po.library = ctx.ngspice_library;
+  po.progress = ctx.progress;
+  po.progress_label = "tabulating " + card.transistor();
+  spice::WorkerPool pool(po);
+  return build_mosfet_table(pool, one_t_one_r_spec(card, {v_gate}, 0.0, v_read),
+                            devices_dir().string());
+}
 
 IrDropConfig parse(Section& t, const RunContext& ctx) {
   IrDropConfig c;
@@ -62,9 +79,14 @@ IrDropConfig parse(Section& t, const RunContext& ctx) {
     ParamTable card = device_from_table(t, "cell", "cell_params");
     xbar::CellCardOptions co;
     co.v_max_V = c.v_read, co.jobs = ctx.jobs, co.ngspice_library = ctx.ngspice_library;
+    const bool one_t_one_r = !card.rram_card().empty();
+    if (one_t_one_r) {
+      c.v_gate = t.get_double("v_gate", device::mosfet_node(card.transistor()).vdd_V, "V", {-5, 5});
+      co.transistor_table = transistor_table(card, c.v_gate, c.v_read, ctx);
+    }
     xbar::CardCell cc = xbar::cell_from_card(card, co);
-    if (cc.cell.transistor) t.fail("cell", "1T1R cells are not swept by the irdrop stage");
     c.cell = cc.cell;
+    if (one_t_one_r) c.cell.v_gate_V = {c.v_gate};
     c.card = cc.rram_card;
     for (const char* key : {"g_on", "g_off"}) {
       try {
@@ -199,6 +221,7 @@ spice::Job point_job(const IrDropConfig& c, const Point& p, size_t i, const std:
   xbar::NetlistOptions no;
   no.solver_options = options;
   no.rram_card = c.card.get();
+  no.devices_dir = devices_dir().string();  // 1T1R: the transistor's card
   spice::Job j;
   j.name = "irdrop/point" + std::to_string(i);
   j.netlist = xbar::crossbar_netlist(p.array, wiring(c, c.r_wire[p.r]), c.cell, p.v, no);

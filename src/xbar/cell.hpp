@@ -10,13 +10,10 @@
 //             (device::TableTwin). G[r,c] sets the cell's state: the state whose chord
 //             conductance at v_ref_V (0: small-signal at 0 V) is G; the amplitude is that state.
 //  - 1T1R:    the resistive element above from the row node to an internal node x, then an NMOS
-//             (drain x, source = column node, gate = the row's gate voltage, bulk at 0 V or tied
-//             to the source as in devices/one_t_one_r.lib) in
-//             ngspice's level-1 (Shichman-Hodges) form: mos1load.c / mos1temp.c of ngspice 39 at
-//             the nominal temperature (27 C = TNOM), including the bulk-drain and bulk-source
-//             junction currents and gmin, so that the native solution matches ngspice.
-//             Or, with `mos_table`, any BSIM4 card's transistor (devices/mosfet/) through its I-V
-//             table taken from ngspice (src/device/mosfet_table.hpp), bulk at the table's v_bulk.
+//             (drain x, source = column node, gate = the row's gate voltage, bulk on its own
+//             node at the table's v_bulk): a BSIM4 card's transistor (devices/mosfet/) through its
+//             I-V table taken from ngspice (src/device/mosfet_table.hpp), the one MOSFET model in
+//             the code.
 #pragma once
 
 #include <cstddef>
@@ -41,32 +38,13 @@ struct SinhParams {
   double v_ref_V = 0;  // G is the chord conductance at this voltage; 0: small-signal at 0 V
 };
 
-// ngspice level-1 NMOS parameters (names as in ngspice's .model card).
-struct Level1Params {
-  double vto_V = 0.7;
-  double kp_A_per_V2 = 2e-5;
-  double gamma_sqrtV = 0;
-  double phi_V = 0.6;
-  double lambda_per_V = 0;
-  double is_A = 1e-14;    // junction saturation current
-  double w_m = 1e-6;
-  double l_m = 1e-6;
-  double ld_m = 0;        // lateral diffusion
-  double gmin_S = 1e-12;  // ngspice's default .options gmin, added to each junction
-
-  void validate() const;
-  std::string model_card(const std::string& name) const;  // ".model <name> nmos level=1 ..."
-};
-
 struct CellModel {
   Element element = Element::linear;
   SinhParams sinh;
   std::shared_ptr<const device::TableTwin> table;  // Element::table
   double table_v_ref_V = 0;                          // Element::table: G is the chord at this V
-  bool transistor = false;       // 1T1R
-  Level1Params nmos;
-  bool bulk_at_source = false;   // 1T1R: NMOS bulk tied to its source (else to 0 V)
-  // 1T1R: the transistor as an ngspice I-V table (replaces the level-1 parameters above).
+  bool transistor = false;  // 1T1R
+  // 1T1R: the transistor as its ngspice I-V table (BSIM4 card, bulk at the table's v_bulk).
   std::shared_ptr<const device::MosfetTable> mos_table;
   std::vector<double> v_gate_V;  // per row, or one value for all rows
 
@@ -85,16 +63,6 @@ struct ElementIV {
   double i, di_dv;
 };
 ElementIV element_iv(const CellModel& m, double amplitude, double v);
-
-// Level-1 channel current from drain to source and its derivatives, bulk and junctions included.
-struct MosEval {
-  double ids;                  // channel current drain -> source
-  double dids_dvd, dids_dvs;   // gate and bulk fixed
-  double dids_dvb;             // bulk (body effect)
-  double cbd, gbd;             // bulk-drain junction current (bulk -> drain) and d/dvbd
-  double cbs, gbs;             // bulk-source junction current and d/dvbs
-};
-MosEval level1(const Level1Params& p, double vd, double vg, double vs, double vb = 0);
 
 // One 1T1R or 2-terminal cell between row node u and column node w.
 // iu: current leaving the row node into the cell; iw: current entering the column node from the

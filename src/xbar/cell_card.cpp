@@ -51,7 +51,7 @@ CardCell cell_from_card(const ParamTable& card_in, const CellCardOptions& o) {
       throw ConfigError(card.card_path().string(), "model.rram", 0,
                         "a 1T1R cell needs its transistor's ngspice I-V table at the word-line "
                         "gate voltages (`cimchar xbar solve --cell " + card.model_name() +
-                        " --v-gate ...` builds it; the irdrop stage does not take 1T1R cells yet)");
+                        " --v-gate ...` and the irdrop stage build it)");
     out.cell.transistor = true;
     out.cell.mos_table = o.transistor_table;  // BSIM4, bulk on its own node (device/mosfet_table)
     card = ParamTable::load_card(find_device_card(card.rram_card()));

@@ -53,7 +53,7 @@ std::vector<std::string> column_current_vectors(size_t cols) {
 namespace {
 
 // The cells' own models: the device card's library (with the sinh twin's I0 and g0 for the
-// state of a given G), the transistor's card, or the level-1 selector. Returns the card whose
+// state of a given G), or the transistor's card. Returns the card whose
 // static subcircuit stands in every cell (nullptr for linear cells).
 const ParamTable* write_models(std::ostream& os, const CellModel& cell, const NetlistOptions& o,
                                double* i0, double* g0) {
@@ -82,7 +82,7 @@ const ParamTable* write_models(std::ostream& os, const CellModel& cell, const Ne
     const device::MosfetTableSpec& t = cell.mos_table->spec();
     os << ".include " << t.mod_path(o.devices_dir) << "\nVBULK vbulk 0 DC " << num(t.v_bulk_V) << "\n";
   } else if (cell.transistor) {
-    os << cell.nmos.model_card("nsel") << "\n";
+    throw ConfigError("netlist: a 1T1R cell needs its transistor table (CellModel::mos_table)");
   }
   return card;
 }
@@ -148,10 +148,6 @@ void write_cell(std::ostream& os, size_t r, size_t c, const Array& a, const Wiri
        << kSinhArgMax << "))\n";
   if (cell.mos_table)
     os << cell.mos_table->spec().instance(idx("M", r, c), top, idx("g", r), wn, "vbulk") << "\n";
-  else if (cell.transistor)
-    os << idx("M", r, c) << " " << top << " " << idx("g", r) << " " << wn << " "
-       << (cell.bulk_at_source ? wn : std::string("0")) << " nsel W=" << num(cell.nmos.w_m)
-       << " L=" << num(cell.nmos.l_m) << "\n";
 }
 
 }  // namespace
@@ -169,7 +165,7 @@ std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& c
   os << "* " << o.title << "\n* " << N << " x " << M << " cells, " << cell.describe() << "\n* "
      << w.describe() << "\n";
   os << ".options reltol=" << num(o.reltol) << " vntol=" << num(o.vntol_V)
-     << " abstol=" << num(o.abstol_A) << " gmin=" << num(cell.nmos.gmin_S) << "\n";
+     << " abstol=" << num(o.abstol_A) << " gmin=1e-12\n";  // ngspice's default
   if (!o.solver_options.empty()) os << o.solver_options << "\n";
   double i0 = 0, g0 = 0;
   const ParamTable* card = write_models(os, cell, o, &i0, &g0);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/param_table.hpp"
 #include "spice/pool.hpp"
 #include "spice/session.hpp"
 #include "xbar/netlist.hpp"
@@ -54,6 +55,7 @@ inline spice::WorkerPool& pool() {
 inline void expect_agree_with_ngspice(const std::vector<Case>& cases, double tol) {
   NetlistOptions no;
   no.solver_options = spice::solver_options_line(pool().info());
+  no.devices_dir = devices_dir().string();  // 1T1R cells include their transistor's card
   std::vector<spice::Job> jobs;
   std::vector<Array> arrays;
   std::vector<std::vector<double>> inputs;

@@ -85,21 +85,4 @@ inline CellModel sinh_cell(double v0_V = 0.25, double v_ref_V = 0) {
   return c;
 }
 
-// 1T1R with a short-channel-like level-1 selector (body effect and channel-length modulation on).
-inline CellModel one_t_one_r(Element e, std::vector<double> v_gate) {
-  CellModel c;
-  c.element = e;
-  c.sinh.v0_V = 0.25;
-  c.transistor = true;
-  c.v_gate_V = std::move(v_gate);
-  c.nmos.vto_V = 0.45;
-  c.nmos.kp_A_per_V2 = 2e-4;
-  c.nmos.gamma_sqrtV = 0.4;
-  c.nmos.phi_V = 0.7;
-  c.nmos.lambda_per_V = 0.05;
-  c.nmos.w_m = 0.5e-6;
-  c.nmos.l_m = 0.1e-6;
-  return c;
-}
-
 }  // namespace cimchar::xbar::test
