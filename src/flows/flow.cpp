@@ -278,7 +278,7 @@ FlowResult run_flow_recorded(const std::filesystem::path& flow_file, const FlowO
   std::unique_ptr<OutputLock> lock;
   if (rk.root()) {
     lock = std::make_unique<OutputLock>(ctx.out_dir);
-    if (const int n = remove_stale_temporaries(ctx.out_dir); n > 0 && opts.notes)
+    if (const int n = remove_stale_temporaries(ctx.out_dir); n > 0)  // a notice, even under -q
       std::cerr << "cimchar: removed " << n << " temporary file(s) left in "
                 << ctx.out_dir.string() << " by a killed run\n";
   }
@@ -289,7 +289,7 @@ FlowResult run_flow_recorded(const std::filesystem::path& flow_file, const FlowO
     const auto ts = std::chrono::steady_clock::now();
     if (finished_before(s->name, sc)) {  // every rank sees the same file
       res.stages.push_back({s->name, 0.0, true});
-      if (say)
+      if (rk.root())  // a notice, even under -q: this output comes from an earlier run
         std::cerr << "cimchar: stage " << s->name << " already finished (same flow and seed), kept "
                   << (ctx.out_dir / (std::string(s->name) + ".h5")).string() << " (--resume)\n";
       continue;

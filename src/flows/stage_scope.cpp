@@ -10,21 +10,23 @@
 
 namespace cimchar::flows {
 
-void Sink::print(const char* fmt, ...) const {
-  if (!on_) return;
-  va_list ap;
-  va_start(ap, fmt);
-  std::vfprintf(stdout, fmt, ap);
-  va_end(ap);
+namespace {
+void emit(bool on, FILE* to, const char* fmt, va_list ap) {
+  if (on) std::vfprintf(to, fmt, ap);
 }
+}  // namespace
 
-void Sink::note(const char* fmt, ...) const {
-  if (!on_) return;
-  va_list ap;
-  va_start(ap, fmt);
-  std::vfprintf(stderr, fmt, ap);
-  va_end(ap);
-}
+#define CIMCHAR_SINK_EMIT(on, to)  \
+  va_list ap;                      \
+  va_start(ap, fmt);               \
+  emit(on, to, fmt, ap);           \
+  va_end(ap)
+
+void Sink::print(const char* fmt, ...) const { CIMCHAR_SINK_EMIT(on_, stdout); }
+void Sink::note(const char* fmt, ...) const { CIMCHAR_SINK_EMIT(on_, stderr); }
+void Sink::notice(const char* fmt, ...) const { CIMCHAR_SINK_EMIT(notices_, stderr); }
+
+#undef CIMCHAR_SINK_EMIT
 
 namespace {
 
@@ -47,7 +49,7 @@ StageScope::StageScope(std::string stage, const RunContext& ctx)
     : stage_(std::move(stage)),
       ctx_(ctx),
       root_(ranks().root()),
-      sink_(root_ && ctx.text),
+      sink_(root_ && ctx.text, root_),
       run_id_(stage_run_id(stage_, ctx)) {
   std::error_code ec;
   std::filesystem::create_directories(ctx_.out_dir, ec);
@@ -78,13 +80,13 @@ std::filesystem::path StageScope::journal(const std::string& part) {
 
 void StageScope::report_resumed(size_t reused, size_t total, const char* what) const {
   if (ctx_.resume)
-    sink_.note("%s: resumed, %zu of %zu %s taken from %s\n", stage_.c_str(), reused, total, what,
+    sink_.notice("%s: resumed, %zu of %zu %s taken from %s\n", stage_.c_str(), reused, total, what,
                journal().c_str());
 }
 
 void StageScope::report_resumed(const spice::JobJournal& journal) const {
   if (ctx_.resume)
-    sink_.note("%s: resumed, %zu ngspice jobs taken from %s, %zu run\n", stage_.c_str(),
+    sink_.notice("%s: resumed, %zu ngspice jobs taken from %s, %zu run\n", stage_.c_str(),
                journal.reused, journal.path().c_str(), journal.computed);
 }
 

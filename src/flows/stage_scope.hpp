@@ -30,13 +30,16 @@ namespace cimchar::flows {
 // on the others.
 class Sink {
  public:
-  explicit Sink(bool on) : on_(on) {}
+  // on: tables and notes (off for -q, --json and ranks other than 0); notices: what changes the
+  // meaning of the output (results taken from a journal), on rank 0 even under -q.
+  Sink(bool on, bool notices) : on_(on), notices_(notices) {}
   void print(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));
   void note(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));
+  void notice(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));
   bool on() const { return on_; }
 
  private:
-  bool on_;
+  bool on_, notices_;
 };
 
 // Identity of one stage of one run: equal for a rerun of the same flow text and seed by the same
