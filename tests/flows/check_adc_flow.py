@@ -6,17 +6,10 @@ binary-weighted array); twin and ngspice agree with the same draws (noise includ
 dataset has units; bad input writes nothing and exits 2."""
 import math, os, subprocess, sys, tempfile
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar = sys.argv[1]
-passed = failed = 0
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 def flow(body):
     return "[flow]\nname = \"e2e_adc\"\nseed = 5\n[adc]\n" + body
@@ -121,5 +114,4 @@ with tempfile.TemporaryDirectory() as d:
         check(r.returncode == 2 and key in r.stderr and not os.path.exists(out),
               "bad input %s: %d %s" % (key, r.returncode, r.stderr))
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

@@ -9,15 +9,11 @@ negligible offset (large volts per score unit) the recall is the error-free one,
 one the recall of the true top-k keys drops. Read with h5py."""
 import os, subprocess, sys, tempfile
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar, src = sys.argv[1], sys.argv[2]
 model = os.path.join(src, "tests/attention/data/layer_relu_post_d32_h4_s16_causal.h5")
-failures = []
 
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 VAR = """
 [flow]
@@ -143,5 +139,4 @@ with tempfile.TemporaryDirectory() as d:
           % (rec["clean"], sig, rec["wta"]))
     check(rec["wta"] < rec["clean"], "WTA offsets did not lower the recall")
 
-print("%d failures" % len(failures))
-sys.exit(1 if failures else 0)
+finish()

@@ -6,17 +6,10 @@ dx/dt = eta g(V) f(x), integrated on the device voltage ngspice recorded, and th
 column currents from that equation with ideal wires. The worked example of devices/README.md."""
 import math, os, subprocess, sys, tempfile
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar = sys.argv[1]
-passed = failed = 0
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 A = 2e-3  # a1 = a2 of the cell stage (the published 0.17 A would read 118 ohm at x = 1)
 flow = """
@@ -170,5 +163,4 @@ with tempfile.TemporaryDirectory() as d:
     check(os.path.exists(os.path.join(out2, "fit_failed.h5")) and not os.path.exists(os.path.join(out2, "fit.h5")),
           "wrong model: fit_failed.h5 only")
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

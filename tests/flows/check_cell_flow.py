@@ -3,17 +3,10 @@
 the Stanford/ASU equations evaluated here (not by cimchar) and against the flow's own promises."""
 import math, os, subprocess, sys, tempfile
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar, src = sys.argv[1], sys.argv[2]
-passed = failed = 0
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 flow = """
 [flow]
@@ -115,5 +108,4 @@ with tempfile.TemporaryDirectory() as d:
     check(r.returncode == 2 and not os.path.exists(out2), "zero bits rejected: %d %s" % (r.returncode, r.stderr))
     check("cell.program.bits" in r.stderr, "message names the key")
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

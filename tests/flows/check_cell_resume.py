@@ -8,17 +8,10 @@ process SIGKILLs itself right after journaling that many jobs; only with
 CIMCHAR_SPICE_TEST_HOOKS=1)."""
 import os, re, signal, subprocess, sys, tempfile
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar = sys.argv[1]
-passed = failed = 0
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 flow = """
 [flow]
@@ -137,5 +130,4 @@ spice_max_size = 8
     check(r.returncode == 0 and "already finished" not in r.stderr, "another seed: stages rerun")
     check(os.stat(cell_h5).st_ino != before.st_ino, "cell.h5 rewritten for the new seed")
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

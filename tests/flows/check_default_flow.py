@@ -6,18 +6,11 @@ every scheme runs with this run's LUTs wired in, and the report is written and p
 import os, re, subprocess, sys, tempfile
 import h5py
 import numpy as np
+from flowcheck import check, finish
 
 cimchar, src, lut_dump = sys.argv[1], sys.argv[2], sys.argv[3]
 chromium = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] and "NOTFOUND" not in sys.argv[4] else None
-passed = failed = 0
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 def check_plain_xarray(d):
     """Every record group of the run (every /lut group but irdrop's, which another change
@@ -197,5 +190,4 @@ with tempfile.TemporaryDirectory() as d:
               "summary first, provenance last")
         check("<table" in sections.get("provenance", ""), "provenance table")
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

@@ -7,17 +7,10 @@ table's error, tests/xbar/test_1t1r_bsim4.cpp). Gate off (0 V) with 1.5 V on the
 every column carries under 1 uA per cell, in both the native solve and ngspice."""
 import os, subprocess, sys, tempfile
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar = sys.argv[1]
-passed = failed = 0
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 def flow(v_gate, v_read):
     return """
@@ -63,5 +56,4 @@ with tempfile.TemporaryDirectory() as d:
             check(np.all(np.abs(ia) < 4e-6) and np.all(np.abs(isp) < 4e-6),
                   "gate off: under 1 uA per cell at 1.5 V")  # 4 cells per column
 
-print("%d checks passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

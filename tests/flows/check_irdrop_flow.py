@@ -6,17 +6,10 @@ with the stored ngspice currents, and the compact model re-evaluated from the fo
 docs/crossbar.md with the stored coefficients."""
 import math, os, subprocess, sys, tempfile
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar, src = sys.argv[1], sys.argv[2]
-passed = failed = 0
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 flow = """
 [flow]
@@ -121,5 +114,4 @@ with tempfile.TemporaryDirectory() as d:
     for a in ["native_vs_ngspice_max", "rel_err_vs_ngspice_max"]:
         check(f["lut/irdrop/model"].attrs[a] == g["lut/irdrop/model"].attrs[a], "resumed " + a)
 
-print("%d checks passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

@@ -4,14 +4,10 @@ the ngspice jobs and rank 0 writes files whose datasets equal a single-process r
 rank journal left behind. Skipped (passes with a note) where mpirun is absent."""
 import os, shutil, subprocess, sys, tempfile
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar = sys.argv[1]
-failures = []
 
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 FLOW = """
 [flow]
@@ -78,5 +74,4 @@ with tempfile.TemporaryDirectory() as d:
     check(sorted(os.listdir(two)) == ["adc.h5", "cell.h5", "irdrop.h5", "wta.h5"],
           "files after mpirun: %s" % sorted(os.listdir(two)))
 
-print("%d failures" % len(failures))
-sys.exit(1 if failures else 0)
+finish()

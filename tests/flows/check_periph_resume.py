@@ -4,14 +4,10 @@ after a few journaled ngspice jobs, resumed, and must end with every dataset equ
 run's, reusing the journaled jobs and leaving no journal behind."""
 import os, subprocess, sys, tempfile
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar = sys.argv[1]
-failures = []
 
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 FLOWS = {
     "adc": '[flow]\nname = "a"\n[adc]\narchitectures = ["flash", "sar"]\nbits = [4]\nsigma_offset = "1 mV"\n'
@@ -51,5 +47,4 @@ with tempfile.TemporaryDirectory() as d:
         check(not bad, stage + ": datasets differ after resume: %s" % bad[:5])
         check(not [f for f in os.listdir(killed) if "journal" in f], stage + ": journal left behind")
 
-print("%d failures" % len(failures))
-sys.exit(1 if failures else 0)
+finish()

@@ -12,14 +12,10 @@ import numpy as np
 cimchar_bin, src = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.join(src, "python"))  # this checkout's package, installed or not
 import cimchar  # noqa: E402
+from flowcheck import check, finish
 
-failures = []
 
 
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def run(*args):
@@ -75,5 +71,4 @@ with tempfile.TemporaryDirectory() as d:
     check(ex.returncode == 0 and os.path.getsize(png) > 1000, "example: %s" % ex.stderr[-800:])
     check("P(prune) at +3 mV" in ex.stdout, "example prints the interpolated LUT value")
 
-print("%d failures" % len(failures))
-sys.exit(1 if failures else 0)
+finish()

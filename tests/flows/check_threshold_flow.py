@@ -4,14 +4,10 @@ Gaussian limit erfc(d/(sqrt2 sigma))/2 (computed here independently), the ngspic
 against the closed-form charge on the capacitor, and the LUT's units."""
 import math, os, subprocess, sys, tempfile
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar = sys.argv[1]
-failures = []
 
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 FLOW = """
 [flow]
@@ -83,5 +79,4 @@ with tempfile.TemporaryDirectory() as d:
             check(False, "units %r of %s do not parse: %s" % (u, name, e))
     check(str(ureg(ds["distance"].attrs["units"]).units) == "volt", "distance is in volts")
 
-print("%d failures" % len(failures))
-sys.exit(1 if failures else 0)
+finish()

@@ -4,17 +4,10 @@ ngspice reads against the Stanford/ASU conduction law, kill -9 then --resume giv
 result as a clean run, and bad input rejected."""
 import math, os, signal, subprocess, sys, tempfile, time
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar = sys.argv[1]
-passed = failed = 0
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 def flow(samples, extra, v_read="0.1 V", t_read="0 s"):
     return """
@@ -158,5 +151,4 @@ with tempfile.TemporaryDirectory() as d:
         check(r.returncode == 2 and key in r.stderr and not os.path.exists(out),
               "bad input %s: %d %s" % (key, r.returncode, r.stderr))
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

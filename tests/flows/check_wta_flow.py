@@ -6,17 +6,10 @@ scaling with C, the LUT's resolved margin against its own p_error, units on ever
 provenance, and bad input (exit 2, nothing written)."""
 import math, os, subprocess, sys, tempfile
 import h5py, numpy as np
+from flowcheck import check, finish
 
 cimchar = sys.argv[1]
-passed = failed = 0
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 def flow(samples, extra=""):
     return """
@@ -137,5 +130,4 @@ with tempfile.TemporaryDirectory() as d:
         check(r.returncode == 2 and key in r.stderr and not os.path.exists(o),
               "bad input %s: %d %s" % (key, r.returncode, r.stderr))
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()
