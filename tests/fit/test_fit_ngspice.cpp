@@ -93,6 +93,16 @@ TEST(FitNgspice, EvaluatorMatchesTheYakopcicEquationAfterAlterparam) {
   EXPECT_EQ(m.simulations(), ps.size());
 }
 
+namespace {
+// R_on and R_off of the linear-ion-drift card fitted through ngspice to d (two starts).
+fit::FitResult fit_lid_resistances(const fit::IvData& d) {
+  fit::DeviceFitOptions o;
+  o.params = {"R_on", "R_off"};
+  o.lm.starts = 2;
+  return fit::fit_device(card("lid"), d, o, &pool());
+}
+}  // namespace
+
 TEST(FitNgspice, RecoversYakopcicParametersWithinTheirErrors) {
   ParamTable truth = card("yakopcic");
   truth.set("a1", 2e-4);
@@ -112,10 +122,7 @@ TEST(FitNgspice, RecoversLinearIonDriftResistances) {
   truth.set("R_on", 5e3);
   truth.set("R_off", 300e3);
   const fit::IvData d = synthetic(truth, {0.0, 0.5, 0.9});
-  fit::DeviceFitOptions o;
-  o.params = {"R_on", "R_off"};
-  o.lm.starts = 2;
-  const fit::FitResult r = fit::fit_device(card("lid"), d, o, &pool());
+  const fit::FitResult r = fit_lid_resistances(d);
   expect_recovered(r, truth);
 }
 
@@ -126,10 +133,7 @@ TEST(FitNgspice, WrongModelFailsTheGoodnessOfFitGate) {
   truth.set("a2", 2e-4);
   truth.set("b", 3.0);
   const fit::IvData d = synthetic(truth, {0.3, 1.0});  // x = 0 conducts nothing
-  fit::DeviceFitOptions o;
-  o.params = {"R_on", "R_off"};
-  o.lm.starts = 2;
-  const fit::FitResult r = fit::fit_device(card("lid"), d, o, &pool());
+  const fit::FitResult r = fit_lid_resistances(d);
   std::printf("lid on yakopcic data: reduced chi-square %.4g (limit %.3f)\n", r.chi2_reduced,
               r.chi2_limit);
   EXPECT_FALSE(r.gof_passed) << "chi2/dof " << r.chi2_reduced;
