@@ -1,11 +1,11 @@
 """Lookup tables of a cimchar HDF5 file as labelled xarray Datasets.
 
 A LUT group is an HDF5 group under `/lut` that holds datasets. Groups written through cimchar's
-typed records (src/lut: every /lut group of the stages but /lut/irdrop) carry HDF5 dimension
+typed records (src/lut: every /lut group of the stages) carry HDF5 dimension
 scales, and xarray opens them directly (h5netcdf engine); their scalar figures are attributes of
 the Dataset (unit of `x` in `x_units`). Older tables (and files of older cimchars) name their axes in an `axes` attribute (on the group or the dataset,
 comma-separated, slowest first) whose coordinate datasets may live in the group or elsewhere in
-the file (e.g. irdrop's `size` axis is `/irdrop/sizes`); they are assembled here from h5py. Every
+the file (e.g. older irdrop files' `size` axis is `/irdrop/sizes`); they are assembled here from h5py. Every
 variable and coordinate keeps its `units` attribute, which pint parses (see `quantity`)."""
 import h5py
 import numpy as np

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/rng.hpp"
+#include "lut/xbar_records.hpp"
 #include "xbar/irdrop_model.hpp"
 #include "xbar/transfer.hpp"
 
@@ -63,10 +64,9 @@ NonidealConfig NonidealConfig::parse(Section& s, int adc_bits) {
   if (!n.irdrop_file.empty()) {
     if (n.ir_drop != IrDropMode::model && n.ir_drop != IrDropMode::both)
       s.fail("irdrop", "a fitted IR-drop model needs ir_drop = \"model\" or \"both\"");
-    H5Reader r(n.irdrop_file);
-    n.irdrop_theta = r.read("/lut/irdrop/model/theta");
+    n.irdrop_theta = lut::read<lut::IrDropModelLut>(H5Reader(n.irdrop_file)).theta;
     if (n.irdrop_theta.size() != xbar::kIrDropFeatures)
-      s.fail("irdrop", n.irdrop_file + ": /lut/irdrop/model/theta does not have " +
+      s.fail("irdrop", n.irdrop_file + ": " + lut::IrDropModelLut::kGroup + "/theta does not have " +
                            std::to_string(xbar::kIrDropFeatures) + " coefficients");
   }
   if (const std::string f = lut("adc"); !f.empty()) {

@@ -14,6 +14,7 @@
 #include "core/rng.hpp"
 #include "device/mosfet_node.hpp"
 #include "flows/mosfet_tables.hpp"
+#include "lut/xbar_records.hpp"
 #include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 #include "spice/job_journal.hpp"
@@ -30,9 +31,9 @@ namespace {
 
 struct IrDropConfig {
   std::vector<int64_t> sizes;
-  std::vector<double> r_wire, activity;
+  std::vector<double> r_wire, activity, g_on;  // g_on: the conductance axis, increasing
   std::vector<std::string> distributions;
-  double r_driver = 0, r_sense = 0, g_on = 1e-4, g_off = 1e-6, p_on = 0.5, v_read = 0.2;
+  double r_driver = 0, r_sense = 0, g_off = 1e-6, p_on = 0.5, v_read = 0.2;
   int64_t trials = 3, maps_max_size = 64, spice_max_size = 32, bins = 8;
   xbar::CellModel cell;
   std::string cell_name;
@@ -60,9 +61,11 @@ IrDropConfig parse(Section& t, const RunContext& ctx) {
   c.r_wire = t.get_doubles("r_wire", {0.25, 1, 2.5}, "ohm", {1e-9, 1e6});
   c.r_driver = t.get_double("r_driver", 0, "ohm", {0, 1e9});
   c.r_sense = t.get_double("r_sense", 0, "ohm", {0, 1e9});
-  c.g_on = t.get_double("g_on", 1e-4, "S", {1e-12, 1});
+  c.g_on = t.get_doubles("g_on", {1e-4}, "S", {1e-12, 1});
   c.g_off = t.get_double("g_off", 1e-6, "S", {1e-12, 1});
-  if (c.g_off > c.g_on) t.fail("g_off", "must not exceed g_on");
+  for (size_t k = 1; k < c.g_on.size(); ++k)
+    if (!(c.g_on[k] > c.g_on[k - 1])) t.fail("g_on", "values must increase");
+  if (!c.g_on.empty() && c.g_off > c.g_on[0]) t.fail("g_off", "must not exceed g_on");
   c.distributions = t.get_strings("distributions", {"uniform", "binary"});
   for (const auto& d : c.distributions)
     if (d != "uniform" && d != "binary")
@@ -88,23 +91,26 @@ IrDropConfig parse(Section& t, const RunContext& ctx) {
     c.cell = cc.cell;
     if (one_t_one_r) c.cell.v_gate_V = {c.v_gate};
     c.card = cc.rram_card;
-    for (const char* key : {"g_on", "g_off"}) {
-      try {
-        c.cell.amplitude(std::string(key) == "g_on" ? c.g_on : c.g_off);
-      } catch (const InputError& e) {
-        t.fail(key, std::string(e.what()) + " (device " + card.model_name() + ")");
+    for (double g_on : c.g_on)
+      for (const char* key : {"g_on", "g_off"}) {
+        try {
+          c.cell.amplitude(std::string(key) == "g_on" ? g_on : c.g_off * g_on / c.g_on[0]);
+        } catch (const InputError& e) {
+          t.fail(key, std::string(e.what()) + " (device " + card.model_name() + ")");
+        }
       }
-    }
   }
   t.finish();
-  if (c.sizes.empty() || c.r_wire.empty() || c.activity.empty() || c.distributions.empty())
-    throw ConfigError(t.file(), "irdrop", 0, "sizes, r_wire, activity and distributions need values");
+  if (c.sizes.empty() || c.r_wire.empty() || c.activity.empty() || c.distributions.empty() ||
+      c.g_on.empty())
+    throw ConfigError(t.file(), "irdrop", 0,
+                      "sizes, r_wire, activity, distributions and g_on need values");
   return c;
 }
 
 // One swept point: its array and inputs are drawn from stream (point index) of the run's seed.
 struct Point {
-  size_t size_index, r, d, a, trial;
+  size_t size_index, r, d, a, g, trial;
   xbar::Array array;
   std::vector<double> v;
   double g_mean = 0, activity = 0;
@@ -112,13 +118,17 @@ struct Point {
   xbar::NodeVoltages nodes;
 };
 
+// The conductances are those of g_on[0] scaled by g_on[g] / g_on[0], and the stream does not
+// depend on the wire or the conductance index: every wire resistance and on-conductance sees the
+// same pattern (paired points; with r_driver = r_sense = 0 only g x r_wire matters).
 void draw(const IrDropConfig& c, size_t n, Point& p, uint64_t seed, uint64_t stream) {
   std::mt19937_64 rng = stream_rng(seed, stream);
-  std::uniform_real_distribution<double> u(c.g_off, c.g_on);
+  const double g_on = c.g_on[0], scale = c.g_on[p.g] / g_on;
+  std::uniform_real_distribution<double> u(c.g_off, g_on);
   std::bernoulli_distribution on(c.p_on);
   p.array = xbar::Array{n, n, std::vector<double>(n * n)};
   for (double& g : p.array.g_S)
-    g = c.distributions[p.d] == "uniform" ? u(rng) : (on(rng) ? c.g_on : c.g_off);
+    g = scale * (c.distributions[p.d] == "uniform" ? u(rng) : (on(rng) ? g_on : c.g_off));
   double s = 0;
   for (double g : p.array.g_S) s += g;
   p.g_mean = s / static_cast<double>(n * n);
@@ -154,11 +164,14 @@ struct ErrStats {
 };
 
 struct Dims {
-  size_t ns, nr, nd, na, nt, bins;
+  size_t ns, nr, nd, na, ng, nt, bins;
   explicit Dims(const IrDropConfig& c)
       : ns(c.sizes.size()), nr(c.r_wire.size()), nd(c.distributions.size()),
-        na(c.activity.size()), nt(static_cast<size_t>(c.trials)), bins(static_cast<size_t>(c.bins)) {}
-  size_t lut_size() const { return ns * nr * nd * na * bins; }
+        na(c.activity.size()), ng(c.g_on.size()), nt(static_cast<size_t>(c.trials)),
+        bins(static_cast<size_t>(c.bins)) {}
+  size_t lut_size() const { return ns * nr * nd * na * ng * bins; }
+  // The random stream of a point: its size, distribution, activity and trial only (draw()).
+  uint64_t stream(const Point& p) const { return ((p.size_index * nd + p.d) * na + p.a) * nt + p.trial; }
 };
 
 struct IrDropResult {
@@ -168,7 +181,7 @@ struct IrDropResult {
   std::vector<std::vector<double>> spice_i;  // [point] ngspice column currents
   xbar::IrDropModel model;
   ErrStats fit_native, first_order, native_vs_spice, fit_spice, fit_bins;
-  std::vector<double> lut, lut_model;      // [size, r_wire, distribution, activity, bin]
+  std::vector<double> lut, lut_model;      // [size, r_wire, distribution, activity, g_on, bin]
 };
 
 // Every swept point drawn and solved natively.
@@ -179,12 +192,14 @@ std::vector<Point> native_solves(const IrDropConfig& c, const RunContext& ctx) {
     for (size_t r = 0; r < n.nr; ++r)
       for (size_t d = 0; d < n.nd; ++d)
         for (size_t a = 0; a < n.na; ++a)
-          for (size_t t = 0; t < n.nt; ++t) pts.push_back(Point{s, r, d, a, t, {}, {}, 0, 0, {}, {}, {}});
+          for (size_t g = 0; g < n.ng; ++g)
+            for (size_t t = 0; t < n.nt; ++t)
+              pts.push_back(Point{s, r, d, a, g, t, {}, {}, 0, 0, {}, {}, {}});
   Progress prog("irdrop: native solves", pts.size(), ctx.progress);
   for (size_t i = 0; i < pts.size(); ++i) {
     Point& p = pts[i];
     const size_t size = static_cast<size_t>(c.sizes[p.size_index]);
-    draw(c, size, p, ctx.seed, i);
+    draw(c, size, p, ctx.seed, n.stream(p));
     xbar::Solver solver(p.array, wiring(c, c.r_wire[p.r]), c.cell);
     const bool map = p.trial == 0 && static_cast<int64_t>(size) <= c.maps_max_size;
     p.i_actual = solver.solve(p.v, nullptr, map ? &p.nodes : nullptr);
@@ -267,7 +282,8 @@ void bin_lut(const IrDropConfig& c, IrDropResult& o) {
     const std::vector<double> rm = o.model.ratio(inputs(c, p, c.r_wire[p.r]));
     for (size_t col = 0; col < size; ++col) {
       const size_t idx =
-          (((p.size_index * n.nr + p.r) * n.nd + p.d) * n.na + p.a) * n.bins + col * n.bins / size;
+          ((((p.size_index * n.nr + p.r) * n.nd + p.d) * n.na + p.a) * n.ng + p.g) * n.bins +
+          col * n.bins / size;
       o.lut[idx] += p.i_actual[col] / p.i_ideal[col];
       o.lut_model[idx] += rm[col];
       count[idx] += 1;
@@ -316,7 +332,7 @@ void write_settings(const IrDropConfig& c, H5Writer& out) {
   out.write_strings("/irdrop/distributions", c.distributions);
   out.attr("/irdrop", "r_driver_ohm", c.r_driver);
   out.attr("/irdrop", "r_sense_ohm", c.r_sense);
-  out.attr("/irdrop", "g_on_S", c.g_on);
+  out.write("/irdrop/g_on", c.g_on, {n.ng}, "S");
   out.attr("/irdrop", "g_off_S", c.g_off);
   out.attr("/irdrop", "p_on", c.p_on);
   out.attr("/irdrop", "v_read_V", c.v_read);
@@ -348,48 +364,54 @@ void write_size(const IrDropConfig& c, const IrDropResult& o, size_t s, H5Writer
       isp.insert(isp.end(), I.begin(), I.end());
     }
   }
-  out.write(g + "/i_ideal", ii, {d.nr, d.nd, d.na, d.nt, n}, "A");
-  out.write(g + "/i_actual", ia, {d.nr, d.nd, d.na, d.nt, n}, "A");
-  out.attr(g + "/i_actual", "axes", std::string("r_wire,distribution,activity,trial,column"));
-  out.write(g + "/v_in", vin, {d.nr, d.nd, d.na, d.nt, n}, "V");
-  out.write(g + "/g_mean", gm, {d.nr, d.nd, d.na, d.nt}, "S");
-  out.write(g + "/activity", act, {d.nr, d.nd, d.na, d.nt}, "");
+  out.write(g + "/i_ideal", ii, {d.nr, d.nd, d.na, d.ng, d.nt, n}, "A");
+  out.write(g + "/i_actual", ia, {d.nr, d.nd, d.na, d.ng, d.nt, n}, "A");
+  out.attr(g + "/i_actual", "axes", std::string("r_wire,distribution,activity,g_on,trial,column"));
+  out.write(g + "/v_in", vin, {d.nr, d.nd, d.na, d.ng, d.nt, n}, "V");
+  out.write(g + "/g_mean", gm, {d.nr, d.nd, d.na, d.ng, d.nt}, "S");
+  out.write(g + "/activity", act, {d.nr, d.nd, d.na, d.ng, d.nt}, "");
   if (maps) {
-    out.write(g + "/v_cell", vmap, {d.nr, d.nd, d.na, n, n}, "V");
-    out.attr(g + "/v_cell", "axes", std::string("r_wire,distribution,activity,row,column"));
-    out.write(g + "/g", garr, {d.nr, d.nd, d.na, n, n}, "S");
-    out.attr(g + "/g", "axes", std::string("r_wire,distribution,activity,row,column"));
+    out.write(g + "/v_cell", vmap, {d.nr, d.nd, d.na, d.ng, n, n}, "V");
+    out.attr(g + "/v_cell", "axes", std::string("r_wire,distribution,activity,g_on,row,column"));
+    out.write(g + "/g", garr, {d.nr, d.nd, d.na, d.ng, n, n}, "S");
+    out.attr(g + "/g", "axes", std::string("r_wire,distribution,activity,g_on,row,column"));
   }
-  if (spice_here) out.write(g + "/i_ngspice", isp, {d.nr, d.nd, d.na, n}, "A");
+  if (spice_here) out.write(g + "/i_ngspice", isp, {d.nr, d.nd, d.na, d.ng, n}, "A");
 }
 
-void write_lut(const IrDropConfig& c, const IrDropResult& o, H5Writer& out) {
+lut::IrDropLut ratio_record(const IrDropConfig& c, const IrDropResult& o) {
   const Dims n(c);
-  const std::vector<size_t> ldims = {n.ns, n.nr, n.nd, n.na, n.bins};
-  out.write("/lut/irdrop/ratio", o.lut, ldims, "");
-  out.attr("/lut/irdrop/ratio", "axes", std::string("size,r_wire,distribution,activity,position"));
-  out.attr("/lut/irdrop/ratio", "description",
-           std::string("mean I/I_ideal over trials and the columns in each position bin (native solver)"));
-  out.write("/lut/irdrop/ratio_model", o.lut_model, ldims, "");
-  out.attr("/lut/irdrop/ratio_model", "axes", std::string("size,r_wire,distribution,activity,position"));
-  std::vector<double> pos(n.bins);
-  for (size_t b = 0; b < n.bins; ++b) pos[b] = (static_cast<double>(b) + 0.5) / static_cast<double>(n.bins);
-  out.write("/lut/irdrop/position", pos, {n.bins}, "");
-  out.write("/lut/irdrop/model/theta", o.model.theta, {o.model.theta.size()}, "");
-  out.attr("/lut/irdrop/model/theta", "basis", std::string(xbar::IrDropModel::basis()));
-  out.attr("/lut/irdrop/model", "form",
-           std::string("I[c] = I_ideal[c] exp(sum_k theta_k phi_k(c)); phi from the single-line "
-                       "ladder factors f_u(c), f_w with g = mean cell conductance and a = "
-                       "activity (docs/crossbar.md, xbar/irdrop_model.hpp)"));
-  auto stats = [&](const std::string& name, const ErrStats& e) {
-    out.attr("/lut/irdrop/model", name + "_max", e.max);
-    out.attr("/lut/irdrop/model", name + "_rms", e.rms());
-  };
-  stats("rel_err_vs_native", o.fit_native);
-  stats("rel_err_vs_native_bins", o.fit_bins);
-  stats("rel_err_vs_ngspice", o.fit_spice);
-  stats("theory_rel_err_vs_native", o.first_order);
-  stats("native_vs_ngspice", o.native_vs_spice);
+  lut::IrDropLut l;
+  l.size.assign(c.sizes.begin(), c.sizes.end());
+  l.r_wire = c.r_wire, l.activity = c.activity, l.g_on = c.g_on;
+  for (size_t d = 0; d < n.nd; ++d) {
+    l.distribution.push_back(static_cast<double>(d));
+    l.distributions += (d ? "," : "") + c.distributions[d];
+  }
+  for (size_t b = 0; b < n.bins; ++b)
+    l.position.push_back((static_cast<double>(b) + 0.5) / static_cast<double>(n.bins));
+  l.ratio = o.lut, l.ratio_model = o.lut_model;
+  l.g_off_over_g_on = c.g_off / c.g_on[0], l.p_on = c.p_on, l.v_read_V = c.v_read;
+  l.r_driver_ohm = c.r_driver, l.r_sense_ohm = c.r_sense;
+  l.cell = c.cell.describe();
+  return l;
+}
+
+lut::IrDropModelLut model_record(const IrDropResult& o) {
+  lut::IrDropModelLut m;
+  for (size_t k = 0; k < o.model.theta.size(); ++k) m.term.push_back(static_cast<double>(k));
+  m.theta = o.model.theta;
+  m.basis = xbar::IrDropModel::basis();
+  m.form = "I[c] = I_ideal[c] exp(sum_k theta_k phi_k(c)); phi from the single-line ladder factors "
+           "f_u(c), f_w with g = mean cell conductance and a = activity (docs/crossbar.md, "
+           "xbar/irdrop_model.hpp)";
+  auto set = [](const ErrStats& e, double& mx, double& rms) { mx = e.max, rms = e.rms(); };
+  set(o.fit_native, m.rel_err_vs_native_max, m.rel_err_vs_native_rms);
+  set(o.fit_bins, m.rel_err_vs_native_bins_max, m.rel_err_vs_native_bins_rms);
+  set(o.fit_spice, m.rel_err_vs_ngspice_max, m.rel_err_vs_ngspice_rms);
+  set(o.first_order, m.theory_rel_err_vs_native_max, m.theory_rel_err_vs_native_rms);
+  set(o.native_vs_spice, m.native_vs_ngspice_max, m.native_vs_ngspice_rms);
+  return m;
 }
 
 std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
@@ -399,7 +421,8 @@ std::filesystem::path run(const IrDropConfig& c, const RunContext& ctx) {
   return scope.write([&](H5Writer& out) {
     write_settings(c, out);
     for (size_t s = 0; s < c.sizes.size(); ++s) write_size(c, o, s, out);
-    write_lut(c, o, out);
+    lut::write(out, ratio_record(c, o));
+    lut::write(out, model_record(o));
   });
 }
 
@@ -411,7 +434,7 @@ std::vector<Probe> irdrop_probes(const IrDropConfig& c) {
   for (size_t k = 0; k < c.sizes.size(); ++k)
     if (c.sizes[k] <= c.spice_max_size && (s == c.sizes.size() || c.sizes[k] < c.sizes[s])) s = k;
   if (!c.card || s == c.sizes.size()) return {};
-  Point p{s, 0, 0, 0, 0, {}, {}, 0, 0, {}, {}, {}};
+  Point p{s, 0, 0, 0, 0, 0, {}, {}, 0, 0, {}, {}, {}};
   draw(c, static_cast<size_t>(c.sizes[s]), p, 1, 0);
   Probe probe;
   probe.file = c.card->lib_path().string();

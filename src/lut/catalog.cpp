@@ -4,6 +4,7 @@
 #include "lut/analysis_records.hpp"
 #include "lut/cell_records.hpp"
 #include "lut/periph_records.hpp"
+#include "lut/xbar_records.hpp"
 
 namespace cimchar::lut {
 
@@ -22,7 +23,8 @@ bool is_placeholder(char c) { return c >= 'A' && c <= 'Z'; }
 std::vector<RecordDoc> catalog() {
   return {entry<ReadCurrentLut>(), entry<CellErrorLut>(),   entry<ColumnErrorLut>(),
           entry<AdcErrorLut>(),    entry<WtaDecisionLut>(), entry<ThresholdLut>(),
-          entry<SweepCurves>(), entry<AttributionTable>()};
+          entry<SweepCurves>(), entry<AttributionTable>(), entry<IrDropLut>(),
+          entry<IrDropModelLut>()};
 }
 
 bool matches(const std::string& pattern, const std::string& group) {

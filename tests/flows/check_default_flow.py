@@ -13,8 +13,7 @@ chromium = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] and "NOTFOUND" not i
 
 
 def check_plain_xarray(d):
-    """Every record group of the run (every /lut group but irdrop's, which another change
-    migrates) opens with plain xarray (h5netcdf engine, no phony dimensions: every axis is a
+    """Every record group of the run (every /lut group) opens with plain xarray (h5netcdf engine, no phony dimensions: every axis is a
     dimension scale) as labelled data with format_version and interpolation; the read-current
     LUT at an off-grid point (state and voltage between grid points) equals the C++ reader's
     bilinear interpolation, and every value and attribute xarray sees equals what the C++ record
@@ -22,13 +21,13 @@ def check_plain_xarray(d):
     import json
     import xarray as xr
     groups = []
-    for stage in ("cell", "variation", "adc", "wta", "threshold"):
+    for stage in ("cell", "irdrop", "variation", "adc", "wta", "threshold"):
         with h5py.File(os.path.join(d, stage + ".h5"), "r") as f:
             f["lut"].visititems(lambda n, o: groups.append((stage, "/lut/" + n)) if isinstance(o, h5py.Group)
                                 and any(isinstance(v, h5py.Dataset) for v in o.values()) else None)
-    # read_current, cell_error, 4 ADC designs, wta, threshold (column_error needs xbar_sizes,
-    # which the default flow does not set).
-    check(len(groups) >= 8, "record groups: %s" % groups)
+    # read_current, irdrop, irdrop/model, cell_error, 4 ADC designs, wta, threshold
+    # (column_error needs xbar_sizes, which the default flow does not set).
+    check(len(groups) >= 10, "record groups: %s" % groups)
     for stage, g in groups:
         try:
             ds = xr.open_dataset(os.path.join(d, stage + ".h5"), group=g, engine="h5netcdf").load()

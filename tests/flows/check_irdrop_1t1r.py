@@ -43,7 +43,7 @@ with tempfile.TemporaryDirectory() as d:
         if r.returncode != 0:
             continue
         f = h5py.File(os.path.join(out, "irdrop.h5"), "r")
-        ia = f["irdrop/N4/i_actual"][:, :, :, 0, :].reshape(-1)
+        ia = f["irdrop/N4/i_actual"][..., 0, :].reshape(-1)
         isp = f["irdrop/N4/i_ngspice"][:].reshape(-1)
         check("1T1R" in str(f["irdrop"].attrs["cell"]), "cell described as 1T1R")
         if label == "on":

@@ -54,10 +54,11 @@ with tempfile.TemporaryDirectory() as d:
     for n in sizes.astype(int):
         g = f["irdrop/N%d" % n]
         ii, ia, vin, gm = g["i_ideal"][:], g["i_actual"][:], g["v_in"][:], g["g_mean"][:]
-        check(ia.shape == (len(rw), 2, len(act), 2, n), "i_actual shape for N=%d" % n)
+        check(ia.shape == (len(rw), 2, len(act), 1, 2, n), "i_actual shape for N=%d" % n)
+        ii, ia, vin, gm = ii[:, :, :, 0], ia[:, :, :, 0], vin[:, :, :, 0], gm[:, :, :, 0]  # one g_on
         check(np.all(ia <= ii * (1 + 1e-12)), "IR drop never raises a current (N=%d)" % n)
         if n <= 16:
-            G, vc = g["g"][:], g["v_cell"][:]
+            G, vc = g["g"][:, :, :, 0], g["v_cell"][:, :, :, 0]
             for idx in np.ndindex(len(rw), 2, len(act)):
                 V = vin[idx][0]
                 ideal = V @ G[idx]
@@ -65,14 +66,14 @@ with tempfile.TemporaryDirectory() as d:
                 kcl = (G[idx] * vc[idx]).sum(axis=0)
                 err = np.abs(kcl - ia[idx][0]).max() / np.abs(ia[idx][0]).max()
                 check(err < 1e-9, "bit-line KCL from the voltage maps at N=%d %s: %.2e" % (n, idx, err))
-            isp = g["i_ngspice"][:]
+            isp = g["i_ngspice"][:, :, :, 0]
             e = np.abs(ia[:, :, :, 0, :] - isp).max() / np.abs(isp).max()
             check(e < 1e-6, "native vs ngspice at N=%d: %.2e" % (n, e))
         # The compact model from the documented formulas, on trial 0 of every point.
         for ri, R in enumerate(rw):
             for di in range(2):
                 for ai in range(len(act)):
-                    gbar, a = gm[ri, di, ai, 0], g["activity"][ri, di, ai, 0]
+                    gbar, a = gm[ri, di, ai, 0], g["activity"][ri, di, ai, 0, 0]
                     fw = f_w(n, gbar, R, 0.0)
                     pred = []
                     for c in range(n):
@@ -85,8 +86,10 @@ with tempfile.TemporaryDirectory() as d:
     check(model["rel_err_vs_native_rms"] < 0.05, "model rms error vs native %.3f" % model["rel_err_vs_native_rms"])
     check(model["native_vs_ngspice_max"] < 1e-6, "stored native vs ngspice %.2e" % model["native_vs_ngspice_max"])
     lut = f["lut/irdrop/ratio"]
-    check(lut.shape == (3, 2, 2, 2, 4), "LUT shape %s" % (lut.shape,))
-    check(lut.attrs["axes"] in ("size,r_wire,distribution,activity,position", b"size,r_wire,distribution,activity,position"), "LUT axes")
+    check(lut.shape == (3, 2, 2, 2, 1, 4), "LUT shape %s" % (lut.shape,))
+    axes = f["lut/irdrop"].attrs["axes"]
+    check((axes.decode() if isinstance(axes, bytes) else axes) ==
+          "size,r_wire,distribution,activity,g_on,position", "LUT axes %s" % axes)
 
     # Killed (SIGKILL, through the test hook, after 8 of the 16 ngspice jobs were journaled) and
     # resumed with --resume: the 8 are taken from <out>/irdrop.journal, the other 8 run, and
@@ -113,5 +116,48 @@ with tempfile.TemporaryDirectory() as d:
         check(np.array_equal(f[n][()], g[n][()]), "resumed %s equals the clean run's" % n)
     for a in ["native_vs_ngspice_max", "rel_err_vs_ngspice_max"]:
         check(f["lut/irdrop/model"].attrs[a] == g["lut/irdrop/model"].attrs[a], "resumed " + a)
+
+# The conductance axis (g_on). With r_driver = r_sense = 0 the nodal equations of (k g, R) are
+# k times those of (g, k R): the node voltages are equal and the currents k times larger. draw()
+# gives every wire and on-conductance the same pattern, so ratio(2 g, R) == ratio(g, 2 R) and
+# I(2 g, R) == 2 I(g, 2 R) (an identity of the circuit, not of cimchar's model).
+flow_g = """
+[flow]
+name = "irdrop_g"
+seed = 4
+[irdrop]
+sizes = [8, 16]
+r_wire = ["1 ohm", "2 ohm"]
+g_on = ["50 uS", "100 uS"]
+g_off = "1 uS"
+distributions = ["uniform", "binary"]
+activity = [0.5, 1.0]
+trials = 2
+spice_max_size = 0
+position_bins = 4
+"""
+with tempfile.TemporaryDirectory() as d:
+    path = os.path.join(d, "flow.toml")
+    open(path, "w").write(flow_g)
+    r = subprocess.run([cimchar, "irdrop", path, "--out", d, "-q"], capture_output=True, text=True)
+    check(r.returncode == 0, "g_on axis run: " + r.stderr[-500:])
+    with h5py.File(os.path.join(d, "irdrop.h5"), "r") as f:
+        check(np.allclose(f["irdrop/g_on"][:], [50e-6, 100e-6], rtol=1e-12), "g_on written")
+        lut = f["lut/irdrop/ratio"][:]
+        check(lut.shape == (2, 2, 2, 2, 2, 4), "LUT shape with the g_on axis %s" % (lut.shape,))
+        e = np.abs(lut[:, 0, :, :, 1, :] / lut[:, 1, :, :, 0, :] - 1).max()
+        check(e < 1e-9, "ratio(2g, R) == ratio(g, 2R): %.2e" % e)
+        check(np.all(lut[:, :, :, :, 1, :] < lut[:, :, :, :, 0, :]), "more conductance, more IR drop")
+        for n in (8, 16):
+            ia = f["irdrop/N%d/i_actual" % n][:]
+            e = np.abs(ia[0, :, :, 1] / (2 * ia[1, :, :, 0]) - 1).max()
+            check(e < 1e-9, "I(2g, R) == 2 I(g, 2R) at N=%d: %.2e" % (n, e))
+    import xarray as xr
+    ds = xr.open_dataset(os.path.join(d, "irdrop.h5"), group="/lut/irdrop", engine="h5netcdf").load()
+    check(list(ds["ratio"].dims) == ["size", "r_wire", "distribution", "activity", "g_on", "position"],
+          "xarray dims %s" % (ds["ratio"].dims,))
+    mid = float(ds["ratio"].interp(g_on=75e-6).isel(size=1, r_wire=1, distribution=0, activity=1, position=3))
+    want = 0.5 * (lut[1, 1, 0, 1, 0, 3] + lut[1, 1, 0, 1, 1, 3])
+    check(abs(mid - want) < 1e-12, "xarray interpolates along g_on: %.12g vs %.12g" % (mid, want))
 
 finish()
