@@ -31,12 +31,26 @@ mpi_tests='e2e\.(mpi_sweeps|variation_flow)$'
 # The pool's crash test makes its workers abort and write through a null pointer on purpose
 # (CIMCHAR_SPICE_TEST_HOOKS): it runs last, its reports going to a folder that is not checked.
 crash_test='spice\.PoolFailures\.CrashIsIsolatedAndRetriedOnce$'
-ctest --test-dir "$build" -LE slow -E "$mpi_tests|$crash_test" --output-on-failure -j2 "$@" || rc=$?
+# ngspice 39.3's expression parser reads past the end of a truncated B-source expression
+# ("i = {gleak}*v(top"): under ASan's heap layout that read faults (SIGSEGV inside libngspice,
+# which is not instrumented, in the forked worker; glibc's layout hides it and ngspice reports
+# the syntax error). The pool contains it, and the probe's exit 2 names the file either way.
+# On the retry the same parse reads freed memory through a libc interceptor called by libngspice
+# (heap-use-after-free, every time in 10 runs). ASan's reports of both are cut short (its
+# unwinder faults again in ngspice's frames), so the test runs in its own pass with
+# handle_segv=0 (the worker's SIGSEGV is left to the pool) and the suppression
+# interceptor_via_lib:libngspice.so (tools/sanitizers/ngspice_fault.supp): 0 reports in 10 runs.
+# Every check of cimchar's own code stays on, and any report the pass leaves counts.
+ngspice_fault_test='e2e\.CliFaults\.ProbeRefusesSyntaxError$'
+ctest --test-dir "$build" -LE slow -E "$mpi_tests|$crash_test|$ngspice_fault_test" \
+  --output-on-failure -j2 "$@" || rc=$?
 ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
   ctest --test-dir "$build" -LE slow -R "$mpi_tests" --output-on-failure -j2 || rc=$?
 mkdir -p "$logs/deliberate"
 ASAN_OPTIONS="log_path=$logs/deliberate/asan" UBSAN_OPTIONS="log_path=$logs/deliberate/ubsan" \
   ctest --test-dir "$build" -R "$crash_test" --output-on-failure || rc=$?
+ASAN_OPTIONS="$ASAN_OPTIONS:handle_segv=0:suppressions=$PWD/tools/sanitizers/ngspice_fault.supp" \
+  ctest --test-dir "$build" -R "$ngspice_fault_test" --output-on-failure || rc=$?
 echo "sanitize: ctest took $(( $(date +%s) - start )) s (exit $rc)"
 
 reports=0
