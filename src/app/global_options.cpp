@@ -60,10 +60,10 @@ GlobalsTable globals_table(const CLI::App& app) {
   GlobalsTable t;
   for (const auto* c : app.get_subcommands([](const CLI::App*) { return true; }))
     t[c->get_name()] = {kAllGlobals, kFlowOut};  // run and the stage commands
-  t["xbar"] = {0, single_file_rule("I.npy")};
+  t["xbar"] = {kJobs, single_file_rule("I.npy")};
   t["xbar solve"] = t["xbar"];
-  t["attention"] = {kSeed, single_file_rule("attention.h5")};
-  t["sweep"] = {kSeed | kResume, single_file_rule("sweep.h5")};
+  t["attention"] = {kJobs | kSeed, single_file_rule("attention.h5")};
+  t["sweep"] = {kJobs | kSeed | kResume, single_file_rule("sweep.h5")};
   t["ppa"] = {0, single_file_rule("ppa.h5")};
   t["report"] = {0, "--out FILE (or --html FILE, after the command): the report (default "
                     "<run-dir>/report.html); an existing folder ending in / writes report.html "

@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: `cimchar cell --jobs 2`
   app::GlobalOptions g;
-  app.add_option("-j,--jobs", g.jobs, "ngspice worker processes (default: number of cores)")
+  app.add_option("-j,--jobs", g.jobs, "ngspice worker processes and native threads, at most (default: the cores this "
+                 "process may use; $CIMCHAR_THREADS when set)")
       ->check(CLI::Range(0, 256));
   app.add_option("-o,--out", g.out_dir, "output folder (default: results/<flow name>)");
   app.add_option("--seed", g.seed, "random seed, an integer >= 0 (default: the flow's [flow] seed, else 1)")
@@ -128,6 +129,7 @@ int main(int argc, char** argv) {
   }
   try {
     app::refuse_unused_globals(app, globals);
+    app::bound_threads(g.jobs);
     return action ? action() : kExitOk;
   } catch (const std::exception& e) {
     std::cerr << "cimchar: error: " << e.what() << "\n";

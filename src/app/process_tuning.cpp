@@ -38,4 +38,8 @@ void tune_process(char** argv) {
   execv(self, argv);  // returns only on failure: run as started
 }
 
+void bound_threads(int jobs) {
+  if (jobs > 0) setenv("CIMCHAR_THREADS", std::to_string(jobs).c_str(), 1);
+}
+
 }  // namespace cimchar::app

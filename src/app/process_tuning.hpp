@@ -15,4 +15,8 @@ namespace cimchar::app {
 // the exec fails.
 void tune_process(char** argv);
 
+// --jobs N > 0: CIMCHAR_THREADS=N, the bound of every thread pool and the default ngspice
+// worker count (core/parallel.hpp). Called after parsing, before any thread starts.
+void bound_threads(int jobs);
+
 }  // namespace cimchar::app

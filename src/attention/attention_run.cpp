@@ -12,6 +12,7 @@
 #include "core/paths.hpp"
 #include "core/progress.hpp"
 #include "core/provenance.hpp"
+#include "lut/analysis_records.hpp"
 
 namespace cimchar::attention {
 
@@ -338,43 +339,33 @@ void write_results(H5Writer& w, const RunSummary& s) {
   w.write("/timing/total", {s.timing.total_s}, {}, "s");
 }
 
-// The counter table per product row, and the arrays each row ran on (for the PPA roll-up).
+// The counter table per product row, and the arrays each row ran on (for the PPA roll-up):
+// the lut::ProductCounters record.
 void write_counters(H5Writer& w, const std::vector<NamedStats>& counters) {
   if (counters.empty()) return;
-  std::vector<std::string> names;
-  for (const auto& c : counters) names.push_back(c.name);
-  w.write_strings("/counters/products", names);
-  auto col = [&](const char* name, int64_t ProductStats::*f) {
-    std::vector<int64_t> v;
-    for (const auto& c : counters) v.push_back(c.stats.*f);
-    w.write_int(std::string("/counters/") + name, v, {v.size()}, "");
-  };
-  col("programs", &ProductStats::programs);
-  col("cell_writes", &ProductStats::cell_writes);
-  col("tiles", &ProductStats::tiles);
-  col("applies", &ProductStats::applies);
-  col("vectors", &ProductStats::vectors);
-  col("array_reads", &ProductStats::array_reads);
-  col("adc_conversions", &ProductStats::adc_conversions);
-  col("macs", &ProductStats::macs);
-  std::vector<double> vi;
-  for (const auto& c : counters) vi.push_back(c.stats.read_vi_W);
-  w.write("/counters/read_vi", vi, {vi.size()}, "W");
-  auto xcol = [&](const char* name, auto get, const char* unit) {  // 0 for digital rows
-    std::vector<double> v;
-    for (const auto& c : counters) v.push_back(c.xbar ? static_cast<double>(get(*c.xbar)) : 0.0);
-    w.write(std::string("/counters/xbar/") + name, v, {v.size()}, unit);
-  };
-  xcol("rows", [](const CrossbarConfig& c) { return c.rows; }, "");
-  xcol("cols", [](const CrossbarConfig& c) { return c.cols; }, "");
-  xcol("adc_bits", [](const CrossbarConfig& c) { return c.adc_bits; }, "bit");
-  xcol("dac_bits", [](const CrossbarConfig& c) { return c.dac_bits; }, "bit");
-  xcol("input_bits", [](const CrossbarConfig& c) { return c.input_bits; }, "bit");
-  xcol("weight_bits", [](const CrossbarConfig& c) { return c.weight_bits; }, "bit");
-  xcol("bits_per_cell", [](const CrossbarConfig& c) { return c.bits_per_cell; }, "bit");
-  xcol("v_read", [](const CrossbarConfig& c) { return c.v_read_V; }, "V");
-  xcol("g_on", [](const CrossbarConfig& c) { return c.g_on_S; }, "S");
-  xcol("g_off", [](const CrossbarConfig& c) { return c.g_off_S; }, "S");
+  lut::ProductCounters t;
+  for (const auto& c : counters) {
+    t.product.push_back(static_cast<double>(t.product.size()));
+    t.products += (t.products.empty() ? "" : "\n") + c.name;
+    const ProductStats& st = c.stats;
+    for (auto [col, v] : {std::pair{&t.programs, st.programs}, {&t.cell_writes, st.cell_writes},
+                          {&t.tiles, st.tiles}, {&t.applies, st.applies}, {&t.vectors, st.vectors},
+                          {&t.array_reads, st.array_reads}, {&t.adc_conversions, st.adc_conversions},
+                          {&t.macs, st.macs}})
+      col->push_back(static_cast<double>(v));
+    t.read_vi.push_back(st.read_vi_W);
+    const CrossbarConfig x = c.xbar ? *c.xbar : CrossbarConfig{};
+    const bool a = c.xbar.has_value();  // 0 for digital rows
+    for (auto [col, v] : {std::pair{&t.xbar_rows, x.rows}, {&t.xbar_cols, x.cols},
+                          {&t.xbar_adc_bits, x.adc_bits}, {&t.xbar_dac_bits, x.dac_bits},
+                          {&t.xbar_input_bits, x.input_bits}, {&t.xbar_weight_bits, x.weight_bits},
+                          {&t.xbar_bits_per_cell, x.bits_per_cell}})
+      col->push_back(a ? v : 0.0);
+    t.xbar_v_read.push_back(a ? x.v_read_V : 0.0);
+    t.xbar_g_on.push_back(a ? x.g_on_S : 0.0);
+    t.xbar_g_off.push_back(a ? x.g_off_S : 0.0);
+  }
+  lut::write(w, t);
 }
 
 }  // namespace

@@ -2,6 +2,13 @@
 // state). f(i) is called once for every i in [0, n), in no particular order and from several
 // threads, so it must only write what belongs to item i; results are then independent of the
 // schedule. The first exception thrown by any f(i) is rethrown after every thread has stopped.
+//
+// How many threads: the cores this process may run on (its CPU affinity: taskset, a batch
+// scheduler's cgroup), bounded by $CIMCHAR_THREADS when it is a positive integer. The CLI's
+// `--jobs N` sets CIMCHAR_THREADS=N before any thread starts (app/main.cpp), so that one flag
+// bounds the ngspice workers, these loops and the dense products alike; OpenBLAS runs one
+// thread (app/process_tuning.hpp). Like OMP_NUM_THREADS, it is the process's configuration,
+// read where a pool is sized, not state the code keeps.
 #pragma once
 
 #include <algorithm>
@@ -14,8 +21,15 @@
 
 namespace cimchar {
 
-// Threads for parallel_for: the hardware's, at least 1.
-inline unsigned default_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+// Threads for parallel_for and worker pools: the available cores, bounded by $CIMCHAR_THREADS;
+// at least 1.
+unsigned default_threads();
+
+// The cores of this process's CPU affinity (at least 1), ignoring $CIMCHAR_THREADS.
+unsigned affinity_cores();
+
+// A value of CIMCHAR_THREADS: its positive integer, or 0 when it is empty or not one.
+unsigned parse_thread_limit(const char* value);
 
 template <class F>
 void parallel_for(size_t n, F&& f, unsigned threads = default_threads()) {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 namespace cimchar {
@@ -107,6 +108,14 @@ std::string format_quantity(double value, const std::string& unit) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6g", value);
   return unit.empty() ? std::string(buf) : std::string(buf) + " " + unit;
+}
+
+double spice_number(const std::string& tok) {
+  char* end = nullptr;
+  const double v = std::strtod(tok.c_str(), &end);
+  if (end == tok.c_str()) return std::nan("");
+  const auto suffix = spice_suffix(end);
+  return suffix ? v * suffix->first : v;
 }
 
 }  // namespace cimchar

@@ -13,6 +13,12 @@ namespace cimchar {
 std::optional<double> parse_quantity(const std::string& text, const std::string& expected_unit,
                                      std::string* why);
 
+// A number as ngspice reads it in a netlist: the scale suffix (f p n u m k meg mil g t,
+// case-insensitive, the same table parse_quantity accepts) and any letters after it ignored:
+// "1.5u" -> 1.5e-6, "2meg" -> 2e6, "10ns" -> 1e-8, "5M" -> 5e-3 (milli, as SPICE has it).
+// NaN when the text does not start with a number.
+double spice_number(const std::string& tok);
+
 // A number as netlist text, with every digit a double carries (%.17g).
 std::string netlist_number(double value);
 

@@ -76,4 +76,41 @@ void AttributionTable::fields(Visitor& v) {
   v.text("modes", modes, "\"alone\" and \"removed\", one a line");
 }
 
+void ProductCounters::fields(Visitor& v) {
+  v.axis("product", product, "1", "product row index (names: `products`)");
+  v.var("programs", programs, {"product"}, "1", "matrices written (for scores, context and approx_scores: K, V or centroid writes)");
+  v.var("cell_writes", cell_writes, {"product"}, "1", "physical cells programmed (reference columns included)");
+  v.var("tiles", tiles, {"product"}, "1", "tiles written, summed over programmings");
+  v.var("applies", applies, {"product"}, "1", "product calls");
+  v.var("vectors", vectors, {"product"}, "1", "input vectors (digital rows: keys or values fetched)");
+  v.var("array_reads", array_reads, {"product"}, "1", "tile activations: vectors x passes x input cycles x tiles");
+  v.var("adc_conversions", adc_conversions, {"product"}, "1", "ADC column conversions");
+  v.var("macs", macs, {"product"}, "1", "logical multiply-accumulates (analog or digital)");
+  v.var("read_vi", read_vi, {"product"}, "W",
+        "sum over tile reads of the drive voltage times the summed column currents of the solved "
+        "array (times the read pulse width: the row drivers' energy; exact for bit-serial inputs, "
+        "an upper bound for multi-bit DACs)");
+  v.var("xbar_rows", xbar_rows, {"product"}, "1", "tile rows (0: a digital row)");
+  v.var("xbar_cols", xbar_cols, {"product"}, "1", "tile columns");
+  v.var("xbar_adc_bits", xbar_adc_bits, {"product"}, "bit", "ADC resolution (0: ideal readout)");
+  v.var("xbar_dac_bits", xbar_dac_bits, {"product"}, "bit", "input bits applied per read cycle");
+  v.var("xbar_input_bits", xbar_input_bits, {"product"}, "bit", "input precision");
+  v.var("xbar_weight_bits", xbar_weight_bits, {"product"}, "bit", "weight precision (signed)");
+  v.var("xbar_bits_per_cell", xbar_bits_per_cell, {"product"}, "bit", "bits stored per cell");
+  v.var("xbar_v_read", xbar_v_read, {"product"}, "V", "read voltage");
+  v.var("xbar_g_on", xbar_g_on, {"product"}, "S", "cell on-conductance");
+  v.var("xbar_g_off", xbar_g_off, {"product"}, "S", "cell off-conductance");
+  v.text("products", products, "counter row names, one a line: q_proj, k_proj, v_proj, o_proj, ffn1, ffn2, scores, "
+         "context, then scheme rows (approx_scores, digital_scores, digital_context)");
+}
+
+std::vector<std::string> ProductCounters::product_names() const {
+  std::vector<std::string> out;
+  size_t a = 0;
+  for (size_t b; (b = products.find('\n', a)) != std::string::npos; a = b + 1)
+    out.push_back(products.substr(a, b - a));
+  if (a < products.size()) out.push_back(products.substr(a));
+  return out;
+}
+
 }  // namespace cimchar::lut

@@ -58,4 +58,26 @@ struct AttributionTable {
   void fields(Visitor& v);
 };
 
+// The hardware counters of an attention run, one row per product (q/k/v/o projections, FFN,
+// scores, values, the scheme's approximate and digital products; core/scheme_traits.hpp names
+// them), and the arrays each row ran on (zeros for digital rows). Written by
+// attention/attention_run.cpp, read by the PPA roll-up (ppa/workload.cpp). attention.h5.
+struct ProductCounters {
+  static constexpr const char* kGroup = "/counters";
+  static constexpr const char* kDescription =
+      "operations each product of an attention run performed, and the crossbar configuration it ran on";
+  static constexpr Interpolation kInterpolation = Interpolation::none;
+
+  std::vector<double> product;  // index axis
+  std::vector<double> programs, cell_writes, tiles, applies, vectors, array_reads,
+      adc_conversions, macs, read_vi;
+  std::vector<double> xbar_rows, xbar_cols, xbar_adc_bits, xbar_dac_bits, xbar_input_bits,
+      xbar_weight_bits, xbar_bits_per_cell, xbar_v_read, xbar_g_on, xbar_g_off;
+  std::string products;  // names, one a line, in index order
+
+  void fields(Visitor& v);
+  // The names of `products`, in index order.
+  std::vector<std::string> product_names() const;
+};
+
 }  // namespace cimchar::lut

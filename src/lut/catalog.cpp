@@ -24,7 +24,7 @@ std::vector<RecordDoc> catalog() {
   return {entry<ReadCurrentLut>(), entry<CellErrorLut>(),   entry<ColumnErrorLut>(),
           entry<AdcErrorLut>(),    entry<WtaDecisionLut>(), entry<ThresholdLut>(),
           entry<SweepCurves>(), entry<AttributionTable>(), entry<IrDropLut>(),
-          entry<IrDropModelLut>()};
+          entry<IrDropModelLut>(), entry<ProductCounters>()};
 }
 
 bool matches(const std::string& pattern, const std::string& group) {

@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/scheme_traits.hpp"
+#include "lut/analysis_records.hpp"
 
 namespace cimchar::ppa {
 
@@ -31,9 +32,9 @@ Workload load_workload(const std::filesystem::path& path) {
   w.scheme = r.attr_string("/", "scheme");
   w.description = r.has_attr("/", "scheme_description") ? r.attr_string("/", "scheme_description") : "";
   w.traits = read_scheme_traits(r, w.file);
-  if (!r.has("/counters/products"))
-    throw InputError(w.file + ": no '/counters/products' (scheme '" + w.scheme +
-                     "' models no hardware; run a crossbar scheme)");
+  if (!r.has(lut::ProductCounters::kGroup))
+    throw InputError(w.file + ": no '" + std::string(lut::ProductCounters::kGroup) + "' (scheme '" +
+                     w.scheme + "' models no hardware; run a crossbar scheme)");
   for (const char* a : {"d_model", "n_heads", "n_layers", "batch", "seq"})
     if (!r.has_attr("/", a))
       throw InputError(w.file + ": no root attribute '" + a + "' (written by cimchar attention "
@@ -45,35 +46,28 @@ Workload load_workload(const std::filesystem::path& path) {
   w.seq = static_cast<int>(r.attr_double("/", "seq"));
   if (w.d_model <= 0 || w.n_heads <= 0 || w.n_layers <= 0 || w.batch <= 0 || w.seq <= 0)
     throw InputError(w.file + ": non-positive workload shape attribute");
-  const auto names = r.read_strings("/counters/products");
-  auto col = [&](const std::string& n) {
-    auto v = r.read("/counters/" + n);
-    if (v.size() != names.size())
-      throw InputError(w.file + ": '/counters/" + n + "' has " + std::to_string(v.size()) +
-                       " rows, '/counters/products' " + std::to_string(names.size()));
-    return v;
-  };
-  const auto programs = col("programs"), cell_writes = col("cell_writes"), tiles = col("tiles"),
-             applies = col("applies"), vectors = col("vectors"), reads = col("array_reads"),
-             conv = col("adc_conversions"), macs = col("macs"), vi = col("read_vi");
-  const auto xr = col("xbar/rows"), xc = col("xbar/cols"), xa = col("xbar/adc_bits"),
-             xd = col("xbar/dac_bits"), xi = col("xbar/input_bits"), xw = col("xbar/weight_bits"),
-             xb = col("xbar/bits_per_cell"), xv = col("xbar/v_read"), xon = col("xbar/g_on"),
-             xoff = col("xbar/g_off");
+  const auto t = lut::read<lut::ProductCounters>(r);  // InputError naming file and dataset
+  const auto names = t.product_names();
+  if (names.size() != t.product.size())
+    throw InputError(w.file + ": " + std::string(lut::ProductCounters::kGroup) + " names " +
+                     std::to_string(names.size()) + " products for " +
+                     std::to_string(t.product.size()) + " rows");
   for (size_t i = 0; i < names.size(); ++i) {
     CounterRow c;
     c.name = names[i];
-    c.programs = programs[i];
-    c.cell_writes = cell_writes[i];
-    c.tiles = tiles[i];
-    c.applies = applies[i];
-    c.vectors = vectors[i];
-    c.array_reads = reads[i];
-    c.adc_conversions = conv[i];
-    c.macs = macs[i];
-    c.read_vi_W = vi[i];
-    c.analog = xr[i] > 0;
-    c.x = {xr[i], xc[i], xa[i], xd[i], xi[i], xw[i], xb[i], xv[i], xon[i], xoff[i]};
+    c.programs = t.programs[i];
+    c.cell_writes = t.cell_writes[i];
+    c.tiles = t.tiles[i];
+    c.applies = t.applies[i];
+    c.vectors = t.vectors[i];
+    c.array_reads = t.array_reads[i];
+    c.adc_conversions = t.adc_conversions[i];
+    c.macs = t.macs[i];
+    c.read_vi_W = t.read_vi[i];
+    c.analog = t.xbar_rows[i] > 0;
+    c.x = {t.xbar_rows[i],        t.xbar_cols[i],       t.xbar_adc_bits[i], t.xbar_dac_bits[i],
+           t.xbar_input_bits[i],  t.xbar_weight_bits[i], t.xbar_bits_per_cell[i],
+           t.xbar_v_read[i],      t.xbar_g_on[i],       t.xbar_g_off[i]};
     w.rows.push_back(c);
   }
   return w;
@@ -91,7 +85,7 @@ double select_candidates(const Workload& w) {
   const CounterRow* r = w.find(w.traits.select_over);
   if (!r)
     throw InputError(w.file + ": trait_select_over names '" + w.traits.select_over +
-                     "', which is not in /counters/products");
+                     "', which is not a row of /counters (its products)");
   return r->macs / w.d_head();
 }
 

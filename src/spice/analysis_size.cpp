@@ -1,5 +1,7 @@
 #include "spice/analysis_size.hpp"
 
+#include "core/units.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -58,26 +60,6 @@ double ac_points(const std::vector<std::string>& tok) {
 }
 
 }  // namespace
-
-double spice_number(const std::string& tok) {
-  char* end = nullptr;
-  const double v = std::strtod(tok.c_str(), &end);
-  if (end == tok.c_str()) return std::nan("");
-  const std::string suf = lower(end ? std::string(end) : "");
-  if (suf.rfind("meg", 0) == 0) return v * 1e6;
-  if (suf.empty()) return v;
-  switch (suf[0]) {
-    case 'f': return v * 1e-15;
-    case 'p': return v * 1e-12;
-    case 'n': return v * 1e-9;
-    case 'u': return v * 1e-6;
-    case 'm': return v * 1e-3;
-    case 'k': return v * 1e3;
-    case 'g': return v * 1e9;
-    case 't': return v * 1e12;
-    default: return v;
-  }
-}
 
 double analysis_points(const std::string& command) {
   const auto tok = words(command);

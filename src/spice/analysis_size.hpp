@@ -4,11 +4,11 @@
 
 #include <string>
 
+#include "core/units.hpp"
+
 namespace cimchar::spice {
 
-// A SPICE number with its scale suffix (f p n u m k meg g t, case-insensitive; a unit after
-// the suffix is ignored, as ngspice does): "1.5u" -> 1.5e-6, "2meg" -> 2e6, "10ns" -> 1e-8.
-double spice_number(const std::string& tok);
+using cimchar::spice_number;  // core/units.hpp: netlist numbers as ngspice reads them
 
 // The points an analysis computes at least:
 //   tran tstep tstop [tstart [tmax]] [uic]: (tstop - tstart) / min(tstep, tmax), where tmax is

@@ -2,13 +2,13 @@
 
 #include <dlfcn.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "core/progress.hpp"
 #include "core/signal_cleanup.hpp"
 #include "spice/analysis_size.hpp"
@@ -108,6 +109,22 @@ std::string seconds(double s) {
 
 }  // namespace
 
+double work_fraction(const std::vector<double>& weight, const std::vector<double>& done_part) {
+  double total = 0, done = 0;
+  for (size_t k = 0; k < weight.size(); ++k) {
+    total += weight[k];
+    done += weight[k] * done_part[k];
+  }
+  return total > 0 ? done / total : 1.0;
+}
+
+double job_work(const Job& job) {
+  double points = 0;
+  for (const auto& c : job.commands) points += analysis_points(c);
+  const double samples = static_cast<double>(std::max<size_t>(1, job.alter_sets.size()));
+  return std::max(points, 1.0) * std::max(job.cost, 1e-3) * samples;
+}
+
 double job_timeout(const Job& job, const PoolOptions& o) {
   const double samples = static_cast<double>(std::max<size_t>(1, job.alter_sets.size()));
   if (job.timeout_s > 0) return job.timeout_s * samples;
@@ -150,12 +167,7 @@ std::string describe_exit(int status) {
 
 }  // namespace
 
-int available_cores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof set, &set) == 0) return std::max(CPU_COUNT(&set), 1);
-  return std::max(static_cast<int>(std::thread::hardware_concurrency()), 1);
-}
+int available_cores() { return static_cast<int>(default_threads()); }
 
 namespace {
 
@@ -338,11 +350,24 @@ struct WorkerPool::Impl::Sweep {
   std::deque<size_t> queue;
   size_t done = 0;
   Progress progress;
+  // Each job's share of the work for the ETA: its expected time (job_work: points x cost x
+  // samples), and how much of it is done (1 when finished; a running single analysis, the
+  // fraction ngspice reports).
+  std::vector<double> weight, done_part;
 
   Sweep(Impl& i, const std::vector<Job>& j, const std::function<void(size_t, const JobResult&)>& cb)
       : im(i), jobs(j), on_done(cb), results(j.size()), attempts(j.size(), 0),
-        progress(i.opts.progress_label, j.size(), i.opts.progress) {
-    for (size_t k = 0; k < jobs.size(); ++k) queue.push_back(k);
+        progress(i.opts.progress_label, j.size(), i.opts.progress), weight(j.size()),
+        done_part(j.size(), 0.0) {
+    for (size_t k = 0; k < jobs.size(); ++k) {
+      queue.push_back(k);
+      weight[k] = job_work(jobs[k]);
+    }
+  }
+
+  void show_progress() {
+    progress.set(done);
+    progress.set_fraction(work_fraction(weight, done_part));
   }
 
   double timeout_of(size_t i) const { return job_timeout(jobs[i], im.opts); }
@@ -351,7 +376,8 @@ struct WorkerPool::Impl::Sweep {
     r.attempts = attempts[i];
     results[i] = std::move(r);
     ++done;
-    progress.set(done);
+    done_part[i] = 1;
+    show_progress();
     if (on_done) on_done(i, results[i]);
   }
 
@@ -359,6 +385,7 @@ struct WorkerPool::Impl::Sweep {
   void lost(Worker& w, Status st, const std::string& why) {
     const size_t i = w.job;
     if (attempts[i] <= im.opts.crash_retries) {
+      done_part[i] = 0;  // starts again
       queue.push_front(i);
       return;
     }
@@ -428,7 +455,10 @@ struct WorkerPool::Impl::Sweep {
     const bool got = wire::read_message(w.fd, &msg);
     if (got && !msg.empty() && msg[0] == 'P') {
       heartbeat(w, msg.substr(1));
-      stop_if_no_progress(w);
+      if (stop_if_no_progress(w)) return;
+      if (jobs[w.job].commands.size() == 1 && jobs[w.job].alter_sets.empty())
+        done_part[w.job] = std::clamp(progress_fraction(w.status), 0.0, 0.99);
+      show_progress();
       return;
     }
     if (!got || msg.empty() || (msg[0] != 'R' && msg[0] != 'X')) {

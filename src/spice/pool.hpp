@@ -83,7 +83,16 @@ struct NgspiceInfo {
 // ".options klu" when the loaded ngspice has KLU, "" otherwise (the session adds it to every
 // netlist it loads; netlist generators may call it to write the line themselves).
 std::string solver_options_line(const NgspiceInfo& info);
-// Cores this process may run on (sched_getaffinity), at least 1: the default worker count.
+// A job's expected work, the weight of its share of a sweep's progress: its analysis points
+// (at least 1) x cost x samples (alter sets).
+double job_work(const Job& job);
+
+// The completed fraction of a sweep's work: jobs weighted by weight[k] (the pool's: job_work),
+// each done_part[k] in [0, 1] done. 1 for no work.
+double work_fraction(const std::vector<double>& weight, const std::vector<double>& done_part);
+
+// The default worker count: cimchar::default_threads() (the cores of this process's CPU
+// affinity, bounded by $CIMCHAR_THREADS, which --jobs sets; core/parallel.hpp).
 int available_cores();
 
 // A job's hard time limit, for each sample it runs (a Monte Carlo job of N alter sets gets N

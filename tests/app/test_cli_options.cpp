@@ -1,12 +1,18 @@
 // The one command line of issue 15 item 5: "did you mean" for flow keys and stages, global
 // options in every subcommand's help, the --out rule, SPICE suffixes on flags and flow values.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include <filesystem>
 #include <vector>
 
 #include "cli_runner.hpp"
 #include "core/npy.hpp"
+#include "core/parallel.hpp"
 
 namespace fs = std::filesystem;
 
@@ -170,4 +176,45 @@ TEST(CliOptions, EveryStageCommandHasADefaultFlowFile) {
                                     (std::string(stage) + ".toml")))
         << stage;
   }
+}
+
+// --jobs bounds every thread pool, not only the ngspice workers: the attention run's threads
+// (its tiles and dense products, core/parallel.hpp), counted in /proc/<pid>/task while it runs.
+// OPENBLAS_NUM_THREADS=1 as the program sets it for itself (app/process_tuning.hpp): started
+// without it, the first process image, before it re-executes itself with that setting, has
+// OpenBLAS's start-up threads for a few microseconds.
+static int peak_threads(const std::string& args, const fs::path& d) {
+  const int pid = start_cimchar("OPENBLAS_NUM_THREADS=1", args, d / "out.txt", d / "err.txt");
+  size_t peak = 0;
+  for (int status = 0;;) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << args;
+      break;
+    }
+    std::error_code ec;
+    size_t n = 0;
+    for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec);
+         !ec && it != fs::directory_iterator(); it.increment(ec))
+      ++n;
+    peak = std::max(peak, n);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return static_cast<int>(peak);
+}
+
+TEST(CliOptions, JobsBoundsTheNativeThreads) {
+  const fs::path d = fresh_dir("jobs_threads");
+  const std::string model = std::string(CIMCHAR_TEST_SOURCE_DIR) +
+                            "/tests/attention/data/encoder3_gelutanh_final_d32_h4_s33_causal_pad.h5";
+  const std::string args = "attention --model " + model + " --scheme rram-baseline -q --out " +
+                           (d / "a.h5").string();
+  EXPECT_EQ(peak_threads(args + " --jobs 1", d), 1);
+  if (cimchar::affinity_cores() < 2) GTEST_SKIP() << "one core: the unbounded run cannot use more";
+  // Without the bound the run does use several threads (its parallel parts are short, so a
+  // 2 ms poll may miss them in one run: the peak of up to 5 runs).
+  int unbounded = 0;
+  for (int k = 0; k < 5 && unbounded < 2; ++k) unbounded = std::max(unbounded, peak_threads(args, d));
+  EXPECT_GE(unbounded, 2);
+  EXPECT_LE(peak_threads(args + " --jobs 2", d), 2);
 }

@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <numeric>
 #include <stdexcept>
 #include <vector>
@@ -31,4 +36,33 @@ TEST(ParallelFor, RethrowsTheError) {
                }, 2),
                std::runtime_error);
   EXPECT_LE(calls.load(), 100);
+}
+
+// $CIMCHAR_THREADS (which --jobs sets) bounds the default thread count; anything but a
+// positive integer leaves the affinity's cores.
+TEST(ParallelFor, ThreadLimitFromTheEnvironment) {
+  EXPECT_EQ(parse_thread_limit(nullptr), 0u);
+  EXPECT_EQ(parse_thread_limit(""), 0u);
+  EXPECT_EQ(parse_thread_limit("3"), 3u);
+  EXPECT_EQ(parse_thread_limit("-2"), 0u);
+  EXPECT_EQ(parse_thread_limit("2x"), 0u);
+  EXPECT_EQ(parse_thread_limit("0"), 0u);
+  const unsigned cores = affinity_cores();
+  ASSERT_GE(cores, 1u);
+  ::setenv("CIMCHAR_THREADS", "1", 1);
+  EXPECT_EQ(default_threads(), 1u);
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  parallel_for(256, [&](size_t) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+    std::lock_guard<std::mutex> lock(m);
+    ids.insert(std::this_thread::get_id());
+  });
+  EXPECT_EQ(ids.size(), 1u);
+  ::setenv("CIMCHAR_THREADS", "1000", 1);
+  EXPECT_EQ(default_threads(), cores);  // a bound, not a request for more threads than cores
+  ::setenv("CIMCHAR_THREADS", "many", 1);
+  EXPECT_EQ(default_threads(), cores);
+  ::unsetenv("CIMCHAR_THREADS");
+  EXPECT_EQ(default_threads(), cores);
 }

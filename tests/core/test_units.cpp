@@ -3,6 +3,7 @@
 #include "core/units.hpp"
 
 using cimchar::parse_quantity;
+using cimchar::spice_number;
 
 TEST(Units, PrefixesScaleToSi) {
   std::string why;
@@ -45,6 +46,9 @@ TEST(Units, SpiceSuffixesFollowTheNgspiceTable) {
   EXPECT_DOUBLE_EQ(*parse_quantity("4mil", "m", &why), 4 * 25.4e-6);
   EXPECT_DOUBLE_EQ(*parse_quantity("1.5V", "V", &why), 1.5);
   EXPECT_DOUBLE_EQ(*parse_quantity("-20m", "V", &why), -20e-3);
+  // One table: a netlist number as ngspice reads it (spice_number) scales like the flag.
+  for (const char* t : {"5k", "1meg", "10u", "100n", "3p", "2f", "7m", "2g", "1.5T", "4mil"})
+    EXPECT_DOUBLE_EQ(spice_number(t), *parse_quantity(t, "", &why)) << t;
 }
 
 TEST(Units, SiReadingWinsAndALoneCapitalMIsRefused) {

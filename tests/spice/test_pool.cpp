@@ -135,3 +135,25 @@ TEST(Pool, SpiceinitIsNotRead) {
   ASSERT_TRUE(r.ok()) << r.message;
   EXPECT_NEAR(r.vec("d", "v(out)")[0], 0.5, 1e-9);
 }
+
+// The ETA's weights: a job counts by its expected time (analysis points x cost x samples), so
+// a sweep whose one long job is left is not "nearly done" because most jobs are.
+TEST(Pool, ProgressWeighsJobsByTheirExpectedTime) {
+  Job small, big, mc;
+  small.commands = {"tran 1n 1u"};        // 10,000 points (at least span/1e4 steps)
+  big.commands = {"tran 1n 100u"};        // 100,000 points
+  big.cost = 5;                           // a BSIM4 circuit
+  mc.commands = {"tran 1n 1u"};
+  mc.alter_sets.assign(8, {"alterparam r=1k"});
+  const double ws = job_work(small), wb = job_work(big), wm = job_work(mc);
+  EXPECT_DOUBLE_EQ(wm, 8 * ws);
+  EXPECT_NEAR(wb, 10 * 5 * ws, 1e-9 * wb);  // 10x the points at 5x the cost
+  // Ten small jobs done and the big one half done: by count 10/11, by work much less.
+  std::vector<double> weight(10, ws), part(10, 1.0);
+  weight.push_back(wb);
+  part.push_back(0.5);
+  const double f = work_fraction(weight, part);
+  EXPECT_NEAR(f, (10 * ws + 0.5 * wb) / (10 * ws + wb), 1e-12);
+  EXPECT_LT(f, 0.6);  // 35 of 60 work units; by count it would be 10.5 of 11 (0.95)
+  EXPECT_DOUBLE_EQ(work_fraction({}, {}), 1.0);
+}

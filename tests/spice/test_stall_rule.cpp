@@ -75,6 +75,9 @@ TEST(StallRule, AnalysisPointsFromTheArguments) {
   EXPECT_DOUBLE_EQ(spice_number("10ns"), 1e-8);
   EXPECT_DOUBLE_EQ(spice_number("3K"), 3e3);
   EXPECT_TRUE(std::isnan(spice_number("abc")));
+  EXPECT_DOUBLE_EQ(spice_number("1mil"), 25.4e-6);  // not milli
+  EXPECT_DOUBLE_EQ(spice_number("5M"), 5e-3);       // SPICE's M is milli
+  EXPECT_DOUBLE_EQ(spice_number("1e3"), 1e3);
   // tran: the session caps the step at span/1e4, so at least 1e4 points.
   EXPECT_DOUBLE_EQ(analysis_points("tran 1n 1u"), 1e4);
   EXPECT_DOUBLE_EQ(analysis_points("tran 1p 20u"), 2e7);
