@@ -20,6 +20,7 @@ def check_plain_xarray(d):
     reader returns (build/src/lut/lut_dump: lut::read<R>, printed as JSON)."""
     import json
     import xarray as xr
+    import glob
     groups = []
     for stage in ("cell", "irdrop", "variation", "adc", "wta", "threshold"):
         with h5py.File(os.path.join(d, stage + ".h5"), "r") as f:
@@ -28,6 +29,14 @@ def check_plain_xarray(d):
     # read_current, irdrop, irdrop/model, cell_error, 4 ADC designs, wta, threshold
     # (column_error needs xbar_sizes, which the default flow does not set).
     check(len(groups) >= 10, "record groups: %s" % groups)
+    # The hardware counters of every crossbar scheme's attention run (lut::ProductCounters).
+    counters = 0
+    for path in sorted(glob.glob(os.path.join(d, "attention_*.h5"))):
+        with h5py.File(path, "r") as f:
+            if "counters" in f:
+                groups.append((os.path.basename(path)[:-3], "/counters"))
+                counters += 1
+    check(counters >= 4, "attention runs with /counters: %d" % counters)
     for stage, g in groups:
         try:
             ds = xr.open_dataset(os.path.join(d, stage + ".h5"), group=g, engine="h5netcdf").load()
