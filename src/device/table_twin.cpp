@@ -21,6 +21,24 @@ void hermite(double y0, double y1, double d0, double d1, double h, double t, dou
          (3 * t2 - 2 * t) * h * d1) / h;
 }
 
+// The cubic Hermite basis at t and its d/dt: one set serves every row on the same grid interval.
+struct Basis {
+  double h00, h10, h01, h11, d00, d10, d01, d11;
+};
+
+Basis basis(double t) {
+  const double t2 = t * t, t3 = t2 * t;
+  return {2 * t3 - 3 * t2 + 1, t3 - 2 * t2 + t, -2 * t3 + 3 * t2, t3 - t2,
+          6 * t2 - 6 * t,      3 * t2 - 4 * t + 1, -6 * t2 + 6 * t, 3 * t2 - 2 * t};
+}
+
+// Row y (slopes d) at grid interval j, basis b, spacing h: value and d/dx.
+TableIV on_basis(const std::vector<double>& y, const std::vector<double>& d, size_t j,
+                 const Basis& b, double h) {
+  return {b.h00 * y[j] + b.h10 * h * d[j] + b.h01 * y[j + 1] + b.h11 * h * d[j + 1],
+          (b.d00 * y[j] + b.d10 * h * d[j] + b.d01 * y[j + 1] + b.d11 * h * d[j + 1]) / h};
+}
+
 }  // namespace
 
 std::vector<double> monotone_slopes(const std::vector<double>& x, const std::vector<double>& y) {
@@ -103,21 +121,43 @@ size_t TableTwin::state_interval(double s) const {
   return std::min(k, s_.size() - 2);
 }
 
-double TableTwin::conductance_S(double state) const {
-  const size_t k = state_interval(state);
-  const double hs = s_[k + 1] - s_[k];
-  const double t = std::clamp((state - s_[k]) / hs, 0.0, 1.0);
+double TableTwin::g_at(size_t k, double t) const {
   double g, dg;
-  hermite(g_[k], g_[k + 1], g_slope_[k], g_slope_[k + 1], hs, t, &g, &dg);
+  hermite(g_[k], g_[k + 1], g_slope_[k], g_slope_[k + 1], s_[k + 1] - s_[k], t, &g, &dg);
   return log_g_ ? std::exp(g) : std::max(g, 0.0);
 }
 
-TableIV TableTwin::eval(double v_V, double state) const {
+TableTwin::StatePoint TableTwin::at_state(double state) const {
   const size_t k = state_interval(state);
   const double t = std::clamp((state - s_[k]) / (s_[k + 1] - s_[k]), 0.0, 1.0);
-  const TableIV a = shape_at(k, v_V), b = shape_at(k + 1, v_V);
-  const double g = conductance_S(state);
-  return {g * ((1 - t) * a.i_A + t * b.i_A), g * ((1 - t) * a.di_dv_S + t * b.di_dv_S)};
+  return {k, t, g_at(k, t)};
+}
+
+double TableTwin::conductance_S(double state) const { return at_state(state).g; }
+
+TableIV TableTwin::eval(double v_V, double state) const { return eval(v_V, at_state(state)); }
+
+// The two neighbouring states' shapes share the voltage interval and the Hermite basis.
+TableIV TableTwin::eval(double v_V, const StatePoint& p) const {
+  const auto &ya = shape_[p.k], &da = shape_slope_[p.k];
+  const auto &yb = shape_[p.k + 1], &db = shape_slope_[p.k + 1];
+  TableIV a, b;
+  if (v_V <= v_min_) {
+    a = {ya[0] + da[0] * (v_V - v_min_), da[0]};
+    b = {yb[0] + db[0] * (v_V - v_min_), db[0]};
+  } else if (v_V >= v_max_) {
+    const size_t e = n_v_ - 1;
+    a = {ya[e] + da[e] * (v_V - v_max_), da[e]};
+    b = {yb[e] + db[e] * (v_V - v_max_), db[e]};
+  } else {
+    const double u = (v_V - v_min_) / h_;
+    const size_t j = std::min(static_cast<size_t>(u), n_v_ - 2);
+    const Basis bs = basis(u - static_cast<double>(j));
+    a = on_basis(ya, da, j, bs, h_);
+    b = on_basis(yb, db, j, bs, h_);
+  }
+  const double wa = p.g * (1 - p.t), wb = p.g * p.t;
+  return {wa * a.i_A + wb * b.i_A, wa * a.di_dv_S + wb * b.di_dv_S};
 }
 
 double TableTwin::chord_S(double state, double v_ref_V) const {
@@ -125,36 +165,41 @@ double TableTwin::chord_S(double state, double v_ref_V) const {
   return eval(v_ref_V, state).i_A / v_ref_V;
 }
 
-double TableTwin::state_for_conductance(double g_S, double v_ref_V) const {
-  double lo = s_.front(), hi = s_.back();
-  double g_lo = chord_S(lo, v_ref_V), g_hi = chord_S(hi, v_ref_V);
-  const bool rising = g_hi > g_lo;
-  const double g_min = std::min(g_lo, g_hi), g_max = std::max(g_lo, g_hi);
-  const double slack = 1e-9 * g_max;
-  if (!(g_S >= g_min - slack && g_S <= g_max + slack))
+// The chord I(v_ref)/v_ref (dI/dV at v_ref = 0) is G(s) times a blend of the two neighbouring
+// states' shape ratios at v_ref, which do not depend on s: computed once per table state, with
+// the chord at every tabulated state for the interval search.
+struct TableTwin::Chord {
+  std::vector<double> ratio, at_state;
+  double g_min, g_max;
+  bool rising;
+};
+
+double TableTwin::invert_chord(const Chord& c, double g_S) const {
+  const double slack = 1e-9 * c.g_max;
+  if (!(g_S >= c.g_min - slack && g_S <= c.g_max + slack))
     throw InputError("conductance " + format_quantity(g_S, "S") + " is outside the device's range [" +
-                     format_quantity(g_min, "S") + ", " + format_quantity(g_max, "S") + "] (chord at " +
-                     format_quantity(v_ref_V, "V") + ")");
-  if (g_S <= g_min) return rising ? lo : hi;  // within the slack: the end itself
-  if (g_S >= g_max) return rising ? hi : lo;
+                     format_quantity(c.g_min, "S") + ", " + format_quantity(c.g_max, "S") + "]");
+  if (g_S <= c.g_min) return c.rising ? s_.front() : s_.back();  // within the slack: the end
+  if (g_S >= c.g_max) return c.rising ? s_.back() : s_.front();
   // The tabulated interval first (the chord at a tabulated state is exact there, and monotone
-  // over the states), then Illinois regula falsi inside it: ~15 evaluations, not ~50 bisections.
+  // over the states), then Illinois regula falsi in the weight t inside it (~10 evaluations).
   size_t a = 0, b = s_.size() - 1;
   while (b - a > 1) {
     const size_t m = (a + b) / 2;
-    if ((chord_S(s_[m], v_ref_V) < g_S) == rising) a = m; else b = m;
+    if ((c.at_state[m] < g_S) == c.rising) a = m; else b = m;
   }
-  lo = s_[a], hi = s_[b];
-  double f_lo = chord_S(lo, v_ref_V) - g_S, f_hi = chord_S(hi, v_ref_V) - g_S;
-  if (f_lo == 0) return lo;
-  if (f_hi == 0) return hi;
+  auto chord = [&](double t) { return g_at(a, t) * ((1 - t) * c.ratio[a] + t * c.ratio[a + 1]); };
+  const double hs = s_[a + 1] - s_[a];
+  double lo = 0, hi = 1, f_lo = c.at_state[a] - g_S, f_hi = c.at_state[a + 1] - g_S;
+  if (f_lo == 0) return s_[a];
+  if (f_hi == 0) return s_[a + 1];
   int side = 0;
-  const double width_tol = 1e-14 * (s_.back() - s_.front());
+  const double width_tol = 1e-14 * (s_.back() - s_.front()) / hs;
   for (int it = 0; it < 200 && hi - lo > width_tol; ++it) {
     double mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
     if (!(mid > lo && mid < hi)) mid = 0.5 * (lo + hi);
-    const double f = chord_S(mid, v_ref_V) - g_S;
-    if (std::abs(f) <= 1e-14 * g_max) return mid;
+    const double f = chord(mid) - g_S;
+    if (std::abs(f) <= 1e-14 * c.g_max) return s_[a] + mid * hs;
     if ((f < 0) == (f_lo < 0)) {
       lo = mid, f_lo = f;
       if (side == -1) f_hi *= 0.5;
@@ -165,7 +210,33 @@ double TableTwin::state_for_conductance(double g_S, double v_ref_V) const {
       side = 1;
     }
   }
-  return 0.5 * (lo + hi);
+  return s_[a] + 0.5 * (lo + hi) * hs;
+}
+
+std::vector<double> TableTwin::states_for_conductances(const std::vector<double>& g_S,
+                                                       double v_ref_V) const {
+  Chord c;
+  for (size_t k = 0; k < s_.size(); ++k) {
+    const TableIV sh = shape_at(k, v_ref_V);
+    c.ratio.push_back(v_ref_V == 0 ? sh.di_dv_S : sh.i_A / v_ref_V);
+    c.at_state.push_back((log_g_ ? std::exp(g_[k]) : std::max(g_[k], 0.0)) * c.ratio[k]);
+  }
+  c.rising = c.at_state.back() > c.at_state.front();
+  c.g_min = std::min(c.at_state.front(), c.at_state.back());
+  c.g_max = std::max(c.at_state.front(), c.at_state.back());
+  std::vector<double> out(g_S.size());
+  for (size_t i = 0; i < g_S.size(); ++i) {
+    try {
+      out[i] = invert_chord(c, g_S[i]);
+    } catch (const InputError& e) {
+      throw InputError(std::string(e.what()) + " (chord at " + format_quantity(v_ref_V, "V") + ")");
+    }
+  }
+  return out;
+}
+
+double TableTwin::state_for_conductance(double g_S, double v_ref_V) const {
+  return states_for_conductances({g_S}, v_ref_V)[0];
 }
 
 }  // namespace cimchar::device

@@ -30,6 +30,16 @@ class TableTwin {
             std::vector<std::vector<double>> i_A);
 
   TableIV eval(double v_V, double state) const;
+
+  // A state resolved once: its interval k, the weight t within it and its conductance G, so
+  // that evaluating it at many voltages skips the search and G (the crossbar solver keeps one
+  // per cell; eval(v, at_state(s)) == eval(v, s)).
+  struct StatePoint {
+    size_t k;
+    double t, g;
+  };
+  StatePoint at_state(double state) const;
+  TableIV eval(double v_V, const StatePoint& p) const;
   // The small-signal conductance at 0 V at a state (interpolated as in eval).
   double conductance_S(double state) const;
   // Chord conductance I(v_ref)/v_ref, or the small-signal one when v_ref == 0.
@@ -37,6 +47,8 @@ class TableTwin {
   // The state whose chord conductance at v_ref is g (bisection; the table's G(s) must be
   // monotone). InputError naming g and the table's range when g is outside it.
   double state_for_conductance(double g_S, double v_ref_V) const;
+  // The same for many conductances at one v_ref (the shapes at v_ref computed once).
+  std::vector<double> states_for_conductances(const std::vector<double>& g_S, double v_ref_V) const;
 
   const std::vector<double>& states() const { return s_; }
   double v_min() const { return v_min_; }
@@ -54,6 +66,10 @@ class TableTwin {
 
   TableIV shape_at(size_t k, double v) const;
   size_t state_interval(double s) const;
+  double g_at(size_t k, double t) const;  // G at weight t in interval k
+  // The chord at v_ref as a function of the state, from the shapes at v_ref (one per state).
+  struct Chord;
+  double invert_chord(const Chord& c, double g_S) const;
 };
 
 // Fritsch-Carlson slopes for a monotone piecewise-cubic Hermite interpolant of y(x).

@@ -55,6 +55,13 @@ double CellModel::amplitude(double g_S) const {
   return g_S * sinh.v_ref_V / std::sinh(sinh.v_ref_V / sinh.v0_V);
 }
 
+std::vector<double> CellModel::amplitudes(const std::vector<double>& g_S) const {
+  if (element == Element::table) return table->states_for_conductances(g_S, table_v_ref_V);
+  std::vector<double> a(g_S.size());
+  for (size_t k = 0; k < g_S.size(); ++k) a[k] = amplitude(g_S[k]);
+  return a;
+}
+
 ElementIV element_iv(const CellModel& m, double amplitude, double v) {
   if (m.element == Element::linear) return {amplitude * v, amplitude};
   if (m.element == Element::table) {

@@ -56,6 +56,8 @@ struct CellModel {
   // Resistive element amplitude for reference conductance g: linear -> g, sinh -> A,
   // table -> the state (InputError when g is outside the device's range).
   double amplitude(double g_S) const;
+  // The same for every cell of an array (a table's shapes at v_ref computed once).
+  std::vector<double> amplitudes(const std::vector<double>& g_S) const;
 };
 
 // Resistive element current and its derivative at voltage v (amplitude from CellModel::amplitude).

@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 
+#include "device/table_twin.hpp"
 #include "xbar/krylov.hpp"
 #include "xbar/network.hpp"
 #include "xbar/schur.hpp"
@@ -36,6 +37,9 @@ struct Solver::Impl {
   Network net;
   SchurSystem sys;
   std::vector<double> amp;        // per-cell element amplitude
+  // Tabulated two-terminal cells: each cell's state resolved once (interval, weight, G), so a
+  // cell evaluation is two Hermite shapes (bench/RESULTS.md, issue 17 item 6).
+  std::vector<device::TableTwin::StatePoint> tab;
   Linearization lin, lin_trial;   // Jacobian at p and at the trial point
   Linearization lin_start;        // linear start problem (nonlinear cells)
   CurrentProbe probe;
@@ -51,7 +55,11 @@ struct Solver::Impl {
         sys(net) {
     const size_t n = arr.rows * arr.cols;
     amp.resize(n);
-    for (size_t k = 0; k < n; ++k) amp[k] = cell.amplitude(arr.g_S[k]);
+    amp = cell.amplitudes(arr.g_S);
+    if (cell.element == Element::table && !cell.transistor) {
+      tab.resize(n);
+      for (size_t k = 0; k < n; ++k) tab[k] = cell.table->at_state(amp[k]);
+    }
     for (Linearization* L : {&lin, &lin_trial}) {
       L->symmetric = cell.symmetric();
       if (cell.linear()) break;  // the linear Jacobian is the conductance matrix, set below
@@ -67,6 +75,13 @@ struct Solver::Impl {
       std::vector<double>().swap(arr.g_S);
       sys.set(lin, opt.schur_diag_precond);
     }
+  }
+
+  // A two-terminal cell's element at voltage dv.
+  ElementIV element(size_t k, double dv) const {
+    if (tab.empty()) return element_iv(cell, amp[k], dv);
+    const device::TableIV t = cell.table->eval(dv, tab[k]);
+    return {t.i_A, t.di_dv_S};
   }
 
   // Cell currents at pt -> KCL residuals, column currents, residual norm. With out_lin, also the
@@ -106,7 +121,7 @@ struct Solver::Impl {
         if (linear) {
           iu = iw = gl[k] * (U - W);
         } else if (!cell.transistor) {
-          ElementIV e = element_iv(cell, amp[k], U - W);
+          ElementIV e = element(k, U - W);
           iu = iw = e.i;
           if (out_lin) out_lin->g[k] = e.di_dv;
         } else {
@@ -267,8 +282,14 @@ struct Solver::Impl {
       const double vb = v[r] - net.v_sense, vg = cell.transistor ? cell.gate(r) : 0.0;
       for (size_t c = 0; c < M; ++c) {
         const size_t k = r * M + c;
-        CellEval e = eval_cell(cell, amp[k], vg, v[r], net.v_sense, nan);
-        double g = std::abs(vb) > 1e-9 ? e.iw / vb : e.diw_du;
+        double g;
+        if (cell.transistor) {
+          CellEval e = eval_cell(cell, amp[k], vg, v[r], net.v_sense, nan);
+          g = std::abs(vb) > 1e-9 ? e.iw / vb : e.diw_du;
+        } else {
+          const ElementIV e = element(k, vb);
+          g = std::abs(vb) > 1e-9 ? e.i / vb : e.di_dv;
+        }
         lin_start.g[k] = std::max(g, 1e-15);
       }
     }

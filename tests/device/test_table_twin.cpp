@@ -101,6 +101,33 @@ TEST(TableTwin, StateForConductanceInvertsTheChordAndRefusesOutOfRange) {
   EXPECT_THROW(t.state_for_conductance(2e-4, 0.0), cimchar::InputError);  // above 1/R_on
 }
 
+// The array form (shapes at v_ref once, what the crossbar solver uses) inverts the chord that
+// eval computes: eval(v_ref, at_state(s)) / v_ref equals the asked conductance to 1e-12, across
+// 2,000 conductances spanning the range; and one state resolved once evaluates like the state.
+TEST(TableTwin, ArrayInversionAndResolvedStatesAgreeWithEval) {
+  const double r_on = 10e3, r_off = 200e3, v0 = 0.25;
+  IV f = [&](double v, double w) { return std::sinh(v / v0) * v0 / (r_on * w + r_off * (1 - w)); };
+  TableTwin t = tabulate(f, uniform(0, 1, 33), 0.5, 101);
+  const double g_lo = t.chord_S(0, 0.2), g_hi = t.chord_S(1, 0.2);
+  std::vector<double> g(2000);
+  for (size_t i = 0; i < g.size(); ++i)
+    g[i] = g_lo * std::pow(g_hi / g_lo, static_cast<double>(i) / static_cast<double>(g.size() - 1));
+  const std::vector<double> s = t.states_for_conductances(g, 0.2);
+  for (size_t i = 0; i < g.size(); i += 1) {
+    ASSERT_NEAR(t.eval(0.2, t.at_state(s[i])).i_A / 0.2, g[i], 1e-12 * g[i]) << i;
+    if (i % 97 == 0) EXPECT_DOUBLE_EQ(s[i], t.state_for_conductance(g[i], 0.2)) << i;
+  }
+  for (double st : {0.0, 0.013, 0.5, 0.77, 1.0}) {
+    const auto p = t.at_state(st);
+    EXPECT_DOUBLE_EQ(p.g, t.conductance_S(st));
+    for (double v : {-0.45, -0.2, 0.0, 0.05, 0.33, 0.49}) {
+      const auto a = t.eval(v, p);
+      EXPECT_NEAR(a.i_A, f(v, st), 2e-3 * std::abs(f(v, st)) + 1e-12) << st << " " << v;
+    }
+  }
+  EXPECT_THROW(t.states_for_conductances({g_lo, 0.5 * g_lo}, 0.2), cimchar::InputError);
+}
+
 TEST(TableTwin, RejectsMalformedTables) {
   EXPECT_THROW(TableTwin({0, 1}, -1, 1, {{0, 0, 0}, {0, 0, 0}}), cimchar::InputError);  // no G
   EXPECT_THROW(TableTwin({1, 0}, -1, 1, {{-1, 0, 1}, {-1, 0, 1}}), cimchar::InputError);
