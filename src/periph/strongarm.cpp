@@ -56,8 +56,14 @@ bool advance(Search& s, const std::vector<bool>& dec, int rounds, double& offset
   return false;
 }
 
+// n levels lo + k st after a warm-up cycle at lo - st, so that every counted cycle follows a
+// clock cycle. A first cycle from the operating point starts from another state (the tail node,
+// never reset, at its DC value rather than where a cycle leaves it) and decided differently by a
+// few mV: a sample whose offset sat at a window's edge went back and forth between windows.
+// Between cycles no memory showed: ascending and descending 0.5 mV staircases flip at the same
+// level.
 std::vector<std::string> staircase_levels(int n) {
-  std::vector<std::string> levels;
+  std::vector<std::string> levels = {"{lo-st}"};
   for (int k = 0; k < n; ++k) levels.push_back("{lo+" + std::to_string(k) + "*st}");
   return levels;
 }
@@ -124,15 +130,17 @@ std::vector<double> draw_strongarm_mismatch(const StrongArmDesign& d, const Stro
   return dv;
 }
 
-void measure_offsets(spice::WorkerPool& pool, const StrongArmDesign& d, const StrongArmOptions& o,
-                     const std::string& devices_dir, StrongArmResult& r) {
-  const size_t n = static_cast<size_t>(o.mc_samples);
+// The staircase search for each set of threshold shifts (one sample each).
+static std::vector<double> search_offsets(spice::WorkerPool& pool, const StrongArmDesign& d,
+                                          const StrongArmOptions& o,
+                                          const std::string& devices_dir,
+                                          const std::vector<std::vector<double>>& dvth,
+                                          double& resolution_V) {
+  const size_t n = dvth.size();
   const auto levels = staircase_levels(o.search_levels);
   const auto bench = render_strongarm_bench(d, devices_dir, levels, false);
-  r.dvth_V.clear();
-  for (size_t s = 0; s < n; ++s) r.dvth_V.push_back(draw_strongarm_mismatch(d, o, s));
   std::vector<Search> st(n, Search{-o.search_range_V, 2 * o.search_range_V / (o.search_levels - 1)});
-  r.offset_V.assign(n, 0.0);
+  std::vector<double> offset(n, 0.0);
   for (int round = 0; round <= o.search_rounds + kMaxShifts; ++round) {
     std::vector<size_t> open;
     for (size_t s = 0; s < n; ++s)
@@ -151,7 +159,7 @@ void measure_offsets(spice::WorkerPool& pool, const StrongArmDesign& d, const St
         jobs.push_back(std::move(j));
         members.emplace_back();
       }
-      jobs.back().alter_sets.push_back(alter_set(d, r.dvth_V[open[i]], st[open[i]]));
+      jobs.back().alter_sets.push_back(alter_set(d, dvth[open[i]], st[open[i]]));
       members.back().push_back(open[i]);
     }
     const auto res = pool.run(jobs);
@@ -164,8 +172,9 @@ void measure_offsets(spice::WorkerPool& pool, const StrongArmDesign& d, const St
         const size_t s = members[j][k];
         std::string suffix = "@";  // ("@" + to_string: GCC 12 warns -Wrestrict, wrongly)
         suffix += std::to_string(k);
-        const auto dec = decisions_from_vectors(d, levels.size(), res[j].vectors, suffix);
-        advance(st[s], dec, o.search_rounds, r.offset_V[s]);
+        auto dec = decisions_from_vectors(d, levels.size(), res[j].vectors, suffix);
+        dec.erase(dec.begin());  // the warm-up cycle
+        advance(st[s], dec, o.search_rounds, offset[s]);
       }
     }
   }
@@ -175,10 +184,36 @@ void measure_offsets(spice::WorkerPool& pool, const StrongArmDesign& d, const St
                        "sample " + std::to_string(s) + ": the decision does not flip between " +
                            format_quantity(st[s].lo, "V") + " and " +
                            format_quantity(st[s].lo + (o.search_levels - 1) * st[s].step, "V"));
-  r.offset_resolution_V = 0;  // half the last step (wider for samples found beyond the window)
-  for (const auto& x : st) r.offset_resolution_V = std::max(r.offset_resolution_V, 0.5 * x.step);
+  resolution_V = 0;  // half the last step (wider for samples found beyond the window)
+  for (const auto& x : st) resolution_V = std::max(resolution_V, 0.5 * x.step);
+  return offset;
+}
+
+void measure_offsets(spice::WorkerPool& pool, const StrongArmDesign& d, const StrongArmOptions& o,
+                     const std::string& devices_dir, StrongArmResult& r) {
+  r.dvth_V.clear();
+  for (size_t s = 0; s < static_cast<size_t>(o.mc_samples); ++s)
+    r.dvth_V.push_back(draw_strongarm_mismatch(d, o, s));
+  r.offset_V = search_offsets(pool, d, o, devices_dir, r.dvth_V, r.offset_resolution_V);
   r.offset_sigma_V = sample_sd(r.offset_V, r.offset_mean_V);
   r.pelgrom_pair_sigma_V = std::sqrt(2.0) * o.a_vt_V_m / std::sqrt(d.w_in_m * d.l_m);
+}
+
+std::vector<double> offset_sensitivities(spice::WorkerPool& pool, const StrongArmDesign& d,
+                                         const StrongArmOptions& o, const std::string& devices_dir,
+                                         double shift_V) {
+  const size_t m = strongarm_devices(d).size();
+  std::vector<std::vector<double>> dvth;
+  for (size_t i = 0; i < m; ++i)
+    for (double sign : {1.0, -1.0}) {
+      dvth.emplace_back(m, 0.0);
+      dvth.back()[i] = sign * shift_V;
+    }
+  double resolution = 0;
+  const auto off = search_offsets(pool, d, o, devices_dir, dvth, resolution);
+  std::vector<double> s(m);
+  for (size_t i = 0; i < m; ++i) s[i] = (off[2 * i] - off[2 * i + 1]) / (2 * shift_V);
+  return s;
 }
 
 void measure_delay_energy(spice::WorkerPool& pool, const StrongArmDesign& d,

@@ -68,6 +68,12 @@ StrongArmResult characterize_strongarm(spice::WorkerPool& pool, const StrongArmD
 // Parts of it, for callers that need one.
 void measure_offsets(spice::WorkerPool& pool, const StrongArmDesign& d, const StrongArmOptions& o,
                      const std::string& devices_dir, StrongArmResult& r);
+// Input-referred offset per volt of threshold shift on each device (strongarm_devices order),
+// from the offsets with +-shift_V on that device alone: the linear mismatch analysis. With
+// Pelgrom sigmas s_i it predicts the offset sigma sqrt(sum (g_i s_i)^2).
+std::vector<double> offset_sensitivities(spice::WorkerPool& pool, const StrongArmDesign& d,
+                                         const StrongArmOptions& o, const std::string& devices_dir,
+                                         double shift_V = 0.02);
 void measure_delay_energy(spice::WorkerPool& pool, const StrongArmDesign& d,
                           const StrongArmOptions& o, const std::string& devices_dir,
                           StrongArmResult& r);
