@@ -191,6 +191,8 @@ static std::vector<double> search_offsets(spice::WorkerPool& pool, const StrongA
 
 void measure_offsets(spice::WorkerPool& pool, const StrongArmDesign& d, const StrongArmOptions& o,
                      const std::string& devices_dir, StrongArmResult& r) {
+  d.validate();
+  o.validate();
   r.dvth_V.clear();
   for (size_t s = 0; s < static_cast<size_t>(o.mc_samples); ++s)
     r.dvth_V.push_back(draw_strongarm_mismatch(d, o, s));
@@ -202,6 +204,8 @@ void measure_offsets(spice::WorkerPool& pool, const StrongArmDesign& d, const St
 std::vector<double> offset_sensitivities(spice::WorkerPool& pool, const StrongArmDesign& d,
                                          const StrongArmOptions& o, const std::string& devices_dir,
                                          double shift_V) {
+  d.validate();
+  o.validate();
   const size_t m = strongarm_devices(d).size();
   std::vector<std::vector<double>> dvth;
   for (size_t i = 0; i < m; ++i)
@@ -219,6 +223,8 @@ std::vector<double> offset_sensitivities(spice::WorkerPool& pool, const StrongAr
 void measure_delay_energy(spice::WorkerPool& pool, const StrongArmDesign& d,
                           const StrongArmOptions& o, const std::string& devices_dir,
                           StrongArmResult& r) {
+  d.validate();
+  o.validate();
   std::vector<std::string> levels;
   for (double v : o.overdrives_V) levels.push_back(netlist_number(v));
   const auto b = render_strongarm_bench(d, devices_dir, levels, true);
@@ -256,8 +262,6 @@ void measure_delay_energy(spice::WorkerPool& pool, const StrongArmDesign& d,
 
 StrongArmResult characterize_strongarm(spice::WorkerPool& pool, const StrongArmDesign& d,
                                        const StrongArmOptions& o, const std::string& devices_dir) {
-  d.validate();
-  o.validate();
   StrongArmResult r;
   measure_delay_energy(pool, d, o, devices_dir, r);
   measure_offsets(pool, d, o, devices_dir, r);

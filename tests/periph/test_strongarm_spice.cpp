@@ -282,3 +282,27 @@ TEST(StrongArmTwin, LogFitRecoversItsLaw) {
   EXPECT_TRUE(tw.decide(0.011, 0.01));
   EXPECT_FALSE(tw.decide(0.009, 0.01));
 }
+
+// Out-of-range options are ConfigErrors that name the key.
+TEST(StrongArmTwin, OptionsNameTheKey) {
+  auto message = [](auto&& f) {
+    try {
+      f();
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  StrongArmOptions o;
+  o.search_levels = 2;
+  EXPECT_NE(message([&] { o.validate(); }).find("strongarm.search_levels"), std::string::npos);
+  StrongArmDesign d;
+  d.w_in_m = -1e-6;
+  EXPECT_NE(message([&] { d.validate(); }).find("strongarm.w_in"), std::string::npos);
+  d = StrongArmDesign{};
+  d.vcm_V = 1.2;  // above the node's VDD
+  EXPECT_NE(message([&] { d.validate(); }).find("strongarm.vcm"), std::string::npos);
+  d = StrongArmDesign{};
+  d.node = "ptm7";
+  EXPECT_NE(message([&] { d.validate(); }).find("ptm45hp"), std::string::npos);
+}
