@@ -2,11 +2,13 @@
 // pool, and the behavioural twin fitted to it. Units SI (V, s, J, m, m^2).
 //  - Offset: Monte Carlo of Pelgrom threshold mismatch, sigma(dVth) = A_VT / sqrt(W L) drawn
 //    independently for every transistor (M. Pelgrom, A. Duinmaijer, A. Welbers, "Matching
-//    properties of MOS transistors", IEEE JSSC 24(5):1433-1440, 1989), applied as BSIM4 delvto.
+//    properties of MOS transistors", IEEE JSSC 24(5), 1989), applied as BSIM4 delvto.
 //    Each sample's input-referred offset is found by a staircase search: one transient steps the
 //    differential input through `levels` values, the flip between two adjacent levels brackets
 //    the offset, and the next round steps through that bracket (resolution range*2/(levels-1)
-//    / (levels-1) after two rounds). Samples ride as alter sets, `samples_per_job` per job.
+//    / (levels-1) after two rounds; a sample outside the window is searched in one twice as
+//    wide beyond it, up to 4 times). Each staircase starts with a warm-up cycle. Samples ride
+//    as alter sets, `samples_per_job` per job.
 //  - Delay versus overdrive: nominal devices, one cycle per overdrive, clock edge (50%) to the
 //    first output crossing VDD/2; fit t_d = t0 + tau ln(VDD / dV) by least squares.
 //  - Energy per decision: supply energy integrated over each clock cycle of the delay bench
