@@ -7,22 +7,14 @@
 #include "core/rng.hpp"
 #include "periph/adc_metrics.hpp"
 #include "periph/adc_netlist.hpp"
-#include "spice/pool.hpp"
+#include "periph_pool.hpp"
 
 using namespace cimchar;
 using namespace cimchar::periph;
 
 namespace {
 
-spice::WorkerPool& pool() {
-  static spice::WorkerPool p([] {
-    spice::PoolOptions o;
-    o.workers = 2;
-    o.progress = false;
-    return o;
-  }());
-  return p;
-}
+using test::pool;
 
 std::vector<int> spice_codes(const AdcDesign& d, const AdcSample& s, const Ramp& r) {
   const AdcCircuit c;
