@@ -63,6 +63,14 @@ std::shared_ptr<const device::MosfetTable> one_t_one_r_table(const ParamTable& c
   std::cerr << "xbar solve: transistor " << spec.model_name() << " I-V table ("
             << spec.vs_points() << " x " << spec.vds_points << " points per gate) "
             << (cached ? "read from the cache" : "from ngspice") << "\n";
+  // A node held below the bulk forward-biases the drain or source junction: the cell then
+  // conducts through the junction whatever the gate (physics, not a solver error). Say so.
+  if (lo < spec.v_bulk_V - 0.3)
+    std::cerr << "xbar solve: note: an input or the sense voltage is " << spec.v_bulk_V - lo
+              << " V below the transistor's bulk (" << spec.v_bulk_V << " V): its n+/p junction "
+              << "is forward-biased and conducts with the gate off; real arrays hold the bulk at "
+              << "the lowest rail (reverse a cell's bias by raising the source line, --v-sense, "
+              << "not by driving the bit line negative)\n";
   return t;
 }
 

@@ -165,6 +165,11 @@ Session::Session(const std::string& library) : api_(new Api) {
     if (contains(l, "KLU")) info_.klu = true;
   }
   if (::dlsym(handle_, "klu_factor") || ::dlsym(handle_, "klu_l_factor")) info_.klu = true;
+  // One thread per worker: the pool's workers are the parallelism. Debian's ngspice evaluates
+  // BSIM4 with OpenMP, whose threads in every worker spin against each other on a loaded
+  // machine (measured: an 8-cycle StrongARM transient 7.4 s against 0.08 s, a one-transistor DC
+  // sweep 0.86 s against 0.19 s; bench/RESULTS.md).
+  command("set num_threads=1");
   out_.clear();
   err_.clear();
 }

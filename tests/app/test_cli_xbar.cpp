@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -164,4 +165,32 @@ TEST(CliXbar, TransferMatrixMethodAgreesWithIterative) {
     imax = std::max(imax, std::abs(b[i])), e = std::max(e, std::abs(a[i] - b[i]));
   EXPECT_LT(e / imax, 1e-9);
   EXPECT_EQ(run(common + " --method transfer --cell stanford_asu --out " + d / "x.npy"), 2);
+}
+
+// The issue's blocked 1T1R (issue 16): a low-resistance cell (1 mS) at the RESET bias, bit line
+// 0 V and source line 1.5 V (--v-sense), passes < 1 uA with the word line off and > 100 uA
+// with it on (ngspice's BSIM4 table of the PTM 45 nm NMOS, bulk at 0 V). Driving the bit line to
+// -1.5 V instead forward-biases the drain junction: the run says so.
+TEST(CliXbar, OneTOneRBlocksAtResetBiasAndNotesAForwardBiasedJunction) {
+  Dir d;
+  write_npy(d / "G.npy", {1e-3}, {1, 1});
+  write_npy(d / "V0.npy", {0.0}, {1, 1});
+  write_npy(d / "Vn.npy", {-1.5}, {1, 1});
+  for (double vg : {0.0, 1.5}) {
+    ASSERT_EQ(run("--g " + d / "G.npy" + " --v " + d / "V0.npy" + " --v-sense 1.5 --cell one_t_one_r" +
+                  " --v-gate " + std::to_string(vg) + " --out " + d / "I.npy"), 0);
+    std::vector<size_t> dims;
+    const double i = read_npy(d / "I.npy", &dims)[0];
+    if (vg == 0) EXPECT_LT(std::abs(i), 1e-6) << i;
+    else EXPECT_GT(std::abs(i), 100e-6) << i;
+  }
+  const std::string cmd = kBin + " xbar solve --g " + d / "G.npy" + " --v " + d / "Vn.npy" +
+                          " --cell one_t_one_r --v-gate 0 --out " + d / "In.npy" + " 2>&1";
+  std::string out;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    ::pclose(p);
+  }
+  EXPECT_NE(out.find("forward-biased"), std::string::npos) << out;
 }
