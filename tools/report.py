@@ -38,7 +38,7 @@ def table(header, rows):
 
 def fmt(x):
     if isinstance(x, (float, np.floating)):
-        return "%.4g" % x
+        return "%.4g" % x if math.isfinite(x) else "\u2013"  # NaN: not measured / not costed
     if isinstance(x, bytes):
         return x.decode()
     return str(x)
