@@ -20,6 +20,7 @@ std::string iso8601_now() {
 }
 
 void write_provenance(H5Writer& out, const Provenance& p) {
+  out.attr("/", "format_version", kFormatVersion);
   out.attr("/", "cimchar_version", std::string(cimchar_version()));
   out.attr("/", "git_hash", std::string(cimchar_git_hash()));
   out.attr("/", "ngspice_version", p.ngspice_version);

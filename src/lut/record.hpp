@@ -18,12 +18,13 @@
 #include <vector>
 
 #include "core/h5.hpp"
+#include "core/provenance.hpp"
 
 namespace cimchar::lut {
 
-// Version of the record layout; bumped when a record changes incompatibly. Readers accept
-// files up to their own version.
-inline constexpr int64_t kFormatVersion = 1;
+// Version of the record layout: the files' (core/provenance.hpp), bumped when a record changes
+// incompatibly. Readers accept files up to their own version.
+using cimchar::kFormatVersion;
 
 enum class Interpolation {
   linear,     // piecewise linear along every axis, no extrapolation beyond the axis ends

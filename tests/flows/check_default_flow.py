@@ -145,6 +145,8 @@ with tempfile.TemporaryDirectory() as d:
             return False
     for path in sorted(glob.glob(os.path.join(d, "*.h5"))):
         with h5py.File(path, "r") as f:
+            check(int(f.attrs.get("format_version", 0)) >= 1,
+                  "%s: no root format_version" % os.path.basename(path))
             def visit(name, obj, base=os.path.basename(path)):
                 for k, v in obj.attrs.items():
                     u = v.decode() if isinstance(v, bytes) else v
