@@ -163,6 +163,24 @@ TEST(CliBadInput, ThresholdStrongArmComparator) {
     expect_bad_input({c.name.c_str(), c.flow.c_str(), {c.key, c.says, nullptr}}, "threshold");
 }
 
+// A transistor card ngspice cannot read: the StrongARM's probe fails before any simulation,
+// exit 2, naming the card and strongarm.lib, nothing written.
+TEST(CliBadInput, ThresholdStrongArmUnreadableCardNamesIt) {
+  const fs::path dir = fresh_dir("thr_sa_bad_card");
+  fs::create_directories(dir / "devices" / "mosfet");
+  write_text(dir / "devices" / "mosfet" / "ptm45hp.mod", "garbage line here\n");
+  write_text(dir / "flow.toml",
+             "[threshold]\ncomparator = \"strongarm\"\nv_th = \"0.7 V\"\npoints = 3\n");
+  const auto r = run_cimchar_env("CIMCHAR_DEVICES=" + (dir / "devices").string(),
+                                 "threshold " + (dir / "flow.toml").string() + " --out " +
+                                     (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find((dir / "devices" / "mosfet" / "ptm45hp.mod").string()), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("strongarm.lib"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
 TEST(CliBadInput, BadVariationValueInTheCardNamesCardAndKey) {
   // A card whose [variation] table has sigma < 0 or a rate outside [0, 1]: exit 2, the message
   // names the card file and key, nothing written.
