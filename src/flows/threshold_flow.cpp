@@ -11,11 +11,14 @@
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
+#include "core/param_table.hpp"
 #include "core/rng.hpp"
+#include "device/mosfet_node.hpp"
 #include "flows/monte_carlo.hpp"
 #include "flows/stage_scope.hpp"
-#include "lut/periph_records.hpp"
 #include "flows/stages.hpp"
+#include "lut/periph_records.hpp"
+#include "periph/strongarm.hpp"
 #include "periph/threshold.hpp"
 
 namespace cimchar::flows {
@@ -28,7 +31,44 @@ struct ThresholdConfig {
   double sigma_offset = 5e-3, sigma_noise = 1e-3;  // V
   size_t samples = 200, twin_samples = 20000, samples_per_job = 64;
   std::string lib;
+  // "behavioural": sigma_offset as configured; "strongarm": measured on the transistor-level
+  // StrongARM (periph/strongarm.hpp), whose input common mode is v_th.
+  std::string comparator = "behavioural";
+  periph::StrongArmDesign sa_design;
+  periph::StrongArmOptions sa_options;
+  bool strongarm() const { return comparator == "strongarm"; }
 };
+
+// [threshold.strongarm]: the comparator's design and its characterization. The supply is the
+// node's VDD and the input common mode v_th, so `vdd` and `v_th` of [threshold] set them.
+void parse_strongarm(Section& t, ThresholdConfig& c) {
+  Section s = t.sub("strongarm");
+  auto& d = c.sa_design;
+  auto& o = c.sa_options;
+  d.node = s.get_string("node", d.node);
+  try {
+    device::mosfet_node(d.node);
+  } catch (const ConfigError& e) {
+    s.fail("node", e.what());
+  }
+  d.l_m = s.get_double("l", d.l_m, "m", {1e-9, 1e-5});
+  d.w_tail_m = s.get_double("w_tail", d.w_tail_m, "m", {1e-9, 1e-3});
+  d.w_in_m = s.get_double("w_in", d.w_in_m, "m", {1e-9, 1e-3});
+  d.w_nlatch_m = s.get_double("w_nlatch", d.w_nlatch_m, "m", {1e-9, 1e-3});
+  d.w_platch_m = s.get_double("w_platch", d.w_platch_m, "m", {1e-9, 1e-3});
+  d.t_clk_s = s.get_double("t_clk", d.t_clk_s, "s", {1e-11, 1e-6});
+  d.t_edge_s = std::min(d.t_edge_s, 0.1 * d.t_clk_s);
+  o.a_vt_V_m = 1e-9 * s.get_double("a_vt_mV_um", 4.5, "", {0, 99.9});
+  o.mc_samples = static_cast<int>(s.get_int("mc_samples", 16, 2, 100000));
+  o.samples_per_job = static_cast<int>(s.get_int("samples_per_job", 8, 1, 10000));
+  o.layout_factor = s.get_double("layout_factor", o.layout_factor, "", {1, 1000});
+  s.finish();
+  d.vcm_V = c.circuit.v_th;
+  const double vdd = device::mosfet_node(d.node).vdd_V;
+  if (std::abs(c.circuit.vdd - vdd) > 1e-9 * vdd)
+    t.fail("vdd", "the StrongARM runs at its node's supply: set vdd = " + std::to_string(vdd) +
+                      " V (node " + d.node + ")");
+}
 
 ThresholdConfig parse(Section& t) {
   ThresholdConfig c;
@@ -43,6 +83,11 @@ ThresholdConfig parse(Section& t) {
   k.g_leak = t.get_double("g_leak", 0, "S", {0, 1});
   k.v_early = t.get_double("v_early", 10, "V", {0.1, 1e6});
   k.v_gain = t.get_double("comparator_range", 1e-3, "V", {1e-6, 0.1});
+  c.comparator = t.get_choice("comparator", "behavioural", {"behavioural", "strongarm"});
+  if (c.strongarm() && t.has("sigma_offset"))
+    t.fail("sigma_offset", "is measured with comparator = \"strongarm\"; remove it");
+  if (!c.strongarm() && t.has("strongarm"))
+    t.fail("strongarm", "the table applies only with comparator = \"strongarm\"");
   c.sigma_offset = t.get_double("sigma_offset", 5e-3, "V", {0, 1});
   c.sigma_noise = t.get_double("sigma_noise", 1e-3, "V", {0, 1});
   const double dmax = t.get_double("max_distance", 20e-3, "V", {1e-6, 1});
@@ -54,6 +99,7 @@ ThresholdConfig parse(Section& t) {
   c.samples = static_cast<size_t>(t.get_int("samples", 200, 1, 10000000));
   c.twin_samples = static_cast<size_t>(t.get_int("twin_samples", 20000, 1, 100000000));
   c.samples_per_job = static_cast<size_t>(t.get_int("samples_per_job", 64, 1, 100000));
+  if (c.strongarm()) parse_strongarm(t, c);
   t.finish();
   try {  // the largest voltage asked for must be reachable by the bit-line current
     periph::current_for_voltage(k, k.v_th + dmax);
@@ -96,6 +142,9 @@ McSpec threshold_spec(const ThresholdConfig& c, const std::vector<double>& curre
 // Per distance: ngspice's decisions and the twin's on the same draws, the twin's rates from its
 // own many draws, and the Gaussian limit.
 struct ThresholdResult {
+  periph::StrongArmResult sa;     // strongarm only
+  periph::StrongArmTwin sa_twin;  // strongarm only
+  double overdrive_V = 0, comparator_delay_s = 0;
   std::vector<double> current, offset, v_top;
   std::vector<int64_t> keep, failed;
   std::vector<std::string> messages;
@@ -156,9 +205,20 @@ void tally_twin(const ThresholdConfig& c, uint64_t seed, ThresholdResult& o) {
   }
 }
 
-ThresholdResult compute(const ThresholdConfig& c, StageScope& scope) {
+// The StrongARM in ngspice (offsets by Monte Carlo with the flow's seed, delay and energy on
+// nominal devices); its offset sigma replaces the configured one.
+void characterize_comparator(ThresholdConfig& c, StageScope& scope, ThresholdResult& o) {
+  c.sa_options.seed = scope.ctx().seed;
+  o.sa = periph::characterize_strongarm(scope.pool(), c.sa_design, c.sa_options,
+                                        devices_dir().string());
+  o.sa_twin = periph::fit_strongarm_twin(c.sa_design, o.sa);
+  c.sigma_offset = o.sa_twin.offset_sigma_V;
+}
+
+ThresholdResult compute(ThresholdConfig& c, StageScope& scope) {
   const auto& k = c.circuit;
   ThresholdResult o;
+  if (c.strongarm()) characterize_comparator(c, scope, o);
   for (double d : c.distances) o.current.push_back(periph::current_for_voltage(k, k.v_th + d));
   o.i_th = periph::current_for_voltage(k, k.v_th);
   McSpec spec = threshold_spec(c, o.current, scope.ctx().seed);
@@ -169,6 +229,9 @@ ThresholdResult compute(const ThresholdConfig& c, StageScope& scope) {
   tally_twin(c, scope.ctx().seed, o);
   o.failed = r.failed;
   o.messages = r.messages;
+  // A key one total sigma from the threshold: where decisions become uncertain and slow.
+  o.overdrive_V = o.sigma;
+  if (c.strongarm()) o.comparator_delay_s = o.sa_twin.delay_s(o.overdrive_V);
   return o;
 }
 
@@ -187,6 +250,19 @@ void print(const ThresholdConfig& c, const ThresholdResult& o, const Sink& out) 
             o.max_rel_v, o.agree, o.compared);
   if (o.n_failed)
     out.print("  %zu samples failed (recorded in /mc/failed and /mc/messages)\n", o.n_failed);
+  if (!c.strongarm()) return;
+  const auto& r = o.sa;
+  out.print("  comparator: transistor-level StrongARM (%s)\n", c.sa_design.describe().c_str());
+  out.print(
+      "    offset sigma %.3f mV over %d samples (mean %.3f mV, resolution %.2f mV; input pair "
+      "Pelgrom %.3f mV)\n",
+      r.offset_sigma_V * 1e3, c.sa_options.mc_samples, r.offset_mean_V * 1e3,
+      r.offset_resolution_V * 1e3, r.pelgrom_pair_sigma_V * 1e3);
+  out.print(
+      "    delay t0 %.2f ps + tau %.2f ps ln(VDD/dV) (r^2 %.4f): %.2f ps at %.3f mV; energy "
+      "%.2f fJ supply + %.2f fJ clock; area %.3f um^2\n",
+      r.t0_s * 1e12, r.tau_s * 1e12, r.fit_r2, o.comparator_delay_s * 1e12, o.overdrive_V * 1e3,
+      r.energy_J * 1e15, r.energy_clk_J_mean * 1e15, r.area_m2 * 1e12);
 }
 
 void write_circuit(const ThresholdConfig& c, H5Writer& out) {
@@ -202,6 +278,56 @@ void write_circuit(const ThresholdConfig& c, H5Writer& out) {
   out.attr("/circuit", "comparator_range_V", k.v_gain);
   out.attr("/circuit", "sigma_offset_V", c.sigma_offset);
   out.attr("/circuit", "sigma_noise_V", c.sigma_noise);
+  out.attr("/circuit", "comparator", c.comparator);
+}
+
+// The StrongARM's raw measurements (per-sample offsets and shifts, delay and energy curves).
+void write_strongarm(const ThresholdConfig& c, const ThresholdResult& o, H5Writer& out) {
+  const auto& r = o.sa;
+  const size_t n = r.offset_V.size(), m = r.dvth_V.empty() ? 0 : r.dvth_V[0].size();
+  std::vector<double> dvth;
+  for (const auto& x : r.dvth_V) dvth.insert(dvth.end(), x.begin(), x.end());
+  out.group("/strongarm");
+  out.attr("/strongarm", "netlist", find_netlist("strongarm.lib").string());
+  out.attr("/strongarm", "design", c.sa_design.describe());
+  out.attr("/strongarm", "options", c.sa_options.describe());
+  out.write("/strongarm/offset", r.offset_V, {n}, "V");
+  out.write("/strongarm/dvth", dvth, {n, m}, "V");
+  out.attr("/strongarm/dvth", "axes", std::string("sample,device (strongarm_devices order)"));
+  const size_t k = r.overdrive_V.size();
+  out.write("/strongarm/overdrive", r.overdrive_V, {k}, "V");
+  out.write("/strongarm/delay", r.delay_s, {k}, "s");
+  out.write("/strongarm/energy_vdd", r.energy_vdd_J, {k}, "J");
+  out.write("/strongarm/energy_clk", r.energy_clk_J, {k}, "J");
+}
+
+lut::ThresholdComparatorLut comparator_record(const ThresholdConfig& c, const ThresholdResult& o) {
+  lut::ThresholdComparatorLut t;
+  const double nan = std::nan("");
+  t.kind = c.comparator;
+  t.offset_sigma_V = c.sigma_offset;
+  t.overdrive_V = o.overdrive_V;
+  if (!c.strongarm()) {
+    t.offset_mean_V = t.offset_resolution_V = t.pelgrom_pair_sigma_V = t.a_vt_V_m = nan;
+    t.t0_s = t.tau_s = t.delay_fit_r2 = t.area_m2 = t.gate_area_m2 = nan;
+    return t;
+  }
+  const auto& r = o.sa;
+  t.design = c.sa_design.describe() + "; " + c.sa_options.describe();
+  t.offset_mean_V = r.offset_mean_V;
+  t.offset_samples = static_cast<double>(r.offset_V.size());
+  t.offset_resolution_V = r.offset_resolution_V;
+  t.pelgrom_pair_sigma_V = r.pelgrom_pair_sigma_V;
+  t.a_vt_V_m = c.sa_options.a_vt_V_m;
+  t.t0_s = r.t0_s;
+  t.tau_s = r.tau_s;
+  t.delay_fit_r2 = r.fit_r2;
+  t.delay_s = o.comparator_delay_s;
+  t.energy_J = r.energy_J;
+  t.energy_clk_J = r.energy_clk_J_mean;
+  t.area_m2 = r.area_m2;
+  t.gate_area_m2 = r.gate_area_m2;
+  return t;
 }
 
 void write_mc(const ThresholdConfig& c, const ThresholdResult& o, H5Writer& out) {
@@ -233,23 +359,33 @@ void write_lut(const ThresholdConfig& c, const ThresholdResult& o, H5Writer& out
   t.p_false_keep = o.p_false_keep;
   t.sigma_total_V = o.sigma;
   t.current_threshold_A = o.i_th;
-  t.t_decision_s = k.t_int;
-  t.e_decision_J = k.c_int * k.v_th * k.vdd;
+  const auto cmp = comparator_record(c, o);
+  t.t_decision_s = k.t_int + cmp.delay_s;
+  t.e_decision_J = k.c_int * k.v_th * k.vdd + cmp.energy_J + cmp.energy_clk_J;
   t.definition = "distance = integrated bit-line voltage minus v_th; p_prune = P(decision prune) "
                  "from the twin (twin_samples draws per distance); false prune = pruned with "
                  "distance > 0, false keep = kept with distance < 0";
-  t.e_decision_definition =
-      "charge C v_th drawn from the supply vdd to integrate up to the threshold";
+  const char* with_strongarm =
+      "charge C v_th drawn from the supply vdd to integrate up to the threshold, plus the "
+      "StrongARM's supply and clock energy per decision (ngspice, mean over the delay bench's "
+      "overdrives); t_decision_s = t_int + its delay at one total sigma of overdrive";
+  const char* behavioural =
+      "charge C v_th drawn from the supply vdd to integrate up to the threshold (the behavioural "
+      "comparator's own energy and delay are not modelled)";
+  t.e_decision_definition = c.strongarm() ? with_strongarm : behavioural;
   lut::write(out, t);
+  lut::write(out, cmp);
 }
 
-std::filesystem::path run(const ThresholdConfig& c, const RunContext& ctx) {
+std::filesystem::path run(const ThresholdConfig& cfg, const RunContext& ctx) {
   StageScope scope("threshold", ctx);
+  ThresholdConfig c = cfg;  // sigma_offset becomes the StrongARM's measured one
   const ThresholdResult o = compute(c, scope);
   print(c, o, scope.out());
   return scope.write([&](H5Writer& out) {
     write_circuit(c, out);
     write_mc(c, o, out);
+    if (c.strongarm()) write_strongarm(c, o, out);
     write_lut(c, o, out);
   });
 }
@@ -266,11 +402,29 @@ Probe threshold_probe(const ThresholdConfig& c) {
   return p;
 }
 
+// One nominal StrongARM cycle at +10 mV, so an unreadable card or netlist fails
+// before the run.
+Probe strongarm_probe(const ThresholdConfig& c) {
+  const std::string dir = devices_dir().string();
+  const auto b = periph::render_strongarm_bench(c.sa_design, dir, {"0.01"}, false);
+  Probe p;
+  p.file = dir + "/" + device::mosfet_node(c.sa_design.node).mod_file + ", " +
+           find_netlist("strongarm.lib").string();
+  p.job.name = "threshold/strongarm probe";
+  p.job.netlist = b.netlist;
+  p.job.commands = b.commands;
+  p.job.vectors = b.vectors;
+  p.job.cost = 15;
+  return p;
+}
+
 }  // namespace
 
 PreparedStage prepare_threshold_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<ThresholdConfig>(parse(table));
-  return {[cfg](const RunContext& ctx) { return run(*cfg, ctx); }, {threshold_probe(*cfg)}};
+  std::vector<Probe> probes = {threshold_probe(*cfg)};
+  if (cfg->strongarm()) probes.push_back(strongarm_probe(*cfg));
+  return {[cfg](const RunContext& ctx) { return run(*cfg, ctx); }, std::move(probes)};
 }
 
 }  // namespace cimchar::flows

@@ -23,8 +23,12 @@ void ThresholdLut::fields(Visitor& v) {
   v.scalar("sigma_total_V", sigma_total_V, "V", "hypot(offset sigma, noise sigma)");
   v.scalar("current_threshold_A", current_threshold_A, "A",
            "bit-line current that integrates to v_th in the window");
-  v.scalar("t_decision_s", t_decision_s, "s", "time per decision (the integration window)");
-  v.scalar("e_decision_J", e_decision_J, "J", "energy per decision");
+  v.scalar("t_decision_s", t_decision_s, "s",
+           "time per decision: the integration window, plus the comparator's delay "
+           "(threshold_comparator delay_s) when it was characterized");
+  v.scalar("e_decision_J", e_decision_J, "J",
+           "energy per decision: integration, plus the comparator's when it was characterized "
+           "(e_decision_definition says which)");
   v.text("definition", definition, "how the table was made");
   v.text("e_decision_definition", e_decision_definition, "how e_decision_J was computed");
 }
@@ -34,6 +38,48 @@ void ThresholdLut::validate(const std::string& file) const {
     throw InputError(file + ": " + kGroup + "/distance must hold at least two increasing distances");
   for (double p : p_prune)
     if (!(p >= 0 && p <= 1)) throw InputError(file + ": " + kGroup + "/p_prune outside [0, 1]");
+}
+
+void ThresholdComparatorLut::fields(Visitor& v) {
+  v.text("kind", kind,
+         "\"behavioural\" (tanh source, configured sigma_offset) or \"strongarm\" (transistor "
+         "level, measured)");
+  v.text("design", design,
+         "the StrongARM's design and characterization options; empty for behavioural");
+  struct S { const char* name; double* x; const char* units; const char* what; };
+  for (const S& s :
+       {S{"offset_sigma_V", &offset_sigma_V, "V",
+          "input offset sigma used by the threshold Monte Carlo and twin: the configured "
+          "sigma_offset (behavioural) or the sample standard deviation of the StrongARM's offsets"},
+        S{"offset_mean_V", &offset_mean_V, "V", "sample mean of the offsets (NaN behavioural)"},
+        S{"offset_samples", &offset_samples, "1",
+          "Monte Carlo samples of the offset (0 behavioural)"},
+        S{"offset_resolution_V", &offset_resolution_V, "V",
+          "half the final step of the offset search (NaN behavioural)"},
+        S{"pelgrom_pair_sigma_V", &pelgrom_pair_sigma_V, "V",
+          "sqrt(2) A_VT / sqrt(W L) of the input pair alone (NaN behavioural)"},
+        S{"a_vt_V_m", &a_vt_V_m, "V m", "Pelgrom coefficient A_VT (NaN behavioural)"},
+        S{"t0_s", &t0_s, "s", "delay fit t0 + tau ln(VDD / overdrive) (NaN behavioural)"},
+        S{"tau_s", &tau_s, "s", "its regeneration time constant tau (NaN behavioural)"},
+        S{"delay_fit_r2", &delay_fit_r2, "1",
+          "coefficient of determination of the delay fit (NaN behavioural)"},
+        S{"overdrive_V", &overdrive_V, "V",
+          "overdrive the decision time is taken at: one total sigma (offset and noise)"},
+        S{"delay_s", &delay_s, "s", "the twin's delay at overdrive_V (0 behavioural)"},
+        S{"energy_J", &energy_J, "J",
+          "supply energy per decision, mean over the delay bench's cycles (0 behavioural)"},
+        S{"energy_clk_J", &energy_clk_J, "J", "clock energy per decision (0 behavioural)"},
+        S{"area_m2", &area_m2, "m^2", "layout factor x gate area (NaN behavioural)"},
+        S{"gate_area_m2", &gate_area_m2, "m^2",
+          "sum of W L over the transistors (NaN behavioural)"}})
+    v.scalar(s.name, *s.x, s.units, s.what);
+}
+
+void ThresholdComparatorLut::validate(const std::string& file) const {
+  if (kind != "behavioural" && kind != "strongarm")
+    throw InputError(file + ": " + kGroup + "/kind '" + kind +
+                     "' is not one of: behavioural, strongarm");
+  if (!(offset_sigma_V >= 0)) throw InputError(file + ": " + kGroup + "/offset_sigma_V < 0");
 }
 
 std::string AdcErrorLut::group(const std::string& arch, int bits) {

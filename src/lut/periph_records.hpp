@@ -31,6 +31,28 @@ struct ThresholdLut {
   void validate(const std::string& file) const;
 };
 
+// The comparator behind the threshold table: what its offset, delay and energy are and where
+// they came from (the configured sigma, or the transistor-level StrongARM characterized in
+// ngspice). threshold.h5, beside ThresholdLut. NaN for what a kind does not measure.
+struct ThresholdComparatorLut {
+  static constexpr const char* kGroup = "/lut/threshold_comparator";
+  static constexpr const char* kDescription =
+      "the threshold stage's comparator: kind, offset sigma (configured, or a Monte Carlo of "
+      "the transistor-level StrongARM), delay versus overdrive, energy per decision and area";
+  static constexpr Interpolation kInterpolation = Interpolation::none;
+
+  std::string kind;    // "behavioural" or "strongarm"
+  std::string design;  // the StrongARM's design and options; "" for behavioural
+  double offset_sigma_V = 0, offset_mean_V = 0, offset_samples = 0, offset_resolution_V = 0;
+  double pelgrom_pair_sigma_V = 0, a_vt_V_m = 0;
+  double t0_s = 0, tau_s = 0, delay_fit_r2 = 0, overdrive_V = 0, delay_s = 0;
+  double energy_J = 0, energy_clk_J = 0, area_m2 = 0, gate_area_m2 = 0;
+
+  void fields(Visitor& v);
+  // kind is one of the two; InputError naming `file` otherwise.
+  void validate(const std::string& file) const;
+};
+
 // Static transfer errors of one ADC design (architecture and resolution) over the Monte Carlo
 // samples of the adc stage (IEEE Std 1241 ramp test, endpoint fit; docs/peripherals.md). Values
 // in LSB are dimensionless ("1") multiples of lsb_V. adc.h5, one group per design.

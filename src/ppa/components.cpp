@@ -57,6 +57,16 @@ Luts load_luts(const std::filesystem::path& dir) {
     f.energy_J = lut.e_decision_J;
     f.delay_s = lut.t_decision_s;
     f.source = r.path().string() + " " + lut::ThresholdLut::kGroup + " e_decision_J, t_decision_s";
+    if (r.has(lut::ThresholdComparatorLut::kGroup)) {  // older files have no such record
+      const auto cmp = lut::read<lut::ThresholdComparatorLut>(r);
+      cmp.validate(r.path().string());
+      const std::string what = cmp.kind == "strongarm"
+                                   ? std::string(", transistor level: its energy_J, energy_clk_J "
+                                                 "and delay_s in ") +
+                                         lut::ThresholdComparatorLut::kGroup + " included"
+                                   : ", its own energy and delay not modelled";
+      f.source += " (comparator: " + cmp.kind + what + ")";
+    }
     l.threshold = f;
   }
   if (fs::exists(dir / "wta.h5")) {

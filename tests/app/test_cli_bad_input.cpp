@@ -140,6 +140,47 @@ TEST(CliBadInput, ThresholdComparator) {
                    "threshold");
 }
 
+// The StrongARM comparator's keys (issue 16): every bad one named, before any simulation.
+TEST(CliBadInput, ThresholdStrongArmComparator) {
+  const std::string sa = "[threshold]\ncomparator = \"strongarm\"\nv_th = \"0.7 V\"\n";
+  struct C { std::string name, flow; const char* key; const char* says; };
+  const C cases[] = {
+      {"thr_kind", "[threshold]\ncomparator = \"strongarm_x\"\n", "threshold.comparator",
+       "not one of: behavioural, strongarm"},
+      {"thr_sa_unknown", sa + "[threshold.strongarm]\nmc_sample = 8\n",
+       "threshold.strongarm.mc_sample", "unknown key"},
+      {"thr_sa_samples", sa + "[threshold.strongarm]\nmc_samples = 1\n",
+       "threshold.strongarm.mc_samples", "outside"},
+      {"thr_sa_avt", sa + "[threshold.strongarm]\na_vt_mV_um = -1\n",
+       "threshold.strongarm.a_vt_mV_um", "outside the allowed range"},
+      {"thr_sa_node", sa + "[threshold.strongarm]\nnode = \"ptm7\"\n", "threshold.strongarm.node",
+       "ptm45hp"},
+      {"thr_sa_vdd", sa + "vdd = \"1.2 V\"\n", "threshold.vdd", "node's supply"},
+      {"thr_sa_sigma", sa + "sigma_offset = \"5 mV\"\n", "threshold.sigma_offset", "measured"},
+      {"thr_sa_table_behavioural", "[threshold]\n[threshold.strongarm]\nmc_samples = 8\n",
+       "threshold.strongarm", "only with comparator"}};
+  for (const C& c : cases)
+    expect_bad_input({c.name.c_str(), c.flow.c_str(), {c.key, c.says, nullptr}}, "threshold");
+}
+
+// A transistor card ngspice cannot read: the StrongARM's probe fails before any simulation,
+// exit 2, naming the card and strongarm.lib, nothing written.
+TEST(CliBadInput, ThresholdStrongArmUnreadableCardNamesIt) {
+  const fs::path dir = fresh_dir("thr_sa_bad_card");
+  fs::create_directories(dir / "devices" / "mosfet");
+  write_text(dir / "devices" / "mosfet" / "ptm45hp.mod", "garbage line here\n");
+  write_text(dir / "flow.toml",
+             "[threshold]\ncomparator = \"strongarm\"\nv_th = \"0.7 V\"\npoints = 3\n");
+  const auto r = run_cimchar_env("CIMCHAR_DEVICES=" + (dir / "devices").string(),
+                                 "threshold " + (dir / "flow.toml").string() + " --out " +
+                                     (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find((dir / "devices" / "mosfet" / "ptm45hp.mod").string()), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("strongarm.lib"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
 TEST(CliBadInput, BadVariationValueInTheCardNamesCardAndKey) {
   // A card whose [variation] table has sigma < 0 or a rate outside [0, 1]: exit 2, the message
   // names the card file and key, nothing written.

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """`cimchar threshold` end to end, read back with h5py: the LUT's prune rates against the
 Gaussian limit erfc(d/(sqrt2 sigma))/2 (computed here independently), the ngspice integration
-against the closed-form charge on the capacitor, and the LUT's units."""
+against the closed-form charge on the capacitor, and the LUT's units; then the StrongARM comparator
+flow, its sigma recomputed from the per-sample offsets."""
 import math, os, subprocess, sys, tempfile
 import h5py, numpy as np
 from flowcheck import check, finish
@@ -78,5 +79,45 @@ with tempfile.TemporaryDirectory() as d:
         except Exception as e:
             check(False, "units %r of %s do not parse: %s" % (u, name, e))
     check(str(ureg(ds["distance"].attrs["units"]).units) == "volt", "distance is in volts")
+
+# comparator = "strongarm" (characterization/threshold_strongarm.toml): the record read back with
+# h5py, its sigma recomputed here from the per-sample offsets, the prune curve against the
+# Gaussian limit with that sigma, the energy per decision from its parts, every unit parsed.
+import pint
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+with tempfile.TemporaryDirectory() as d:
+    out = os.path.join(d, "out")
+    r = subprocess.run([cimchar, "threshold", os.path.join(root, "characterization",
+                        "threshold_strongarm.toml"), "--out", out, "-q", "-j", "2"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "strongarm run: " + r.stderr[-800:])
+    f = h5py.File(os.path.join(out, "threshold.h5"), "r")
+    c = f["/lut/threshold_comparator"].attrs
+    check(c["kind"] == "strongarm", "kind %r" % c["kind"])
+    off = f["/strongarm/offset"][:]
+    check(len(off) == 16 and c["offset_samples"] == 16, "16 offset samples")
+    check(abs(c["offset_sigma_V"] - np.std(off, ddof=1)) < 1e-12, "sigma vs numpy std")
+    check(f["/circuit"].attrs["sigma_offset_V"] == c["offset_sigma_V"], "sigma used")
+    sigma = math.hypot(c["offset_sigma_V"], 1e-3)
+    dist = f["/lut/threshold/distance"][:]
+    twin = f["/lut/threshold/p_prune"][:]
+    for k in range(len(dist)):
+        g = 0.5 * math.erfc(dist[k] / (math.sqrt(2) * sigma))
+        check(abs(twin[k] - g) < 4 * (math.sqrt(g * (1 - g) / 20000) + 1e-4),
+              "strongarm twin %.4f vs %.4f at %g" % (twin[k], g, dist[k]))
+    t = f["/lut/threshold"].attrs
+    e = 100e-15 * 0.7 * 1.0 + c["energy_J"] + c["energy_clk_J"]
+    check(abs(t["e_decision_J"] - e) < 1e-21, "e_decision %g vs %g" % (t["e_decision_J"], e))
+    check(10e-15 < c["energy_J"] < 100e-15, "StrongARM energy %g" % c["energy_J"])
+    check("StrongARM" in t["e_decision_definition"], "e_decision_definition")
+    ureg = pint.UnitRegistry()
+    for name in c:
+        if name.endswith("_units"):
+            try:
+                ureg(c[name])
+            except Exception as ex:
+                check(False, "units %r of %s do not parse: %s" % (c[name], name, ex))
+    check(str(ureg(c["a_vt_V_m_units"]).units) == "meter * volt", "a_vt units")
+    f.close()
 
 finish()
