@@ -65,7 +65,7 @@ struct PoolOptions {
   // Fail fast (docs/spice.md): ngspice reports an analysis' progress ("tran: 12.3%") each time
   // the 0.1% figure changes; a job in such an analysis that has reported nothing for stall_s is
   // stopped and reported at once, without a retry, and so is a single-analysis job whose
-  // progress projects a total over projection_factor x its timeout (judged from 2 s on). An
+  // progress projects a total over projection_factor x its timeout (judged from 2 s and 1% on). An
   // operating point reports no percentage: the timeout alone bounds it. 0 switches either off.
   double stall_s = 30;
   double projection_factor = 2;

@@ -36,21 +36,24 @@ TEST(StallRule, QuietLongerThanStallIsStalled) {
 TEST(StallRule, ProjectionPastTheTimeoutIsTooSlow) {
   PoolOptions o;
   o.projection_factor = 2;
-  // 0.3% after 1 s projects 333 s; measured only from 2 s on.
-  EXPECT_EQ(stalled_reason("tran: 0.3%", 1, 0, tran(), 120, o), "");
-  // 0.6% after 2 s projects 333 s > 2 x 120 s.
-  const std::string why = stalled_reason("tran: 0.6%", 2, 0.1, tran(), 120, o);
+  // 1.2% after 1 s projects 83 s; measured only from 2 s on.
+  EXPECT_EQ(stalled_reason("tran: 1.2%", 1, 0, tran(), 120, o), "");
+  // 0.6% after 2 s would project 333 s, but the first 1% is not judged (its first steps are
+  // the slowest): goes on.
+  EXPECT_EQ(stalled_reason("tran: 0.6%", 2, 0.1, tran(), 120, o), "");
+  // 1.2% after 4 s projects 333 s > 2 x 120 s.
+  const std::string why = stalled_reason("tran: 1.2%", 4, 0.1, tran(), 120, o);
   EXPECT_NE(why.find("too slow"), std::string::npos) << why;
   EXPECT_NE(why.find("333 s"), std::string::npos) << why;
-  // 1% after 2 s projects 200 s < 240 s: goes on.
-  EXPECT_EQ(stalled_reason("tran: 1.0%", 2, 0.1, tran(), 120, o), "");
+  // 2% after 4 s projects 200 s < 240 s: goes on.
+  EXPECT_EQ(stalled_reason("tran: 2.0%", 4, 0.1, tran(), 120, o), "");
   // Several analyses, or Monte Carlo alter sets, restart the percentage: no projection.
   Job two = tran();
   two.commands.push_back("op");
-  EXPECT_EQ(stalled_reason("tran: 0.6%", 2, 0.1, two, 120, o), "");
+  EXPECT_EQ(stalled_reason("tran: 1.2%", 4, 0.1, two, 120, o), "");
   Job mc = tran();
   mc.alter_sets = {{"alter r1=1k"}, {"alter r1=2k"}};
-  EXPECT_EQ(stalled_reason("tran: 0.6%", 2, 0.1, mc, 120, o), "");
+  EXPECT_EQ(stalled_reason("tran: 1.2%", 4, 0.1, mc, 120, o), "");
   EXPECT_EQ(stalled_reason("Source Deck", 10, 0.1, tran(), 1, o), "");  // no percentage yet
 }
 
