@@ -224,6 +224,22 @@ Eigen::Index CrossbarMatmul::physical_cols() const {
   return n;
 }
 
+void CrossbarMatmul::layout_tiles() {
+  row_tiles_ = (in_ + cfg_.rows - 1) / cfg_.rows;
+  col_tiles_ = (out_ + lcols_per_tile_ - 1) / lcols_per_tile_;
+  tiles_.clear();
+  tiles_.resize(static_cast<size_t>(row_tiles_ * col_tiles_));
+  for (size_t k = 0; k < tiles_.size(); ++k) {
+    Tile& t = tiles_[k];
+    const Eigen::Index rt = static_cast<Eigen::Index>(k) / col_tiles_, ct = static_cast<Eigen::Index>(k) % col_tiles_;
+    t.row0 = rt * cfg_.rows;
+    t.nrows = std::min<Eigen::Index>(cfg_.rows, in_ - t.row0);
+    t.lcol0 = ct * lcols_per_tile_;
+    t.nlcols = std::min<Eigen::Index>(lcols_per_tile_, out_ - t.lcol0);
+    stats_.cell_writes += t.nrows * (t.nlcols * group_ + n_ref_);
+  }
+}
+
 void CrossbarMatmul::program(const Mat& w) {
   CIMCHAR_CHECK(w.rows() > 0 && w.cols() > 0, "crossbar program: empty matrix");
   out_ = w.rows();
@@ -271,19 +287,7 @@ void CrossbarMatmul::program(const Mat& w) {
     return lv;
   };
 
-  row_tiles_ = (in_ + cfg_.rows - 1) / cfg_.rows;
-  col_tiles_ = (out_ + lcols_per_tile_ - 1) / lcols_per_tile_;
-  tiles_.clear();
-  tiles_.resize(static_cast<size_t>(row_tiles_ * col_tiles_));
-  for (size_t k = 0; k < tiles_.size(); ++k) {
-    Tile& t = tiles_[k];
-    const Eigen::Index rt = static_cast<Eigen::Index>(k) / col_tiles_, ct = static_cast<Eigen::Index>(k) % col_tiles_;
-    t.row0 = rt * cfg_.rows;
-    t.nrows = std::min<Eigen::Index>(cfg_.rows, in_ - t.row0);
-    t.lcol0 = ct * lcols_per_tile_;
-    t.nlcols = std::min<Eigen::Index>(lcols_per_tile_, out_ - t.lcol0);
-    stats_.cell_writes += t.nrows * (t.nlcols * group_ + n_ref_);
-  }
+  layout_tiles();
   stat_.reset();
   if (cfg_.statistical_readout) {
     const double rel = cfg_.nonideal && cfg_.nonideal->model.read_noise ? cfg_.nonideal->model.read_rel : 0.0;

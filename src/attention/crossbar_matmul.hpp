@@ -182,6 +182,7 @@ class CrossbarMatmul final : public Matmul {
  private:
   struct Tile;
   Mat apply_per_read(const std::vector<InputPass>& passes, Eigen::Index n);
+  void layout_tiles();  // row/column tiles of the in_ x out_ matrix, their cells counted
   CrossbarConfig cfg_;
   CrossbarParts parts_;
   ProductStats& stats_;
