@@ -105,7 +105,9 @@ bool ir_drop_both_to_model(toml::table& t) {
 void write_metrics(H5Writer& w, const std::string& g, const Metrics& m) {
   w.write(g + "/rel_l2", {m.rel_l2}, {}, "");
   w.write(g + "/cosine", {m.cosine}, {}, "");
-  w.write(g + "/kl", {m.kl}, {}, "nat");
+  // In nats, but no unit string: pint reads "nat" as a nano technical atmosphere.
+  w.write(g + "/kl", {m.kl}, {}, "1");
+  w.attr(g + "/kl", "description", std::string("KL divergence of the attention rows vs the ideal run, in nat (natural log)"));
   w.write(g + "/topk_recall", {m.topk_recall}, {}, "");
   w.write(g + "/sparsity", {m.sparsity}, {}, "");
 }
