@@ -262,7 +262,32 @@ def threshold_section(f):
         return "<p>no threshold LUT in this file</p>"
     fig, ax = plt.subplots()  # the same figure as python/examples/threshold_figure.py
     cimchar.figures.threshold_prune_probability(cimchar.open_lut(f.filename, "/lut/threshold"), ax)
-    return svg(fig)
+    return comparator_table(f) + svg(fig)
+
+
+def comparator_table(f):
+    """The comparator behind the threshold decisions (/lut/threshold_comparator): the configured
+    behavioural offset, or what ngspice measured of the transistor-level StrongARM."""
+    if "/lut/threshold_comparator" not in f:
+        return ""
+    a = f["/lut/threshold_comparator"].attrs
+    get = lambda k: float(a[k]) if k in a else float("nan")
+    kind = attr(f, "/lut/threshold_comparator", "kind")
+    if kind != "strongarm":  # behavioural: only the configured offset, nothing measured
+        return ("<p>Comparator: behavioural (tanh), configured offset; nothing measured at "
+                "transistor level (<code>comparator = \"strongarm\"</code> measures it).</p>" +
+                table(["quantity", "value", "unit"], [["offset sigma (configured)",
+                                                       get("offset_sigma_V") * 1e3, "mV"]]))
+    rows = [["kind", kind, ""],
+            ["offset sigma", get("offset_sigma_V") * 1e3, "mV (%d samples)" % get("offset_samples")
+             if math.isfinite(get("offset_samples")) else "mV"],
+            ["input pair alone (Pelgrom)", get("pelgrom_pair_sigma_V") * 1e3, "mV"],
+            ["delay t0 / tau", "%s / %s" % (fmt(get("t0_s") * 1e12), fmt(get("tau_s") * 1e12)), "ps"],
+            ["delay at one sigma of overdrive", get("delay_s") * 1e12, "ps"],
+            ["energy per decision (supply + clock)", (get("energy_J") + get("energy_clk_J")) * 1e15, "fJ"],
+            ["area", get("area_m2") * 1e12, "um^2"]]
+    return ("<p>Comparator: %s</p>" % html.escape(attr(f, "/lut/threshold_comparator", "design") or kind) +
+            table(["quantity", "value", "unit"], rows))
 
 
 def attention_section(files):

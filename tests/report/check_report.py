@@ -61,6 +61,8 @@ with tempfile.TemporaryDirectory() as d:
               "section %s: %d figures rendered (want %d)" % (sid, figs, n))
     for sid in NOT_RUN:
         check("not run" in sections.get(sid, ""), "section %s not marked 'not run'" % sid)
+    check("offset sigma" in sections.get("threshold", "") and "Comparator:" in sections.get("threshold", ""),
+          "threshold section names its comparator and offset sigma")
     check("rram-baseline" in sections.get("attention", "") and "sprint" in sections.get("attention", ""),
           "attention table lacks a scheme")
     shot = os.path.join(d, "shot.png")
