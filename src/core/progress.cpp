@@ -90,7 +90,8 @@ void Progress::set(size_t done) {
   maybe_draw();
 }
 
-void Progress::set_fraction(double fraction) {
+void Progress::set(size_t done, double fraction) {
+  done_ = done;
   fraction_ = std::clamp(fraction, 0.0, 1.0);
   maybe_draw();
 }

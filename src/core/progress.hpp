@@ -1,7 +1,7 @@
 // Progress on stderr for long runs: silent for the first second, then a bar (on a terminal)
 // or a line every few seconds (in a log), always with done/total and an ETA. The ETA comes
 // from the completed fraction of the work, which a caller whose items differ in cost gives
-// with set_fraction (the ngspice pool weighs each job by its expected time, spice/pool.cpp);
+// with set(done, fraction) (the ngspice pool weighs each job by its expected time, spice/pool.cpp);
 // without it, every item counts the same. A line never exceeds the terminal's width (a log's:
 // 80 columns).
 #pragma once
@@ -36,9 +36,9 @@ class Progress {
   ~Progress();
   void advance(size_t n = 1);
   void set(size_t done);
-  // The completed fraction of the work when items differ in cost (clamped to [0, 1]); used
-  // for the bar and the ETA from then on.
-  void set_fraction(double fraction);
+  // Items done and the completed fraction of the work, when items differ in cost (clamped to
+  // [0, 1]); the fraction sets the bar and the ETA from then on.
+  void set(size_t done, double fraction);
   void finish();
 
  private:

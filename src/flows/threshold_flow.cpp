@@ -312,20 +312,22 @@ lut::ThresholdComparatorLut comparator_record(const ThresholdConfig& c, const Th
     t.t0_s = t.tau_s = t.delay_fit_r2 = t.area_m2 = t.gate_area_m2 = nan;
     return t;
   }
+  // The fitted twin's figures as the stage used them, and the measurement's own details.
+  const auto& tw = o.sa_twin;
   const auto& r = o.sa;
   t.design = c.sa_design.describe() + "; " + c.sa_options.describe();
-  t.offset_mean_V = r.offset_mean_V;
+  t.offset_mean_V = tw.offset_mean_V;
+  t.t0_s = tw.t0_s;
+  t.tau_s = tw.tau_s;
+  t.energy_J = tw.energy_J;
+  t.energy_clk_J = tw.energy_clk_J;
+  t.area_m2 = tw.area_m2;
+  t.delay_s = o.comparator_delay_s;
   t.offset_samples = static_cast<double>(r.offset_V.size());
   t.offset_resolution_V = r.offset_resolution_V;
   t.pelgrom_pair_sigma_V = r.pelgrom_pair_sigma_V;
   t.a_vt_V_m = c.sa_options.a_vt_V_m;
-  t.t0_s = r.t0_s;
-  t.tau_s = r.tau_s;
   t.delay_fit_r2 = r.fit_r2;
-  t.delay_s = o.comparator_delay_s;
-  t.energy_J = r.energy_J;
-  t.energy_clk_J = r.energy_clk_J_mean;
-  t.area_m2 = r.area_m2;
   t.gate_area_m2 = r.gate_area_m2;
   return t;
 }

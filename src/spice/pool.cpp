@@ -342,6 +342,43 @@ NgspiceInfo WorkerPool::info() {
 
 JobResult WorkerPool::run_one(const Job& job) { return run({job})[0]; }
 
+namespace {
+
+// A sweep's progress line: jobs finished of all, and the share of the work done for the ETA,
+// each job weighed by its expected work (job_work: points x cost x samples) and counted as its
+// done part (1 when finished; a running single analysis, the fraction ngspice reports).
+class SweepProgress {
+ public:
+  SweepProgress(const std::vector<Job>& jobs, const PoolOptions& o)
+      : bar_(o.progress_label, jobs.size(), o.progress), part_(jobs.size(), 0.0) {
+    for (const auto& j : jobs) weight_.push_back(job_work(j));
+  }
+  size_t finished() const { return finished_; }
+  void finished(size_t i) {
+    ++finished_;
+    set(i, 1);
+  }
+  void restarted(size_t i) { part_[i] = 0; }
+  // A heartbeat of job i: its status line "tran: 12.3%" (only one analysis and no alter sets
+  // make the percentage the job's).
+  void running(size_t i, const Job& job, const std::string& status) {
+    if (job.commands.size() == 1 && job.alter_sets.empty())
+      set(i, std::clamp(progress_fraction(status), 0.0, 0.99));
+  }
+  void finish() { bar_.finish(); }
+
+ private:
+  void set(size_t i, double part) {
+    part_[i] = part;
+    bar_.set(finished_, work_fraction(weight_, part_));
+  }
+  Progress bar_;
+  std::vector<double> weight_, part_;
+  size_t finished_ = 0;
+};
+
+}  // namespace
+
 // One run() of the pool: the queue, each job's attempts and result, and what happens to a
 // worker's job (finished, lost and retried, stopped for making no progress).
 struct WorkerPool::Impl::Sweep {
@@ -351,26 +388,11 @@ struct WorkerPool::Impl::Sweep {
   std::vector<JobResult> results;
   std::vector<int> attempts;
   std::deque<size_t> queue;
-  size_t done = 0;
-  Progress progress;
-  // Each job's share of the work for the ETA: its expected time (job_work: points x cost x
-  // samples), and how much of it is done (1 when finished; a running single analysis, the
-  // fraction ngspice reports).
-  std::vector<double> weight, done_part;
+  SweepProgress progress;
 
   Sweep(Impl& i, const std::vector<Job>& j, const std::function<void(size_t, const JobResult&)>& cb)
-      : im(i), jobs(j), on_done(cb), results(j.size()), attempts(j.size(), 0),
-        progress(i.opts.progress_label, j.size(), i.opts.progress), weight(j.size()),
-        done_part(j.size(), 0.0) {
-    for (size_t k = 0; k < jobs.size(); ++k) {
-      queue.push_back(k);
-      weight[k] = job_work(jobs[k]);
-    }
-  }
-
-  void show_progress() {
-    progress.set(done);
-    progress.set_fraction(work_fraction(weight, done_part));
+      : im(i), jobs(j), on_done(cb), results(j.size()), attempts(j.size(), 0), progress(j, i.opts) {
+    for (size_t k = 0; k < jobs.size(); ++k) queue.push_back(k);
   }
 
   double timeout_of(size_t i) const { return job_timeout(jobs[i], im.opts); }
@@ -378,9 +400,7 @@ struct WorkerPool::Impl::Sweep {
   void finish(size_t i, JobResult r) {
     r.attempts = attempts[i];
     results[i] = std::move(r);
-    ++done;
-    done_part[i] = 1;
-    show_progress();
+    progress.finished(i);
     if (on_done) on_done(i, results[i]);
   }
 
@@ -388,7 +408,7 @@ struct WorkerPool::Impl::Sweep {
   void lost(Worker& w, Status st, const std::string& why) {
     const size_t i = w.job;
     if (attempts[i] <= im.opts.crash_retries) {
-      done_part[i] = 0;  // starts again
+      progress.restarted(i);
       queue.push_front(i);
       return;
     }
@@ -459,9 +479,7 @@ struct WorkerPool::Impl::Sweep {
     if (got && !msg.empty() && msg[0] == 'P') {
       heartbeat(w, msg.substr(1));
       if (stop_if_no_progress(w)) return;
-      if (jobs[w.job].commands.size() == 1 && jobs[w.job].alter_sets.empty())
-        done_part[w.job] = std::clamp(progress_fraction(w.status), 0.0, 0.99);
-      show_progress();
+      progress.running(w.job, jobs[w.job], w.status);
       return;
     }
     if (!got || msg.empty() || (msg[0] != 'R' && msg[0] != 'X')) {
@@ -506,7 +524,7 @@ struct WorkerPool::Impl::Sweep {
 std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
                                        const std::function<void(size_t, const JobResult&)>& on_done) {
   Impl::Sweep sweep(*impl_, jobs, on_done);
-  while (sweep.done < jobs.size()) {
+  while (sweep.progress.finished() < jobs.size()) {
     sweep.hand_out();
     sweep.wait();
   }
