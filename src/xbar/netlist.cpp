@@ -131,11 +131,11 @@ void write_column(std::ostream& os, size_t c, size_t N, const Wiring& w) {
 }
 
 // Cell (r, c): its resistive element and, for 1T1R, its transistor.
-void write_cell(std::ostream& os, size_t r, size_t c, const Array& a, const Wiring& w,
+// amp: the cell's element amplitude (CellModel::amplitudes).
+void write_cell(std::ostream& os, size_t r, size_t c, double amp, const Wiring& w,
                 const CellModel& cell, const ParamTable* card, double i0, double g0) {
   std::string u = row_node(w, r, c), wn = col_node(w, r, c);
   std::string top = cell.transistor ? idx("x", r, c) : wn;
-  double amp = cell.amplitude(a.g(r, c));
   if (cell.element == Element::linear)
     os << idx("R", r, c) << " " << u << " " << top << " " << num(1 / amp) << "\n";
   else if (card)  // the device's own subcircuit at the state the cell's G maps to
@@ -171,8 +171,9 @@ std::string crossbar_netlist(const Array& a, const Wiring& w, const CellModel& c
   const ParamTable* card = write_models(os, cell, o, &i0, &g0);
   for (size_t r = 0; r < N; ++r) write_row(os, r, M, w, cell, v_in[r]);
   for (size_t c = 0; c < M; ++c) write_column(os, c, N, w);
+  const std::vector<double> amp = cell.amplitudes(a.g_S);  // a table's shapes at v_ref once
   for (size_t r = 0; r < N; ++r)
-    for (size_t c = 0; c < M; ++c) write_cell(os, r, c, a, w, cell, card, i0, g0);
+    for (size_t c = 0; c < M; ++c) write_cell(os, r, c, amp[r * M + c], w, cell, card, i0, g0);
   os << ".end\n";
   return os.str();
 }

@@ -414,11 +414,11 @@ std::vector<double> Solver::solve_batch(const std::vector<double>& v_in_V, size_
 std::vector<double> ideal_currents(const Array& a, const CellModel& cell,
                                    const std::vector<double>& v_in_V, double v_sense_V) {
   std::vector<double> I(a.cols, 0.0);
+  const std::vector<double> amp = cell.amplitudes(a.g_S);  // a table's shapes at v_ref once
   for (size_t r = 0; r < a.rows; ++r) {
     double vg = cell.transistor ? cell.gate(r) : 0.0;
     for (size_t c = 0; c < a.cols; ++c) {
-      double amp = cell.amplitude(a.g(r, c));
-      CellEval e = eval_cell(cell, amp, vg, v_in_V[r], v_sense_V,
+      CellEval e = eval_cell(cell, amp[r * a.cols + c], vg, v_in_V[r], v_sense_V,
                              std::numeric_limits<double>::quiet_NaN());
       I[c] += e.iw;
     }
