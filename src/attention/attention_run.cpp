@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "attention/range_calibration.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/paths.hpp"
@@ -121,6 +122,15 @@ struct Configured {
   TomlDoc doc;
   std::unique_ptr<Scheme> sch;        // the scheme
   std::unique_ptr<Scheme> sch_model;  // ir_drop = "both": the same with the compact model
+  const SchemeInfo* info = nullptr;
+  uint64_t seed = 1;
+  // Another scheme from the same config and seed (the same chip, its own counters).
+  std::unique_ptr<Scheme> twin() const {
+    toml::table copy = doc.root;
+    Section r(copy, doc.file, "");
+    Section a = r.sub("attention");
+    return info->make(a, seed);
+  }
 };
 
 Configured configure(const RunRequest& req, RunSummary& s) {
@@ -143,6 +153,8 @@ Configured configure(const RunRequest& req, RunSummary& s) {
   s.scheme = scheme;
   s.top_k = static_cast<int>(att.get_int("recall_k", 8, 1, 1 << 20));
   c.sch = info.make(att, req.seed);
+  c.info = &info;
+  c.seed = req.seed;
   att.finish();
   root.finish();
   toml::table alt = c.doc.root;
@@ -165,6 +177,17 @@ void calibrate(const ModelFile& mf, Configured& c, RunSummary& s) {
   }
   s.calibrated = c.sch->calibrate(cal);
   if (c.sch_model) c.sch_model->calibrate(cal);
+  // ADC ranges: a twin of the scheme, its scores calibrated alike, reads the calibration split.
+  const auto t1 = Clock::now();
+  std::unique_ptr<Scheme> probe;
+  if (mf.calibration && needs_adc_ranges(*c.sch)) {
+    probe = c.twin();
+    probe->calibrate(cal);
+  }
+  const Batch* split = mf.calibration ? &*mf.calibration : nullptr;
+  for (auto& v : calibrate_adc_ranges(mf.model, split, probe.get(), *c.sch, c.sch_model.get()))
+    s.calibrated.push_back(std::move(v));
+  s.timing.calibration_s += since(t1);
 }
 
 // What the sequences produced: the scheme's outputs and logits, the ideal run's logits, and

@@ -17,6 +17,11 @@ namespace cimchar::attention {
 namespace {
 
 double pow2(int k) { return std::ldexp(1.0, k); }
+std::string fmt_g(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
 
 // First violated constraint as (key, message); key empty when valid.
 std::pair<std::string, std::string> check(const CrossbarConfig& c) {
@@ -38,7 +43,7 @@ std::pair<std::string, std::string> check(const CrossbarConfig& c) {
   if (!(c.g_off_S >= 0 && std::isfinite(c.g_off_S))) return {"g_off", "must be >= 0 S"};
   if (!(c.g_on_S > c.g_off_S && std::isfinite(c.g_on_S))) return {"g_on", "must be > g_off"};
   if (!(c.v_read_V > 0 && std::isfinite(c.v_read_V))) return {"v_read", "must be > 0 V"};
-  if (c.statistical_readout && c.adc_bits > 0 && c.adc_full_scale < 1)
+  if (c.statistical_readout && c.adc_bits > 0 && c.adc_full_scale < 1 && !c.adc_range_calibrated)
     return {"readout", "\"statistical\" assumes no clipping: it needs adc_full_scale >= 1 "
                        "(or adc_bits = 0); use readout = \"per_read\""};
   if (c.statistical_readout && c.nonideal &&
@@ -111,6 +116,7 @@ CrossbarConfig CrossbarConfig::parse(Section& s, const CrossbarConfig& d) {
       s.get_choice("input_scale", d.input_scale_per_row ? "row" : "tensor", {"row", "tensor"}) ==
       "row";
   c.adc_bits = static_cast<int>(s.get_int("adc_bits", d.adc_bits, 0, 24));
+  c.adc_full_scale_given = s.has("adc_full_scale") || d.adc_full_scale_given;
   c.adc_full_scale = s.get_double("adc_full_scale", d.adc_full_scale, "", {1e-9, 10});
   c.g_on_S = s.get_double("g_on", d.g_on_S, "S", {0, 1});
   c.g_off_S = s.get_double("g_off", d.g_off_S, "S", {0, 1});
@@ -139,7 +145,11 @@ std::string CrossbarConfig::describe() const {
     << (dac_bits == 1 ? std::string("bit-serial") : std::to_string(dac_bits) + " bits/cycle")
     << (input_sign == InputSign::split ? " (signed: two passes)" : " (two's complement)") << ", "
     << (adc_bits == 0 ? std::string("ideal readout") : std::to_string(adc_bits) + "-bit ADC")
-    << " at " << adc_full_scale << " of full scale, G " << g_off_S << ".." << g_on_S
+    << (adc_bits > 0 && !adc_full_scale_given
+            ? std::string(", range calibrated per product (") + fmt_g(adc_full_scale) +
+                  " of full scale without a calibration split)"
+            : " at " + fmt_g(adc_full_scale) + " of full scale")
+    << ", G " << g_off_S << ".." << g_on_S
     << " S, v_read " << v_read_V << " V"
     << (statistical_readout ? ", statistical readout" : "");
   if (nonideal) o << "; " << nonideal->describe();
@@ -384,8 +394,9 @@ Mat CrossbarMatmul::apply_per_read(const std::vector<InputPass>& passes, Eigen::
   const double i_unit = v_unit * (cfg_.g_on_S - cfg_.g_off_S) / (cfg_.levels() - 1);
   // The ADC range is a design constant: a fraction of the current of a full tile (every row
   // driven at v_read, every cell at g_on), whether or not a matrix fills the tile.
-  const double fs_uni = cfg_.adc_full_scale * cfg_.rows * cfg_.v_read_V * cfg_.g_on_S;
-  const double fs_bi = cfg_.adc_full_scale * cfg_.rows * cfg_.v_read_V * (cfg_.g_on_S - cfg_.g_off_S);
+  const double tile_uni = cfg_.rows * cfg_.v_read_V * cfg_.g_on_S;
+  const double tile_bi = cfg_.rows * cfg_.v_read_V * (cfg_.g_on_S - cfg_.g_off_S);
+  const double fs_uni = cfg_.adc_full_scale * tile_uni, fs_bi = cfg_.adc_full_scale * tile_bi;
   Mat acc = Mat::Zero(n, out_);
   double read_vi = 0;
   // Column tiles in parallel: each owns its logical columns of acc, its tiles (array models
@@ -412,8 +423,10 @@ Mat CrossbarMatmul::apply_per_read(const std::vector<InputPass>& passes, Eigen::
           Mat d(n, t.nlcols * ns);  // per (logical column, slice): the signed current
           if (analog_diff) {
             for (Eigen::Index k = 0; k < t.nlcols * ns; ++k) d.col(k) = cur.col(2 * k) - cur.col(2 * k + 1);
+            if (peak_ && d.size()) peak_->offer(d.cwiseAbs().maxCoeff() / tile_bi);
             parts_.adc->convert(d, fs_bi, true, adc_rng[ct]);
           } else {
+            if (peak_ && cur.size()) peak_->offer(cur.cwiseAbs().maxCoeff() / tile_uni);
             parts_.adc->convert(cur, fs_uni, false, adc_rng[ct]);
             for (Eigen::Index jj = 0; jj < t.nlcols; ++jj)
               for (int s = 0; s < ns; ++s)
@@ -456,16 +469,43 @@ CrossbarBackend::CrossbarBackend(CrossbarConfig cfg, CrossbarParts parts,
     if (n.adc) parts_.adc = n.adc;
   }
   if (!parts_.adc) parts_.adc = std::make_shared<UniformAdc>(cfg_.adc_bits);
+  for (auto& pk : peaks_) pk = std::make_shared<RangePeak>();
+}
+
+void CrossbarBackend::record_ranges(bool on) {
+  recording_ = on;
+  if (on)
+    for (auto& pk : peaks_) pk = std::make_shared<RangePeak>();
+}
+
+void CrossbarBackend::set_adc_full_scale(Product p, double fraction) {
+  CIMCHAR_CHECK(fraction > 0 && fraction <= 10, "calibrated ADC full scale out of (0, 10]");
+  fs_[static_cast<size_t>(p)] = fraction;
 }
 
 std::unique_ptr<Matmul> CrossbarBackend::make(const UnitId& id) {
   const auto p = static_cast<size_t>(id.product);
-  if (!analog_[p]) return std::make_unique<CountingIdealMatmul>(stats_[p]);
+  StatsTable& st = recording_ ? scratch_ : stats_;
+  if (!analog_[p]) return std::make_unique<CountingIdealMatmul>(st[p]);
   // One stream per unit: (product, layer, batch, head) packed into the stream index.
   const uint64_t stream = ((static_cast<uint64_t>(p) * 4096 + static_cast<uint64_t>(id.layer)) *
                                1048576 + static_cast<uint64_t>(id.batch + 1)) * 4096 +
                           static_cast<uint64_t>(id.head + 1);
-  return std::make_unique<CrossbarMatmul>(cfg_, parts_, stats_[p], stream_rng(seed_, stream));
+  if (recording_) {  // every read simulated, through an ideal readout, its peak kept
+    CrossbarConfig c = cfg_;
+    c.statistical_readout = false;
+    c.adc_bits = 0;
+    CrossbarParts parts = parts_;
+    parts.adc = std::make_shared<UniformAdc>(0);
+    auto m = std::make_unique<CrossbarMatmul>(c, parts, st[p], stream_rng(seed_, stream));
+    m->record_peak(peaks_[p]);
+    return m;
+  }
+  if (!fs_[p]) return std::make_unique<CrossbarMatmul>(cfg_, parts_, st[p], stream_rng(seed_, stream));
+  CrossbarConfig c = cfg_;
+  c.adc_full_scale = *fs_[p];
+  c.adc_range_calibrated = true;
+  return std::make_unique<CrossbarMatmul>(c, parts_, st[p], stream_rng(seed_, stream));
 }
 
 }  // namespace cimchar::attention

@@ -18,9 +18,12 @@
 // Units: G in S, voltages in V, currents in A.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -49,6 +52,11 @@ struct CrossbarConfig {
   bool input_scale_per_row = true;
   int adc_bits = 8;             // 0 = ideal readout (no quantization, no clipping)
   double adc_full_scale = 1.0;  // ADC range as a fraction of the worst-case column current
+  bool adc_full_scale_given = false;  // set in the config (calibration never overrides it)
+  // Set by the range calibration (CrossbarBackend::set_adc_full_scale): the calibration split's
+  // largest read lies inside the range, so the statistical readout's no-clipping assumption
+  // holds below 1 too.
+  bool adc_range_calibrated = false;
   double g_on_S = 100e-6, g_off_S = 1e-6;
   double v_read_V = 0.2;
   // readout = "per_read": every tile read of every input cycle simulated and converted;
@@ -167,6 +175,25 @@ void chunk_digits(const InputPass& p, size_t c, int dac_bits, Eigen::Index row0,
 
 class StatisticalReadout;  // statistical_readout.hpp
 
+// The largest column current seen by one product's arrays during the range calibration, as a
+// fraction of a full tile's current (rows x v_read x g_on unipolar, x (g_on - g_off) bipolar):
+// the ADC full scale that just covers it. Shared by the product's matmuls (any thread).
+class RangePeak {
+ public:
+  void offer(double fraction) {
+    std::lock_guard<std::mutex> l(m_);
+    peak_ = std::max(peak_, fraction);
+    reads_ += 1;
+  }
+  double peak() const { std::lock_guard<std::mutex> l(m_); return peak_; }
+  int64_t reads() const { std::lock_guard<std::mutex> l(m_); return reads_; }
+
+ private:
+  mutable std::mutex m_;
+  double peak_ = 0;
+  int64_t reads_ = 0;  // tile reads offered
+};
+
 class CrossbarMatmul final : public Matmul {
  public:
   CrossbarMatmul(const CrossbarConfig& cfg, const CrossbarParts& parts, ProductStats& stats,
@@ -178,6 +205,8 @@ class CrossbarMatmul final : public Matmul {
   int row_tiles() const { return static_cast<int>(row_tiles_); }
   int col_tiles() const { return static_cast<int>(col_tiles_); }
   Eigen::Index physical_cols() const;  // over all column tiles, reference columns included
+  // Range calibration: every tile read offers its largest column current (before the ADC).
+  void record_peak(std::shared_ptr<RangePeak> p) { peak_ = std::move(p); }
 
  private:
   struct Tile;
@@ -193,6 +222,7 @@ class CrossbarMatmul final : public Matmul {
   Vec w_scale_;                // per logical column
   std::vector<Tile> tiles_;    // row-tile major
   std::unique_ptr<StatisticalReadout> stat_;  // readout = "statistical"
+  std::shared_ptr<RangePeak> peak_;           // range calibration only
 };
 
 // Digital products counted as MACs only.
@@ -217,12 +247,26 @@ class CrossbarBackend final : public MatmulBackend {
   const CrossbarConfig& config() const { return cfg_; }
   bool analog(Product p) const { return analog_[static_cast<size_t>(p)]; }
 
+  // Range calibration (docs/schemes.md, "Calibration"). While recording, every analog product
+  // made is read per read through an ideal readout, its largest column current kept per
+  // product (range_peak), and its counters go to a scratch table, not stats().
+  void record_ranges(bool on);
+  const RangePeak& range_peak(Product p) const { return *peaks_[static_cast<size_t>(p)]; }
+  // The calibrated ADC range of one product's arrays (fraction of a full tile's current); the
+  // products made afterwards use it.
+  void set_adc_full_scale(Product p, double fraction);
+  std::optional<double> adc_full_scale(Product p) const { return fs_[static_cast<size_t>(p)]; }
+
  private:
   CrossbarConfig cfg_;
   CrossbarParts parts_;
   std::array<bool, kProductCount> analog_;
   uint64_t seed_;
   StatsTable stats_{};
+  bool recording_ = false;
+  StatsTable scratch_{};
+  std::array<std::shared_ptr<RangePeak>, kProductCount> peaks_;
+  std::array<std::optional<double>, kProductCount> fs_;
 };
 
 }  // namespace cimchar::attention

@@ -41,6 +41,7 @@ class RramBaselineScheme final : public Scheme {
     return "analog products [" + products + "] on " +
            backend_.config().describe() + "; digital softmax";
   }
+  std::vector<NamedCrossbar> crossbars() override { return {{"crossbar", &backend_}}; }
 
  private:
   CrossbarBackend backend_;

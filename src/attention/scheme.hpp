@@ -27,6 +27,12 @@ std::vector<NamedStats> named(const StatsTable& t, const std::string& prefix = "
 // The same, with the backend's configuration on its analog rows.
 std::vector<NamedStats> named(const CrossbarBackend& b);
 
+// One of a scheme's crossbar backends, by its config table ("crossbar", "approx_crossbar").
+struct NamedCrossbar {
+  std::string name;
+  CrossbarBackend* backend = nullptr;
+};
+
 class Scheme {
  public:
   virtual ~Scheme() = default;
@@ -49,6 +55,8 @@ class Scheme {
   // held-out sequence runs, and returns every calibratable setting with its value and source.
   // ConfigError when the config asks for a calibration the model file cannot give.
   virtual std::vector<ChosenValue> calibrate(const CalibrationData&) { return {}; }
+  // Its crossbar backends, in a fixed order (the ADC range calibration sets their full scales).
+  virtual std::vector<NamedCrossbar> crossbars() { return {}; }
 };
 
 struct SchemeInfo {

@@ -84,6 +84,11 @@ class SparseSchemeBase : public Scheme, public AttentionCore {
     }
     return out;
   }
+  std::vector<NamedCrossbar> crossbars() override {
+    std::vector<NamedCrossbar> out{{"crossbar", &backend_}};
+    if (approx_) out.push_back({"approx_crossbar", approx_.get()});
+    return out;
+  }
 
  protected:
   std::string products_text() const {
@@ -148,6 +153,39 @@ std::array<bool, kProductCount> parse_projection_products(Section& s) {
   return a;
 }
 
+// How many keys a top-k selector keeps: `top_k` fixed, or `density` (the fraction of the keys
+// kept: top_k = round(density seq), set by calibrate() once the sequence length is known).
+struct KeepCount {
+  std::optional<int> top_k;
+  std::optional<double> density;
+  KeyRef key;  // the key given, for errors against the sequence length
+
+  static KeepCount parse(Section& s) {
+    KeepCount k;
+    k.key = key_ref(s, s.has("density") ? "density" : "top_k");
+    if (s.has("top_k")) k.top_k = static_cast<int>(s.get_int("top_k", 16, 1, 1 << 20));
+    if (s.has("density")) {
+      if (k.top_k) s.fail("density", "give either top_k or density, not both");
+      k.density = s.get_double("density", 0.0625, "", {1e-6, 1.0});
+    }
+    return k;
+  }
+  // The k to use for sequences of `seq` keys, and how it was chosen.
+  ChosenValue choose(int default_k, int seq) const {
+    if (density) {
+      const int k = std::max(1, static_cast<int>(std::lround(*density * seq)));
+      return {"top_k", static_cast<double>(k), "calibration",
+              "density " + num(*density) + " of " + std::to_string(seq) + " keys"};
+    }
+    return {"top_k", static_cast<double>(top_k.value_or(default_k)), top_k ? "config" : "default", ""};
+  }
+  void check(int k, int seq) const {
+    if (k > seq)
+      key.fail("top_k = " + std::to_string(k) + " is larger than the sequence length " +
+               std::to_string(seq));
+  }
+};
+
 // attar and star's options: the softmax engine's formats and attar's pruning. A value left
 // out of the config is calibrated (score_frac_bits: the score range covers the calibration
 // split's largest |score|; top_k from `density`), docs/schemes.md "Calibration".
@@ -156,9 +194,8 @@ struct LutSoftmaxOptions {
   std::optional<int> score_frac_bits;  // none: calibrated
   int exp_bits = 8;
   bool pruning = false;                // attar: top-k
-  std::optional<int> top_k;            // fixed top_k, or
-  std::optional<double> density;       // the fraction of keys kept: top_k = round(density seq)
-  KeyRef top_k_key, frac_key;
+  KeepCount keep;                      // attar: top_k or density
+  KeyRef frac_key;
   static constexpr int kDefaultFracBits = 4, kDefaultTopK = 16;
 
   static LutSoftmaxOptions parse(Section& s, bool pruning) {
@@ -170,14 +207,7 @@ struct LutSoftmaxOptions {
       o.frac_key = key_ref(s, "score_frac_bits");
     }
     o.exp_bits = static_cast<int>(s.get_int("exp_bits", 8, 1, 24));
-    if (pruning) {
-      o.top_k_key = key_ref(s, s.has("density") ? "density" : "top_k");
-      if (s.has("top_k")) o.top_k = static_cast<int>(s.get_int("top_k", 16, 1, 1 << 20));
-      if (s.has("density")) {
-        if (o.top_k) s.fail("density", "give either top_k or density, not both");
-        o.density = s.get_double("density", 0.0625, "", {1e-6, 1.0});
-      }
-    }
+    if (pruning) o.keep = KeepCount::parse(s);
     o.validate();
     return o;
   }
@@ -203,7 +233,7 @@ class LutSoftmaxScheme final : public SparseSchemeBase {
         pipeline_(pipeline) {
     lut_.score = {opt_.score_bits, opt_.score_frac_bits.value_or(LutSoftmaxOptions::kDefaultFracBits)};
     lut_.exp_bits = opt_.exp_bits;
-    top_k_ = opt_.pruning ? opt_.top_k.value_or(LutSoftmaxOptions::kDefaultTopK) : 0;
+    top_k_ = opt_.pruning ? opt_.keep.top_k.value_or(LutSoftmaxOptions::kDefaultTopK) : 0;
   }
   SchemeTraits traits() const override {
     SchemeTraits t;
@@ -225,9 +255,7 @@ class LutSoftmaxScheme final : public SparseSchemeBase {
   bool wants_scores() const override { return !opt_.score_frac_bits; }
   std::vector<ChosenValue> calibrate(const CalibrationData& cal) override;
   void check(const Model&, const Batch& b) const override {
-    if (top_k_ > b.seq)
-      opt_.top_k_key.fail("top_k = " + std::to_string(top_k_) + " is larger than the sequence length " +
-                          std::to_string(b.seq));
+    opt_.keep.check(top_k_, b.seq);
   }
   Mat attend(const HeadId& id, const Mat& q, const Mat& k, const Mat& v, const Mat* mask,
              MatmulBackend& be, Mat* probs) override {
@@ -272,16 +300,46 @@ std::vector<ChosenValue> LutSoftmaxScheme::calibrate(const CalibrationData& cal)
                    "default (no calibration split)", ""});
   }
   if (opt_.pruning) {
-    if (opt_.density) {
-      top_k_ = std::max(1, static_cast<int>(std::lround(*opt_.density * cal.seq)));
-      out.push_back({"top_k", static_cast<double>(top_k_), "calibration",
-                     "density " + num(*opt_.density) + " of " + std::to_string(cal.seq) + " keys"});
-    } else {
-      out.push_back({"top_k", static_cast<double>(top_k_), opt_.top_k ? "config" : "default", ""});
-    }
+    out.push_back(opt_.keep.choose(LutSoftmaxOptions::kDefaultTopK, cal.seq));
+    top_k_ = static_cast<int>(out.back().value);
   }
   return out;
 }
+
+// sprint's options (docs/schemes.md): the comparator's threshold (fixed, or calibrated from a
+// keep ratio) and its errors (a Gaussian sigma in score units, or the threshold LUT's offsets).
+struct SprintOptions {
+  double threshold = 0;
+  bool threshold_given = false;
+  std::optional<double> keep_ratio;  // the threshold calibrated to keep this fraction
+  KeyRef key;                        // `threshold` when given, else `keep_ratio`
+  double sigma = 0;
+  std::shared_ptr<const ComparatorLut> lut;
+  double volts_per_score = 0.01;  // the comparator's input per score unit (LUT offsets in V)
+
+  static SprintOptions parse(Section& s) {
+    SprintOptions o;
+    o.threshold_given = s.has("threshold");
+    o.threshold = s.get_double("threshold", 0.0, "", {-64, 64});
+    o.key = key_ref(s, o.threshold_given ? "threshold" : "keep_ratio");
+    if (s.has("keep_ratio")) {
+      if (o.threshold_given) s.fail("keep_ratio", "give either threshold or keep_ratio, not both");
+      o.keep_ratio = s.get_double("keep_ratio", 0.5, "", {1e-6, 1.0});
+    }
+    o.sigma = s.get_double("comparator_sigma", 0.0, "", {0, 64});
+    if (const std::string f = lut_file(s, "comparator_lut"); !f.empty()) {
+      if (o.sigma > 0) s.fail("comparator_sigma", "give either comparator_sigma or comparator_lut, not both");
+      o.lut = std::make_shared<const ComparatorLut>(ComparatorLut::load(f));
+    }
+    o.volts_per_score = s.get_double("comparator_volts_per_score", 0.01, "V", {1e-9, 100});
+    return o;
+  }
+  std::string comparator_text() const {
+    return lut ? "comparator offsets from " + lut->file() + " at " + num(volts_per_score) +
+                     " V per score unit"
+               : "comparator sigma " + num(sigma);
+  }
+};
 
 class SprintScheme final : public SparseSchemeBase {
  public:
@@ -289,12 +347,9 @@ class SprintScheme final : public SparseSchemeBase {
   // exact scores lies above it (the scheme compares its in-memory estimates, so the held-out
   // keep ratio is close to, not equal to, the target; the run reports it as 1 - sparsity).
   SprintScheme(CrossbarConfig cfg, std::array<bool, kProductCount> analog, uint64_t seed,
-               CrossbarConfig approx, double threshold, std::optional<double> keep_ratio,
-               KeyRef keep_key, double sigma, std::shared_ptr<const ComparatorLut> lut,
-               double volts_per_score)
-      : SparseSchemeBase("sprint", std::move(cfg), analog, seed), threshold_(threshold),
-        keep_ratio_(keep_ratio), keep_key_(std::move(keep_key)), sigma_(sigma),
-        lut_(std::move(lut)), volts_per_score_(volts_per_score) {
+               CrossbarConfig approx, SprintOptions opt)
+      : SparseSchemeBase("sprint", std::move(cfg), analog, seed), opt_(std::move(opt)),
+        threshold_(opt_.threshold) {
     approx_ = std::make_unique<CrossbarBackend>(approx, CrossbarParts{}, all_products(), seed ^ 0xA9);
   }
   SchemeTraits traits() const override {
@@ -305,39 +360,33 @@ class SprintScheme final : public SparseSchemeBase {
     return t;
   }
   std::string describe() const override {
-    return "in-ReRAM approximate scores (" + approx_->config().describe() +
-           "), analog threshold " + num(threshold_) +
-           (lut_ ? " (comparator offsets from " + lut_->file() + " at " + num(volts_per_score_) +
-                       " V per score unit)"
-                 : " (comparator sigma " + num(sigma_) + ")") +
-           ", exact digital recompute of kept keys; " + products_text();
+    return "in-ReRAM approximate scores (" + approx_->config().describe() + "), analog threshold " +
+           num(threshold_) + " (" + opt_.comparator_text() +
+           "), exact digital recompute of kept keys; " + products_text();
   }
-  bool wants_scores() const override { return keep_ratio_.has_value(); }
+  bool wants_scores() const override { return opt_.keep_ratio.has_value(); }
   std::vector<ChosenValue> calibrate(const CalibrationData& cal) override {
-    if (!keep_ratio_) {  // keep_key_ names `threshold` when the config gave it
-      const bool given = keep_key_.key.size() >= 9 && keep_key_.key.ends_with("threshold");
-      return {{"threshold", threshold_, given ? "config" : "default", ""}};
-    }
+    if (!opt_.keep_ratio) return {{"threshold", threshold_, opt_.threshold_given ? "config" : "default", ""}};
     if (!cal.scores)
-      keep_key_.fail("keep_ratio needs a calibration split (/calibration) in the model file "
+      opt_.key.fail("keep_ratio needs a calibration split (/calibration) in the model file "
                      "(docs/model-format.md); give `threshold` instead");
-    threshold_ = cal.scores->quantile(1.0 - *keep_ratio_);
+    threshold_ = cal.scores->quantile(1.0 - *opt_.keep_ratio);
     return {{"threshold", threshold_, "calibration",
-             "keep ratio " + num(*keep_ratio_) + " of " + std::to_string(cal.scores->pairs) +
+             "keep ratio " + num(*opt_.keep_ratio) + " of " + std::to_string(cal.scores->pairs) +
                  " exact scores over " + std::to_string(cal.scores->sequences) +
                  " calibration sequences"}};
   }
   Mat attend(const HeadId& id, const Mat& q, const Mat& k, const Mat& v, const Mat* mask,
              MatmulBackend&, Mat* probs) override {
     Mat a = approx_scores(id, q, k);
-    if (sigma_ > 0) {
+    if (opt_.sigma > 0) {
       auto rng = head_rng(id);
-      std::normal_distribution<double> n(0, sigma_);
+      std::normal_distribution<double> n(0, opt_.sigma);
       a = a.unaryExpr([&](double x) { return x + n(rng); });
     }
-    if (lut_) {  // keep when v(score) > v_th + offset: the offset, in score units, is subtracted
+    if (const ComparatorLut* lut = opt_.lut.get()) {  // keep when v(score) > v_th + offset: the offset, in score units, is subtracted
       auto rng = head_rng(id);
-      a = a.unaryExpr([&](double x) { return x - lut_->draw_offset_V(rng) / volts_per_score_; });
+      a = a.unaryExpr([&](double x) { return x - lut->draw_offset_V(rng) / opt_.volts_per_score; });
     }
     if (mask) a += *mask;  // additive biases shift the compared score
     const Mat keep = threshold_keep(a, mask, threshold_, nullptr);
@@ -345,24 +394,52 @@ class SprintScheme final : public SparseSchemeBase {
   }
 
  private:
-  double threshold_;
-  std::optional<double> keep_ratio_;
-  KeyRef keep_key_;
-  double sigma_;
-  std::shared_ptr<const ComparatorLut> lut_;
-  double volts_per_score_;
+  SprintOptions opt_;
+  double threshold_;  // the fixed, default or calibrated threshold
+};
+
+// hardsea's options (docs/schemes.md): the product-quantized relevance and the k-WTA.
+struct HardseaOptions {
+  KeepCount keep;  // top_k or density
+  int subspaces = 4;
+  KeyRef subspaces_key;
+  int centroids = 16, iterations = 10;
+  double wta_sigma = 0;                // Gaussian WTA error, of each row's relevance range, or
+  std::shared_ptr<const WtaLut> wta;   // the WTA LUT's offsets
+  static constexpr int kDefaultTopK = 16;
+
+  static HardseaOptions parse(Section& s) {
+    HardseaOptions o;
+    o.keep = KeepCount::parse(s);
+    o.subspaces = static_cast<int>(s.get_int("subspaces", 4, 1, 4096));
+    o.subspaces_key = key_ref(s, "subspaces");
+    o.centroids = static_cast<int>(s.get_int("centroids", 16, 1, 65536));
+    o.iterations = static_cast<int>(s.get_int("kmeans_iterations", 10, 0, 1000));
+    o.wta_sigma = s.get_double("wta_sigma", 0.0, "", {0, 10});
+    if (const std::string f = lut_file(s, "wta_lut"); !f.empty()) {
+      if (o.wta_sigma > 0) s.fail("wta_sigma", "give either wta_sigma or wta_lut, not both");
+      const double cap = s.get_double("wta_capacitance", 100e-15, "F", {1e-18, 1e-6});
+      try {
+        o.wta = std::make_shared<const WtaLut>(WtaLut::load(f, cap));
+      } catch (const InputError& e) {
+        s.fail("wta_lut", e.what());
+      }
+    }
+    return o;
+  }
+  std::string wta_text() const {
+    return wta ? "offsets from " + wta->file + " at " + num(wta->capacitance_F * 1e15) +
+                     " fF: relative current sigma " + num(wta->sigma_rel)
+               : "sigma " + num(wta_sigma) + " of the row range";
+  }
 };
 
 class HardseaScheme final : public SparseSchemeBase {
  public:
   HardseaScheme(CrossbarConfig cfg, std::array<bool, kProductCount> analog, uint64_t seed,
-                CrossbarConfig approx, int top_k, KeyRef top_k_key, int subspaces,
-                KeyRef subspaces_key, int centroids, int iterations, double wta_sigma,
-                std::shared_ptr<const WtaLut> wta)
-      : SparseSchemeBase("hardsea", std::move(cfg), analog, seed), top_k_(top_k),
-        top_k_key_(std::move(top_k_key)), subspaces_(subspaces),
-        subspaces_key_(std::move(subspaces_key)), centroids_(centroids), iterations_(iterations),
-        wta_sigma_(wta_sigma), wta_(std::move(wta)) {
+                CrossbarConfig approx, HardseaOptions opt)
+      : SparseSchemeBase("hardsea", std::move(cfg), analog, seed), opt_(std::move(opt)),
+        top_k_(opt_.keep.top_k.value_or(HardseaOptions::kDefaultTopK)) {
     approx_ = std::make_unique<CrossbarBackend>(approx, CrossbarParts{}, all_products(), seed ^ 0xB7);
   }
   SchemeTraits traits() const override {
@@ -373,30 +450,30 @@ class HardseaScheme final : public SparseSchemeBase {
     return t;
   }
   std::string describe() const override {
-    return "product-quantized relevance in ReRAM (" + std::to_string(subspaces_) + " subspaces x " +
-           std::to_string(centroids_) + " centroids; " + approx_->config().describe() +
-           "), top-" + std::to_string(top_k_) + " by k-WTA (" +
-           (wta_ ? "offsets from " + wta_->file + " at " + num(wta_->capacitance_F * 1e15) +
-                       " fF: relative current sigma " + num(wta_->sigma_rel)
-                 : "sigma " + num(wta_sigma_) + " of the row range") +
-           "), exact digital sparse attention; " + products_text();
+    return "product-quantized relevance in ReRAM (" + std::to_string(opt_.subspaces) +
+           " subspaces x " + std::to_string(opt_.centroids) + " centroids; " +
+           approx_->config().describe() + "), top-" + std::to_string(top_k_) + " by k-WTA (" +
+           opt_.wta_text() + "), exact digital sparse attention; " + products_text();
+  }
+  std::vector<ChosenValue> calibrate(const CalibrationData& cal) override {
+    ChosenValue k = opt_.keep.choose(HardseaOptions::kDefaultTopK, cal.seq);
+    top_k_ = static_cast<int>(k.value);
+    return {k};
   }
   void check(const Model& m, const Batch& b) const override {
-    if (top_k_ > b.seq)
-      top_k_key_.fail("top_k = " + std::to_string(top_k_) + " is larger than the sequence length " +
-                      std::to_string(b.seq));
+    opt_.keep.check(top_k_, b.seq);
     const int dh = m.d_model / m.n_heads();
-    if (dh % subspaces_ != 0)
-      subspaces_key_.fail("subspaces = " + std::to_string(subspaces_) +
-                          " does not divide the head dimension " + std::to_string(dh));
+    if (dh % opt_.subspaces != 0)
+      opt_.subspaces_key.fail("subspaces = " + std::to_string(opt_.subspaces) +
+                              " does not divide the head dimension " + std::to_string(dh));
   }
   Mat attend(const HeadId& id, const Mat& q, const Mat& k, const Mat& v, const Mat* mask,
              MatmulBackend&, Mat* probs) override {
     auto rng = head_rng(id);
-    const PqCodebook pq = pq_train(k, subspaces_, centroids_, iterations_, rng);
-    const Eigen::Index ds = q.cols() / subspaces_;
+    const PqCodebook pq = pq_train(k, opt_.subspaces, opt_.centroids, opt_.iterations, rng);
+    const Eigen::Index ds = q.cols() / opt_.subspaces;
     Mat rel = Mat::Zero(q.rows(), k.rows());
-    for (int m = 0; m < subspaces_; ++m) {
+    for (int m = 0; m < opt_.subspaces; ++m) {
       // Centroids written into ReRAM; the query sub-vectors read against them.
       auto u = approx_->make({Product::scores, id.layer, id.batch, id.head});
       u->program(pq.centroids[static_cast<size_t>(m)]);
@@ -404,21 +481,21 @@ class HardseaScheme final : public SparseSchemeBase {
       for (Eigen::Index j = 0; j < k.rows(); ++j)
         rel.col(j) += t.col(pq.codes[static_cast<size_t>(m)][static_cast<size_t>(j)]);
     }
-    if (wta_sigma_ > 0) {
+    if (opt_.wta_sigma > 0) {
       std::normal_distribution<double> n(0, 1);
       for (Eigen::Index i = 0; i < rel.rows(); ++i) {
         const double range = rel.row(i).maxCoeff() - rel.row(i).minCoeff();
-        for (Eigen::Index j = 0; j < rel.cols(); ++j) rel(i, j) += wta_sigma_ * range * n(rng);
+        for (Eigen::Index j = 0; j < rel.cols(); ++j) rel(i, j) += opt_.wta_sigma * range * n(rng);
       }
     }
-    if (wta_) {  // relevances as bit-line currents, each with its comparator's relative error
+    if (const WtaLut* wta = opt_.wta.get()) {  // relevances as bit-line currents, each with its comparator's relative error
       std::normal_distribution<double> n(0, 1);
       for (Eigen::Index i = 0; i < rel.rows(); ++i) {
         const double lo = rel.row(i).minCoeff(), range = rel.row(i).maxCoeff() - lo;
         for (Eigen::Index j = 0; j < rel.cols(); ++j) {
           const double f = range > 0 ? (rel(i, j) - lo) / range : 1.0;
-          const double cur = wta_->i_min_A + f * (wta_->i_max_A - wta_->i_min_A);
-          rel(i, j) = cur * (1 + wta_->sigma_rel * n(rng));
+          const double cur = wta->i_min_A + f * (wta->i_max_A - wta->i_min_A);
+          rel(i, j) = cur * (1 + wta->sigma_rel * n(rng));
         }
       }
     }
@@ -427,13 +504,8 @@ class HardseaScheme final : public SparseSchemeBase {
   }
 
  private:
+  HardseaOptions opt_;
   int top_k_;
-  KeyRef top_k_key_;
-  int subspaces_;
-  KeyRef subspaces_key_;
-  int centroids_, iterations_;
-  double wta_sigma_;
-  std::shared_ptr<const WtaLut> wta_;
 };
 
 class HybridCimScheme final : public SparseSchemeBase {
@@ -486,49 +558,18 @@ std::unique_ptr<Scheme> make_star_scheme(Section& s, uint64_t seed) {
 
 std::unique_ptr<Scheme> make_sprint_scheme(Section& s, uint64_t seed) {
   auto analog = parse_projection_products(s);
-  const double th = s.get_double("threshold", 0.0, "", {-64, 64});
-  std::optional<double> keep;
-  // The key that sets the threshold: `threshold` when given, else `keep_ratio` (if neither is
-  // given the default threshold holds).
-  KeyRef keep_key = key_ref(s, s.has("threshold") ? "threshold" : "keep_ratio");
-  if (s.has("keep_ratio")) {
-    if (s.has("threshold")) s.fail("keep_ratio", "give either threshold or keep_ratio, not both");
-    keep = s.get_double("keep_ratio", 0.5, "", {1e-6, 1.0});
-  }
-  const double sigma = s.get_double("comparator_sigma", 0.0, "", {0, 64});
-  std::shared_ptr<const ComparatorLut> lut;
-  if (const std::string f = lut_file(s, "comparator_lut"); !f.empty()) {
-    if (sigma > 0) s.fail("comparator_sigma", "give either comparator_sigma or comparator_lut, not both");
-    lut = std::make_shared<const ComparatorLut>(ComparatorLut::load(f));
-  }
-  const double vps = s.get_double("comparator_volts_per_score", 0.01, "V", {1e-9, 100});
+  SprintOptions opt = SprintOptions::parse(s);
   auto approx = parse_crossbar(s, "approx_crossbar", approx_defaults(0));
   return std::make_unique<SprintScheme>(parse_crossbar(s, "crossbar", {}), analog, seed, approx,
-                                        th, keep, keep_key, sigma, lut, vps);
+                                        std::move(opt));
 }
 
 std::unique_ptr<Scheme> make_hardsea_scheme(Section& s, uint64_t seed) {
   auto analog = parse_projection_products(s);
-  const int k = static_cast<int>(s.get_int("top_k", 16, 1, 1 << 20));
-  KeyRef kr = key_ref(s, "top_k");
-  const int m = static_cast<int>(s.get_int("subspaces", 4, 1, 4096));
-  KeyRef mr = key_ref(s, "subspaces");
-  const int c = static_cast<int>(s.get_int("centroids", 16, 1, 65536));
-  const int it = static_cast<int>(s.get_int("kmeans_iterations", 10, 0, 1000));
-  const double sigma = s.get_double("wta_sigma", 0.0, "", {0, 10});
-  std::shared_ptr<const WtaLut> wta;
-  if (const std::string f = lut_file(s, "wta_lut"); !f.empty()) {
-    if (sigma > 0) s.fail("wta_sigma", "give either wta_sigma or wta_lut, not both");
-    const double cap = s.get_double("wta_capacitance", 100e-15, "F", {1e-18, 1e-6});
-    try {
-      wta = std::make_shared<const WtaLut>(WtaLut::load(f, cap));
-    } catch (const InputError& e) {
-      s.fail("wta_lut", e.what());
-    }
-  }
+  HardseaOptions opt = HardseaOptions::parse(s);
   auto approx = parse_crossbar(s, "approx_crossbar", approx_defaults(0));
   return std::make_unique<HardseaScheme>(parse_crossbar(s, "crossbar", {}), analog, seed, approx,
-                                         k, kr, m, mr, c, it, sigma, wta);
+                                         std::move(opt));
 }
 
 std::unique_ptr<Scheme> make_hybrid_cim_scheme(Section& s, uint64_t seed) {

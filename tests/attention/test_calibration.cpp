@@ -1,16 +1,20 @@
 // The calibration pass (src/attention/calibration.hpp) reads only the model file's
 // calibration split: the settings it chooses depend on /calibration and not on /input (the
 // held-out set); a value fixed in the config wins; calibrated STAR on the shipped recall model
-// is within a point of torch's fp32 accuracy where the preset's fixed format is not.
+// is within a point of torch's fp32 accuracy where the preset's fixed format is not. The ADC
+// range calibration (src/attention/range_calibration.hpp) finds the largest column current a
+// closed form gives, from the calibration split only, without touching the run's counters.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <random>
 
 #include "attention/attention_run.hpp"
 #include "attention/calibration.hpp"
+#include "attention/range_calibration.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
 
@@ -142,6 +146,11 @@ TEST(Calibration, AFixedConfigValueWins) {
   EXPECT_EQ(chosen(k, "top_k").source, "config");
   const RunSummary dn = run(m, "[attention]\nscheme = \"attar\"\nanalog_products = []\ndensity = 0.25\n");
   EXPECT_EQ(chosen(dn, "top_k").value, 2);  // 0.25 of 8 keys
+  const std::string hs = "[attention]\nscheme = \"hardsea\"\ncentroids = 4\n";
+  EXPECT_EQ(chosen(run(m, hs + "density = 0.25\n"), "top_k").value, 2);
+  EXPECT_EQ(chosen(run(m, hs + "density = 0.25\n"), "top_k").source, "calibration");
+  EXPECT_EQ(chosen(run(m, hs + "top_k = 3\n"), "top_k").source, "config");
+  EXPECT_THROW(run(m, hs + "top_k = 3\ndensity = 0.5\n"), ConfigError);
   const RunSummary th = run(m, "[attention]\nscheme = \"sprint\"\nthreshold = 0.5\n");
   EXPECT_EQ(chosen(th, "threshold").value, 0.5);
   EXPECT_EQ(chosen(th, "threshold").source, "config");
@@ -157,6 +166,98 @@ TEST(Calibration, WithoutASplitDefaultsAreSaidAndKeepRatioIsRefused) {
   EXPECT_THROW(run(m, "[attention]\nscheme = \"sprint\"\nkeep_ratio = 0.5\nthreshold = 1\n"),
                ConfigError);
   EXPECT_THROW(run(m, "[attention]\nscheme = \"attar\"\ntop_k = 2\ndensity = 0.5\n"), ConfigError);
+}
+
+const char* kBaseline = "[attention]\nscheme = \"rram-baseline\"\n";
+
+// One tile, read per read with the range recorded: a matrix of `in` rows of the largest weight
+// driven with every input bit set carries in x v_read x g_on on each positive column of a full
+// slice, in / rows of a full tile; bipolar (I+ - I-) the same over g_on - g_off.
+TEST(RangeCalibration, ThePeakOfAFullDriveIsTheFilledRowsFraction) {
+  for (const bool analog : {false, true}) {
+    CrossbarConfig c;
+    c.diff_sense = analog ? DiffSense::analog : DiffSense::digital;
+    std::array<bool, kProductCount> on{};
+    on.fill(true);
+    CrossbarBackend be(c, CrossbarParts{}, on, 7);
+    be.record_ranges(true);
+    auto u = be.make({Product::q_proj, 0, -1, -1});
+    u->program(Mat::Ones(5, 16));  // w_int 127: slices (3, 3, 3, 1) of 2 bits
+    u->apply(Mat::Ones(3, 16));    // x_int 255: every bit set in every cycle
+    be.record_ranges(false);
+    EXPECT_NEAR(be.range_peak(Product::q_proj).peak(), 16.0 / 128, 1e-12) << analog;
+    EXPECT_GT(be.range_peak(Product::q_proj).reads(), 0);
+    EXPECT_EQ(be.stats()[static_cast<size_t>(Product::q_proj)].programs, 0);  // scratch counters
+    // The calibrated range shrinks the ADC error of a product that stays inside it.
+    std::mt19937_64 rng(3);
+    std::uniform_real_distribution<double> d(-1, 1);
+    const Mat w = Mat::NullaryExpr(5, 16, [&] { return d(rng); });
+    const Mat x = Mat::NullaryExpr(40, 16, [&] { return d(rng); });
+    auto err = [&](CrossbarBackend& b) {
+      auto m = b.make({Product::k_proj, 0, -1, -1});
+      m->program(w);
+      return (m->apply(x) - x * w.transpose()).norm();
+    };
+    const double e_full = err(be);
+    be.record_ranges(true);
+    err(be);
+    be.record_ranges(false);
+    const double peak = be.range_peak(Product::k_proj).peak();
+    ASSERT_GT(peak, 0);
+    ASSERT_LT(peak, 0.2);
+    be.set_adc_full_scale(Product::k_proj, covering_full_scale(peak));
+    EXPECT_LT(err(be), 0.5 * e_full) << analog << " peak " << peak;
+  }
+}
+
+// W_q = W_k = W_v = I and a calibration split of ones (every input bit set): the diagonal cell
+// at g_on and three at g_off per column of q/k/v (g_on + 3 g_off over 128 g_on); the scores
+// array holds K = ones in 4 rows (4 / 128); the context array V = ones in 8 rows read with
+// uniform probabilities (8 / 128). From the split only: two held-out sets give the same values.
+TEST(RangeCalibration, ChoosesTheSplitsLargestReadForEveryProduct) {
+  const std::vector<double> ones(kBatch * kSeq * kD, 1.0);
+  const RunSummary a = run(write_model("rng_a", draw_x(2, 20.0), &ones), kBaseline);
+  const RunSummary b = run(write_model("rng_b", draw_x(3, 0.1), &ones), kBaseline);
+  const double g_on = 100e-6, g_off = 1e-6;
+  const double proj = (g_on + 3 * g_off) / (128 * g_on);
+  for (const char* p : {"q_proj", "k_proj", "v_proj"})
+    EXPECT_NEAR(chosen(a, std::string("crossbar.adc_full_scale.") + p).value, proj, 1e-12) << p;
+  EXPECT_NEAR(chosen(a, "crossbar.adc_full_scale.scores").value, 4.0 / 128, 1e-12);
+  EXPECT_NEAR(chosen(a, "crossbar.adc_full_scale.context").value, 8.0 / 128, 1e-12);
+  EXPECT_EQ(chosen(a, "crossbar.adc_full_scale.q_proj").source, "calibration");
+  ASSERT_EQ(a.calibrated.size(), b.calibrated.size());
+  for (size_t i = 0; i < a.calibrated.size(); ++i) EXPECT_EQ(a.calibrated[i].value, b.calibrated[i].value);
+  // Another split gives other ranges: the last feature 0 takes one g_off row from each q/k/v
+  // column's read and one driven row from the scores array's.
+  std::vector<double> three = ones;
+  for (size_t i = kD - 1; i < three.size(); i += kD) three[i] = 0;
+  const RunSummary c = run(write_model("rng_c", draw_x(2, 20.0), &three), kBaseline);
+  EXPECT_NEAR(chosen(c, "crossbar.adc_full_scale.q_proj").value, (g_on + 2 * g_off) / (128 * g_on), 1e-12);
+  EXPECT_NEAR(chosen(c, "crossbar.adc_full_scale.scores").value, 3.0 / 128, 1e-12);
+  H5Reader h(fs::temp_directory_path() / "cimchar_test_calibration" / "rng_a_out.h5");
+  EXPECT_NEAR(h.read("/calibration/crossbar.adc_full_scale.scores")[0], 4.0 / 128, 1e-12);
+  EXPECT_EQ(h.attr_string("/calibration/crossbar.adc_full_scale.scores", "source"), "calibration");
+}
+
+// The calibration pass runs on a twin of the scheme: the run's counters are those of a run with
+// the same range fixed; a range in the config wins; without a split the default is said.
+TEST(RangeCalibration, ConfigWinsCountersUntouchedDefaultWithoutSplit) {
+  const std::vector<double> ones(kBatch * kSeq * kD, 1.0);
+  const fs::path m = write_model("rng_fixed", draw_x(2, 1.0), &ones);
+  const RunSummary cal = run(m, kBaseline);
+  const RunSummary fixed = run(m, std::string(kBaseline) + "[attention.crossbar]\nadc_full_scale = 0.5\n");
+  EXPECT_EQ(chosen(fixed, "crossbar.adc_full_scale").value, 0.5);
+  EXPECT_EQ(chosen(fixed, "crossbar.adc_full_scale").source, "config");
+  EXPECT_THROW(chosen(fixed, "crossbar.adc_full_scale.q_proj"), std::runtime_error);
+  ASSERT_EQ(cal.counters.size(), fixed.counters.size());
+  for (size_t i = 0; i < cal.counters.size(); ++i) {
+    EXPECT_EQ(cal.counters[i].stats.programs, fixed.counters[i].stats.programs) << cal.counters[i].name;
+    EXPECT_EQ(cal.counters[i].stats.adc_conversions, fixed.counters[i].stats.adc_conversions);
+    EXPECT_EQ(cal.counters[i].stats.macs, fixed.counters[i].stats.macs);
+  }
+  const RunSummary none = run(write_model("rng_none", draw_x(2, 1.0), nullptr), kBaseline);
+  EXPECT_EQ(chosen(none, "crossbar.adc_full_scale").value, 1.0);
+  EXPECT_EQ(chosen(none, "crossbar.adc_full_scale").source, "default (no calibration split)");
 }
 
 // The shipped recall model (models/README.md): STAR's softmax engine alone (products exact),
@@ -176,6 +277,29 @@ TEST(CalibrationRecall, CalibratedStarWithinOnePointOfFp32) {
   r.max_sequences = 256;
   const RunSummary fixed = run_attention(r);
   EXPECT_LT(*fixed.accuracy, *s.accuracy_fp32_recorded - 0.2);
+}
+
+// The shipped recall model, every product on crossbars with ideal parts (statistical readout):
+// the ADC range calibrated per product against the old fixed full tile, on 384 held-out
+// sequences. The calibration split's largest reads are 6-47% of a full tile, so at 1.0 the
+// 8-bit ADC spends 1-4 of its bits on currents that never come.
+TEST(CalibrationRecall, CalibratedAdcRangesRecoverTheIdealAccuracy) {
+  RunRequest r;
+  r.model_file = fs::path(CIMCHAR_TEST_SOURCE_DIR) / "models" / "recall.h5";
+  r.out_file = fs::temp_directory_path() / "cimchar_test_calibration" / "recall_ranges.h5";
+  const std::string cfg = std::string(kBaseline) + "[attention.crossbar]\nreadout = \"statistical\"\n";
+  r.config_text = cfg;
+  r.max_sequences = 384;
+  const RunSummary s = run_attention(r);
+  r.config_text = cfg + "adc_full_scale = 1.0\n";
+  const RunSummary fixed = run_attention(r);
+  ASSERT_TRUE(s.accuracy && fixed.accuracy && s.accuracy_ideal);
+  const double fs = chosen(s, "crossbar.adc_full_scale.q_proj").value;
+  EXPECT_GT(fs, 0.01);
+  EXPECT_LT(fs, 0.5);
+  std::printf("ideal %.4f calibrated %.4f fixed %.4f\n", *s.accuracy_ideal, *s.accuracy, *fixed.accuracy);
+  EXPECT_GT(*s.accuracy, *s.accuracy_ideal - 0.02);
+  EXPECT_LT(*fixed.accuracy, *s.accuracy - 0.04);
 }
 
 }  // namespace
