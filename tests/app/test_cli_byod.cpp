@@ -57,6 +57,32 @@ TEST(CliByod, IrdropWithNetlistOnlyDevicesAgreesWithNgspice) {
   }
 }
 
+// A 1T1R cell around a netlist-only RRAM: a user's card, the shipped one_t_one_r card with
+// [model] rram = "yakopcic", in the user's own folder. The native crossbar uses the BSIM4
+// transistor's ngspice table in series with yakopcic's tabulated read I-V; the SPICE reference
+// instantiates the BSIM4 card and yakopcic's subcircuit in every cell.
+TEST(CliByod, IrdropWithAOneTOneRAroundANetlistOnlyDeviceAgreesWithNgspice) {
+  const fs::path dir = fresh_dir("byod_1t1r");
+  const fs::path dev = dir / "devices";
+  fs::copy(fs::path(CIMCHAR_TEST_SOURCE_DIR) / "devices", dev, fs::copy_options::recursive);
+  std::string card = slurp(dev / "one_t_one_r.toml");
+  card = std::regex_replace(card, std::regex("rram = \"stanford_asu\""), "rram = \"yakopcic\"");
+  card = std::regex_replace(card, std::regex("name = \"one_t_one_r\""), "name = \"t1r_yakopcic\"");
+  write_text(dev / "t1r_yakopcic.toml", card);
+  write_text(dir / "flow.toml", irdrop_flow((dev / "t1r_yakopcic.toml").string(), "200 uS", "10 uS"));
+  CliResult r = run_cimchar("irdrop " + (dir / "flow.toml").string() + " --out " +
+                            (dir / "out").string() + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  cimchar::H5Reader h5(dir / "out" / "irdrop.h5");
+  const std::string cell = h5.attr_string("/irdrop", "cell");
+  EXPECT_NE(cell.find("1T1R"), std::string::npos) << cell;
+  EXPECT_NE(cell.find("table"), std::string::npos) << cell;  // yakopcic: no C++ twin
+  const double e = h5.attr_double("/lut/irdrop/model", "native_vs_ngspice_max");
+  std::printf("  1T1R(yakopcic): native vs ngspice max rel err %.2e\n", e);
+  EXPECT_LT(e, 2e-3);
+  EXPECT_GT(e, 0);
+}
+
 TEST(CliByod, XbarSolveWithALinearNetlistOnlyDeviceGivesVG) {
   // lid's read I-V is linear (Strukov et al. 2008): with ideal wires I[c] = sum_r V[r] G[r, c].
   const fs::path dir = fresh_dir("byod_xbar");
