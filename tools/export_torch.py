@@ -159,8 +159,149 @@ def _bert_layer(layer):
     return out
 
 
-def describe(module):
+# ---------------------------------------------------------------------------------------------
+# Custom modules (BERT-style: separate q/k/v Linear layers, post- or pre-LN, GELU): the caller
+# says where each layer keeps its parts, and how to run the module.
+
+
+class Adapter:
+    """Where a custom transformer keeps its parts, for export_attention(..., adapter=...).
+
+    layers: one dict per layer of dotted attribute paths from the module, with keys
+      q, k, v (torch.nn.Linear d -> d, required), o (the output projection, optional),
+      norm1, norm2 (torch.nn.LayerNorm), ffn1 (Linear d -> d_ff), ffn2 (Linear d_ff -> d).
+    n_heads: heads of every layer. Attention is softmax(q k^T / sqrt(d_head) + mask) v per head,
+      the heads concatenated in order (head h = features h*d_head .. (h+1)*d_head - 1).
+    norm_first: False (post-LN, BERT: x = LN(x + attn(x)), x = LN(x + ffn(x))) or True (pre-LN).
+    activation: the FFN's, "gelu" (exact erf), "gelu_tanh" or "relu".
+    final_norm: a dotted path to a LayerNorm after the last layer, or None.
+    forward(module, x, attn_mask): the module's output [batch, seq, d] for batch-first x and
+      an additive float mask [seq, seq] or None (default: module(x), which must then take no
+      mask).
+    After the module has run, the exporter recomputes the described function in float64 and
+    refuses the export (ExportError) when the module computes something else."""
+
+    PARTS = ("q", "k", "v", "o", "norm1", "norm2", "ffn1", "ffn2")
+
+    def __init__(self, layers, n_heads, norm_first=False, activation="gelu", final_norm=None,
+                 forward=None, residual=True):
+        if not layers:
+            raise ExportError("adapter: no layers")
+        for i, l in enumerate(layers):
+            unknown = sorted(set(l) - set(self.PARTS))
+            if unknown:
+                raise ExportError(f"adapter: layer {i}: unknown part(s) {unknown} "
+                                  f"(allowed: {', '.join(self.PARTS)})")
+            for need in ("q", "k", "v"):
+                if need not in l:
+                    raise ExportError(f"adapter: layer {i}: '{need}' is required")
+            if ("ffn1" in l) != ("ffn2" in l):
+                raise ExportError(f"adapter: layer {i}: give both ffn1 and ffn2, or neither")
+        if activation not in ("gelu", "gelu_tanh", "relu"):
+            raise ExportError(f"adapter: activation {activation!r}: gelu, gelu_tanh or relu")
+        self.layers, self.n_heads, self.norm_first = list(layers), int(n_heads), bool(norm_first)
+        self.activation, self.final_norm, self.residual = activation, final_norm, bool(residual)
+        self.forward = forward or (lambda m, x, attn_mask: m(x))
+
+
+def _part(module, path, kind, where):
+    obj = module
+    for name in path.split("."):
+        if not hasattr(obj, name):
+            raise ExportError(f"adapter: {where} = '{path}': {type(obj).__name__} has no "
+                              f"attribute '{name}'")
+        obj = getattr(obj, name)
+    if not isinstance(obj, kind):
+        raise ExportError(f"adapter: {where} = '{path}' is a {type(obj).__name__}, expected "
+                          f"torch.nn.{kind.__name__}")
+    return obj
+
+
+def _adapter_layers(module, ad):
+    layers = []
+    for i, l in enumerate(ad.layers):
+        lin = {k: _part(module, l[k], torch.nn.Linear, f"layer {i} {k}")
+               for k in ("q", "k", "v", "o", "ffn1", "ffn2") if k in l}
+        d = lin["q"].in_features
+        if d % ad.n_heads:
+            raise ExportError(f"adapter: n_heads {ad.n_heads} does not divide d_model {d}")
+        attn = {"n_heads": ad.n_heads}
+        for k in ("q", "k", "v", "o"):
+            if k in lin:
+                attn[f"w_{k}"], attn[f"b_{k}"] = _linear(lin[k], d, d)
+        layer = {"attn": attn, "residual": int(ad.residual), "norm_first": int(ad.norm_first)}
+        for nk in ("norm1", "norm2"):
+            if nk in l:
+                layer[nk] = _layer_norm(_part(module, l[nk], torch.nn.LayerNorm, f"layer {i} {nk}"))
+        if "ffn1" in lin:
+            d_ff = lin["ffn1"].out_features
+            w1, b1 = _linear(lin["ffn1"], d_ff, d)
+            w2, b2 = _linear(lin["ffn2"], d, d_ff)
+            layer["ffn"] = {"w1": w1, "b1": b1, "w2": w2, "b2": b2, "activation": ad.activation}
+        layers.append(layer)
+    final = (_layer_norm(_part(module, ad.final_norm, torch.nn.LayerNorm, "final_norm"))
+             if ad.final_norm else None)
+    return "custom", layers, final
+
+
+def _ln64(x, n):
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + n["eps"]) * n["weight"] + n["bias"]
+
+
+def _act64(x, name):
+    if name == "relu":
+        return np.maximum(x, 0)
+    if name == "gelu_tanh":
+        return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))
+
+
+def _described_forward(layers, final_norm, x, mask):
+    """The function the layer description states, in float64 numpy ([b, s, d] -> [b, s, d])."""
+    h = x.astype(np.float64)
+    f64 = lambda a: np.asarray(a, dtype=np.float64)
+    for l in layers:
+        a = l["attn"]
+        nh = a["n_heads"]
+
+        def attend(z):
+            b, s, d = z.shape
+            dh = d // nh
+            q, k, v = (z @ f64(a[f"w_{c}"]).T + f64(a[f"b_{c}"]) for c in "qkv")
+            split = lambda t: t.reshape(b, s, nh, dh).transpose(0, 2, 1, 3)
+            sc = split(q) @ split(k).transpose(0, 1, 3, 2) / math.sqrt(dh)
+            if mask is not None:
+                sc = sc + mask
+            sc = np.exp(sc - sc.max(-1, keepdims=True))
+            ctx = (sc / sc.sum(-1, keepdims=True)) @ split(v)
+            ctx = ctx.transpose(0, 2, 1, 3).reshape(b, s, d)
+            return ctx @ f64(a["w_o"]).T + f64(a["b_o"]) if "w_o" in a else ctx
+
+        def ffn(z):
+            f = l["ffn"]
+            u = _act64(z @ f64(f["w1"]).T + f64(f["b1"]), f["activation"])
+            return u @ f64(f["w2"]).T + f64(f["b2"])
+
+        n1 = (lambda z: _ln64(z, l["norm1"])) if "norm1" in l else (lambda z: z)
+        n2 = (lambda z: _ln64(z, l["norm2"])) if "norm2" in l else (lambda z: z)
+        r = 1.0 if l["residual"] else 0.0
+        if l["norm_first"]:
+            h = r * h + attend(n1(h))
+            if "ffn" in l:
+                h = h + ffn(n2(h))
+        else:
+            h = n1(r * h + attend(h))
+            if "ffn" in l:
+                h = n2(h + ffn(h))
+    return _ln64(h, final_norm) if final_norm is not None else h
+
+
+def describe(module, adapter=None):
     """(kind, layers, final_norm or None) for a supported module."""
+    if adapter is not None:
+        return _adapter_layers(module, adapter)
     if isinstance(module, torch.nn.MultiheadAttention):
         return "mha", [{"attn": _mha_attn(module), "residual": 0, "norm_first": 0}], None
     if isinstance(module, torch.nn.TransformerEncoderLayer):
@@ -177,7 +318,9 @@ def describe(module):
         return "bert_layer", [_bert_layer(module)], None
     raise ExportError(f"unsupported module {type(module).__module__}.{type(module).__name__}: "
                       "expected MultiheadAttention, TransformerEncoderLayer, TransformerEncoder "
-                      "or a transformers BertSelfAttention/BertAttention/BertLayer")
+                      "or a transformers BertSelfAttention/BertAttention/BertLayer; for a custom "
+                      "module give an Adapter (export_torch.Adapter: where its q/k/v/o Linear, "
+                      "LayerNorm and FFN layers are)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,8 +431,30 @@ def _check_inputs(module, kind, layers, x, attn_mask, key_padding_mask):
         raise ExportError("a query row has every key masked (torch would return NaN there)")
 
 
+def _run_adapted(module, ad, x, attn_mask, layers, final_norm):
+    """A custom module through its adapter: (float32 output, float64 output), the float64 run
+    checked against the function the description states."""
+    b, s, _ = x.shape
+    with torch.no_grad():
+        y32 = ad.forward(module, x, _additive(attn_mask, torch.float32))
+        m64 = copy.deepcopy(module).double().eval()
+        y64 = ad.forward(m64, x.double(), _additive(attn_mask, torch.float64))
+    if not isinstance(y32, torch.Tensor) or tuple(y32.shape) != tuple(x.shape):
+        raise ExportError(f"adapter: forward returned {getattr(y32, 'shape', type(y32))}, "
+                          f"expected a tensor of shape {tuple(x.shape)}")
+    mask = None if attn_mask is None else _additive(attn_mask, torch.float64).numpy().reshape(1, 1, s, s)
+    want = _described_forward(layers, final_norm, x.double().numpy(), mask)
+    got = y64.detach().numpy()
+    err = float(np.abs(got - want).max() / max(np.abs(want).max(), 1e-300))
+    if not err < 1e-6:
+        raise ExportError(f"adapter: the module does not compute what the adapter describes "
+                          f"(max relative difference {err:.3g} in float64): check its parts, "
+                          f"n_heads, norm_first, activation and final_norm")
+    return y32.detach(), y64.detach()
+
+
 def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, extra=None,
-                     compact=False, store_x=True, keep_outputs=None):
+                     compact=False, store_x=True, keep_outputs=None, adapter=None):
     """Runs `module` in eval mode on x ([batch, seq, d_model], batch-first) and writes its
     weights, the inputs, the torch outputs (float32 and a float64 rerun) and the per-layer
     attention probabilities to the HDF5 file `path` (written to a temporary name, then renamed).
@@ -302,44 +467,64 @@ def export_attention(module, x, path, attn_mask=None, key_padding_mask=None, ext
     the attention probabilities, for shipped models with long sequences. store_x=False leaves
     /input/x out (extra then stores the input another way: tokens, patches). keep_outputs
     (compact only): store /output/y for the first N batch items only.
+    adapter: an Adapter for a module of no supported class (a custom BERT-style layer stack);
+    it takes a 2-D attn_mask only and no key_padding_mask, and the file has no attention
+    probabilities.
     Returns the float32 torch output."""
-    kind, layers, final_norm = describe(module)
+    kind, layers, final_norm = describe(module, adapter)
     x = torch.as_tensor(x).to(torch.float32)
     _check_inputs(module, kind, layers, x, attn_mask, key_padding_mask)
+    if adapter is not None and (key_padding_mask is not None or
+                                (attn_mask is not None and torch.as_tensor(attn_mask).dim() != 2)):
+        raise ExportError("adapter: only a 2-D attn_mask [seq, seq] (no key_padding_mask)")
     was_training = module.training
     module.eval()
     try:
         attn32 = []
-        y32 = _run(module, kind, x, _additive(attn_mask, torch.float32)
-                   if attn_mask is not None and torch.as_tensor(attn_mask).dtype != torch.bool
-                   else attn_mask, key_padding_mask, attn32)
-        y64 = None
-        if not compact:
-            m64 = copy.deepcopy(module).double().eval()
-            for p in m64.parameters():
-                p.requires_grad_(True)
-            y64 = _run(m64, kind, x.double(), _additive(attn_mask, torch.float64)
-                       if attn_mask is not None and torch.as_tensor(attn_mask).dtype != torch.bool
-                       else attn_mask, key_padding_mask, [])
+        if adapter is not None:
+            y32, y64 = _run_adapted(module, adapter, x, attn_mask, layers, final_norm)
+            y64 = None if compact else y64
+        else:
+            y32, y64 = _run_standard(module, kind, x, attn_mask, key_padding_mask, compact, attn32)
     finally:
         module.train(was_training)
     if y32.shape != x.shape:
         raise ExportError(f"module output has shape {tuple(y32.shape)}, expected {tuple(x.shape)}")
+    _write_file(path, module, kind, layers, final_norm, x, attn_mask, key_padding_mask, y32, y64,
+                None if compact else attn32, store_x, keep_outputs, extra)
+    return y32
 
+
+def _run_standard(module, kind, x, attn_mask, key_padding_mask, compact, attn32):
+    """A supported module: its float32 output (attention probabilities into attn32) and, unless
+    compact, the float64 rerun."""
+    def mask_as(dtype):
+        if attn_mask is not None and torch.as_tensor(attn_mask).dtype != torch.bool:
+            return _additive(attn_mask, dtype)
+        return attn_mask
+    y32 = _run(module, kind, x, mask_as(torch.float32), key_padding_mask, attn32)
+    if compact:
+        return y32, None
+    m64 = copy.deepcopy(module).double().eval()
+    for p in m64.parameters():
+        p.requires_grad_(True)
+    return y32, _run(m64, kind, x.double(), mask_as(torch.float64), key_padding_mask, [])
+
+
+def _write_file(path, module, kind, layers, final_norm, x, attn_mask, key_padding_mask, y32, y64,
+                attn32, store_x, keep_outputs, extra):
     path = os.fspath(path)
     tmp = f"{path}.tmp.{os.getpid()}"
     try:
         with h5py.File(tmp, "w") as f:
             _write(f, module, kind, layers, final_norm, x, attn_mask, key_padding_mask,
-                   y32 if keep_outputs is None else y32[:keep_outputs], y64,
-                   None if compact else attn32, store_x)
+                   y32 if keep_outputs is None else y32[:keep_outputs], y64, attn32, store_x)
             if extra is not None:
                 extra(f, y32)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
-    return y32
 
 
 def export_task_model(encoder, path, head, labels, name, pooling="last", x=None, tokens=None,
