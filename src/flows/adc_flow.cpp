@@ -15,11 +15,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/rng.hpp"
+#include "flows/adc_transistor_flash.hpp"
 #include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 #include "lut/periph_records.hpp"
@@ -43,6 +45,7 @@ struct AdcConfig {
   size_t samples = 200, spice_samples = 2;
   int points_per_lsb = 64, spice_points_per_lsb = 16;
   periph::AdcCircuit circuit;
+  std::optional<TransistorFlashConfig> transistor_flash;  // [adc.transistor_flash]
 };
 
 AdcConfig parse(Section& t) {
@@ -78,6 +81,7 @@ AdcConfig parse(Section& t) {
   c.circuit.t_sample_s = k.get_double("t_sample", 10e-9, "s", {1e-12, 1e-3});
   c.circuit.t_bit_s = k.get_double("t_bit", 10e-9, "s", {1e-12, 1e-3});
   k.finish();
+  c.transistor_flash = parse_transistor_flash(t);
   t.finish();
   return c;
 }
@@ -405,9 +409,15 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
   StageScope scope("adc", ctx);
   const AdcResult o = compute(c, scope);
   print(c, o, scope.out());
+  std::optional<TransistorFlashResult> tf;
+  if (c.transistor_flash) {
+    tf = run_transistor_flash(*c.transistor_flash, scope);
+    print_transistor_flash(*c.transistor_flash, *tf, scope.out());
+  }
   return scope.write([&](H5Writer& out) {
     write_settings(c, o, out);
     write_groups(c, o, out);
+    if (tf) write_transistor_flash(*c.transistor_flash, *tf, out);
   });
 }
 

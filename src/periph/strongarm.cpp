@@ -130,8 +130,7 @@ std::vector<double> draw_strongarm_mismatch(const StrongArmDesign& d, const Stro
   return dv;
 }
 
-// The staircase search for each set of threshold shifts (one sample each).
-static std::vector<double> search_offsets(spice::WorkerPool& pool, const StrongArmDesign& d,
+std::vector<double> search_offsets(spice::WorkerPool& pool, const StrongArmDesign& d,
                                           const StrongArmOptions& o,
                                           const std::string& devices_dir,
                                           const std::vector<std::vector<double>>& dvth,

@@ -70,6 +70,12 @@ StrongArmResult characterize_strongarm(spice::WorkerPool& pool, const StrongArmD
 // Parts of it, for callers that need one.
 void measure_offsets(spice::WorkerPool& pool, const StrongArmDesign& d, const StrongArmOptions& o,
                      const std::string& devices_dir, StrongArmResult& r);
+// The input-referred offset of each given set of threshold shifts (one comparator each, at the
+// design's vcm), by the staircase search; resolution_V is half the final step.
+std::vector<double> search_offsets(spice::WorkerPool& pool, const StrongArmDesign& d,
+                                   const StrongArmOptions& o, const std::string& devices_dir,
+                                   const std::vector<std::vector<double>>& dvth,
+                                   double& resolution_V);
 // Input-referred offset per volt of threshold shift on each device (strongarm_devices order),
 // from the offsets with +-shift_V on that device alone: the linear mismatch analysis. With
 // Pelgrom sigmas s_i it predicts the offset sigma sqrt(sum (g_i s_i)^2).

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "periph/waveform.hpp"
 #include "core/param_table.hpp"
 #include "core/units.hpp"
 #include "device/mosfet_node.hpp"
@@ -27,19 +28,10 @@ void check_range(const char* key, double v, double lo, double hi) {
 
 const std::vector<double>& vec(const std::map<std::string, std::vector<double>>& v,
                                const std::string& name) {
-  auto it = v.find(name);
-  if (it == v.end()) throw SpiceError(kBench, "no vector " + name + " in the results");
-  return it->second;
+  return vector_named(v, name, kBench);
 }
-
-// Linear interpolation of y at t (t inside the time vector).
 double at(const std::vector<double>& time, const std::vector<double>& y, double t) {
-  auto it = std::upper_bound(time.begin(), time.end(), t);
-  if (it == time.begin()) return y.front();
-  if (it == time.end()) return y.back();
-  const size_t j = static_cast<size_t>(it - time.begin());
-  const double f = (t - time[j - 1]) / (time[j] - time[j - 1]);
-  return y[j - 1] + f * (y[j] - y[j - 1]);
+  return value_at(time, y, t);
 }
 
 }  // namespace

@@ -105,6 +105,41 @@ with tempfile.TemporaryDirectory() as d:
                   "twin rows are the first MC samples")
     f.close()
 
+    # 6. The flash at transistor level ([adc.transistor_flash]: a 200 ohm ladder, 0.5 pF per tap,
+    # seven StrongARMs on PTM 45 nm HP): the ladder's energy is its closed form
+    # (v_hi - v_lo)^2 / (8 R) x t_clk, the areas are 7 x layout x sum(W L) and 7 C / density,
+    # the transitions rise and scatter about the taps by a Pelgrom-sized offset.
+    out = os.path.join(d, "tflash")
+    r = run(d, flow('architectures = ["flash"]\nbits = [3]\nsamples = 4\nspice_samples = 0\n'
+                    '[adc.transistor_flash]\nsamples = 3\ntwin_samples = 400\n'), out)
+    check(r.returncode == 0, "transistor flash run: " + r.stderr[-800:])
+    with h5py.File(os.path.join(out, "adc.h5"), "r") as f:
+        g = f["/transistor_flash"]
+        check(np.all(g["failed"][:] == 0), "every transistor-level sample ran")
+        t, tap = g["transitions"][:], g["tap"][:]
+        check(t.shape == (3, 7) and np.allclose(tap, 0.55 + 0.05 * np.arange(1, 8)), "taps %s" % tap)
+        check(np.all(np.diff(t, axis=1) > 0), "transitions rise: %s" % t)
+        spread = np.sqrt(np.mean((t - tap) ** 2))
+        check(0.005 < spread < 0.06, "offsets about the taps, rms %.4f V" % spread)
+        e_ladder = 0.4 ** 2 / (8 * 200) * 500e-12
+        check(np.allclose(g["energy_ladder"][:], e_ladder, rtol=0.02),
+              "ladder energy %s vs %.3g J" % (g["energy_ladder"][:], e_ladder))
+        check(np.all((g["energy_comparators"][:] > 7 * 10e-15) & (g["energy_comparators"][:] < 7 * 100e-15)),
+              "comparator energy %s J" % g["energy_comparators"][:])
+        wl = (2 + 2 * 4 + 2 * 1 + 2 * 1 + 4 * 0.5 + 2 * 0.5 + 2 * 1) * 1e-6 * 45e-9
+        check(math.isclose(g.attrs["area_comparators_m2"], 7 * 10 * wl, rel_tol=1e-9),
+              "comparator area %g" % g.attrs["area_comparators_m2"])
+        check(math.isclose(g.attrs["area_caps_m2"], 7 * 0.5e-12 / 2e-3, rel_tol=1e-9), "cap area")
+        check(0.005 < g.attrs["twin_sigma_offset_V"] < 0.06, "fitted twin sigma")
+        check(g["inl_max"].attrs["units"] == "1" and g["transitions"].attrs["units"] == "V", "units")
+    for body, key in [("[adc.transistor_flash]\nv_lo = 0.9\nv_hi = 0.6\n", "adc.transistor_flash.v_hi"),
+                      ("[adc.transistor_flash]\nbits = 9\n", "adc.transistor_flash.bits"),
+                      ("[adc.transistor_flash]\nnode = \"ptm7\"\n", "adc.transistor_flash.node")]:
+        out = os.path.join(d, "bad_tf")
+        r = run(d, flow('architectures = ["flash"]\nbits = [3]\nsamples = 2\nspice_samples = 0\n' + body), out)
+        check(r.returncode == 2 and key in r.stderr and not os.path.exists(out),
+              "bad input %s: %d %s" % (key, r.returncode, r.stderr[-300:]))
+
     # 5. Bad input: exit 2, nothing written.
     for body, key in [("bits = [0]\n", "adc.bits"), ("vref = -1\n", "adc.vref"),
                       ("samples = 0\n", "adc.samples"), ("sigma_noise = -1\n", "adc.sigma_noise"),
