@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "periph/bench_job.hpp"
 #include "periph/waveform.hpp"
 #include "core/param_table.hpp"
 #include "core/units.hpp"
@@ -166,16 +167,11 @@ FlashStrongArmRun run_flash_strongarm(spice::WorkerPool& pool, const FlashStrong
                                       const std::string& devices_dir, const std::vector<double>& vin,
                                       const std::vector<std::vector<double>>& dvth) {
   const auto b = render_flash_strongarm_bench(d, devices_dir, vin, dvth);
-  spice::Job j;
-  j.name = std::string(kBench) + " (" + devices_dir + "/" +
-           device::mosfet_node(d.comparator.node).mod_file + ", " +
-           find_netlist("strongarm.lib").string() + ")";
-  j.netlist = b.netlist;
-  j.commands = b.commands;
-  j.vectors = b.vectors;
-  j.cost = static_cast<double>(15 * d.comparators());
-  const auto res = pool.run_one(j);
-  res.throw_if_failed(j.name);
+  const auto res = run_bench(pool,
+                             std::string(kBench) + " (" + devices_dir + "/" +
+                                 device::mosfet_node(d.comparator.node).mod_file + ", " +
+                                 find_netlist("strongarm.lib").string() + ")",
+                             b, static_cast<double>(15 * d.comparators()));
   return flash_strongarm_from_vectors(d, vin.size(), res.vectors);
 }
 

@@ -1,5 +1,6 @@
 // StrongARM comparator characterization and twin (see strongarm.hpp).
 #include "periph/strongarm.hpp"
+#include "periph/bench_job.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -227,14 +228,7 @@ void measure_delay_energy(spice::WorkerPool& pool, const StrongArmDesign& d,
   std::vector<std::string> levels;
   for (double v : o.overdrives_V) levels.push_back(netlist_number(v));
   const auto b = render_strongarm_bench(d, devices_dir, levels, true);
-  spice::Job j;
-  j.name = job_name("delay", d, devices_dir);
-  j.netlist = b.netlist;
-  j.commands = b.commands;
-  j.vectors = b.vectors;
-  j.cost = 15;
-  const auto res = pool.run_one(j);
-  res.throw_if_failed(j.name);
+  const auto res = run_bench(pool, job_name("delay", d, devices_dir), b, 15);
   const auto cyc = cycles_from_vectors(d, levels.size(), res.vectors);
   r.overdrive_V = o.overdrives_V;
   r.delay_s.clear();

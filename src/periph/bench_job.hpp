@@ -1,0 +1,25 @@
+// One rendered ngspice bench (netlist, commands, vectors) run as a pool job; a failure throws
+// SpiceError naming the job (whose name names the files the bench reads).
+#pragma once
+
+#include <string>
+
+#include "spice/pool.hpp"
+
+namespace cimchar::periph {
+
+template <class Bench>
+spice::JobResult run_bench(spice::WorkerPool& pool, const std::string& name, const Bench& b,
+                           double cost) {
+  spice::Job j;
+  j.name = name;
+  j.netlist = b.netlist;
+  j.commands = b.commands;
+  j.vectors = b.vectors;
+  j.cost = cost;
+  auto res = pool.run_one(j);
+  res.throw_if_failed(j.name);
+  return res;
+}
+
+}  // namespace cimchar::periph
