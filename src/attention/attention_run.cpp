@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "attention/nonideal.hpp"
 #include "attention/range_calibration.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
@@ -89,20 +90,6 @@ std::string make_table(const RunSummary& s) {
   return o.str();
 }
 
-// Sets every `ir_drop = "both"` in the tables under `t` to "model"; true when there was one.
-bool ir_drop_both_to_model(toml::table& t) {
-  bool found = false;
-  for (auto&& [key, node] : t) {
-    if (toml::table* sub = node.as_table()) {
-      found = ir_drop_both_to_model(*sub) || found;
-    } else if (key.str() == "ir_drop" && node.value<std::string>() == std::string("both")) {
-      node.as_string()->get() = "model";
-      found = true;
-    }
-  }
-  return found;
-}
-
 void write_metrics(H5Writer& w, const std::string& g, const Metrics& m) {
   w.write(g + "/rel_l2", {m.rel_l2}, {}, "");
   w.write(g + "/cosine", {m.cosine}, {}, "");
@@ -157,11 +144,13 @@ Configured configure(const RunRequest& req, RunSummary& s) {
   c.seed = req.seed;
   att.finish();
   root.finish();
-  toml::table alt = c.doc.root;
-  if (ir_drop_both_to_model(alt)) {
-    Section alt_root(alt, c.doc.file, "");
-    Section alt_att = alt_root.sub("attention");
-    c.sch_model = info.make(alt_att, req.seed);
+  // ir_drop = "both": a twin of the scheme whose crossbars use the compact IR-drop model.
+  bool both = false;
+  for (const NamedCrossbar& x : c.sch->crossbars())
+    both = both || (x.backend->config().nonideal && x.backend->config().nonideal->ir_drop == IrDropMode::both);
+  if (both) {
+    c.sch_model = c.twin();
+    for (const NamedCrossbar& x : c.sch_model->crossbars()) x.backend->use_compact_ir_model();
   }
   return c;
 }

@@ -460,16 +460,30 @@ Mat CountingIdealMatmul::apply(const Mat& x) {
 
 CrossbarBackend::CrossbarBackend(CrossbarConfig cfg, CrossbarParts parts,
                                  std::array<bool, kProductCount> analog, uint64_t seed)
-    : cfg_(std::move(cfg)), parts_(std::move(parts)), analog_(analog), seed_(seed) {
+    : cfg_(std::move(cfg)), given_parts_(std::move(parts)), analog_(analog), seed_(seed) {
   cfg_.validate();
+  apply_nonideal();
+  for (auto& pk : peaks_) pk = std::make_shared<RangePeak>();
+}
+
+void CrossbarBackend::apply_nonideal() {
+  parts_ = given_parts_;
   if (cfg_.nonideal && cfg_.nonideal->any()) {
-    CrossbarParts n = make_parts(*cfg_.nonideal, cfg_, seed);
+    CrossbarParts n = make_parts(*cfg_.nonideal, cfg_, seed_);
     parts_.conductance = n.conductance;
     parts_.array = n.array;
     if (n.adc) parts_.adc = n.adc;
   }
   if (!parts_.adc) parts_.adc = std::make_shared<UniformAdc>(cfg_.adc_bits);
-  for (auto& pk : peaks_) pk = std::make_shared<RangePeak>();
+}
+
+bool CrossbarBackend::use_compact_ir_model() {
+  if (!cfg_.nonideal || cfg_.nonideal->ir_drop != IrDropMode::both) return false;
+  auto n = std::make_shared<NonidealConfig>(*cfg_.nonideal);
+  n->ir_drop = IrDropMode::model;
+  cfg_.nonideal = n;
+  apply_nonideal();
+  return true;
 }
 
 void CrossbarBackend::record_ranges(bool on) {

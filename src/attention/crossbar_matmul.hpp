@@ -256,10 +256,14 @@ class CrossbarBackend final : public MatmulBackend {
   // products made afterwards use it.
   void set_adc_full_scale(Product p, double fraction);
   std::optional<double> adc_full_scale(Product p) const { return fs_[static_cast<size_t>(p)]; }
+  // ir_drop = "both": makes this backend the compact-model twin (its arrays use the fitted
+  // IR-drop model instead of the exact solver); true when it had "both".
+  bool use_compact_ir_model();
 
  private:
+  void apply_nonideal();  // the parts the config's [nonideal] table asks for
   CrossbarConfig cfg_;
-  CrossbarParts parts_;
+  CrossbarParts parts_, given_parts_;  // as used, and as the caller gave them
   std::array<bool, kProductCount> analog_;
   uint64_t seed_;
   StatsTable stats_{};
