@@ -39,21 +39,6 @@ double delivered(const std::vector<double>& time, const std::vector<double>& i, 
   return e;
 }
 
-void comparator_line(std::ostringstream& o, const FlashStrongArmDesign& d, size_t k,
-                     const std::vector<double>* dv) {
-  const StrongArmDesign& c = d.comparator;
-  o << "xc" << k << " clk vin t" << k << " op" << k << " on" << k << " vdd 0 strongarm l="
-    << num(c.l_m) << " wtail=" << num(c.w_tail_m) << " win=" << num(c.w_in_m) << " wnl="
-    << num(c.w_nlatch_m) << "\n+ wpl=" << num(c.w_platch_m) << " wrst=" << num(c.w_reset_m)
-    << " wbn=" << num(c.w_buf_n_m) << " wbp=" << num(c.w_buf_p_m) << " ldiff=" << num(c.l_diff_m);
-  if (dv) {
-    const auto devs = strongarm_devices(c);
-    o << "\n+";
-    for (size_t i = 0; i < devs.size(); ++i) o << " d_" << devs[i].name << "=" << num((*dv)[i]);
-  }
-  o << "\n";
-}
-
 }  // namespace
 
 AdcDesign FlashStrongArmDesign::as_adc() const {
@@ -115,7 +100,9 @@ FlashStrongArmBench render_flash_strongarm_bench(const FlashStrongArmDesign& d,
   }
   o << ")\n";
   for (size_t k = 1; k <= d.comparators(); ++k)
-    comparator_line(o, d, k, dvth.empty() ? nullptr : &dvth[k - 1]);
+    o << strongarm_instance(d.comparator, "c" + std::to_string(k), "clk", "vin", "t" + std::to_string(k),
+                            "op" + std::to_string(k), "on" + std::to_string(k),
+                            dvth.empty() ? std::vector<double>{} : dvth[k - 1]);
   o << ".end\n";
   FlashStrongArmBench b;
   b.netlist = o.str();

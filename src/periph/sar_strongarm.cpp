@@ -31,19 +31,6 @@ void pulse(std::ostringstream& o, const std::string& name, const std::string& pl
     << " " << num(period) << ")\n";
 }
 
-void comparator(std::ostringstream& o, const StrongArmDesign& c, const std::vector<double>& dvth) {
-  o << "xsa clk vcm top outp outn vdd 0 strongarm l=" << num(c.l_m) << " wtail=" << num(c.w_tail_m)
-    << " win=" << num(c.w_in_m) << " wnl=" << num(c.w_nlatch_m) << "\n+ wpl=" << num(c.w_platch_m)
-    << " wrst=" << num(c.w_reset_m) << " wbn=" << num(c.w_buf_n_m) << " wbp=" << num(c.w_buf_p_m)
-    << " ldiff=" << num(c.l_diff_m);
-  if (!dvth.empty()) {
-    const auto devs = strongarm_devices(c);
-    o << "\n+";
-    for (size_t i = 0; i < devs.size(); ++i) o << " d_" << devs[i].name << "=" << num(dvth[i]);
-  }
-  o << "\n";
-}
-
 }  // namespace
 
 void SarStrongArmDesign::validate() const {
@@ -111,7 +98,7 @@ SarStrongArmBench render_sar_strongarm_bench(const SarStrongArmDesign& d, const 
   o << "xdd botd in samp 0 0 0 adc_sar_drv params: vref={vref}\n";
   o << "ccd botd top " << num(d.unit_cap_F * (1 + rel(n))) << "\n";
   o << "stop top vcm tsw 0 adc_sw\n";
-  comparator(o, d.comparator, dvth);
+  o << strongarm_instance(d.comparator, "sa", "clk", "vcm", "top", "outp", "outn", dvth);
   // The SAR logic (behavioural) reads the comparator through an ideal buffer: the hold elements'
   // 1 pF would otherwise load the StrongARM's output inverter and share its old charge with it.
   o << "bcmp cmp 0 V = v(outp) > " << num(0.5 * node.vdd_V) << " ? 1 : 0\n";

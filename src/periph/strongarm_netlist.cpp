@@ -110,6 +110,26 @@ StrongArmBench render_strongarm_bench(const StrongArmDesign& d, const std::strin
   return b;
 }
 
+std::string strongarm_instance(const StrongArmDesign& c, const std::string& name,
+                               const std::string& clk, const std::string& inp,
+                               const std::string& inn, const std::string& outp,
+                               const std::string& outn, const std::vector<double>& dvth) {
+  std::ostringstream o;
+  o << "x" << name << " " << clk << " " << inp << " " << inn << " " << outp << " " << outn
+    << " vdd 0 strongarm l=" << num(c.l_m) << " wtail=" << num(c.w_tail_m) << " win="
+    << num(c.w_in_m) << " wnl=" << num(c.w_nlatch_m) << "\n+ wpl=" << num(c.w_platch_m)
+    << " wrst=" << num(c.w_reset_m) << " wbn=" << num(c.w_buf_n_m) << " wbp=" << num(c.w_buf_p_m)
+    << " ldiff=" << num(c.l_diff_m);
+  if (!dvth.empty()) {
+    const auto devs = strongarm_devices(c);
+    CIMCHAR_CHECK(dvth.size() == devs.size(), "one threshold shift per StrongARM device");
+    o << "\n+";
+    for (size_t i = 0; i < devs.size(); ++i) o << " d_" << devs[i].name << "=" << num(dvth[i]);
+  }
+  o << "\n";
+  return o.str();
+}
+
 std::vector<bool> decisions_from_vectors(const StrongArmDesign& d, size_t cycles,
                                          const std::map<std::string, std::vector<double>>& v,
                                          const std::string& suffix) {

@@ -50,6 +50,15 @@ struct StrongArmBench {
 StrongArmBench render_strongarm_bench(const StrongArmDesign& d, const std::string& devices_dir,
                                       const std::vector<std::string>& levels, bool fine);
 
+// One StrongARM instance line `x<name> <clk> <inp> <inn> <outp> <outn> vdd 0 strongarm ...` with
+// the design's sizes and, when dvth is not empty, its threshold shifts as numbers
+// (strongarm_devices order). The netlist must .include strongarm.lib and the node's card and
+// have a vdd node.
+std::string strongarm_instance(const StrongArmDesign& d, const std::string& name,
+                               const std::string& clk, const std::string& inp,
+                               const std::string& inn, const std::string& outp,
+                               const std::string& outn, const std::vector<double>& dvth);
+
 // The decision of each cycle (true: outp, i.e. vd above the offset), read from the latch nodes
 // p and q at the end of the evaluate phase. SpiceError when vectors are missing or short.
 std::vector<bool> decisions_from_vectors(const StrongArmDesign& d, size_t cycles,
