@@ -310,6 +310,7 @@ lut::ThresholdComparatorLut comparator_record(const ThresholdConfig& c, const Th
   if (!c.strongarm()) {
     t.offset_mean_V = t.offset_resolution_V = t.pelgrom_pair_sigma_V = t.a_vt_V_m = nan;
     t.t0_s = t.tau_s = t.delay_fit_r2 = t.area_m2 = t.gate_area_m2 = nan;
+    t.energy_J = t.energy_clk_J = t.delay_s = nan;  // not measured (0 would read as free)
     return t;
   }
   // The fitted twin's figures as the stage used them, and the measurement's own details.
@@ -362,8 +363,11 @@ void write_lut(const ThresholdConfig& c, const ThresholdResult& o, H5Writer& out
   t.sigma_total_V = o.sigma;
   t.current_threshold_A = o.i_th;
   const auto cmp = comparator_record(c, o);
-  t.t_decision_s = k.t_int + cmp.delay_s;
-  t.e_decision_J = k.c_int * k.v_th * k.vdd + cmp.energy_J + cmp.energy_clk_J;
+  // The behavioural comparator's own delay and energy are not modelled (NaN in its record):
+  // the decision is the integration alone (e_decision_definition says so).
+  const bool sa = c.strongarm();
+  t.t_decision_s = k.t_int + (sa ? cmp.delay_s : 0.0);
+  t.e_decision_J = k.c_int * k.v_th * k.vdd + (sa ? cmp.energy_J + cmp.energy_clk_J : 0.0);
   t.definition = "distance = integrated bit-line voltage minus v_th; p_prune = P(decision prune) "
                  "from the twin (twin_samples draws per distance); false prune = pruned with "
                  "distance > 0, false keep = kept with distance < 0";

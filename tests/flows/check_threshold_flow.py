@@ -37,6 +37,10 @@ with tempfile.TemporaryDirectory() as d:
     check(r.returncode == 0, "run: " + r.stderr[-800:])
     print(r.stdout)
     f = h5py.File(os.path.join(out, "threshold.h5"), "r")
+    bc = f["/lut/threshold_comparator"].attrs
+    check(bc["kind"] == "behavioural" and bc["offset_sigma_V"] == 4e-3, "behavioural comparator record")
+    check(all(math.isnan(bc[k]) for k in ("energy_J", "energy_clk_J", "delay_s", "t0_s", "area_m2")),
+          "the behavioural comparator's unmeasured figures are NaN, not 0")
     dist = f["/lut/threshold/distance"][:]
     check(f["/lut/threshold/distance"].attrs["units"] == "V", "distance units")
     check(np.allclose(dist, np.linspace(-10e-3, 10e-3, 5)), "distance grid %s" % dist)
