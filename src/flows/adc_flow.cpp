@@ -22,6 +22,7 @@
 #include "core/h5.hpp"
 #include "core/rng.hpp"
 #include "flows/adc_transistor_flash.hpp"
+#include "flows/adc_transistor_sar.hpp"
 #include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
 #include "lut/periph_records.hpp"
@@ -46,6 +47,7 @@ struct AdcConfig {
   int points_per_lsb = 64, spice_points_per_lsb = 16;
   periph::AdcCircuit circuit;
   std::optional<TransistorFlashConfig> transistor_flash;  // [adc.transistor_flash]
+  std::optional<TransistorSarConfig> transistor_sar;      // [adc.transistor_sar]
 };
 
 AdcConfig parse(Section& t) {
@@ -82,6 +84,7 @@ AdcConfig parse(Section& t) {
   c.circuit.t_bit_s = k.get_double("t_bit", 10e-9, "s", {1e-12, 1e-3});
   k.finish();
   c.transistor_flash = parse_transistor_flash(t);
+  c.transistor_sar = parse_transistor_sar(t);
   t.finish();
   return c;
 }
@@ -414,10 +417,16 @@ std::filesystem::path run(const AdcConfig& c, const RunContext& ctx) {
     tf = run_transistor_flash(*c.transistor_flash, scope);
     print_transistor_flash(*c.transistor_flash, *tf, scope.out());
   }
+  std::optional<TransistorSarResult> ts;
+  if (c.transistor_sar) {
+    ts = run_transistor_sar(*c.transistor_sar, scope);
+    print_transistor_sar(*c.transistor_sar, *ts, scope.out());
+  }
   return scope.write([&](H5Writer& out) {
     write_settings(c, o, out);
     write_groups(c, o, out);
     if (tf) write_transistor_flash(*c.transistor_flash, *tf, out);
+    if (ts) write_transistor_sar(*c.transistor_sar, *ts, out);
   });
 }
 

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "flows/adc_transistor_common.hpp"
 #include "core/param_table.hpp"
 #include "core/rng.hpp"
 #include "device/mosfet_node.hpp"
@@ -17,13 +18,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-double mean(const std::vector<double>& x) {
-  double s = 0;
-  size_t n = 0;
-  for (double v : x)
-    if (std::isfinite(v)) s += v, ++n;
-  return n ? s / static_cast<double>(n) : kNaN;
-}
 
 // The input staircase: a warm-up cycle at v_lo, then the ramp (relative to v_lo).
 std::vector<double> inputs(const periph::FlashStrongArmDesign& d, const periph::Ramp& r) {
@@ -57,8 +51,8 @@ void twin_mc(const TransistorFlashConfig& c, uint64_t seed, TransistorFlashResul
     inl.push_back(a.inl_max);
     dnl.push_back(a.dnl_max);
   }
-  r.twin_inl_mean = mean(inl);
-  r.twin_dnl_mean = mean(dnl);
+  r.twin_inl_mean = finite_mean(inl);
+  r.twin_dnl_mean = finite_mean(dnl);
 }
 
 void areas(const TransistorFlashConfig& c, TransistorFlashResult& r) {
@@ -76,13 +70,7 @@ std::optional<TransistorFlashConfig> parse_transistor_flash(Section& adc) {
   Section s = adc.sub("transistor_flash");
   TransistorFlashConfig c;
   auto& d = c.design;
-  d.comparator.node = s.get_string("node", d.comparator.node);
-  try {
-    device::mosfet_node(d.comparator.node);
-  } catch (const ConfigError& e) {
-    s.fail("node", e.what());
-  }
-  const double vdd = device::mosfet_node(d.comparator.node).vdd_V;
+  const double vdd = parse_comparator_keys(s, d.comparator, c.mismatch);
   d.bits = static_cast<int>(s.get_int("bits", d.bits, 1, 6));
   d.v_lo_V = s.get_double("v_lo", d.v_lo_V, "V", {1e-3, vdd});
   d.v_hi_V = s.get_double("v_hi", d.v_hi_V, "V", {1e-3, vdd});
@@ -92,8 +80,6 @@ std::optional<TransistorFlashConfig> parse_transistor_flash(Section& adc) {
   d.comparator.w_in_m = s.get_double("w_in", d.comparator.w_in_m, "m", {1e-9, 1e-3});
   d.comparator.t_clk_s = s.get_double("t_clk", d.comparator.t_clk_s, "s", {1e-11, 1e-6});
   d.comparator.t_edge_s = std::min(d.comparator.t_edge_s, 0.1 * d.comparator.t_clk_s);
-  c.mismatch.a_vt_V_m = 1e-9 * s.get_double("a_vt_mV_um", 4.5, "", {0, 99.9});
-  c.mismatch.layout_factor = s.get_double("layout_factor", c.mismatch.layout_factor, "", {1, 1000});
   c.samples = static_cast<size_t>(s.get_int("samples", 4, 1, 100000));
   c.points_per_lsb = static_cast<int>(s.get_int("points_per_lsb", 8, 2, 1024));
   c.twin_samples = static_cast<size_t>(s.get_int("twin_samples", 2000, 1, 10000000));
@@ -166,12 +152,12 @@ void print_transistor_flash(const TransistorFlashConfig& c, const TransistorFlas
   out.print("adc: transistor-level flash (%s): %zu samples in ngspice (%.2f s), %zu failed\n",
             c.design.describe().c_str(), r.failed.size(), r.wall_s, failed);
   out.print("  INLmax %.3f LSB, DNLmax %.3f LSB, ENOB %.3f (means); fitted twin: offset sigma "
-            "%.2f mV -> INLmax %.3f, DNLmax %.3f\n", mean(r.inl_max), mean(r.dnl_max),
-            mean(r.enob), r.sigma_offset_V * 1e3, r.twin_inl_mean, r.twin_dnl_mean);
+            "%.2f mV -> INLmax %.3f, DNLmax %.3f\n", finite_mean(r.inl_max), finite_mean(r.dnl_max),
+            finite_mean(r.enob), r.sigma_offset_V * 1e3, r.twin_inl_mean, r.twin_dnl_mean);
   out.print("  energy per conversion %.1f fJ (comparators %.1f, ladder %.1f; clock %.1f apart), "
             "%.3g s per conversion; area %.1f um^2 comparators + %.1f um^2 tap capacitors\n",
-            (mean(r.e_comparators_J) + mean(r.e_ladder_J)) * 1e15, mean(r.e_comparators_J) * 1e15,
-            mean(r.e_ladder_J) * 1e15, mean(r.e_clock_J) * 1e15, c.design.comparator.t_clk_s,
+            (finite_mean(r.e_comparators_J) + finite_mean(r.e_ladder_J)) * 1e15, finite_mean(r.e_comparators_J) * 1e15,
+            finite_mean(r.e_ladder_J) * 1e15, finite_mean(r.e_clock_J) * 1e15, c.design.comparator.t_clk_s,
             r.area_comparators_m2 * 1e12, r.area_caps_m2 * 1e12);
 }
 
@@ -198,7 +184,7 @@ void write_transistor_flash(const TransistorFlashConfig& c, const TransistorFlas
   std::vector<double> failed;
   for (const auto& f : r.failed) failed.push_back(f.empty() ? 0.0 : 1.0);
   out.write(g + "/failed", failed, {S}, "1");
-  out.attr(g, "energy_per_conversion_J", mean(r.e_comparators_J) + mean(r.e_ladder_J));
+  out.attr(g, "energy_per_conversion_J", finite_mean(r.e_comparators_J) + finite_mean(r.e_ladder_J));
   out.attr(g, "conversion_time_s", c.design.comparator.t_clk_s);
   out.attr(g, "area_comparators_m2", r.area_comparators_m2);
   out.attr(g, "area_caps_m2", r.area_caps_m2);

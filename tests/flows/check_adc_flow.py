@@ -132,7 +132,25 @@ with tempfile.TemporaryDirectory() as d:
         check(math.isclose(g.attrs["area_caps_m2"], 7 * 0.5e-12 / 2e-3, rel_tol=1e-9), "cap area")
         check(0.005 < g.attrs["twin_sigma_offset_V"] < 0.06, "fitted twin sigma")
         check(g["inl_max"].attrs["units"] == "1" and g["transitions"].attrs["units"] == "V", "units")
+    # 7. The SAR deciding with the StrongARM ([adc.transistor_sar]): each sample's transitions
+    # are the behavioural twin's on the same capacitors with that comparator's searched offset,
+    # within one ramp step (1/8 LSB) and the search's resolution.
+    out = os.path.join(d, "tsar")
+    r = run(d, flow('architectures = ["sar"]\nbits = [4]\nsamples = 2\nspice_samples = 0\n'
+                    '[adc.transistor_sar]\nsamples = 1\n'), out)
+    check(r.returncode == 0, "transistor SAR run: " + r.stderr[-800:])
+    with h5py.File(os.path.join(out, "adc.h5"), "r") as f:
+        g = f["/transistor_sar"]
+        check(np.all(g["failed"][:] == 0), "the transistor-level SAR sample ran")
+        check(g["transitions"].shape == (1, 15), "SAR transitions shape")
+        check(np.all(g["max_abs_transition_diff"][:] <= 1.0 / 8 + 0.02),
+              "SAR transistor vs twin %s LSB" % g["max_abs_transition_diff"][:])
+        check(np.all(np.abs(g["offset"][:]) < 0.1), "comparator offset %s" % g["offset"][:])
+        check(math.isclose(g.attrs["area_caps_m2"], 16 * 50e-15 / 2e-3, rel_tol=1e-9), "DAC area")
+        check(np.all((g["energy_comparator"][:] > 4 * 10e-15) & (g["energy_comparator"][:] < 4 * 100e-15)),
+              "comparator energy %s" % g["energy_comparator"][:])
     for body, key in [("[adc.transistor_flash]\nv_lo = 0.9\nv_hi = 0.6\n", "adc.transistor_flash.v_hi"),
+                      ("[adc.transistor_sar]\nbits = 12\n", "adc.transistor_sar.bits"),
                       ("[adc.transistor_flash]\nbits = 9\n", "adc.transistor_flash.bits"),
                       ("[adc.transistor_flash]\nnode = \"ptm7\"\n", "adc.transistor_flash.node")]:
         out = os.path.join(d, "bad_tf")
