@@ -84,15 +84,11 @@ TransistorSarResult run_transistor_sar(const TransistorSarConfig& c, StageScope&
     try {
       one_sample(c, scope, s, r);
     } catch (const SpiceError& e) {  // one failed sample is a NaN row, not a failed stage
-      r.transitions_V.resize(s);
-      r.twin_transitions_V.resize(s);
-      for (auto* v : {&r.offset_V, &r.inl_max, &r.dnl_max, &r.enob, &r.max_diff_lsb, &r.e_comparator_J, &r.e_clock_J})
-        v->resize(s);
+      // (one_sample appends its row only after its last ngspice run: nothing to undo)
       r.transitions_V.emplace_back(n, kNaN);
       r.twin_transitions_V.emplace_back(n, kNaN);
       for (auto* v : {&r.offset_V, &r.inl_max, &r.dnl_max, &r.enob, &r.max_diff_lsb, &r.e_comparator_J, &r.e_clock_J})
         v->push_back(kNaN);
-      r.failed.resize(s);
       r.failed.emplace_back(e.what());
     }
   }

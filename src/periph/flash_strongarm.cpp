@@ -134,18 +134,18 @@ FlashStrongArmRun flash_strongarm_from_vectors(const FlashStrongArmDesign& d, si
     }
   }
   // Energies over the cycles after the warm-up one, per conversion.
-  const double a = T + tr, b = static_cast<double>(cycles) * T + tr;
+  const double a = T + tr, b = std::min(static_cast<double>(cycles) * T + tr, time.back());
   const double n = static_cast<double>(cycles - 1);
   if (cycles > 1) {
     const double vdd = device::mosfet_node(d.comparator.node).vdd_V;
-    r.energy_vdd_J = delivered(time, vec(v, "i(vdd)"), vdd, a, std::min(b, time.back())) / n;
-    r.energy_ladder_J = (delivered(time, vec(v, "i(vhi)"), d.v_hi_V, a, std::min(b, time.back())) +
-                         delivered(time, vec(v, "i(vlo)"), d.v_lo_V, a, std::min(b, time.back()))) / n;
+    r.energy_vdd_J = delivered(time, vec(v, "i(vdd)"), vdd, a, b) / n;
+    r.energy_ladder_J = (delivered(time, vec(v, "i(vhi)"), d.v_hi_V, a, b) +
+                         delivered(time, vec(v, "i(vlo)"), d.v_lo_V, a, b)) / n;
     const auto& iclk = vec(v, "i(vclk)");
     const auto& vclk = vec(v, "v(clk)");
     std::vector<double> p(time.size());
     for (size_t s = 0; s < time.size(); ++s) p[s] = vclk[s] * iclk[s];
-    r.energy_clk_J = delivered(time, p, 1.0, a, std::min(b, time.back())) / n;
+    r.energy_clk_J = delivered(time, p, 1.0, a, b) / n;
   }
   return r;
 }

@@ -57,7 +57,7 @@ void WtaTransistorDesign::validate() const {
 }
 
 std::string render_wta_transistor_bench(const WtaTransistorDesign& d, const std::string& devices_dir,
-                                        const std::vector<double>& i_A, double t_stop_s) {
+                                        const std::vector<double>& i_A) {
   d.validate();
   CIMCHAR_CHECK(i_A.size() == d.n_inputs, "one current per input");
   const auto& n = device::mosfet_node(d.node);
@@ -89,7 +89,6 @@ std::string render_wta_transistor_bench(const WtaTransistorDesign& d, const std:
   o << ".ic";
   for (size_t i = 1; i <= d.n_inputs; ++i) o << " v(x" << i << ")=0";
   o << " v(inh)=0\n.end\n";
-  (void)t_stop_s;
   return o.str();
 }
 
@@ -98,7 +97,7 @@ WtaTransistorRun run_wta_transistor(spice::WorkerPool& pool, const WtaTransistor
                                     double t_stop_s) {
   spice::Job j;
   j.name = std::string(kBench) + " (" + devices_dir + "/" + device::mosfet_node(d.node).mod_file + ")";
-  j.netlist = render_wta_transistor_bench(d, devices_dir, i_A, t_stop_s);
+  j.netlist = render_wta_transistor_bench(d, devices_dir, i_A);
   j.commands = {"tran " + num(t_stop_s / 2000) + " " + num(t_stop_s) + " uic"};
   j.vectors = {"time", "v(inh)", "i(vdd)"};
   for (size_t i = 1; i <= d.n_inputs; ++i) {

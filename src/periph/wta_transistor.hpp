@@ -40,9 +40,9 @@ struct WtaTransistorRun {
   double energy_inputs_J = 0;    // vdd x the charge the current sources delivered
 };
 
-// The bench netlist for currents i_A over [0, t_stop].
+// The bench netlist for currents i_A (the transient's length is run_wta_transistor's).
 std::string render_wta_transistor_bench(const WtaTransistorDesign& d, const std::string& devices_dir,
-                                        const std::vector<double>& i_A, double t_stop_s);
+                                        const std::vector<double>& i_A);
 WtaTransistorRun run_wta_transistor(spice::WorkerPool& pool, const WtaTransistorDesign& d,
                                     const std::string& devices_dir, const std::vector<double>& i_A,
                                     double t_stop_s);

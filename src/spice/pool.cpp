@@ -397,129 +397,137 @@ struct WorkerPool::Impl::Sweep {
 
   double timeout_of(size_t i) const { return job_timeout(jobs[i], im.opts); }
 
-  void finish(size_t i, JobResult r) {
-    r.attempts = attempts[i];
-    results[i] = std::move(r);
-    progress.finished(i);
-    if (on_done) on_done(i, results[i]);
-  }
-
+  void finish(size_t i, JobResult r);
   // A worker lost its job (crash or timeout): retry it once, or report it.
-  void lost(Worker& w, Status st, const std::string& why) {
-    const size_t i = w.job;
-    if (attempts[i] <= im.opts.crash_retries) {
-      progress.restarted(i);
-      queue.push_front(i);
-      return;
-    }
-    JobResult r;
-    r.status = st;
-    r.message = why + " (tried " + std::to_string(attempts[i]) + " times)";
-    finish(i, std::move(r));
-  }
-
+  void lost(Worker& w, Status st, const std::string& why);
   // Stops a job that makes no progress (deterministic: a retry would do the same).
-  bool stop_if_no_progress(Worker& w) {
-    const auto now = Clock::now();
-    const std::string why = stalled_reason(
-        w.status, std::chrono::duration<double>(now - w.started).count(),
-        std::chrono::duration<double>(now - w.last_change).count(), jobs[w.job], timeout_of(w.job),
-        im.opts);
-    if (why.empty()) return false;
-    im.reap(w, true);
-    JobResult r;
-    r.status = Status::timeout;
-    r.message = why;
-    r.stderr_lines = w.last_errors;
-    finish(w.job, std::move(r));
-    return true;
-  }
-
+  bool stop_if_no_progress(Worker& w);
   // A heartbeat from a worker: its status line, then its last stderr lines. ngspice calls back
   // only when its status changes (each 0.1% of an analysis, each new analysis or sample), so
   // every heartbeat is progress.
-  static void heartbeat(Worker& w, const std::string& body) {
-    std::vector<std::string> lines;
-    size_t a = 0;
-    for (size_t b; (b = body.find('\n', a)) != std::string::npos; a = b + 1)
-      lines.push_back(body.substr(a, b - a));
-    lines.push_back(body.substr(a));
-    w.status = lines[0];
-    w.last_change = Clock::now();
-    w.last_errors.assign(lines.begin() + 1, lines.end());
-  }
-
+  static void heartbeat(Worker& w, const std::string& body);
   // Hands the queue's next jobs to idle workers.
-  void hand_out() {
-    for (auto& w : im.workers) {
-      if (queue.empty()) break;
-      if (w.busy) continue;
-      if (w.pid < 0) im.spawn(w);
-      const size_t i = queue.front();
-      queue.pop_front();
-      ++attempts[i];
-      w.busy = true;
-      w.job = i;
-      w.started = w.last_change = Clock::now();
-      w.status.clear();
-      w.last_errors.clear();
-      w.deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(timeout_of(i) * 1e6));
-      if (!wire::write_message(w.fd, wire::encode(jobs[i]))) {
-        const int st = im.reap(w, true);
-        w.job = i;
-        lost(w, Status::crashed, describe_exit(st));
-      }
-    }
-  }
-
+  void hand_out();
   // One message from a busy worker: a heartbeat, a result, or its loss.
-  void receive(Worker& w) {
-    std::string msg;
-    const bool got = wire::read_message(w.fd, &msg);
-    if (got && !msg.empty() && msg[0] == 'P') {
-      heartbeat(w, msg.substr(1));
-      if (stop_if_no_progress(w)) return;
-      progress.running(w.job, jobs[w.job], w.status);
-      return;
-    }
-    if (!got || msg.empty() || (msg[0] != 'R' && msg[0] != 'X')) {
-      const int st = im.reap(w, true);
-      lost(w, Status::crashed, describe_exit(st));
-      return;
-    }
-    JobResult r = wire::decode_result(msg.substr(1));
-    w.busy = false;
-    if (msg[0] == 'X') im.reap(w, false);  // ngspice hit ControlledExit: start afresh
-    finish(w.job, std::move(r));
-  }
-
+  void receive(Worker& w);
   // Waits for messages or the nearest deadline (at most 1 s) and deals with each busy worker.
-  void wait() {
-    std::vector<pollfd> fds;
-    std::vector<Worker*> who;
-    auto next = Clock::time_point::max();
-    for (auto& w : im.workers) {
-      if (!w.busy) continue;
-      fds.push_back({w.fd, POLLIN, 0});
-      who.push_back(&w);
-      next = std::min(next, w.deadline);
-    }
-    if (fds.empty()) return;
-    const auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
-    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait_ms + 1, 0, 1000)));
-    if (n < 0 && errno != EINTR) throw Error("poll failed in the ngspice worker pool");
-    for (size_t k = 0; k < fds.size(); ++k) {
-      Worker& w = *who[k];
-      if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
-        receive(w);
-      } else if (!stop_if_no_progress(w) && Clock::now() >= w.deadline) {
-        im.reap(w, true);
-        lost(w, Status::timeout, "no result within the " + std::to_string(timeout_of(w.job)) +
-                                     " s timeout; worker killed");
-      }
+  void wait();
+};
+
+void WorkerPool::Impl::Sweep::finish(size_t i, JobResult r) {
+  r.attempts = attempts[i];
+  results[i] = std::move(r);
+  progress.finished(i);
+  if (on_done) on_done(i, results[i]);
+}
+
+void WorkerPool::Impl::Sweep::lost(Worker& w, Status st, const std::string& why) {
+  const size_t i = w.job;
+  if (attempts[i] <= im.opts.crash_retries) {
+    progress.restarted(i);
+    queue.push_front(i);
+    return;
+  }
+  JobResult r;
+  r.status = st;
+  r.message = why + " (tried " + std::to_string(attempts[i]) + " times)";
+  finish(i, std::move(r));
+}
+
+bool WorkerPool::Impl::Sweep::stop_if_no_progress(Worker& w) {
+  const auto now = Clock::now();
+  const std::string why = stalled_reason(
+      w.status, std::chrono::duration<double>(now - w.started).count(),
+      std::chrono::duration<double>(now - w.last_change).count(), jobs[w.job], timeout_of(w.job),
+      im.opts);
+  if (why.empty()) return false;
+  im.reap(w, true);
+  JobResult r;
+  r.status = Status::timeout;
+  r.message = why;
+  r.stderr_lines = w.last_errors;
+  finish(w.job, std::move(r));
+  return true;
+}
+
+void WorkerPool::Impl::Sweep::heartbeat(Worker& w, const std::string& body) {
+  std::vector<std::string> lines;
+  size_t a = 0;
+  for (size_t b; (b = body.find('\n', a)) != std::string::npos; a = b + 1)
+    lines.push_back(body.substr(a, b - a));
+  lines.push_back(body.substr(a));
+  w.status = lines[0];
+  w.last_change = Clock::now();
+  w.last_errors.assign(lines.begin() + 1, lines.end());
+}
+
+void WorkerPool::Impl::Sweep::hand_out() {
+  for (auto& w : im.workers) {
+    if (queue.empty()) break;
+    if (w.busy) continue;
+    if (w.pid < 0) im.spawn(w);
+    const size_t i = queue.front();
+    queue.pop_front();
+    ++attempts[i];
+    w.busy = true;
+    w.job = i;
+    w.started = w.last_change = Clock::now();
+    w.status.clear();
+    w.last_errors.clear();
+    w.deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(timeout_of(i) * 1e6));
+    if (!wire::write_message(w.fd, wire::encode(jobs[i]))) {
+      const int st = im.reap(w, true);
+      w.job = i;
+      lost(w, Status::crashed, describe_exit(st));
     }
   }
-};
+}
+
+void WorkerPool::Impl::Sweep::receive(Worker& w) {
+  std::string msg;
+  const bool got = wire::read_message(w.fd, &msg);
+  if (got && !msg.empty() && msg[0] == 'P') {
+    heartbeat(w, msg.substr(1));
+    if (stop_if_no_progress(w)) return;
+    progress.running(w.job, jobs[w.job], w.status);
+    return;
+  }
+  if (!got || msg.empty() || (msg[0] != 'R' && msg[0] != 'X')) {
+    const int st = im.reap(w, true);
+    lost(w, Status::crashed, describe_exit(st));
+    return;
+  }
+  JobResult r = wire::decode_result(msg.substr(1));
+  w.busy = false;
+  if (msg[0] == 'X') im.reap(w, false);  // ngspice hit ControlledExit: start afresh
+  finish(w.job, std::move(r));
+}
+
+void WorkerPool::Impl::Sweep::wait() {
+  std::vector<pollfd> fds;
+  std::vector<Worker*> who;
+  auto next = Clock::time_point::max();
+  for (auto& w : im.workers) {
+    if (!w.busy) continue;
+    fds.push_back({w.fd, POLLIN, 0});
+    who.push_back(&w);
+    next = std::min(next, w.deadline);
+  }
+  if (fds.empty()) return;
+  const auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
+  const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait_ms + 1, 0, 1000)));
+  if (n < 0 && errno != EINTR) throw Error("poll failed in the ngspice worker pool");
+  for (size_t k = 0; k < fds.size(); ++k) {
+    Worker& w = *who[k];
+    if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
+      receive(w);
+    } else if (!stop_if_no_progress(w) && Clock::now() >= w.deadline) {
+      im.reap(w, true);
+      lost(w, Status::timeout, "no result within the " + std::to_string(timeout_of(w.job)) +
+                                   " s timeout; worker killed");
+    }
+  }
+}
 
 std::vector<JobResult> WorkerPool::run(const std::vector<Job>& jobs,
                                        const std::function<void(size_t, const JobResult&)>& on_done) {

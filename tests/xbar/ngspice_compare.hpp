@@ -52,7 +52,9 @@ inline spice::WorkerPool& pool() {
 
 // Solves every case in ngspice (one pool batch) and natively; per case ASSERTs that ngspice
 // ran and EXPECTs the native column currents within tol (max relative error) of ngspice's.
-inline void expect_agree_with_ngspice(const std::vector<Case>& cases, double tol) {
+// Each case's worst relative column-current error goes to *errors when given (in case order).
+inline void expect_agree_with_ngspice(const std::vector<Case>& cases, double tol,
+                                      std::vector<double>* errors = nullptr) {
   NetlistOptions no;
   no.solver_options = spice::solver_options_line(pool().info());
   no.devices_dir = devices_dir().string();  // 1T1R cells include their transistor's card
@@ -91,6 +93,7 @@ inline void expect_agree_with_ngspice(const std::vector<Case>& cases, double tol
                 c.label.c_str(), c.n, c.m, res[i].wall_s, err, rep.newton_iterations,
                 rep.krylov_iterations);
     EXPECT_LE(err, tol) << c.label << ": " << c.w.describe() << ", " << c.cell.describe();
+    if (errors) errors->push_back(err);
   }
 }
 
