@@ -40,6 +40,9 @@ namespace {
 
 uint64_t mix(uint64_t h, const std::string& s) { return mix_hash(h, s); }
 
+// A point's journaled and curved values: point_metrics, then the cost columns.
+constexpr size_t kWidth = kFields + kCostFields;
+
 SweepAxis parse_axis(Section& sw, const std::string& name) {
   Section a = sw.sub(name);
   SweepAxis ax;
@@ -110,10 +113,14 @@ lut::SweepCurves curves_of(const SweepSpec& spec, const std::vector<Point>& pts,
   c.config = spec.schemes[s].text;
   std::vector<double>* out[] = {&c.accuracy, &c.accuracy_lo, &c.accuracy_hi, &c.accuracy_n,
                                 &c.accuracy_ideal, &c.sparsity, &c.rel_l2, &c.kl, &c.cosine};
+  std::vector<double>* cost[] = {&c.energy, &c.energy_core, &c.latency, &c.gpu_time_ratio,
+                                 &c.gpu_energy_ratio, &c.tops_per_w};
   for (size_t i = 0; i < pts.size(); ++i) {
     if (pts[i].model != m || pts[i].scheme != s) continue;
-    for (int f = 0; f < kFp32; ++f) out[f]->push_back(res[i * kFields + static_cast<size_t>(f)]);
-    const double fp32 = res[i * kFields + kFp32];
+    const double* v = &res[i * kWidth];
+    for (int f = 0; f < kFp32; ++f) out[f]->push_back(v[f]);
+    for (int f = 0; f < kCostFields; ++f) cost[f]->push_back(v[kFields + f]);
+    const double fp32 = v[kFp32];
     c.has_fp32 = !std::isnan(fp32);
     if (c.has_fp32) c.accuracy_fp32 = fp32;
   }
@@ -129,6 +136,9 @@ std::string point_line(const SweepSpec& spec, const Point& p, const double* v) {
          fmt("%.4f", v[kHi]) + "] n=" + fmt("%.0f", v[kN]) + ",";
   l += " sparsity " + fmt("%.4f", v[kSparsity]) + ", rel_l2 " + fmt("%.4e", v[kRelL2]) + ", KL " +
        fmt("%.4e", v[kKl]);
+  if (!std::isnan(v[kFields + kEnergy]))
+    l += ", " + fmt("%.4g", v[kFields + kEnergy] * 1e9) + " nJ and " + fmt("%.4g", v[kFields + kLatency] * 1e6) +
+         " us per sequence, GPU time / ours " + fmt("%.3g", v[kFields + kGpuTime]);
   return l + "\n";
 }
 
@@ -147,7 +157,7 @@ void fill_sweep(H5Writer& w, const SweepSpec& spec, const std::vector<Point>& pt
 std::vector<double> run_points(const SweepSpec& spec, const std::vector<Point>& pts,
                                const SweepRequest& req, spice::JobJournal& journal, SweepSummary& sum) {
   const Ranks rk = ranks();
-  std::vector<double> res(pts.size() * kFields, 0.0);
+  std::vector<double> res(pts.size() * kWidth, 0.0);
   const fs::path tmp = req.out_file.string() + ".point" + std::to_string(rk.rank) + ".h5";
   for (size_t i = 0; i < pts.size(); ++i) {
     if (static_cast<int>(i % static_cast<size_t>(rk.size)) != rk.rank) continue;
@@ -162,7 +172,10 @@ std::vector<double> run_points(const SweepSpec& spec, const std::vector<Point>& 
       rr.config_text = pts[i].config;
       rr.seed = req.seed;
       rr.max_sequences = spec.max_sequences;
-      v = point_metrics(run_attention(rr));
+      const RunSummary rs = run_attention(rr);
+      v = point_metrics(rs);
+      const std::vector<double> c = point_costs(spec.cost, tmp, !rs.counters.empty());
+      v.insert(v.end(), c.begin(), c.end());
       std::error_code ec;
       fs::remove(tmp, ec);
       spice::JobResult jr;
@@ -170,7 +183,7 @@ std::vector<double> run_points(const SweepSpec& spec, const std::vector<Point>& 
       journal.append(pts[i].hash, jr);
       ++sum.computed;
     }
-    std::copy(v.begin(), v.end(), res.begin() + static_cast<std::ptrdiff_t>(i * kFields));
+    std::copy(v.begin(), v.end(), res.begin() + static_cast<std::ptrdiff_t>(i * kWidth));
     if (req.progress) std::cerr << "sweep " << i + 1 << "/" << pts.size() << " " << point_line(spec, pts[i], v.data());
   }
   sum_over_ranks(res);
@@ -238,6 +251,7 @@ SweepSpec parse_sweep(Section& sw, const fs::path& sweep_file) {
   if (sw.has("y")) spec.axes.push_back(parse_axis(sw, "y"));
   if (spec.axes.size() > 1 && spec.axes[0].key == spec.axes[1].key)
     sw.fail("y", "the two axes sweep the same key '" + spec.axes[0].key + "'");
+  spec.cost = parse_sweep_cost(sw);
   sw.finish();
   return spec;
 }
@@ -320,7 +334,7 @@ SweepOutcome compute_sweep(const SweepSpec& spec, const SweepRequest& req, spice
   SweepOutcome o;
   o.summary.points = pts.size();
   const std::vector<double> res = run_points(spec, pts, req, journal, o.summary);
-  for (size_t i = 0; i < pts.size(); ++i) o.summary.table += point_line(spec, pts[i], &res[i * kFields]);
+  for (size_t i = 0; i < pts.size(); ++i) o.summary.table += point_line(spec, pts[i], &res[i * kWidth]);
   o.fill = [spec, pts, res](H5Writer& w) { fill_sweep(w, spec, pts, res); };
   return o;
 }
@@ -336,7 +350,7 @@ SweepSummary run_sweep(const SweepRequest& req) {
   uint64_t run_id = splitmix64(0x5357454550ULL ^ req.seed);
   run_id = mix(run_id, doc.text);
   for (const auto& p : enumerate(spec, req.seed)) run_id = mix(run_id, p.config);
-  run_id = mix(mix(run_id, cimchar_version()), cimchar_git_hash());
+  run_id = mix(mix(mix(run_id, spec.cost.identity), cimchar_version()), cimchar_git_hash());
   const Ranks rk = ranks();
   spice::JobJournal journal(req.out_file.string() + ".journal" + (rk.root() ? "" : "." + std::to_string(rk.rank)),
                             req.resume, run_id);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "attention/attention_run.hpp"
+#include "attention/sweep_cost.hpp"
 #include "core/config.hpp"
 #include "core/h5.hpp"
 #include "spice/job_journal.hpp"
@@ -44,6 +45,7 @@ struct SweepSpec {
   std::vector<SweepScheme> schemes;
   std::vector<SweepAxis> axes;  // one or two
   int max_sequences = 0;
+  SweepCost cost;  // the PPA of every point (sweep_cost.hpp)
 };
 
 // Reads the [sweep] table of `doc` (ConfigError naming file, key and line); scheme files are

@@ -16,6 +16,14 @@ void SweepCurves::fields(Visitor& v) {
   v.var("rel_l2", rel_l2, {"x", "y"}, "1", "relative L2 error of the model output vs the ideal run");
   v.var("kl", kl, {"x", "y"}, "1", "KL divergence of the attention rows vs the ideal run, in nat");
   v.var("cosine", cosine, {"x", "y"}, "1", "cosine similarity of the output vs the ideal run");
+  v.var("energy", energy, {"x", "y"}, "J",
+        "energy per sequence, every layer (cimchar ppa on the point's run); NaN without ppa or hardware");
+  v.var("energy_core", energy_core, {"x", "y"}, "J",
+        "energy per sequence of the attention core (K/V writes, scores, softmax, selection, context)");
+  v.var("latency", latency, {"x", "y"}, "s", "latency of one sequence through the mapped chip's layer pipeline");
+  v.var("gpu_time_ratio", gpu_time_ratio, {"x", "y"}, "1", "GPU time / ours on the same workload (> 1: ours faster)");
+  v.var("gpu_energy_ratio", gpu_energy_ratio, {"x", "y"}, "1", "GPU energy / ours (> 1: ours spends less)");
+  v.var("tops_per_w", tops_per_w, {"x", "y"}, "1/pJ", "dense-equivalent operations per energy (TOPS/W)");
   v.scalar("accuracy_fp32", accuracy_fp32, "1",
            "accuracy recorded by torch in float32 on the whole held-out set", &has_fp32);
   v.text("x_key", x_key, "swept key, a dotted path below the config's [attention] table");

@@ -21,6 +21,8 @@ struct SweepCurves {
   std::vector<double> x, y;  // the swept values of x_key and y_key
   std::vector<double> accuracy, accuracy_lo, accuracy_hi, accuracy_n, accuracy_ideal;
   std::vector<double> sparsity, rel_l2, kl, cosine;
+  // The point's PPA roll-up per sequence (NaN with ppa = false or for the ideal scheme).
+  std::vector<double> energy, energy_core, latency, gpu_time_ratio, gpu_energy_ratio, tops_per_w;
   double accuracy_fp32 = 0;
   bool has_fp32 = false;
   std::string x_key, y_key, model, scheme, config;

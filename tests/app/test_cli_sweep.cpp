@@ -57,6 +57,61 @@ TEST(CliSweep, PointsMatchAttentionAndSparsityIsExact) {
   // Keeping every key loses less than keeping 4.
   const auto l2 = h.read(std::string(kGroup) + "/rel_l2");
   EXPECT_LT(l2[2], l2[0]);
+  // Keeping fewer keys costs less energy in the attention core.
+  const auto core = h.read(std::string(kGroup) + "/energy_core");
+  EXPECT_LT(core[0], core[1]);
+}
+
+// A point's cost columns are `cimchar ppa` on the same run with the sweep's default cards, per
+// sequence (a two-sequence model, so the division shows).
+TEST(CliSweep, CostColumnsArePpaPerSequence) {
+  const fs::path d = fresh_dir("sweep_ppa");
+  const std::string model = std::string(CIMCHAR_TEST_SOURCE_DIR) + "/tests/attention/data/layer_relu_post_d32_h4_s16_causal.h5";
+  write_text(d / "s.toml", "[sweep]\nmodels = [\"" + model + "\"]\nschemes = [\"rram-baseline\"]\n"
+                           "[sweep.x]\nkey = \"crossbar.adc_bits\"\nvalues = [6, 8]\n");
+  ASSERT_EQ(run_cimchar("-q sweep " + (d / "s.toml").string() + " --out " + (d / "o.h5").string()).exit_code, 0);
+  const auto a = run_cimchar("-q attention --model " + model + " --config characterization/attention/rram-baseline.toml --out " +
+                             (d / "a.h5").string());
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto p = run_cimchar("-q ppa --attention " + (d / "a.h5").string() +
+                             " --tech characterization/tech/32nm.toml --gpu characterization/tech/gpu_a100.toml"
+                             " --out " + (d / "p.h5").string());
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  cimchar::H5Reader h(d / "o.h5"), ah(d / "a.h5"), ph(d / "p.h5");
+  const double seqs = ah.attr_double("/", "batch");
+  ASSERT_EQ(seqs, 2);
+  const std::string g = "/sweep/layer_relu_post_d32_h4_s16_causal/rram-baseline/";
+  auto point = [&](const char* v) { return h.read(g + v)[1]; };  // adc_bits = 8: the preset
+  EXPECT_DOUBLE_EQ(point("energy") * seqs, ph.read("/runs/0/energy/total")[0]);
+  EXPECT_DOUBLE_EQ(point("energy_core") * seqs, ph.read("/runs/0/energy/attention_core")[0]);
+  EXPECT_DOUBLE_EQ(point("latency"), ph.read("/runs/0/latency/sequence")[0]);
+  EXPECT_DOUBLE_EQ(point("gpu_time_ratio"), ph.read("/runs/0/gpu/time_ratio")[0]);
+  EXPECT_DOUBLE_EQ(point("gpu_energy_ratio"), ph.read("/runs/0/gpu/energy_ratio")[0]);
+  EXPECT_DOUBLE_EQ(point("tops_per_w"), ph.read("/runs/0/tops_per_w")[0]);
+  // A 6-bit ADC spends less per conversion than an 8-bit one (Walden: E = FoM 2^bits).
+  EXPECT_LT(h.read(g + "energy")[0], point("energy"));
+}
+
+TEST(CliSweep, CostColumnsOffOrBadCard) {
+  const fs::path d = fresh_dir("sweep_cost");
+  write_sweep(d, std::string("ppa = false\n") + kAxis);
+  // ppa = false: the curves carry NaN cost columns.
+  const auto r = run_cimchar("-q sweep " + (d / "s.toml").string() + " --out " + (d / "o.h5").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  cimchar::H5Reader h(d / "o.h5");
+  for (double e : h.read(std::string(kGroup) + "/energy")) EXPECT_TRUE(std::isnan(e));
+  // A card that is not there, or a broken one, exits 2 naming the key before any point runs.
+  write_sweep(d, std::string("tech = \"no/such.toml\"\n") + kAxis);
+  const auto r2 = run_cimchar("-q sweep " + (d / "s.toml").string() + " --out " + (d / "o2.h5").string());
+  EXPECT_EQ(r2.exit_code, 2);
+  EXPECT_NE(r2.err.find("sweep.tech"), std::string::npos) << r2.err;
+  write_text(d / "bad.toml", "name = \"x\"\n");
+  write_sweep(d, "tech = \"" + (d / "bad.toml").string() + "\"\n" + kAxis);
+  const auto r3 = run_cimchar("-q sweep " + (d / "s.toml").string() + " --out " + (d / "o3.h5").string());
+  EXPECT_EQ(r3.exit_code, 2);
+  EXPECT_NE(r3.err.find("bad.toml"), std::string::npos) << r3.err;
+  EXPECT_FALSE(fs::exists(d / "o2.h5"));
+  EXPECT_FALSE(fs::exists(d / "o3.h5"));
 }
 
 TEST(CliSweep, ResumeAfterKillEqualsCleanRun) {
@@ -76,7 +131,7 @@ TEST(CliSweep, ResumeAfterKillEqualsCleanRun) {
   EXPECT_FALSE(fs::exists(d / "r.h5.journal"));
   cimchar::H5Reader c(d / "clean.h5"), h(d / "r.h5");
   for (const char* v : {"x", "y", "accuracy", "accuracy_lo", "accuracy_hi", "accuracy_n", "accuracy_ideal",
-                        "sparsity", "rel_l2", "kl", "cosine"})
+                        "sparsity", "rel_l2", "kl", "cosine", "energy", "latency", "gpu_time_ratio"})
     EXPECT_TRUE(same_bits(c.read(std::string(kGroup) + "/" + v), h.read(std::string(kGroup) + "/" + v))) << v;
 }
 
