@@ -530,7 +530,7 @@ def _write_file(path, module, kind, layers, final_norm, x, attn_mask, key_paddin
 def export_task_model(encoder, path, head, labels, name, pooling="last", x=None, tokens=None,
                       token_embedding=None, position_embedding=None, patches=None,
                       patch_projection=None, fp32_accuracy=None, key_padding_mask=None,
-                      compact=True, calibration=None, reference_outputs=None):
+                      compact=True, calibration=None, reference_outputs=None, attn_mask=None):
     """Exports a trained classifier: an encoder (anything export_attention takes), its input
     and a linear task head on the pooled encoder output, with the held-out labels.
 
@@ -542,7 +542,12 @@ def export_task_model(encoder, path, head, labels, name, pooling="last", x=None,
     builds it from the stored tokens or patches.
 
     head: torch.nn.Linear(d_model, classes); pooling: "first", "last" or "mean" (over
-    unpadded tokens). The logits torch computes from the float32 output (/output/logits) and
+    unpadded tokens), or "token" for a language model: the head on every position (a tied
+    head is a Linear whose weight is the token embedding), labels [batch, seq] with the next
+    token at each position and -1 where there is none; its next-token accuracy and perplexity
+    (exp of the mean cross-entropy over labelled positions) are stored as /task attributes
+    fp32_accuracy and fp32_perplexity, and no per-token logits are stored. attn_mask: as
+    export_attention takes it (a causal mask for a decoder). The logits torch computes from the float32 output (/output/logits) and
     from the float64 rerun (/output/logits_fp64, unless compact: see export_attention) are stored; the accuracy of the float32
     logits is stored as /task attribute fp32_accuracy and returned. When fp32_accuracy is
     given it must equal that (a check that the exported path is the trained model's).
@@ -575,15 +580,18 @@ def export_task_model(encoder, path, head, labels, name, pooling="last", x=None,
             x = patch_projection(patches) + pos(patches.shape[1], torch.float32)
     x = torch.as_tensor(x).to(torch.float32).detach()
     labels = np.asarray(labels, dtype=np.int64)
-    if labels.shape != (x.shape[0],):
-        raise ExportError(f"labels have shape {labels.shape}, expected ({x.shape[0]},)")
-    if pooling not in ("first", "last", "mean"):
-        raise ExportError(f"pooling {pooling!r}: first, last or mean")
+    want = tuple(x.shape[:2]) if pooling == "token" else (x.shape[0],)
+    if labels.shape != want:
+        raise ExportError(f"labels have shape {labels.shape}, expected {want}")
+    if pooling not in ("first", "last", "mean", "token"):
+        raise ExportError(f"pooling {pooling!r}: first, last, mean or token")
     result = {}
 
     def logits_of(y, dtype):
         y = torch.as_tensor(y).to(dtype)
-        if pooling == "first":
+        if pooling == "token":  # a language model: the head on every position
+            pooled = y
+        elif pooling == "first":
             pooled = y[:, 0]
         elif pooling == "last":
             pooled = y[:, -1]
@@ -597,6 +605,8 @@ def export_task_model(encoder, path, head, labels, name, pooling="last", x=None,
 
     def extra(f, y32):
         lg32 = logits_of(y32, torch.float32)
+        if pooling == "token":
+            return extra_token(f, lg32)
         acc = float((lg32.argmax(1).numpy() == labels).mean())
         if fp32_accuracy is not None and abs(acc - fp32_accuracy) > 1e-12:
             raise ExportError(f"exported logits give accuracy {acc}, the caller measured "
@@ -606,6 +616,23 @@ def export_task_model(encoder, path, head, labels, name, pooling="last", x=None,
         if "output/y_fp64" in f:
             lg64 = logits_of(f["output/y_fp64"][()], torch.float64)
             f.create_dataset("output/logits_fp64", data=lg64.numpy())
+        write_task(f, acc)
+
+    def extra_token(f, lg32):
+        # Next-token accuracy and perplexity over the positions with a label (>= 0); the
+        # per-token logits ([batch, seq, vocab]) are not stored.
+        keep = torch.as_tensor(labels) >= 0
+        lab = torch.as_tensor(labels)[keep]
+        acc = float((lg32.argmax(-1)[keep] == lab).double().mean())
+        nll = torch.nn.functional.cross_entropy(lg32[keep].double(), lab, reduction="mean")
+        if fp32_accuracy is not None and abs(acc - fp32_accuracy) > 1e-12:
+            raise ExportError(f"exported logits give accuracy {acc}, the caller measured {fp32_accuracy}")
+        result["accuracy"] = acc
+        result["perplexity"] = float(torch.exp(nll))
+        write_task(f, acc)
+        f["task"].attrs["fp32_perplexity"] = result["perplexity"]
+
+    def write_task(f, acc):
         if tokens is not None or patches is not None:
             e = f.require_group("model/embedding")
             if tokens is not None:
@@ -628,17 +655,21 @@ def export_task_model(encoder, path, head, labels, name, pooling="last", x=None,
         t.create_dataset("labels", data=labels)
         if calibration is not None:
             _write_calibration(f, calibration, "tokens" if tokens is not None else
-                               "patches" if patches is not None else "x")
+                               "patches" if patches is not None else "x", pooling == "token")
+            if attn_mask is not None:  # the calibration run sees the held-out run's mask
+                if torch.as_tensor(attn_mask).dim() != 2:
+                    raise ExportError("calibration with a 3-D attn_mask: give a [seq, seq] mask")
+                f["calibration"].create_dataset("attn_mask", data=_additive(attn_mask, torch.float32).numpy())
 
     if reference_outputs is not None and not compact:
         raise ExportError("reference_outputs needs compact=True")
-    export_attention(encoder, x, path, key_padding_mask=key_padding_mask, extra=extra,
+    export_attention(encoder, x, path, attn_mask=attn_mask, key_padding_mask=key_padding_mask, extra=extra,
                      keep_outputs=reference_outputs,
                      compact=compact, store_x=tokens is None and patches is None)
     return result["accuracy"]
 
 
-def _write_calibration(f, calibration, form):
+def _write_calibration(f, calibration, form, per_token=False):
     """The calibration split of export_task_model, in the held-out set's input form."""
     if set(calibration) != {form, "labels"}:
         raise ExportError(f"calibration needs exactly '{form}' and 'labels', got {sorted(calibration)}")
@@ -648,8 +679,9 @@ def _write_calibration(f, calibration, form):
         raise ExportError(f"calibration {form} have shape {data.shape}, the held-out set "
                           f"{held.shape}")
     labels = np.asarray(calibration["labels"], dtype=np.int64)
-    if labels.shape != (data.shape[0],):
-        raise ExportError(f"calibration labels have shape {labels.shape}, expected ({data.shape[0]},)")
+    want = tuple(data.shape[:2]) if per_token else (data.shape[0],)
+    if labels.shape != want:
+        raise ExportError(f"calibration labels have shape {labels.shape}, expected {want}")
     g = f.create_group("calibration")
     g.create_dataset(form, data=data.astype(np.int64 if form == "tokens" else np.float32),
                      compression="gzip")

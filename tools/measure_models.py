@@ -26,8 +26,8 @@ def main(argv=None):
     if a.presets:
         presets = [p for p in presets if os.path.basename(p)[:-5] in a.presets]
     print("| model | preset | accuracy [95% CI] | n | fp32 (torch) | calibrated | sparsity | "
-          "top-8 recall | rel. L2 | wall s |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "top-8 recall | rel. L2 | perplexity (fp32) | wall s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory() as tmp:
         for m in a.models:
             for p in presets:
@@ -39,7 +39,7 @@ def main(argv=None):
                                    capture_output=True, text=True)
                 wall = time.time() - t0
                 if r.returncode != 0:
-                    print(f"| {m} | {name} | failed: {r.stderr.strip()[:80]} | | | | | | | |",
+                    print(f"| {m} | {name} | failed: {r.stderr.strip()[:80]} | | | | | | | | |",
                           flush=True)
                     continue
                 with h5py.File(out) as f:
@@ -53,9 +53,11 @@ def main(argv=None):
                     sp = f["metrics/sparsity"][()]
                     rec = f["metrics/topk_recall"][()]
                     l2 = f["metrics/rel_l2"][()]
+                    ppl = (f"{f['task/perplexity'][()]:.3f} ({f['task/fp32_perplexity_recorded'][()]:.3f})"
+                           if "task/perplexity" in f else "-")  # language models only
                 print(f"| {m} | {name} | {acc:.4f} [{lo:.3f}, {hi:.3f}] | {n} | {fp32:.4f} | "
                       f"{cal or '-'} | {sp:.3f} | {rec:.3f} | "
-                      f"{l2:.3g} | {wall:.1f} |", flush=True)
+                      f"{l2:.3g} | {ppl} | {wall:.1f} |", flush=True)
     return 0
 
 

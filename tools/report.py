@@ -467,44 +467,149 @@ def section(sid, title, body):
     return '<section id="%s"><h2>%s</h2>%s</section>' % (sid, html.escape(title), body)
 
 
+SWEEP_FIELDS = ("accuracy", "accuracy_lo", "accuracy_hi", "accuracy_n", "accuracy_ideal", "sparsity",
+                "rel_l2", "energy_core")
+
+
+def sweep_curves(path):
+    """One sweep*.h5 as (file info, curves): info holds x_key, y_key, claim and operating_point;
+    each curve is (model, scheme, x, y, {field: [x, y] array})."""
+    with h5py.File(path, "r") as f:
+        op = attr(f, "/", "operating_point", float("nan"))
+        info = {"name": os.path.basename(path), "x_key": attr(f, "/", "x_key"),
+                "y_key": attr(f, "/", "y_key"), "claim": attr(f, "/", "claim"), "op": float(op)}
+        curves = []
+        for model in f["sweep"]:
+            for scheme in f["sweep"][model]:
+                g = f["sweep"][model][scheme]
+                curves.append((model, scheme, g["x"][()], g["y"][()],
+                               {k: g[k][()] for k in SWEEP_FIELDS if k in g}))
+    return info, curves
+
+
+def pareto_front(pts, lower_is_better):
+    """The non-dominated (cost, accuracy) points, sorted by cost: higher accuracy is better;
+    the cost is better lower (energy) or higher (sparsity) as `lower_is_better` says."""
+    pts = [(c if lower_is_better else -c, a) for c, a in pts if math.isfinite(c) and math.isfinite(a)]
+    front, best = [], -math.inf
+    for c, a in sorted(pts, key=lambda t: (t[0], -t[1])):
+        if a > best:
+            front.append((c if lower_is_better else -c, a))
+            best = a
+    return front
+
+
+def sweep_curve_figure(info, curves, field):
+    """Accuracy (with its interval) or rel. L2 against the swept key for one file, the claim's
+    operating point dashed."""
+    fig, ax = plt.subplots()
+    k = 0
+    for model, scheme, x, y, d in curves:
+        for j in range(len(y)):
+            v = d[field][:, j]
+            if not np.isfinite(v).any():
+                continue
+            lab = model + " / " + scheme + ("" if not info["y_key"] else " %s=%g" % (info["y_key"], y[j]))
+            col = plt.cm.tab20(k % 20) if len(curves) * len(y) > 10 else "C%d" % k
+            if field == "accuracy":
+                ax.errorbar(x, v, yerr=[v - d["accuracy_lo"][:, j], d["accuracy_hi"][:, j] - v],
+                            marker="o", ms=3, capsize=2, color=col, label=lab)
+                ax.plot(x, d["accuracy_ideal"][:, j], ls=":", color=col, lw=1)
+            else:  # below 1e-9 is round-off (an exact point): left off the log axis
+                ax.plot(x, np.where(v < 1e-9, np.nan, v), marker="o", ms=3, color=col, label=lab)
+            k += 1
+    if not k:
+        plt.close(fig)
+        return ""
+    if math.isfinite(info["op"]):
+        ax.axvline(info["op"], ls="--", color="k", lw=1, label="claimed operating point")
+    ax.set_xlabel(info["x_key"])
+    ax.set_ylabel("accuracy (95% Wilson; dotted: ideal)" if field == "accuracy" else
+                  "relative L2 vs ideal (exact points not drawn)")
+    if field == "rel_l2":
+        ax.set_yscale("log")
+    ax.legend(fontsize=6)
+    ax.set_title(info["name"], fontsize=8)
+    return svg(fig)
+
+
+def whole(x):
+    """A count stored as a float: an int, or NaN (no task head) shown as not measured."""
+    return int(x) if math.isfinite(x) else float("nan")
+
+
+def sweep_op_table(info, curves):
+    """Every curve at the sweep point nearest the claimed operating point."""
+    if not math.isfinite(info["op"]):
+        return ""
+    rows = []
+    for model, scheme, x, y, d in curves:
+        i = int(np.argmin(np.abs(x - info["op"])))
+        for j in range(len(y)):
+            a = d["accuracy"][i, j]
+            ci = ("%.3f [%.3f, %.3f]" % (a, d["accuracy_lo"][i, j], d["accuracy_hi"][i, j])
+                  if math.isfinite(a) else "n/a")
+            e = d.get("energy_core", np.full_like(d["accuracy"], np.nan))[i, j]
+            rows.append([model, scheme, "%s = %g" % (info["x_key"], x[i]) +
+                         ("" if not info["y_key"] else ", %s = %g" % (info["y_key"], y[j])),
+                         ci, whole(d["accuracy_n"][i, j]), d["accuracy_ideal"][i, j], d["sparsity"][i, j], e * 1e6])
+    return table(["model", "scheme", "point", "accuracy [95% CI]", "n", "ideal", "sparsity",
+                  "core energy / seq (uJ)"], rows)
+
+
+def sweep_pareto_figure(all_curves, cost, xlabel, scale, lower_is_better):
+    """Accuracy against sparsity or core energy over every point of every sweep, one marker per
+    model and scheme, the non-dominated points of each model joined by a black step line."""
+    fig, ax = plt.subplots()
+    by_model, k = {}, 0
+    for info, (model, scheme, x, y, d) in all_curves:
+        if cost not in d:
+            continue
+        c, a = (d[cost] * scale).ravel(), d["accuracy"].ravel()
+        ok = np.isfinite(c) & np.isfinite(a)
+        if not ok.any():
+            continue
+        ax.plot(c[ok], a[ok], ls="", marker="os^vD<>ph*"[k % 10], ms=4,
+                color=plt.cm.tab20(k % 20), label=model + " / " + scheme + " (" + info["x_key"] + ")")
+        by_model.setdefault(model, []).extend(zip(c[ok], a[ok]))
+        k += 1
+    if not k:
+        plt.close(fig)
+        return ""
+    for model, pts in by_model.items():
+        fr = pareto_front(pts, lower_is_better)
+        ax.step([p[0] for p in fr], [p[1] for p in fr], where="post", color="k", lw=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("accuracy")
+    if not lower_is_better:
+        ax.invert_xaxis()
+    else:
+        ax.set_xscale("log")
+    ax.legend(fontsize=5, ncol=2)
+    return svg(fig)
+
+
 def sweep_section(files):
-    """The curves of `cimchar sweep` (sweep*.h5): accuracy with its Wilson interval and the
-    output error against the swept key, one line per model, scheme and second-axis value."""
-    curves = []
+    """The curves of `cimchar sweep` (sweep*.h5): per file, accuracy with its Wilson interval and
+    the output error against the swept key with the claimed operating point marked, and a table
+    at that point; then the Pareto fronts of accuracy against sparsity and core energy over all."""
+    parts, all_curves = [], []
     for path in files:
-        with h5py.File(path, "r") as f:
-            for model in f["sweep"]:
-                for scheme in f["sweep"][model]:
-                    g = f["sweep"][model][scheme]
-                    curves.append((model + " / " + scheme, attr(f, g.name, "x_key"),
-                                   attr(f, g.name, "y_key"), g["x"][()], g["y"][()],
-                                   {k: g[k][()] for k in ("accuracy", "accuracy_lo", "accuracy_hi",
-                                                          "rel_l2")}))
-    parts = []
-    for field, label in (("accuracy", "accuracy (95% Wilson)"), ("rel_l2", "relative L2 vs ideal")):
-        fig, ax = plt.subplots()
-        k = 0
-        for name, xk, yk, x, y, d in curves:
-            for j in range(len(y)):
-                v = d[field][:, j]
-                if not np.isfinite(v).any():
-                    continue
-                lab = name + ("" if not yk else " %s=%g" % (yk, y[j]))
-                if field == "accuracy":
-                    ax.errorbar(x, v, yerr=[v - d["accuracy_lo"][:, j], d["accuracy_hi"][:, j] - v],
-                                marker="o", ms=3, capsize=2, color="C%d" % (k % 10), label=lab)
-                else:
-                    ax.plot(x, v, marker="o", ms=3, color="C%d" % (k % 10), label=lab)
-                k += 1
-            ax.set_xlabel(xk)
-        ax.set_ylabel(label)
-        if field == "rel_l2":
-            ax.set_yscale("log")
-        if k:
-            ax.legend(fontsize=6)
-            parts.append(svg(fig))
-        else:
-            plt.close(fig)
+        info, curves = sweep_curves(path)
+        all_curves.extend((info, c) for c in curves)
+        head = "<h3>%s: %s</h3>" % (html.escape(info["name"]), html.escape(info["x_key"]))
+        if info["claim"]:
+            head += "<p>Claim: %s</p>" % html.escape(info["claim"])
+        figs = "".join(sweep_curve_figure(info, curves, f) for f in ("accuracy", "rel_l2"))
+        parts.append(head + figs + sweep_op_table(info, curves))
+    pareto = (sweep_pareto_figure(all_curves, "sparsity", "sparsity (fraction of attention weights pruned)",
+                                  1.0, False) +
+              sweep_pareto_figure(all_curves, "energy_core", "attention-core energy per sequence (uJ)",
+                                  1e6, True))
+    if pareto:
+        parts.append("<h3>Pareto fronts over every sweep point</h3><p>Black steps: per model, the points "
+                     "no other point beats in both accuracy and sparsity (left) or accuracy and "
+                     "core energy (right).</p>" + pareto)
     return "".join(parts) or "<p>no curves in these files</p>"
 
 
@@ -603,7 +708,8 @@ def summary_section(run_dir, att, ppa, attr_files=()):
         rows.append([a.scheme, a.model, ci, a.n, a.fp32_accuracy, a.sparsity,
                      get("energy_total", 1e6), get("latency_total", 1e3), get("gpu_time_ratio"),
                      get("gpu_energy_ratio"), dom.get((a.scheme, a.model), "")])
-    note = ("<p>Accuracy on the first n held-out sequences with its 95% Wilson interval; fp32 is "
+    note = ("<p>Accuracy on the first n held-out sequences with its 95% Wilson interval (for a "
+            "language model, next-token accuracy over the n labelled positions of those sequences); fp32 is "
             "torch's accuracy on the whole held-out set recorded in the model file. Energy and "
             "latency per run from <code>cimchar ppa</code>; GPU columns are GPU / ours (&gt; 1: "
             "ours is faster / spends less energy) from the roofline baseline (docs/ppa.md). "

@@ -27,6 +27,7 @@ from sklearn.datasets import load_digits
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from export_torch import export_task_model  # noqa: E402
+from training import add_run_args, optimizer_step, restore, start  # noqa: E402
 
 SIDE = 8
 SEQ = SIDE * SIDE
@@ -74,13 +75,9 @@ def main(argv=None):
     ap.add_argument("--calibration", type=int, default=256,
                     help="training images also stored as the calibration split (the data set "
                          "is too small for a third split; never the held-out images)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--checkpoint", help="trained weights: saved after training; if the file "
-                    "exists, loaded instead of training (re-export only)")
-    ap.add_argument("--threads", type=int, default=2)
+    add_run_args(ap)
     a = ap.parse_args(argv)
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
+    start(a)
     digits = load_digits()
     images = digits.images.astype(np.float32) / 16.0
     labels = torch.tensor(digits.target, dtype=torch.int64)
@@ -97,9 +94,7 @@ def main(argv=None):
         opt, lambda s: min(1.0, (s + 1) / 100) * max(0.02, 1 - s / total))
     gen = torch.Generator().manual_seed(a.seed + 1)
     t0 = time.time()
-    if a.checkpoint and os.path.exists(a.checkpoint):  # re-export without training
-        model.load_state_dict(torch.load(a.checkpoint))
-    else:
+    if not restore(model, a):
         for epoch in range(a.epochs):
             perm = torch.randperm(len(train_idx), generator=gen)
             for i in range(steps_per_epoch):

@@ -26,6 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from export_torch import export_task_model  # noqa: E402
+from training import add_run_args, optimizer_step, restore, start  # noqa: E402
 
 SEQ = 256
 KEYS = 8
@@ -88,13 +89,9 @@ def main(argv=None):
                     help="calibration split (drawn from its own seed: never the held-out set)")
     ap.add_argument("--reference-outputs", type=int, default=64,
                     help="held-out sequences whose torch encoder output is stored")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--checkpoint", help="trained weights: saved after training; if the file "
-                    "exists, loaded instead of training (re-export only)")
-    ap.add_argument("--threads", type=int, default=2)
+    add_run_args(ap)
     a = ap.parse_args(argv)
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
+    start(a)
     model = Recall(a.d_model, a.heads, a.layers, 2 * a.d_model)
     train_gen = torch.Generator().manual_seed(a.seed + 1)
     test_tokens, test_labels = make_batch(a.held_out, torch.Generator().manual_seed(a.seed + 2))
@@ -108,17 +105,11 @@ def main(argv=None):
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.05, 1 - s / a.steps))
     t0 = time.time()
-    if a.checkpoint and os.path.exists(a.checkpoint):  # re-export without training
-        model.load_state_dict(torch.load(a.checkpoint))
-    else:
+    if not restore(model, a):
         for step, seq in enumerate(lengths):
             tokens, labels = make_batch(a.batch, train_gen, seq)
             loss = torch.nn.functional.cross_entropy(model(tokens), labels)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
+            optimizer_step(model, opt, sched, loss)
             if step % 100 == 0 or step == a.steps - 1:
                 print(f"step {step:5d}  seq {seq:3d}  loss {loss.item():.4f}  val acc "
                       f"{accuracy(model, val_tokens, val_labels):.4f}  {time.time() - t0:6.1f} s",

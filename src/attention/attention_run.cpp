@@ -61,7 +61,13 @@ std::string make_table(const RunSummary& s) {
     o << "accuracy: " << fmt("%.4f", *s.accuracy) << " " << ci(s.accuracy_ci) << " (ideal "
       << fmt("%.4f", *s.accuracy_ideal) << " " << ci(s.accuracy_ideal_ci);
     if (s.accuracy_fp32_recorded) o << ", torch fp32 recorded " << fmt("%.4f", *s.accuracy_fp32_recorded);
-    o << "); n = " << s.accuracy_n << " sequences, 95% Wilson intervals\n";
+    o << "); n = " << s.accuracy_n << (s.per_token ? " labelled positions (next-token accuracy)" : " sequences")
+      << ", 95% Wilson intervals\n";
+  }
+  if (s.perplexity) {
+    o << "perplexity: " << fmt("%.4f", *s.perplexity) << " (ideal " << fmt("%.4f", *s.perplexity_ideal);
+    if (s.perplexity_fp32_recorded) o << ", torch fp32 recorded " << fmt("%.4f", *s.perplexity_fp32_recorded);
+    o << ")\n";
   }
   {
     const auto& t = s.timing;
@@ -186,12 +192,40 @@ struct Outputs {
   std::vector<Mat> y;
   Mat logits, logits_ref;
   int correct = 0, correct_ref = 0;
+  int scored = 0;              // sequences (classification) or labelled positions (per token)
+  double nll = 0, nll_ref = 0;  // summed next-token cross-entropy (per-token tasks)
   double ir_diff2 = 0, ir_model_err2 = 0, y_norm2 = 0, y_ref_norm2 = 0;
 };
+
+// -log softmax(row)[label], computed stably.
+double cross_entropy(const Eigen::RowVectorXd& row, int label) {
+  const double m = row.maxCoeff();
+  return m + std::log((row.array() - m).exp().sum()) - row(label);
+}
+
+// A language model's head on every position of one sequence: next-token hits and
+// cross-entropy of the scheme and of the ideal run over the labelled positions.
+void score_tokens(const ModelFile& mf, int b, const Mat& y, const Mat& y_ref, Outputs& o) {
+  const Mat lg = mf.task->token_logits(y), lg_ref = mf.task->token_logits(y_ref);
+  const size_t S = static_cast<size_t>(mf.batch.seq);
+  for (Eigen::Index t = 0; t < lg.rows(); ++t) {
+    const int label = mf.task->labels[static_cast<size_t>(b) * S + static_cast<size_t>(t)];
+    if (label < 0) continue;
+    Eigen::Index arg = 0;
+    lg.row(t).maxCoeff(&arg);
+    o.correct += arg == label;
+    lg_ref.row(t).maxCoeff(&arg);
+    o.correct_ref += arg == label;
+    o.nll += cross_entropy(lg.row(t), label);
+    o.nll_ref += cross_entropy(lg_ref.row(t), label);
+    ++o.scored;
+  }
+}
 
 // The task head on one sequence: logits of the scheme and of the ideal run, and whether each
 // is right.
 void score_task(const ModelFile& mf, int b, const Mat& y, const Mat& y_ref, Outputs& o) {
+  if (mf.task->per_token()) return score_tokens(mf, b, y, y_ref, o);
   const std::vector<bool>* pad =
       mf.batch.key_padding.empty() ? nullptr : &mf.batch.key_padding[static_cast<size_t>(b)];
   o.logits.row(b) = mf.task->logits(y, pad).transpose();
@@ -202,6 +236,7 @@ void score_task(const ModelFile& mf, int b, const Mat& y, const Mat& y_ref, Outp
   o.correct += arg == label;
   o.logits_ref.row(b).maxCoeff(&arg);
   o.correct_ref += arg == label;
+  ++o.scored;
 }
 
 // Runs, sequence by sequence: the ideal reference, then the scheme, compared at once.
@@ -227,7 +262,7 @@ Outputs execute(const RunRequest& req, const ModelFile& mf, Configured& c, RunSu
   o.B_all = mf.batch.size();
   o.B = req.max_sequences > 0 ? std::min(o.B_all, req.max_sequences) : o.B_all;
   o.y.resize(static_cast<size_t>(o.B));
-  if (mf.task) {
+  if (mf.task && !mf.task->per_token()) {
     o.logits.resize(o.B, mf.task->w.rows());
     o.logits_ref.resize(o.B, mf.task->w.rows());
   }
@@ -272,12 +307,19 @@ void summarize(const ModelFile& mf, const Outputs& o, bool ir_model, RunSummary&
     s.rel_l2_vs_torch = m.rel_l2;
   }
   if (mf.task) {
-    s.accuracy = static_cast<double>(o.correct) / B;
-    s.accuracy_ideal = static_cast<double>(o.correct_ref) / B;
-    s.accuracy_ci = wilson_interval(o.correct, B);
-    s.accuracy_ideal_ci = wilson_interval(o.correct_ref, B);
-    s.accuracy_n = B;
+    const int n = std::max(o.scored, 1);
+    s.accuracy = static_cast<double>(o.correct) / n;
+    s.accuracy_ideal = static_cast<double>(o.correct_ref) / n;
+    s.accuracy_ci = wilson_interval(o.correct, o.scored);
+    s.accuracy_ideal_ci = wilson_interval(o.correct_ref, o.scored);
+    s.accuracy_n = o.scored;
     s.accuracy_fp32_recorded = mf.task->fp32_accuracy;
+    s.per_token = mf.task->per_token();
+    if (s.per_token) {
+      s.perplexity = std::exp(o.nll / n);
+      s.perplexity_ideal = std::exp(o.nll_ref / n);
+      s.perplexity_fp32_recorded = mf.task->fp32_perplexity;
+    }
     if (mf.reference.logits.size())
       s.logits_rel_l2_vs_torch = (o.logits_ref - mf.reference.logits.topRows(B)).norm() /
                                  mf.reference.logits.topRows(B).norm();
@@ -316,10 +358,16 @@ void write_outputs(H5Writer& w, const ModelFile& mf, const Outputs& o, const Run
         flat[(b * S + t) * D + j] = o.y[b](static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j));
   w.write("/y", flat, {Bz, S, D}, "");
   if (!mf.task) return;
-  std::vector<double> lg;
-  for (int b = 0; b < o.B; ++b)
-    for (Eigen::Index k = 0; k < o.logits.cols(); ++k) lg.push_back(o.logits(b, k));
-  w.write("/task/logits", lg, {Bz, static_cast<size_t>(o.logits.cols())}, "");
+  if (mf.task->per_token()) {  // no [batch, seq, vocab] logits: the perplexities instead
+    w.write("/task/perplexity", {*s.perplexity}, {}, "");
+    w.write("/task/perplexity_ideal", {*s.perplexity_ideal}, {}, "");
+    if (s.perplexity_fp32_recorded) w.write("/task/fp32_perplexity_recorded", {*s.perplexity_fp32_recorded}, {}, "");
+  } else {
+    std::vector<double> lg;
+    for (int b = 0; b < o.B; ++b)
+      for (Eigen::Index k = 0; k < o.logits.cols(); ++k) lg.push_back(o.logits(b, k));
+    w.write("/task/logits", lg, {Bz, static_cast<size_t>(o.logits.cols())}, "");
+  }
   w.write("/task/accuracy", {*s.accuracy}, {}, "");
   w.write("/task/accuracy_ideal", {*s.accuracy_ideal}, {}, "");
   w.write("/task/accuracy_ci95", {s.accuracy_ci.lo, s.accuracy_ci.hi}, {2}, "");

@@ -36,9 +36,13 @@ struct RunSummary {
   std::vector<ChosenValue> calibrated;
   // Task models: held-out accuracy of the scheme, of the ideal run, and as recorded by torch.
   std::optional<double> accuracy, accuracy_ideal, accuracy_fp32_recorded;
-  // Their 95% Wilson intervals over the n sequences run (accuracy_n).
+  // Their 95% Wilson intervals over the n sequences run (accuracy_n); for a language model
+  // (per_token) the next-token accuracy over the n labelled positions of those sequences, and
+  // the perplexity (exp of the mean cross-entropy over the same positions).
   Interval accuracy_ci, accuracy_ideal_ci;
   int accuracy_n = 0;
+  bool per_token = false;
+  std::optional<double> perplexity, perplexity_ideal, perplexity_fp32_recorded;
   std::optional<double> logits_rel_l2_vs_torch;  // ideal-run logits vs torch's float32 logits
   // ir_drop = "both": the run repeated with the compact IR-drop model; its outputs vs the exact
   // run's (relative L2 over every sequence) and vs the ideal reference.

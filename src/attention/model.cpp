@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 
 #include "core/error.hpp"
 #include "core/h5.hpp"
@@ -46,6 +47,8 @@ Vec TaskHead::logits(const Mat& y, const std::vector<bool>* padding) const {
   switch (pooling) {
     case Pooling::first: pooled = y.row(0).transpose(); break;
     case Pooling::last: pooled = y.row(y.rows() - 1).transpose(); break;
+    case Pooling::token:
+      throw std::logic_error("TaskHead::logits on a per-token task (use token_logits)");
     case Pooling::mean: {
       pooled = Vec::Zero(y.cols());
       int n = 0;
@@ -387,13 +390,15 @@ void read_layers(Loader& L, Model& m) {
     m.final_norm = L.norm("/model/final_norm", static_cast<size_t>(m.d_model));
 }
 
-// Class labels at `path`: n integers in [0, C).
-std::vector<int> read_labels(Loader& L, const std::string& path, size_t n, size_t C) {
+// Class labels at `path`: n integers in [0, C); per position ([n, seq], -1 = no label) when
+// `seq` > 0 (a language model's next tokens).
+std::vector<int> read_labels(Loader& L, const std::string& path, size_t n, size_t C, size_t seq = 0) {
   std::vector<int> out;
-  for (double v : L.read(path, {n})) {
-    if (v < 0 || v >= static_cast<double>(C) || v != std::floor(v))
+  const double lowest = seq > 0 ? -1 : 0;
+  for (double v : L.read(path, seq > 0 ? std::vector<size_t>{n, seq} : std::vector<size_t>{n})) {
+    if (v < lowest || v >= static_cast<double>(C) || v != std::floor(v))
       L.fail("label " + std::to_string(v) + " in '" + path + "' is not a class index < " +
-             std::to_string(C));
+             std::to_string(C) + (seq > 0 ? " (or -1: no label)" : ""));
     out.push_back(static_cast<int>(v));
   }
   return out;
@@ -407,7 +412,8 @@ void read_task(Loader& L, ModelFile& mf, size_t B, size_t d) {
   if (pool == "first") t.pooling = Pooling::first;
   else if (pool == "last") t.pooling = Pooling::last;
   else if (pool == "mean") t.pooling = Pooling::mean;
-  else L.fail("attribute 'pooling' on '/task' is '" + pool + "' (first, last, mean)");
+  else if (pool == "token") t.pooling = Pooling::token;
+  else L.fail("attribute 'pooling' on '/task' is '" + pool + "' (first, last, mean, token)");
   auto wd = L.dims_of("/task/head/w");
   if (wd.size() != 2 || wd[1] != d || wd[0] < 2)
     L.fail("dataset '/task/head/w' has shape " + Loader::shape(wd) + ", expected [classes, " +
@@ -415,13 +421,18 @@ void read_task(Loader& L, ModelFile& mf, size_t B, size_t d) {
   const size_t C = wd[0];
   t.w = L.matrix("/task/head/w", C, d);
   t.b = L.vector("/task/head/b", C);
-  t.labels = read_labels(L, "/task/labels", B, C);
+  const size_t S = t.per_token() ? static_cast<size_t>(mf.batch.seq) : 0;
+  t.labels = read_labels(L, "/task/labels", B, C, S);
   if (mf.calibration)
     mf.calibration_labels =
-        read_labels(L, "/calibration/labels", static_cast<size_t>(mf.calibration->size()), C);
+        read_labels(L, "/calibration/labels", static_cast<size_t>(mf.calibration->size()), C,
+                    S > 0 ? static_cast<size_t>(mf.calibration->seq) : 0);
   if (L.has_attr("/task", "fp32_accuracy")) t.fp32_accuracy = L.attr_real("/task", "fp32_accuracy");
-  if (L.has("/output/logits")) mf.reference.logits = L.matrix("/output/logits", B, C);
-  if (L.has("/output/logits_fp64")) mf.reference.logits_fp64 = L.matrix("/output/logits_fp64", B, C);
+  if (L.has_attr("/task", "fp32_perplexity")) t.fp32_perplexity = L.attr_real("/task", "fp32_perplexity");
+  // Per-token tasks store no logits (they would be [batch, seq, vocab]).
+  if (L.has("/output/logits") && !t.per_token()) mf.reference.logits = L.matrix("/output/logits", B, C);
+  if (L.has("/output/logits_fp64") && !t.per_token())
+    mf.reference.logits_fp64 = L.matrix("/output/logits_fp64", B, C);
   mf.task = std::move(t);
 }
 
@@ -449,6 +460,11 @@ ModelFile load_model_file(const std::filesystem::path& path) {
   if (L.has("/calibration")) {
     mf.calibration = read_batch(L, "/calibration", m, nullptr, nullptr);
     check_batch(m, *mf.calibration, path.string() + " (/calibration)");
+    // A calibration run without the held-out run's mask (a decoder's causal mask) would
+    // calibrate on scores the held-out run never forms.
+    if (!mf.batch.attn_mask.empty() && mf.calibration->attn_mask.empty())
+      L.fail("'/input/attn_mask' is set but '/calibration' has no attn_mask: the calibration "
+             "split must be run under the same mask (export_task_model writes it)");
   }
   const size_t B = static_cast<size_t>(mf.batch.size()), S = static_cast<size_t>(mf.batch.seq);
   // torch's outputs: for every held-out sequence, or for the first ones only.

@@ -73,19 +73,25 @@ struct Reference {
   Mat logits_fp64;
 };
 
-// A classification task on the encoder output (the shipped trained models): pooling of the
-// tokens, a linear head, the labels of the input batch and the accuracy torch recorded.
-enum class Pooling { first, last, mean };
+// A task on the encoder output (the shipped trained models): a classification (pooling of the
+// tokens, a linear head, one label per sequence) or, with Pooling::token, a language model (the
+// head on every position, the next token as each position's label, -1 where there is none);
+// the labels of the input batch and what torch recorded.
+enum class Pooling { first, last, mean, token };
 struct TaskHead {
   std::string name;
   Pooling pooling = Pooling::last;
   Mat w;  // [classes, d_model]
   Vec b;
-  std::vector<int> labels;  // per batch item
-  std::optional<double> fp32_accuracy;
+  // Per batch item; per position (index b * seq + t, -1 = no label) for a language model.
+  std::vector<int> labels;
+  std::optional<double> fp32_accuracy, fp32_perplexity;
+  bool per_token() const { return pooling == Pooling::token; }
   // Logits [classes] of one sequence's encoder output y [seq, d_model]; padded positions
-  // (key_padding true) are left out of the mean.
+  // (key_padding true) are left out of the mean. Not for per-token tasks (token_logits).
   Vec logits(const Mat& y, const std::vector<bool>* padding) const;
+  // Logits [seq, classes] of every position (per-token tasks).
+  Mat token_logits(const Mat& y) const { return (y * w.transpose()).rowwise() + b.transpose(); }
 };
 
 struct ModelFile {

@@ -78,10 +78,9 @@ class SparseSchemeBase : public Scheme, public AttentionCore {
       const auto& a = approx_->stats()[static_cast<size_t>(Product::scores)];
       out.push_back({rows::kApproxScores, a, approx_->config()});
     }
-    if (digital_used_) {
-      out.push_back({rows::kDigitalScores, digital_scores_, std::nullopt});
+    if (digital_used_) out.push_back({rows::kDigitalScores, digital_scores_, std::nullopt});
+    if (digital_used_ || digital_context_used_)
       out.push_back({rows::kDigitalContext, digital_context_, std::nullopt});
-    }
     return out;
   }
   std::vector<NamedCrossbar> crossbars() override {
@@ -128,11 +127,23 @@ class SparseSchemeBase : public Scheme, public AttentionCore {
     return ctx;
   }
 
+  // p v in digital over the kept keys only (the nonzero weights of p), its work counted.
+  Mat sparse_context(const Mat& p, const Mat& v) {
+    digital_context_used_ = true;
+    const auto kept = static_cast<int64_t>((p.array() != 0).count());
+    int64_t fetched = 0;
+    for (Eigen::Index j = 0; j < p.cols(); ++j) fetched += (p.col(j).array() != 0).any() ? 1 : 0;
+    digital_context_.macs += kept * v.cols();
+    digital_context_.vectors += fetched;  // values fetched
+    digital_context_.applies += 1;
+    return p * v;
+  }
+
   std::string name_;
   CrossbarBackend backend_;
   std::unique_ptr<CrossbarBackend> approx_;
   uint64_t seed_;
-  bool digital_used_ = false;
+  bool digital_used_ = false, digital_context_used_ = false;
   ProductStats digital_scores_, digital_context_;
 };
 
@@ -271,9 +282,14 @@ class LutSoftmaxScheme final : public SparseSchemeBase {
     } else {
       p = lut_softmax(s, mask, lut_);
     }
-    auto cu = be.make({Product::context, id.layer, id.batch, id.head});
-    cu->program(v.transpose());
-    Mat ctx = cu->apply(p);
+    Mat ctx;
+    if (top_k_ > 0 && !backend_.analog(Product::context)) {
+      ctx = sparse_context(p, v);  // a digital weighted sum touches only the kept values
+    } else {  // on arrays every row is driven (a pruned key's input is 0); dense in digital
+      auto cu = be.make({Product::context, id.layer, id.batch, id.head});
+      cu->program(v.transpose());
+      ctx = cu->apply(p);
+    }
     if (probs) *probs = std::move(p);
     return ctx;
   }

@@ -147,6 +147,8 @@ void fill_sweep(H5Writer& w, const SweepSpec& spec, const std::vector<Point>& pt
   w.attr("/", "x_key", spec.axes[0].key);
   w.attr("/", "y_key", spec.axes.size() > 1 ? spec.axes[1].key : std::string());
   w.attr("/", "max_sequences", static_cast<int64_t>(spec.max_sequences));
+  w.attr("/", "claim", spec.claim);
+  w.attr("/", "operating_point", spec.operating_point);
   for (size_t m = 0; m < spec.models.size(); ++m)
     for (size_t s = 0; s < spec.schemes.size(); ++s)
       lut::write(w, curves_of(spec, pts, res, m, s),
@@ -252,6 +254,13 @@ SweepSpec parse_sweep(Section& sw, const fs::path& sweep_file) {
   if (spec.axes.size() > 1 && spec.axes[0].key == spec.axes[1].key)
     sw.fail("y", "the two axes sweep the same key '" + spec.axes[0].key + "'");
   spec.cost = parse_sweep_cost(sw);
+  spec.claim = sw.get_string("claim", "");
+  if (sw.has("operating_point")) {
+    spec.operating_point = sw.require_double("operating_point", "");
+    const auto& x = spec.axes[0].values;
+    if (!(spec.operating_point >= x.front() && spec.operating_point <= x.back()))
+      sw.fail("operating_point", "lies outside the x axis [" + fmt("%g", x.front()) + ", " + fmt("%g", x.back()) + "]");
+  }
   sw.finish();
   return spec;
 }

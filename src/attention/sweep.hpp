@@ -15,6 +15,7 @@
 //   values = [4, 8, 16]                    # or from = 4, to = 32, steps = 4, scale = "log"
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -46,6 +47,10 @@ struct SweepSpec {
   std::vector<SweepAxis> axes;  // one or two
   int max_sequences = 0;
   SweepCost cost;  // the PPA of every point (sweep_cost.hpp)
+  // A published claim the curves test (`claim`, free text with its source) and the x value it
+  // names (`operating_point`), written to sweep.h5 and marked in the report; "" / NaN if none.
+  std::string claim;
+  double operating_point = std::nan("");
 };
 
 // Reads the [sweep] table of `doc` (ConfigError naming file, key and line); scheme files are

@@ -79,8 +79,11 @@ std::vector<PipeStage> layer_stages(const Workload& w, const TechCard& t, const 
   const double elems = softmax_elements(w);
   if (w.traits.softmax == traits::kSoftmaxInMemoryLut) {
     // Lookups on the score arrays' ADCs (every head's in parallel), normalization in digital.
+    // Scores formed in digital (not on arrays): one lookup engine per head.
     const CounterRow* sc = w.find(rows::kScores);
-    const double engines = sc ? tiles_per_matrix(*sc) * std::ceil(sc->x.cols / a.columns_per_adc()) * heads : 1.0;
+    const double engines = sc && sc->analog && sc->x.cols > 0
+                               ? tiles_per_matrix(*sc) * std::ceil(sc->x.cols / a.columns_per_adc()) * heads
+                               : heads;
     st[kStageSoftmax] += elems * adc_figure(t, l, 8).delay_s / engines + digital_time_s(elems, units, clock);
   } else {
     st[kStageSoftmax] += digital_time_s(elems * (t.exp_poly_degree.value + 3), units, clock);

@@ -51,6 +51,42 @@ void check_model(const std::string& name) {
   EXPECT_EQ(h.read("/task/fp32_accuracy_recorded")[0], recorded);
 }
 
+// The causal character language model (tools/train_lm.py): the ideal run's perplexity and
+// next-token accuracy over every labelled held-out position equal those torch recorded at
+// export (float32 there, double here), and the file is GPT-2-shaped: a causal mask, GELU (tanh),
+// learned positions, the head tied to the token embedding.
+TEST(CliModels, LmIdealReproducesTorchPerplexity) {
+  const std::string model = std::string(CIMCHAR_TEST_SOURCE_DIR) + "/models/lm.h5";
+  const fs::path d = fresh_dir("models_lm");
+  const auto r = run_cimchar("attention --model " + model + " --scheme ideal --out " + (d / "a.h5").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("perplexity: "), std::string::npos) << r.out;
+  cimchar::H5Reader m(model), h(d / "a.h5");
+  EXPECT_LT(h.read("/metrics/rel_l2_vs_torch")[0], 1e-5);
+  const double ppl = m.attr_double("/task", "fp32_perplexity");
+  EXPECT_GT(ppl, 1.5);
+  EXPECT_LT(ppl, 20.0);  // trained: a uniform guess over the vocabulary is 86
+  EXPECT_NEAR(h.read("/task/perplexity_ideal")[0], ppl, 1e-5 * ppl);
+  EXPECT_NEAR(h.read("/task/perplexity")[0], ppl, 1e-5 * ppl);
+  EXPECT_EQ(h.read("/task/fp32_perplexity_recorded")[0], ppl);
+  const double n = h.read("/task/n")[0];
+  std::vector<size_t> td;
+  m.read("/input/tokens", &td);
+  EXPECT_EQ(n, static_cast<double>(td[0] * td[1]));  // every position has its next character
+  // float32 against double may flip an argmax between near-tied characters: at most 3 of n.
+  EXPECT_NEAR(h.read("/task/accuracy_ideal")[0], m.attr_double("/task", "fp32_accuracy"), 3.0 / n);
+  EXPECT_EQ(m.read("/model/embedding/token"), m.read("/task/head/w"));  // tied
+  EXPECT_TRUE(m.has("/model/embedding/position"));
+  EXPECT_EQ(m.attr_string("/model/layers/0/ffn", "activation"), "gelu_tanh");
+  const auto mask = m.read("/input/attn_mask");  // causal: -inf exactly above the diagonal
+  const size_t S = td[1];
+  ASSERT_EQ(mask.size(), S * S);
+  int wrong = 0;
+  for (size_t i = 0; i < S; ++i)
+    for (size_t j = 0; j < S; ++j) wrong += (j > i) != std::isinf(mask[i * S + j]);
+  EXPECT_EQ(wrong, 0);
+}
+
 TEST(CliModels, RecallIdealReproducesTorch) { check_model("recall"); }
 TEST(CliModels, DigitsIdealReproducesTorch) { check_model("digits"); }
 

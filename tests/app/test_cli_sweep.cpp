@@ -114,6 +114,29 @@ TEST(CliSweep, CostColumnsOffOrBadCard) {
   EXPECT_FALSE(fs::exists(d / "o3.h5"));
 }
 
+TEST(CliSweep, ClaimAndOperatingPointWritten) {
+  const fs::path d = fresh_dir("sweep_claim");
+  write_sweep(d, std::string("ppa = false\nclaim = \"Attar keeps 16 of 64\"\noperating_point = 16\n") + kAxis);
+  const auto r = run_cimchar("-q sweep " + (d / "s.toml").string() + " --out " + (d / "o.h5").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  cimchar::H5Reader h(d / "o.h5");
+  EXPECT_EQ(h.attr_string("/", "claim"), "Attar keeps 16 of 64");
+  EXPECT_EQ(h.attr_double("/", "operating_point"), 16.0);
+  // No claim: empty text and NaN, so the report draws no marker.
+  write_sweep(d, std::string("ppa = false\n") + kAxis);
+  ASSERT_EQ(run_cimchar("-q sweep " + (d / "s.toml").string() + " --out " + (d / "n.h5").string()).exit_code, 0);
+  cimchar::H5Reader n(d / "n.h5");
+  EXPECT_EQ(n.attr_string("/", "claim"), "");
+  EXPECT_TRUE(std::isnan(n.attr_double("/", "operating_point")));
+  // An operating point off the x axis exits 2 naming the key and the axis, before any point runs.
+  write_sweep(d, std::string("operating_point = 65\n") + kAxis);
+  const auto r2 = run_cimchar("-q sweep " + (d / "s.toml").string() + " --out " + (d / "o2.h5").string());
+  EXPECT_EQ(r2.exit_code, 2);
+  EXPECT_NE(r2.err.find("sweep.operating_point"), std::string::npos) << r2.err;
+  EXPECT_NE(r2.err.find("[4, 64]"), std::string::npos) << r2.err;
+  EXPECT_FALSE(fs::exists(d / "o2.h5"));
+}
+
 TEST(CliSweep, ResumeAfterKillEqualsCleanRun) {
   const fs::path d = fresh_dir("sweep_resume");
   write_sweep(d, kAxis);

@@ -77,6 +77,15 @@ TEST(Schemes, AttarTop1PicksTorchArgmax) {
                            "attar_top1");
   EXPECT_DOUBLE_EQ(s.metrics.model.topk_recall, 1.0);
   EXPECT_NEAR(s.metrics.model.sparsity, 1.0 - 1.0 / 5, 1e-15);
+  // The context in digital touches the kept value only: per batch item, head and query row one
+  // weighted value of d_head = 8 (not the 5 a dense product would); the dense row does nothing.
+  const auto x = H5Reader(fixture(m)).dims("/input/x");  // [batch, 5, 16]
+  int64_t macs = -1;
+  for (const auto& c : s.counters) {
+    if (c.name == "context") EXPECT_EQ(c.stats.macs, 0);
+    if (c.name == "digital_context") macs = c.stats.macs;
+  }
+  EXPECT_EQ(macs, static_cast<int64_t>(x[0]) * 2 * 5 * 1 * 8);
 }
 
 TEST(Schemes, HybridPrunesTheConfiguredFraction) {

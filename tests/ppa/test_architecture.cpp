@@ -3,6 +3,7 @@
 // no scheme name in src/ppa.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -192,6 +193,28 @@ TEST(SchemeTraits, MadeUpSchemeCostsWhatItsTraitsSay) {
   EXPECT_NEAR(part(lut, kESelect), 16 * t.e_add32_J.value, 1e-24);
   // Everything else is the same hardware.
   EXPECT_DOUBLE_EQ(part(lut, kEAdc), part(digital, kEAdc));
+}
+
+// The in-memory LUT softmax with the scores formed in digital (no score arrays to borrow ADCs
+// from): one lookup engine per head, so the softmax stage takes 16 lookups of one 8-bit
+// conversion each (ISAAC: 1/1.2 GS/s) plus the digital normalization, not forever.
+TEST(SchemeTraits, LutSoftmaxWithDigitalScoresHasAFiniteLatency) {
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  const ArchCard a = load_arch_card(card("arch_isaac_like.toml"));
+  SchemeTraits tr;
+  tr.softmax = traits::kSoftmaxInMemoryLut;
+  Workload w = made_up(tr);
+  for (auto& r : w.rows)
+    if (r.name == rows::kScores || r.name == rows::kContext) r.analog = false, r.x = XbarShape{};
+  const Result res = roll_up(w, t, a, Luts{}, nullptr);
+  double softmax = -1;
+  for (const auto& st : res.stages)
+    if (st.name == kStageSoftmax) softmax = st.time_s;
+  const double lookups = 16 / 1.2e9;
+  EXPECT_GE(softmax, lookups * (1 - 1e-9));
+  EXPECT_LT(softmax, lookups + 16 * 10 / t.clock_Hz.value);
+  EXPECT_TRUE(std::isfinite(res.latency_sequence_s));
+  EXPECT_GT(res.latency_sequence_s, 0);
 }
 
 TEST(SchemeTraits, TraitsThatCannotBeCostedAreInputErrors) {

@@ -33,8 +33,20 @@ points = 7
 samples = 10
 twin_samples = 2000
 """
-# section id -> minimum number of figures when its stage ran
-RAN = {"irdrop": 2, "variation": 1, "threshold": 1, "attention": 1}
+SWEEP = """
+[sweep]
+models = ["%s"]
+schemes = ["attar"]
+max_sequences = 8
+claim = "a test claim"
+operating_point = 16
+[sweep.x]
+key = "top_k"
+values = [4, 16, 32]
+"""
+# section id -> minimum number of figures when its stage ran (sweep: accuracy and rel. L2
+# against top_k, the Pareto fronts against sparsity and core energy)
+RAN = {"irdrop": 2, "variation": 1, "threshold": 1, "attention": 1, "sweep": 4}
 NOT_RUN = ["cell", "fit", "adc", "wta", "ppa"]
 
 with tempfile.TemporaryDirectory() as d:
@@ -47,6 +59,11 @@ with tempfile.TemporaryDirectory() as d:
         r = subprocess.run([cimchar, "attention", "--model", model, "--scheme", s, "--out",
                             os.path.join(run, "attention_%s.h5" % s), "-q"], capture_output=True, text=True)
         check(r.returncode == 0, s + ": " + r.stderr[-500:])
+    fixture = os.path.join(src, "models/digits.h5")  # a task head: accuracy curves and fronts
+    open(os.path.join(d, "sweep.toml"), "w").write(SWEEP % fixture)
+    r = subprocess.run([cimchar, "sweep", os.path.join(d, "sweep.toml"), "--out",
+                        os.path.join(run, "sweep_attar.h5"), "-q"], capture_output=True, text=True)
+    check(r.returncode == 0, "sweep: " + r.stderr[-500:])
     r = subprocess.run([cimchar, "report", run], capture_output=True, text=True)
     check(r.returncode == 0, "report: " + r.stderr[-800:])
     page = os.path.join(run, "report.html")
@@ -63,6 +80,8 @@ with tempfile.TemporaryDirectory() as d:
         check("not run" in sections.get(sid, ""), "section %s not marked 'not run'" % sid)
     check("offset sigma" in sections.get("threshold", "") and "Comparator:" in sections.get("threshold", ""),
           "threshold section names its comparator and offset sigma")
+    check("Claim: a test claim" in sections.get("sweep", "") and "claimed operating point" in sections.get("sweep", "")
+          and "top_k = 16" in sections.get("sweep", ""), "sweep section marks the claim and its operating point")
     check("rram-baseline" in sections.get("attention", "") and "sprint" in sections.get("attention", ""),
           "attention table lacks a scheme")
     shot = os.path.join(d, "shot.png")
@@ -78,6 +97,20 @@ with tempfile.TemporaryDirectory() as d:
     r = subprocess.run([cimchar, "report", os.path.join(d, "nowhere")], capture_output=True, text=True)
     check(r.returncode == 2 and "no such run folder" in r.stderr, "missing folder: exit %d, %s" % (r.returncode, r.stderr))
     print("sections:", {k: v.count("<svg") for k, v in sections.items()})
+
+# The report's Pareto front against brute force: a point is on it iff no other point has at
+# least its accuracy and at most its cost (energy) with one of the two strictly better.
+sys.path.insert(0, os.path.join(src, "tools"))
+import random
+import report  # noqa: E402
+rng = random.Random(3)
+for lower in (True, False):
+    pts = [(rng.choice([1.0, 2.0, 3.0, 4.0]), rng.choice([0.5, 0.6, 0.7, 0.8])) for _ in range(40)]
+    key = (lambda c: c) if lower else (lambda c: -c)
+    brute = sorted({p for p in pts if not any(key(q[0]) <= key(p[0]) and q[1] >= p[1] and q != p
+                                                for q in pts)}, key=lambda p: key(p[0]))
+    front = report.pareto_front(pts, lower)
+    check(front == brute, "pareto front (lower cost better=%s): %s != %s" % (lower, front, brute))
 
 print("%d failures" % len(failures))
 sys.exit(1 if failures else 0)
