@@ -297,12 +297,14 @@ def attention_section(files):
         if not math.isfinite(lo):
             lo = hi = a
         ci = "%.4f [%.3f, %.3f]" % (a, lo, hi) if math.isfinite(a) else "nan"
+        ppl = ("%.3f (fp32 %.3f)" % (r.perplexity, r.fp32_perplexity)
+               if math.isfinite(r.perplexity) else "\u2013")  # language models only
         rows.append([r.scheme, r.model, r.rel_l2, r.cosine, r.topk_recall, r.sparsity, ci, r.n,
-                     r.fp32_accuracy])
+                     r.fp32_accuracy, ppl])
         acc.append((r.scheme + " / " + r.model, r.sparsity, a, lo, hi))
         l2.append((r.scheme + " / " + r.model, r.rel_l2))
     parts = [table(["scheme", "model", "rel. L2 vs fp32", "cosine", "top-k recall", "sparsity",
-                    "accuracy [95% Wilson]", "n", "fp32 (torch)"], rows)]
+                    "accuracy [95% Wilson]", "n", "fp32 (torch)", "perplexity"], rows)]
     schemes = sorted({n.split(" / ")[0] for n, *_ in acc})
     models = sorted({n.split(" / ")[1] for n, *_ in acc})
     colour = {sc: "C%d" % (k % 10) for k, sc in enumerate(schemes)}
@@ -468,7 +470,7 @@ def section(sid, title, body):
 
 
 SWEEP_FIELDS = ("accuracy", "accuracy_lo", "accuracy_hi", "accuracy_n", "accuracy_ideal", "sparsity",
-                "rel_l2", "energy_core")
+                "rel_l2", "energy_core", "accuracy_delta", "accuracy_delta_lo", "accuracy_delta_hi")
 
 
 def sweep_curves(path):
@@ -550,11 +552,15 @@ def sweep_op_table(info, curves):
             ci = ("%.3f [%.3f, %.3f]" % (a, d["accuracy_lo"][i, j], d["accuracy_hi"][i, j])
                   if math.isfinite(a) else "n/a")
             e = d.get("energy_core", np.full_like(d["accuracy"], np.nan))[i, j]
+            dl = d.get("accuracy_delta", np.full_like(d["accuracy"], np.nan))
+            delta = ("%+.3f [%+.3f, %+.3f]" % (dl[i, j], d["accuracy_delta_lo"][i, j], d["accuracy_delta_hi"][i, j])
+                     if math.isfinite(dl[i, j]) else "n/a")
             rows.append([model, scheme, "%s = %g" % (info["x_key"], x[i]) +
                          ("" if not info["y_key"] else ", %s = %g" % (info["y_key"], y[j])),
-                         ci, whole(d["accuracy_n"][i, j]), d["accuracy_ideal"][i, j], d["sparsity"][i, j], e * 1e6])
-    return table(["model", "scheme", "point", "accuracy [95% CI]", "n", "ideal", "sparsity",
-                  "core energy / seq (uJ)"], rows)
+                         ci, delta, whole(d["accuracy_n"][i, j]), d["accuracy_ideal"][i, j], d["sparsity"][i, j],
+                         e * 1e6])
+    return table(["model", "scheme", "point", "accuracy [95% CI]", "\u2212 ideal [paired 95% CI]", "n", "ideal",
+                  "sparsity", "core energy / seq (uJ)"], rows)
 
 
 def sweep_pareto_figure(all_curves, cost, xlabel, scale, lower_is_better):
@@ -705,18 +711,22 @@ def summary_section(run_dir, att, ppa, attr_files=()):
               if math.isfinite(a.accuracy) else "n/a")
         get = (lambda k, scale=1.0: float(c[k]) * scale if c is not None and k in c and
                math.isfinite(float(c[k])) else float("nan"))
-        rows.append([a.scheme, a.model, ci, a.n, a.fp32_accuracy, a.sparsity,
+        delta = ("%+.3f [%+.3f, %+.3f]" % (a.accuracy_delta, a.accuracy_delta_lo, a.accuracy_delta_hi)
+                 if math.isfinite(a.accuracy_delta) else "n/a")
+        rows.append([a.scheme, a.model, ci, delta, a.n, a.fp32_accuracy, a.sparsity,
                      get("energy_total", 1e6), get("latency_total", 1e3), get("gpu_time_ratio"),
-                     get("gpu_energy_ratio"), dom.get((a.scheme, a.model), "")])
+                     get("gpu_energy_ratio"), dom.get((a.scheme, os.path.splitext(a.model)[0]), "")])
     note = ("<p>Accuracy on the first n held-out sequences with its 95% Wilson interval (for a "
-            "language model, next-token accuracy over the n labelled positions of those sequences); fp32 is "
+            "language model, next-token accuracy over the n labelled positions of those sequences); "
+            "&minus; ideal: the scheme's accuracy minus the ideal run's on the same items, with its paired "
+            "95% interval (Newcombe), which resolves losses the two accuracies' intervals cannot; fp32 is "
             "torch's accuracy on the whole held-out set recorded in the model file. Energy and "
             "latency per run from <code>cimchar ppa</code>; GPU columns are GPU / ours (&gt; 1: "
             "ours is faster / spends less energy) from the roofline baseline (docs/ppa.md). "
             "Dominant nonideality: the one whose removal gains most accuracy, from this run's "
             "attribution*.h5 (<code>cimchar attribution</code> or an [attribution] stage, "
             "docs/schemes.md); blank where this run attributed none.</p>")
-    return note + table(["scheme", "model", "accuracy [95% CI]", "n", "fp32", "sparsity",
+    return note + table(["scheme", "model", "accuracy [95% CI]", "\u2212 ideal [paired 95% CI]", "n", "fp32", "sparsity",
                          "energy (uJ)", "latency (ms)", "GPU time / ours", "GPU energy / ours",
                          "dominant nonideality"], rows)
 

@@ -20,6 +20,10 @@ def _scalar(f, path, default=float("nan")):
     return float(np.asarray(f[path][()]).reshape(-1)[0]) if path in f else default
 
 
+def _pair(f, path, i):
+    return float(f[path][()][i]) if path in f else float("nan")
+
+
 class Run:
     """The files one `cimchar run` (or one stage command) wrote into a folder."""
 
@@ -82,7 +86,9 @@ class Run:
 
 def attention_table(files):
     """One row per attention file: scheme, model, accuracy with its 95% Wilson interval and n,
-    the ideal run's and torch's fp32 accuracy, and the output metrics vs fp32."""
+    the ideal run's and torch's fp32 accuracy, the scheme minus the ideal run on the same items
+    with its paired 95% interval, the perplexity of a language model (scheme,
+    ideal run, torch's; NaN for classifiers), and the output metrics vs fp32."""
     import pandas as pd
     rows = []
     for path in files:
@@ -96,7 +102,13 @@ def attention_table(files):
                 "accuracy": _scalar(f, "/task/accuracy"), "accuracy_lo": float(lo),
                 "accuracy_hi": float(hi), "n": int(_scalar(f, "/task/n", 0)),
                 "accuracy_ideal": _scalar(f, "/task/accuracy_ideal"),
+                "accuracy_delta": _scalar(f, "/task/accuracy_delta"),
+                "accuracy_delta_lo": _pair(f, "/task/accuracy_delta_ci95", 0),
+                "accuracy_delta_hi": _pair(f, "/task/accuracy_delta_ci95", 1),
                 "fp32_accuracy": _scalar(f, "/task/fp32_accuracy_recorded"),
+                "perplexity": _scalar(f, "/task/perplexity"),
+                "perplexity_ideal": _scalar(f, "/task/perplexity_ideal"),
+                "fp32_perplexity": _scalar(f, "/task/fp32_perplexity_recorded"),
                 **{k: _scalar(f, "/metrics/" + k)
                    for k in ("rel_l2", "cosine", "kl", "topk_recall", "sparsity")},
             })

@@ -63,6 +63,10 @@ std::string make_table(const RunSummary& s) {
     if (s.accuracy_fp32_recorded) o << ", torch fp32 recorded " << fmt("%.4f", *s.accuracy_fp32_recorded);
     o << "); n = " << s.accuracy_n << (s.per_token ? " labelled positions (next-token accuracy)" : " sequences")
       << ", 95% Wilson intervals\n";
+    if (s.accuracy_delta)
+      o << "accuracy - ideal: " << fmt("%+.4f", *s.accuracy_delta) << " [" << fmt("%+.4f", s.accuracy_delta_ci.lo)
+        << ", " << fmt("%+.4f", s.accuracy_delta_ci.hi) << "] paired (Newcombe; " << s.pairs.only_a
+        << " right only under the scheme, " << s.pairs.only_b << " only in the ideal run)\n";
   }
   if (s.perplexity) {
     o << "perplexity: " << fmt("%.4f", *s.perplexity) << " (ideal " << fmt("%.4f", *s.perplexity_ideal);
@@ -193,9 +197,18 @@ struct Outputs {
   Mat logits, logits_ref;
   int correct = 0, correct_ref = 0;
   int scored = 0;              // sequences (classification) or labelled positions (per token)
+  PairedCounts pairs;          // scheme (a) against the ideal run (b), item by item
   double nll = 0, nll_ref = 0;  // summed next-token cross-entropy (per-token tasks)
   double ir_diff2 = 0, ir_model_err2 = 0, y_norm2 = 0, y_ref_norm2 = 0;
 };
+
+// One scored item: whether the scheme and the ideal run got it right.
+void tally(bool right, bool right_ref, Outputs& o) {
+  o.correct += right;
+  o.correct_ref += right_ref;
+  (right ? (right_ref ? o.pairs.both : o.pairs.only_a) : (right_ref ? o.pairs.only_b : o.pairs.neither)) += 1;
+  ++o.scored;
+}
 
 // -log softmax(row)[label], computed stably.
 double cross_entropy(const Eigen::RowVectorXd& row, int label) {
@@ -211,14 +224,12 @@ void score_tokens(const ModelFile& mf, int b, const Mat& y, const Mat& y_ref, Ou
   for (Eigen::Index t = 0; t < lg.rows(); ++t) {
     const int label = mf.task->labels[static_cast<size_t>(b) * S + static_cast<size_t>(t)];
     if (label < 0) continue;
-    Eigen::Index arg = 0;
+    Eigen::Index arg = 0, arg_ref = 0;
     lg.row(t).maxCoeff(&arg);
-    o.correct += arg == label;
-    lg_ref.row(t).maxCoeff(&arg);
-    o.correct_ref += arg == label;
+    lg_ref.row(t).maxCoeff(&arg_ref);
+    tally(arg == label, arg_ref == label, o);
     o.nll += cross_entropy(lg.row(t), label);
     o.nll_ref += cross_entropy(lg_ref.row(t), label);
-    ++o.scored;
   }
 }
 
@@ -231,12 +242,10 @@ void score_task(const ModelFile& mf, int b, const Mat& y, const Mat& y_ref, Outp
   o.logits.row(b) = mf.task->logits(y, pad).transpose();
   o.logits_ref.row(b) = mf.task->logits(y_ref, pad).transpose();
   const int label = mf.task->labels[static_cast<size_t>(b)];
-  Eigen::Index arg = 0;
+  Eigen::Index arg = 0, arg_ref = 0;
   o.logits.row(b).maxCoeff(&arg);
-  o.correct += arg == label;
-  o.logits_ref.row(b).maxCoeff(&arg);
-  o.correct_ref += arg == label;
-  ++o.scored;
+  o.logits_ref.row(b).maxCoeff(&arg_ref);
+  tally(arg == label, arg_ref == label, o);
 }
 
 // Runs, sequence by sequence: the ideal reference, then the scheme, compared at once.
@@ -313,6 +322,11 @@ void summarize(const ModelFile& mf, const Outputs& o, bool ir_model, RunSummary&
     s.accuracy_ci = wilson_interval(o.correct, o.scored);
     s.accuracy_ideal_ci = wilson_interval(o.correct_ref, o.scored);
     s.accuracy_n = o.scored;
+    if (o.scored > 0) {
+      s.accuracy_delta = static_cast<double>(o.pairs.only_a - o.pairs.only_b) / o.scored;
+      s.accuracy_delta_ci = paired_difference_interval(o.pairs);
+      s.pairs = o.pairs;
+    }
     s.accuracy_fp32_recorded = mf.task->fp32_accuracy;
     s.per_token = mf.task->per_token();
     if (s.per_token) {
@@ -373,6 +387,11 @@ void write_outputs(H5Writer& w, const ModelFile& mf, const Outputs& o, const Run
   w.write("/task/accuracy_ci95", {s.accuracy_ci.lo, s.accuracy_ci.hi}, {2}, "");
   w.write("/task/accuracy_ideal_ci95", {s.accuracy_ideal_ci.lo, s.accuracy_ideal_ci.hi}, {2}, "");
   w.write_int("/task/n", {static_cast<int64_t>(s.accuracy_n)}, {}, "");
+  if (s.accuracy_delta) {
+    w.write("/task/accuracy_delta", {*s.accuracy_delta}, {}, "");
+    w.write("/task/accuracy_delta_ci95", {s.accuracy_delta_ci.lo, s.accuracy_delta_ci.hi}, {2}, "");
+    w.write_int("/task/paired_counts", {s.pairs.both, s.pairs.only_a, s.pairs.only_b, s.pairs.neither}, {4}, "");
+  }
   if (s.accuracy_fp32_recorded) w.write("/task/fp32_accuracy_recorded", {*s.accuracy_fp32_recorded}, {}, "");
   w.attr("/task", "name", mf.task->name);
 }

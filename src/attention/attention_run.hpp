@@ -42,6 +42,11 @@ struct RunSummary {
   Interval accuracy_ci, accuracy_ideal_ci;
   int accuracy_n = 0;
   bool per_token = false;
+  // The scheme's accuracy minus the ideal run's on the same items, with the paired 95%
+  // interval (metrics.hpp) and the paired table it comes from.
+  std::optional<double> accuracy_delta;
+  Interval accuracy_delta_ci;
+  PairedCounts pairs;
   std::optional<double> perplexity, perplexity_ideal, perplexity_fp32_recorded;
   std::optional<double> logits_rel_l2_vs_torch;  // ideal-run logits vs torch's float32 logits
   // ir_drop = "both": the run repeated with the compact IR-drop model; its outputs vs the exact

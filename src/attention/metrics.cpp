@@ -88,6 +88,25 @@ Interval wilson_interval(int64_t k, int64_t n, double z) {
   return {std::max(0.0, mid - half), std::min(1.0, mid + half)};
 }
 
+Interval paired_difference_interval(const PairedCounts& t, double z) {
+  const int64_t n = t.n();
+  if (n <= 0 || t.both < 0 || t.only_a < 0 || t.only_b < 0 || t.neither < 0)
+    throw std::invalid_argument("paired_difference_interval: need non-negative counts, n > 0");
+  const double nn = static_cast<double>(n);
+  const int64_t ka = t.both + t.only_a, kb = t.both + t.only_b;
+  const double pa = static_cast<double>(ka) / nn, pb = static_cast<double>(kb) / nn;
+  const Interval ia = wilson_interval(ka, n, z), ib = wilson_interval(kb, n, z);
+  const double den = static_cast<double>(ka) * static_cast<double>(n - ka) *
+                     static_cast<double>(kb) * static_cast<double>(n - kb);
+  const double phi = den > 0 ? (static_cast<double>(t.both) * static_cast<double>(t.neither) -
+                                static_cast<double>(t.only_a) * static_cast<double>(t.only_b)) / std::sqrt(den)
+                             : 0.0;
+  const double a_lo = pa - ia.lo, a_hi = ia.hi - pa, b_lo = pb - ib.lo, b_hi = ib.hi - pb;
+  const double down = std::sqrt(std::max(0.0, a_lo * a_lo - 2 * phi * a_lo * b_hi + b_hi * b_hi));
+  const double up = std::sqrt(std::max(0.0, a_hi * a_hi - 2 * phi * a_hi * b_lo + b_lo * b_lo));
+  return {pa - pb - down, pa - pb + up};
+}
+
 void output_metrics(const std::vector<Mat>& y, const std::vector<Mat>& ref, Metrics& m) {
   CIMCHAR_CHECK(y.size() == ref.size(), "metrics: batch sizes differ");
   OutSums s;

@@ -112,7 +112,8 @@ lut::SweepCurves curves_of(const SweepSpec& spec, const std::vector<Point>& pts,
   c.scheme = spec.schemes[s].label;
   c.config = spec.schemes[s].text;
   std::vector<double>* out[] = {&c.accuracy, &c.accuracy_lo, &c.accuracy_hi, &c.accuracy_n,
-                                &c.accuracy_ideal, &c.sparsity, &c.rel_l2, &c.kl, &c.cosine};
+                                &c.accuracy_ideal, &c.sparsity, &c.rel_l2, &c.kl, &c.cosine,
+                                &c.accuracy_delta, &c.accuracy_delta_lo, &c.accuracy_delta_hi};
   std::vector<double>* cost[] = {&c.energy, &c.energy_core, &c.latency, &c.gpu_time_ratio,
                                  &c.gpu_energy_ratio, &c.tops_per_w};
   for (size_t i = 0; i < pts.size(); ++i) {
@@ -133,7 +134,8 @@ std::string point_line(const SweepSpec& spec, const Point& p, const double* v) {
   if (spec.axes.size() > 1) l += " " + spec.axes[1].key + "=" + fmt("%g", spec.axes[1].values[p.iy]);
   if (!std::isnan(v[kAcc]))
     l += ": accuracy " + fmt("%.4f", v[kAcc]) + " [" + fmt("%.4f", v[kLo]) + ", " +
-         fmt("%.4f", v[kHi]) + "] n=" + fmt("%.0f", v[kN]) + ",";
+         fmt("%.4f", v[kHi]) + "] n=" + fmt("%.0f", v[kN]) + ", - ideal " + fmt("%+.4f", v[kDelta]) +
+         " [" + fmt("%+.4f", v[kDeltaLo]) + ", " + fmt("%+.4f", v[kDeltaHi]) + "] paired,";
   l += " sparsity " + fmt("%.4f", v[kSparsity]) + ", rel_l2 " + fmt("%.4e", v[kRelL2]) + ", KL " +
        fmt("%.4e", v[kKl]);
   if (!std::isnan(v[kFields + kEnergy]))
@@ -215,6 +217,11 @@ std::vector<double> point_metrics(const RunSummary& s) {
     v[kHi] = s.accuracy_ci.hi;
     v[kN] = s.accuracy_n;
     v[kIdeal] = *s.accuracy_ideal;
+  }
+  if (s.accuracy_delta) {
+    v[kDelta] = *s.accuracy_delta;
+    v[kDeltaLo] = s.accuracy_delta_ci.lo;
+    v[kDeltaHi] = s.accuracy_delta_ci.hi;
   }
   v[kSparsity] = s.metrics.model.sparsity;
   v[kRelL2] = s.metrics.model.rel_l2;

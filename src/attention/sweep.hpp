@@ -98,8 +98,8 @@ std::filesystem::path find_input(const std::string& p, const std::filesystem::pa
 // naming `schemes` when neither exists).
 SweepScheme load_scheme(const Section& t, const std::string& entry, const std::filesystem::path& beside);
 // One run's metrics, in this order, in the journals and the curves.
-constexpr int kFields = 10;
-enum Field { kAcc, kLo, kHi, kN, kIdeal, kSparsity, kRelL2, kKl, kCos, kFp32 };
+constexpr int kFields = 13;
+enum Field { kAcc, kLo, kHi, kN, kIdeal, kSparsity, kRelL2, kKl, kCos, kDelta, kDeltaLo, kDeltaHi, kFp32 };
 std::vector<double> point_metrics(const RunSummary& s);
 // Builds the scheme of a config's text as run_attention would (ConfigError for a key it does
 // not read or a value it refuses).

@@ -9,13 +9,18 @@ void SweepCurves::fields(Visitor& v) {
         "held-out task accuracy of the scheme; NaN for models without a task head");
   v.var("accuracy_lo", accuracy_lo, {"x", "y"}, "1", "95% Wilson interval, lower end");
   v.var("accuracy_hi", accuracy_hi, {"x", "y"}, "1", "95% Wilson interval, upper end");
-  v.var("accuracy_n", accuracy_n, {"x", "y"}, "1", "held-out sequences the accuracy is over");
+  v.var("accuracy_n", accuracy_n, {"x", "y"}, "1", "held-out sequences (a language model: labelled positions) the accuracy is over");
   v.var("accuracy_ideal", accuracy_ideal, {"x", "y"}, "1",
         "accuracy of the ideal (double-precision) run on the same sequences");
   v.var("sparsity", sparsity, {"x", "y"}, "1", "fraction of attention weights pruned (model mean)");
   v.var("rel_l2", rel_l2, {"x", "y"}, "1", "relative L2 error of the model output vs the ideal run");
   v.var("kl", kl, {"x", "y"}, "1", "KL divergence of the attention rows vs the ideal run, in nat");
   v.var("cosine", cosine, {"x", "y"}, "1", "cosine similarity of the output vs the ideal run");
+  v.var("accuracy_delta", accuracy_delta, {"x", "y"}, "1",
+        "accuracy - accuracy_ideal on the same held-out items (paired)");
+  v.var("accuracy_delta_lo", accuracy_delta_lo, {"x", "y"}, "1",
+        "its 95% paired interval (Newcombe 1998, method 10), lower end");
+  v.var("accuracy_delta_hi", accuracy_delta_hi, {"x", "y"}, "1", "upper end");
   v.var("energy", energy, {"x", "y"}, "J",
         "energy per sequence, every layer (cimchar ppa on the point's run); NaN without ppa or hardware");
   v.var("energy_core", energy_core, {"x", "y"}, "J",

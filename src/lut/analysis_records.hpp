@@ -21,6 +21,8 @@ struct SweepCurves {
   std::vector<double> x, y;  // the swept values of x_key and y_key
   std::vector<double> accuracy, accuracy_lo, accuracy_hi, accuracy_n, accuracy_ideal;
   std::vector<double> sparsity, rel_l2, kl, cosine;
+  // accuracy - accuracy_ideal on the same items, with its paired 95% interval.
+  std::vector<double> accuracy_delta, accuracy_delta_lo, accuracy_delta_hi;
   // The point's PPA roll-up per sequence (NaN with ppa = false or for the ideal scheme).
   std::vector<double> energy, energy_core, latency, gpu_time_ratio, gpu_energy_ratio, tops_per_w;
   double accuracy_fp32 = 0;

@@ -49,6 +49,9 @@ void check_model(const std::string& name) {
   EXPECT_EQ(h.read("/task/accuracy_ideal")[0], recorded);
   EXPECT_EQ(h.read("/task/accuracy")[0], recorded);
   EXPECT_EQ(h.read("/task/fp32_accuracy_recorded")[0], recorded);
+  const auto pairs = h.read("/task/paired_counts");  // the ideal run against itself
+  EXPECT_EQ(pairs[1] + pairs[2], 0.0);
+  EXPECT_EQ(h.read("/task/accuracy_delta")[0], 0.0);
 }
 
 // The causal character language model (tools/train_lm.py): the ideal run's perplexity and
@@ -85,6 +88,34 @@ TEST(CliModels, LmIdealReproducesTorchPerplexity) {
   for (size_t i = 0; i < S; ++i)
     for (size_t j = 0; j < S; ++j) wrong += (j > i) != std::isinf(mask[i * S + j]);
   EXPECT_EQ(wrong, 0);
+}
+
+// The paired comparison with the ideal run (attention.h5 /task/accuracy_delta*): the table adds
+// up to n and to both accuracies, the difference is theirs, and its interval holds it and is
+// narrower than the scheme's own Wilson interval (digits under attar at 2 of 64 patches kept,
+// products exact: it loses images the ideal run gets right).
+TEST(CliModels, PairedDifferenceAgreesWithBothAccuracies) {
+  const std::string src = CIMCHAR_TEST_SOURCE_DIR;
+  const fs::path d = fresh_dir("models_paired");
+  write_text(d / "c.toml", "[attention]\nscheme = \"attar\"\ndensity = 0.03\nanalog_products = []\n");
+  const auto r = run_cimchar("attention --model " + src + "/models/digits.h5 --config " + (d / "c.toml").string() +
+                             " --out " + (d / "a.h5").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("paired (Newcombe"), std::string::npos) << r.out;
+  cimchar::H5Reader h(d / "a.h5");
+  const auto t = h.read("/task/paired_counts");  // both, only scheme, only ideal, neither
+  ASSERT_EQ(t.size(), 4u);
+  const double n = h.read("/task/n")[0];
+  EXPECT_EQ(t[0] + t[1] + t[2] + t[3], n);
+  EXPECT_EQ((t[0] + t[1]) / n, h.read("/task/accuracy")[0]);
+  EXPECT_EQ((t[0] + t[2]) / n, h.read("/task/accuracy_ideal")[0]);
+  const double delta = h.read("/task/accuracy_delta")[0];
+  EXPECT_NEAR(delta, h.read("/task/accuracy")[0] - h.read("/task/accuracy_ideal")[0], 1e-15);
+  EXPECT_LT(delta, 0);
+  const auto ci = h.read("/task/accuracy_delta_ci95"), own = h.read("/task/accuracy_ci95");
+  EXPECT_LT(ci[0], delta);
+  EXPECT_GT(ci[1], delta);
+  EXPECT_LT(ci[1] - ci[0], own[1] - own[0]);
 }
 
 TEST(CliModels, RecallIdealReproducesTorch) { check_model("recall"); }

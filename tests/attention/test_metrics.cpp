@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
+#include <stdexcept>
 
 #include "attention/metrics.hpp"
 
@@ -72,3 +74,44 @@ TEST(Wilson, BoundsSolveTheScoreEquationAndMeetTheClosedForms) {
 }
 
 }  // namespace
+
+// Newcombe's paired interval covers the true difference of accuracies about 95% of the time:
+// 4000 simulated studies of n = 200 paired items, two classifiers that agree on most items
+// (as a scheme and the ideal run do), true accuracies 0.85 and 0.87.
+TEST(PairedInterval, CoversTheTrueDifferenceAtItsLevel) {
+  std::mt19937_64 rng(11);
+  // Cells: both right 0.83, only a 0.02, only b 0.04, neither 0.11: a - b = -0.02.
+  std::discrete_distribution<int> cell({0.83, 0.02, 0.04, 0.11});
+  int covered = 0, narrower = 0;
+  const int studies = 4000;
+  for (int s = 0; s < studies; ++s) {
+    PairedCounts t;
+    for (int i = 0; i < 200; ++i) {
+      const int c = cell(rng);
+      (c == 0 ? t.both : c == 1 ? t.only_a : c == 2 ? t.only_b : t.neither) += 1;
+    }
+    const Interval d = paired_difference_interval(t);
+    covered += d.lo <= -0.02 && -0.02 <= d.hi;
+    const Interval a = wilson_interval(t.both + t.only_a, 200), b = wilson_interval(t.both + t.only_b, 200);
+    narrower += (d.hi - d.lo) < 0.5 * ((a.hi - a.lo) + (b.hi - b.lo));
+  }
+  const double coverage = static_cast<double>(covered) / studies;  // binomial sd 0.0034
+  EXPECT_GT(coverage, 0.93) << coverage;
+  EXPECT_LT(coverage, 0.97) << coverage;
+  EXPECT_GT(narrower, 0.99 * studies);  // the pairing is what buys the resolution
+}
+
+// Hand cases: identical classifiers give 0 inside a non-empty interval; the point estimate is
+// (only_a - only_b) / n and lies inside; bounds stay within [-1, 1]; bad counts throw.
+TEST(PairedInterval, HandCases) {
+  const Interval same = paired_difference_interval({90, 0, 0, 10});
+  EXPECT_LT(same.lo, 0);
+  EXPECT_GT(same.hi, 0);
+  const Interval d = paired_difference_interval({80, 2, 8, 10});
+  EXPECT_LT(d.lo, -0.06);
+  EXPECT_GT(d.hi, -0.06);
+  const Interval all = paired_difference_interval({0, 0, 50, 0});
+  EXPECT_GE(all.lo, -1.0 - 1e-12);
+  EXPECT_LT(all.hi, 0);
+  EXPECT_THROW(paired_difference_interval({0, 0, 0, 0}), std::invalid_argument);
+}

@@ -93,7 +93,7 @@ with tempfile.TemporaryDirectory() as d:
     r = subprocess.run([cimchar, "run", os.path.join(src, "characterization/default.toml"),
                         "--out", d, "-q"], capture_output=True, text=True)
     check(r.returncode == 0, "exit code %d: %s" % (r.returncode, r.stderr[-2000:]))
-    for stage in ("cell", "fit", "irdrop", "variation", "adc", "wta", "threshold", "schemes"):
+    for stage in ("cell", "fit", "irdrop", "variation", "adc", "wta", "threshold", "schemes", "attribution"):
         p = os.path.join(d, stage + ".h5")
         check(os.path.exists(p), stage + ".h5 written")
         check(p in r.stdout, "path printed: " + p)
@@ -199,6 +199,20 @@ with tempfile.TemporaryDirectory() as d:
         summary = sections.get("summary", "")
         check(summary.count("<tr>") - 1 == len(schemes) and "GPU time / ours" in summary,
               "summary: one row per attention run (%d), with the GPU columns" % len(schemes))
+        # The attribution stage explains the rram-baseline rows: their "dominant nonideality" cell
+        # is the one attribution.h5 names, for both attributed models.
+        with h5py.File(os.path.join(d, "attribution.h5"), "r") as f:
+            g = f["attribution"]
+            names = g.attrs["nonidealities"].split("\n")
+            for m, model in enumerate(g.attrs["models"].split("\n")):
+                k = g["dominant"][m, 0]
+                want = names[int(k)] if np.isfinite(k) else ""
+                row = re.search(r"<tr><td>rram-baseline</td><td>%s</td>(.*?)</tr>" % re.escape(os.path.basename(model)),
+                                summary, re.S)
+                check(row is not None and want and row.group(1).endswith("<td>%s</td>" % want),
+                      "summary: rram-baseline / %s names the dominant nonideality %r" % (model, want))
+        check("attribution" in sections and sections["attribution"].count("<svg") >= 2,
+              "attribution section: a chart per attributed model")
         check(dom.find('id="summary"') < dom.find('id="cell"') < dom.find('id="provenance"'),
               "summary first, provenance last")
         check("<table" in sections.get("provenance", ""), "provenance table")
