@@ -290,6 +290,27 @@ def comparator_table(f):
             table(["quantity", "value", "unit"], rows))
 
 
+def layer_breakdown(files):
+    """Per run and layer: relative L2 and cosine of the layer's output against the ideal run,
+    KL of its attention rows, sparsity and top-k recall (attention.h5 /metrics/layers/<i>)."""
+    rows = []
+    for path in files:
+        with h5py.File(path, "r") as f:
+            if "metrics/layers" not in f:
+                continue
+            scheme = attr(f, "/", "scheme")
+            model = os.path.basename(attr(f, "/", "model_file"))
+            for i in sorted(f["metrics/layers"], key=int):
+                g = f["metrics/layers"][i]
+                rows.append([scheme, model, int(i)] + [float(g[k][()]) if k in g else float("nan")
+                                                       for k in ("rel_l2", "cosine", "kl", "sparsity", "topk_recall")])
+    if not rows:
+        return ""
+    return ("<details><summary>Per-layer breakdown (%d layers of %d runs)</summary>" % (len(rows), len(files)) +
+            table(["scheme", "model", "layer", "rel. L2 vs ideal", "cosine", "KL (nat)", "sparsity",
+                   "top-k recall"], rows) + "</details>")
+
+
 def attention_section(files):
     rows, acc, l2 = [], [], []
     for _, r in cimchar.attention_table(files).iterrows():
@@ -334,6 +355,7 @@ def attention_section(files):
         ax.set_xlabel("relative L2 error of the outputs vs fp32 (ideal = 0, not shown)")
         ax.set_title("output error per scheme")
         parts.append(svg(fig))
+    parts.append(layer_breakdown(files))
     return "".join(parts)
 
 

@@ -82,6 +82,9 @@ with tempfile.TemporaryDirectory() as d:
           "threshold section names its comparator and offset sigma")
     check("Claim: a test claim" in sections.get("sweep", "") and "claimed operating point" in sections.get("sweep", "")
           and "top_k = 16" in sections.get("sweep", ""), "sweep section marks the claim and its operating point")
+    layers = re.findall(r"<tr><td>(rram-baseline|sprint)</td><td>[^<]*</td><td>0</td>", sections.get("attention", ""))
+    check("Per-layer breakdown" in sections.get("attention", "") and sorted(layers) == ["rram-baseline", "sprint"],
+          "attention section: a per-layer row (layer 0) for each run: %s" % layers)
     check("rram-baseline" in sections.get("attention", "") and "sprint" in sections.get("attention", ""),
           "attention table lacks a scheme")
     shot = os.path.join(d, "shot.png")
