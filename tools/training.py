@@ -1,5 +1,7 @@
 """What the training scripts (train_recall.py, train_digits.py, train_lm.py) share: the options
 that fix a run (seed, checkpoint, thread count) and the start that applies them."""
+import os
+
 import torch
 
 
@@ -20,7 +22,6 @@ def start(a):
 def restore(model, a):
     """Loads the trained weights from --checkpoint when that file exists (re-export without
     training); True if it did."""
-    import os
     if a.checkpoint and os.path.exists(a.checkpoint):
         model.load_state_dict(torch.load(a.checkpoint))
         return True

@@ -195,19 +195,16 @@ struct Outputs {
   int B = 0, B_all = 0;  // sequences run, and in the model file
   std::vector<Mat> y;
   Mat logits, logits_ref;
-  int correct = 0, correct_ref = 0;
-  int scored = 0;              // sequences (classification) or labelled positions (per token)
-  PairedCounts pairs;          // scheme (a) against the ideal run (b), item by item
+  // Scheme (a) against the ideal run (b), item by item: sequences (classification) or
+  // labelled positions (per token). Hits and the count scored follow from it.
+  PairedCounts pairs;
   double nll = 0, nll_ref = 0;  // summed next-token cross-entropy (per-token tasks)
   double ir_diff2 = 0, ir_model_err2 = 0, y_norm2 = 0, y_ref_norm2 = 0;
 };
 
 // One scored item: whether the scheme and the ideal run got it right.
 void tally(bool right, bool right_ref, Outputs& o) {
-  o.correct += right;
-  o.correct_ref += right_ref;
   (right ? (right_ref ? o.pairs.both : o.pairs.only_a) : (right_ref ? o.pairs.only_b : o.pairs.neither)) += 1;
-  ++o.scored;
 }
 
 // -log softmax(row)[label], computed stably.
@@ -316,14 +313,16 @@ void summarize(const ModelFile& mf, const Outputs& o, bool ir_model, RunSummary&
     s.rel_l2_vs_torch = m.rel_l2;
   }
   if (mf.task) {
-    const int n = std::max(o.scored, 1);
-    s.accuracy = static_cast<double>(o.correct) / n;
-    s.accuracy_ideal = static_cast<double>(o.correct_ref) / n;
-    s.accuracy_ci = wilson_interval(o.correct, o.scored);
-    s.accuracy_ideal_ci = wilson_interval(o.correct_ref, o.scored);
-    s.accuracy_n = o.scored;
-    if (o.scored > 0) {
-      s.accuracy_delta = static_cast<double>(o.pairs.only_a - o.pairs.only_b) / o.scored;
+    const PairedCounts& p = o.pairs;
+    const int64_t scored = p.n(), right = p.both + p.only_a, right_ref = p.both + p.only_b;
+    const double n = static_cast<double>(std::max<int64_t>(scored, 1));
+    s.accuracy = static_cast<double>(right) / n;
+    s.accuracy_ideal = static_cast<double>(right_ref) / n;
+    s.accuracy_ci = wilson_interval(right, scored);
+    s.accuracy_ideal_ci = wilson_interval(right_ref, scored);
+    s.accuracy_n = static_cast<int>(scored);
+    if (scored > 0) {
+      s.accuracy_delta = static_cast<double>(p.only_a - p.only_b) / n;
       s.accuracy_delta_ci = paired_difference_interval(o.pairs);
       s.pairs = o.pairs;
     }

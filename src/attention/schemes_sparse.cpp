@@ -79,7 +79,7 @@ class SparseSchemeBase : public Scheme, public AttentionCore {
       out.push_back({rows::kApproxScores, a, approx_->config()});
     }
     if (digital_used_) out.push_back({rows::kDigitalScores, digital_scores_, std::nullopt});
-    if (digital_used_ || digital_context_used_)
+    if (digital_context_.applies > 0)
       out.push_back({rows::kDigitalContext, digital_context_, std::nullopt});
     return out;
   }
@@ -114,36 +114,33 @@ class SparseSchemeBase : public Scheme, public AttentionCore {
     const Mat exact = q * k.transpose() / std::sqrt(static_cast<double>(q.cols()));
     Mat p;
     Mat ctx = sparse_exact_attention(exact, mask, keep, v, p);
-    const auto kept = static_cast<int64_t>((keep.array() != 0).count());
-    int64_t fetched = 0;
-    for (Eigen::Index j = 0; j < keep.cols(); ++j) fetched += keep.col(j).any() ? 1 : 0;
-    digital_scores_.macs += kept * q.cols();
-    digital_scores_.vectors += fetched;  // keys fetched
-    digital_context_.macs += kept * v.cols();
-    digital_context_.vectors += fetched;  // values fetched
-    digital_scores_.applies += 1;
-    digital_context_.applies += 1;
+    count_kept(keep, q.cols(), digital_scores_);  // keys fetched
+    count_kept(keep, v.cols(), digital_context_);  // values fetched
     if (probs) *probs = std::move(p);
     return ctx;
   }
 
   // p v in digital over the kept keys only (the nonzero weights of p), its work counted.
   Mat sparse_context(const Mat& p, const Mat& v) {
-    digital_context_used_ = true;
-    const auto kept = static_cast<int64_t>((p.array() != 0).count());
-    int64_t fetched = 0;
-    for (Eigen::Index j = 0; j < p.cols(); ++j) fetched += (p.col(j).array() != 0).any() ? 1 : 0;
-    digital_context_.macs += kept * v.cols();
-    digital_context_.vectors += fetched;  // values fetched
-    digital_context_.applies += 1;
+    count_kept(p, v.cols(), digital_context_);
     return p * v;
+  }
+
+  // One digital pass over the kept (query, key) pairs (the nonzeros of `kept`, [queries, keys]):
+  // d multiply-accumulates per pair, one vector fetched per key any query keeps.
+  static void count_kept(const Mat& kept, Eigen::Index d, ProductStats& st) {
+    int64_t fetched = 0;
+    for (Eigen::Index j = 0; j < kept.cols(); ++j) fetched += (kept.col(j).array() != 0).any() ? 1 : 0;
+    st.macs += static_cast<int64_t>((kept.array() != 0).count()) * d;
+    st.vectors += fetched;
+    st.applies += 1;
   }
 
   std::string name_;
   CrossbarBackend backend_;
   std::unique_ptr<CrossbarBackend> approx_;
   uint64_t seed_;
-  bool digital_used_ = false, digital_context_used_ = false;
+  bool digital_used_ = false;
   ProductStats digital_scores_, digital_context_;
 };
 
