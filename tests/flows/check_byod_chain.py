@@ -6,7 +6,7 @@ dx/dt = eta g(V) f(x), integrated on the device voltage ngspice recorded, and th
 column currents from that equation with ideal wires. The worked example of devices/README.md."""
 import math, os, subprocess, sys, tempfile
 import h5py, numpy as np
-from flowcheck import check, finish
+from flowcheck import check, finish, integrate_on_recorded
 
 cimchar = sys.argv[1]
 
@@ -98,17 +98,7 @@ with tempfile.TemporaryDirectory() as d:
     # I-V loop: SET then RESET, and the state against the published state equation integrated
     # (4th-order Runge-Kutta, linear in V between the recorded points) on the recorded voltage.
     t, vl, xs = f["/iv_loop/time"][:], f["/iv_loop/v"][:], f["/iv_loop/state"][:]
-    x = xs[0]
-    xref = [x]
-    for k in range(len(t) - 1):
-        h, va, vb = t[k + 1] - t[k], vl[k], vl[k + 1]
-        vm = 0.5 * (va + vb)
-        k1 = yak_rate(va, x, card)
-        k2 = yak_rate(vm, x + 0.5 * h * k1, card)
-        k3 = yak_rate(vm, x + 0.5 * h * k2, card)
-        k4 = yak_rate(vb, x + h * k3, card)
-        x = min(max(x + h * (k1 + 2 * k2 + 2 * k3 + k4) / 6, 0.0), 1.0)
-        xref.append(x)
+    xref = integrate_on_recorded(t, vl, xs[0], lambda v, x: yak_rate(v, x, card), 0.0, 1.0)
     xref = np.array(xref)
     print("I-V loop: state peak %.4f (reference %.4f), end %.4f (reference %.4f)"
           % (xs.max(), xref.max(), xs[-1], xref[-1]))
