@@ -136,7 +136,10 @@ int native(size_t n, const std::string& mode, int vectors) {
   if (mode == "table") cell.element = Element::table, cell.table = sinh_table();
   std::vector<double> v0 = inputs(n, 7);
   Clock first;
-  Solver s(a, wiring(), cell);
+  SolveOptions so;
+  so.trace = std::getenv("XBAR_TRACE") != nullptr;
+  so.start_from_linear = std::getenv("XBAR_NOCHORD") == nullptr;
+  Solver s(a, wiring(), cell, so);
   SolveReport rep;
   std::vector<double> I = s.solve(v0, &rep);
   const double fw = first.w(), fc = first.c();

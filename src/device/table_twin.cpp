@@ -21,24 +21,6 @@ void hermite(double y0, double y1, double d0, double d1, double h, double t, dou
          (3 * t2 - 2 * t) * h * d1) / h;
 }
 
-// The cubic Hermite basis at t and its d/dt: one set serves every row on the same grid interval.
-struct Basis {
-  double h00, h10, h01, h11, d00, d10, d01, d11;
-};
-
-Basis basis(double t) {
-  const double t2 = t * t, t3 = t2 * t;
-  return {2 * t3 - 3 * t2 + 1, t3 - 2 * t2 + t, -2 * t3 + 3 * t2, t3 - t2,
-          6 * t2 - 6 * t,      3 * t2 - 4 * t + 1, -6 * t2 + 6 * t, 3 * t2 - 2 * t};
-}
-
-// Row y (slopes d) at grid interval j, basis b, spacing h: value and d/dx.
-TableIV on_basis(const std::vector<double>& y, const std::vector<double>& d, size_t j,
-                 const Basis& b, double h) {
-  return {b.h00 * y[j] + b.h10 * h * d[j] + b.h01 * y[j + 1] + b.h11 * h * d[j + 1],
-          (b.d00 * y[j] + b.d10 * h * d[j] + b.d01 * y[j + 1] + b.d11 * h * d[j + 1]) / h};
-}
-
 }  // namespace
 
 std::vector<double> monotone_slopes(const std::vector<double>& x, const std::vector<double>& y) {
@@ -97,6 +79,11 @@ TableTwin::TableTwin(std::vector<double> states, double v_min_V, double v_max_V,
     for (size_t j = 0; j < n_v_; ++j) shape_[k][j] = i_A[src][j] / g_[src];
     shape_slope_[k] = monotone_slopes(vg, shape_[k]);
   }
+  inv_h_ = 1 / h_;
+  packed_.resize(2 * n_v_ * s_.size());
+  for (size_t k = 0; k < s_.size(); ++k)
+    for (size_t j = 0; j < n_v_; ++j)
+      packed_[2 * (n_v_ * k + j)] = shape_[k][j], packed_[2 * (n_v_ * k + j) + 1] = h_ * shape_slope_[k][j];
   log_g_ = std::all_of(g_.begin(), g_.end(), [](double g) { return g > 0; });
   if (log_g_)
     for (double& g : g_) g = std::log(g);
@@ -137,27 +124,12 @@ double TableTwin::conductance_S(double state) const { return at_state(state).g; 
 
 TableIV TableTwin::eval(double v_V, double state) const { return eval(v_V, at_state(state)); }
 
-// The two neighbouring states' shapes share the voltage interval and the Hermite basis.
-TableIV TableTwin::eval(double v_V, const StatePoint& p) const {
-  const auto &ya = shape_[p.k], &da = shape_slope_[p.k];
-  const auto &yb = shape_[p.k + 1], &db = shape_slope_[p.k + 1];
-  TableIV a, b;
-  if (v_V <= v_min_) {
-    a = {ya[0] + da[0] * (v_V - v_min_), da[0]};
-    b = {yb[0] + db[0] * (v_V - v_min_), db[0]};
-  } else if (v_V >= v_max_) {
-    const size_t e = n_v_ - 1;
-    a = {ya[e] + da[e] * (v_V - v_max_), da[e]};
-    b = {yb[e] + db[e] * (v_V - v_max_), db[e]};
-  } else {
-    const double u = (v_V - v_min_) / h_;
-    const size_t j = std::min(static_cast<size_t>(u), n_v_ - 2);
-    const Basis bs = basis(u - static_cast<double>(j));
-    a = on_basis(ya, da, j, bs, h_);
-    b = on_basis(yb, db, j, bs, h_);
-  }
-  const double wa = p.g * (1 - p.t), wb = p.g * p.t;
-  return {wa * a.i_A + wb * b.i_A, wa * a.di_dv_S + wb * b.di_dv_S};
+TableIV TableTwin::extrapolate(double v_V, const double* a, const double* b, double wa,
+                               double wb) const {
+  const size_t e = v_V <= v_min_ ? 0 : 2 * (n_v_ - 1);
+  const double dv = v_V - (v_V <= v_min_ ? v_min_ : v_max_);
+  const double ya = a[e] + a[e + 1] * inv_h_ * dv, yb = b[e] + b[e + 1] * inv_h_ * dv;
+  return {wa * ya + wb * yb, (wa * a[e + 1] + wb * b[e + 1]) * inv_h_};
 }
 
 double TableTwin::chord_S(double state, double v_ref_V) const {

@@ -39,7 +39,24 @@ class TableTwin {
     double t, g;
   };
   StatePoint at_state(double state) const;
-  TableIV eval(double v_V, const StatePoint& p) const;
+  // Inline (the crossbar solver's Newton calls it once per cell and iteration): the two
+  // neighbouring states' rows, packed as (S_j, h dS/dV_j) pairs, share the voltage interval and
+  // the Hermite basis; the blend of the two is taken before the basis (it is linear).
+  TableIV eval(double v_V, const StatePoint& p) const {
+    const double* a = &packed_[2 * n_v_ * p.k];
+    const double* b = a + 2 * n_v_;
+    const double wa = p.g * (1 - p.t), wb = p.g * p.t;
+    const double u = (v_V - v_min_) * inv_h_;
+    if (!(u > 0) || u >= static_cast<double>(n_v_ - 1)) return extrapolate(v_V, a, b, wa, wb);
+    const size_t j = static_cast<size_t>(u);
+    const double t = u - static_cast<double>(j), t2 = t * t, t3 = t2 * t;
+    const double* pa = a + 2 * j;
+    const double* pb = b + 2 * j;
+    const double y0 = wa * pa[0] + wb * pb[0], d0 = wa * pa[1] + wb * pb[1];
+    const double y1 = wa * pa[2] + wb * pb[2], d1 = wa * pa[3] + wb * pb[3];
+    return {(2 * t3 - 3 * t2 + 1) * y0 + (t3 - 2 * t2 + t) * d0 + (3 * t2 - 2 * t3) * y1 + (t3 - t2) * d1,
+            ((6 * t2 - 6 * t) * (y0 - y1) + (3 * t2 - 4 * t + 1) * d0 + (3 * t2 - 2 * t) * d1) * inv_h_};
+  }
   // The small-signal conductance at 0 V at a state (interpolated as in eval).
   double conductance_S(double state) const;
   // Chord conductance I(v_ref)/v_ref, or the small-signal one when v_ref == 0.
@@ -63,6 +80,11 @@ class TableTwin {
   std::vector<double> g_, g_slope_;           // G(s_k) (or log G) and its Hermite slopes
   bool log_g_ = false;
   std::vector<std::vector<double>> shape_, shape_slope_;  // S_k(V_j) and dS/dV at the points
+  std::vector<double> packed_;  // per state k, per point j: S_k(V_j), h dS_k/dV(V_j)
+  double inv_h_ = 0;
+
+  // eval outside the grid: linear with the end slopes.
+  TableIV extrapolate(double v_V, const double* a, const double* b, double wa, double wb) const;
 
   TableIV shape_at(size_t k, double v) const;
   size_t state_interval(double s) const;

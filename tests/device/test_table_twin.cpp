@@ -115,7 +115,9 @@ TEST(TableTwin, ArrayInversionAndResolvedStatesAgreeWithEval) {
   const std::vector<double> s = t.states_for_conductances(g, 0.2);
   for (size_t i = 0; i < g.size(); i += 1) {
     ASSERT_NEAR(t.eval(0.2, t.at_state(s[i])).i_A / 0.2, g[i], 1e-12 * g[i]) << i;
-    if (i % 97 == 0) EXPECT_DOUBLE_EQ(s[i], t.state_for_conductance(g[i], 0.2)) << i;
+    if (i % 97 == 0) {
+      EXPECT_DOUBLE_EQ(s[i], t.state_for_conductance(g[i], 0.2)) << i;
+    }
   }
   for (double st : {0.0, 0.013, 0.5, 0.77, 1.0}) {
     const auto p = t.at_state(st);
