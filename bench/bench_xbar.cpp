@@ -1,6 +1,7 @@
 // Crossbar solver benchmarks (issue 3). Plain timing executable, one case per invocation so that
 // the peak memory (getrusage) belongs to that case:
 //   bench_xbar native N [linear|sinh|table] [vectors]   first solve incl. set-up, then further vectors
+//     (XBAR_TRACE=1: one line per Newton step; XBAR_NOCHORD=1: Newton from the ideal point)
 //   bench_xbar transfer N [vectors]               transfer-matrix build, then per vector
 //   bench_xbar cholmod N [amd|metis|nesdis]       sparse direct candidate (CHOLMOD supernodal)
 //   bench_xbar ngspice N                          ngspice operating point through the pool

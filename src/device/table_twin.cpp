@@ -68,38 +68,31 @@ TableTwin::TableTwin(std::vector<double> states, double v_min_V, double v_max_V,
   // A state that does not conduct (G below 1e-15 of the largest) keeps the shape of the
   // nearest conductive state: I = G S is ~0 there whatever S is, and S stays smooth in s.
   const double g_floor = 1e-15 * g_top;
-  shape_.assign(s_.size(), std::vector<double>(n_v_));
-  shape_slope_.resize(s_.size());
+  inv_h_ = 1 / h_;
+  packed_.resize(2 * n_v_ * s_.size());
+  std::vector<double> shape(n_v_);
   for (size_t k = 0; k < s_.size(); ++k) {
     size_t src = k;
     for (size_t d = 1; g_[src] <= g_floor && d < s_.size(); ++d) {
       if (k >= d && g_[k - d] > g_floor) src = k - d;
       else if (k + d < s_.size() && g_[k + d] > g_floor) src = k + d;
     }
-    for (size_t j = 0; j < n_v_; ++j) shape_[k][j] = i_A[src][j] / g_[src];
-    shape_slope_[k] = monotone_slopes(vg, shape_[k]);
-  }
-  inv_h_ = 1 / h_;
-  packed_.resize(2 * n_v_ * s_.size());
-  for (size_t k = 0; k < s_.size(); ++k)
+    for (size_t j = 0; j < n_v_; ++j) shape[j] = i_A[src][j] / g_[src];
+    const std::vector<double> slope = monotone_slopes(vg, shape);
     for (size_t j = 0; j < n_v_; ++j)
-      packed_[2 * (n_v_ * k + j)] = shape_[k][j], packed_[2 * (n_v_ * k + j) + 1] = h_ * shape_slope_[k][j];
+      packed_[2 * (n_v_ * k + j)] = shape[j], packed_[2 * (n_v_ * k + j) + 1] = h_ * slope[j];
+  }
   log_g_ = std::all_of(g_.begin(), g_.end(), [](double g) { return g > 0; });
   if (log_g_)
     for (double& g : g_) g = std::log(g);
   g_slope_ = monotone_slopes(s_, g_);
 }
 
+// State k's shape alone: eval at unit weight on that state (the last one is the upper end of
+// the last interval).
 TableIV TableTwin::shape_at(size_t k, double v) const {
-  const auto& y = shape_[k];
-  const auto& d = shape_slope_[k];
-  if (v <= v_min_) return {y[0] + d[0] * (v - v_min_), d[0]};
-  if (v >= v_max_) return {y[n_v_ - 1] + d[n_v_ - 1] * (v - v_max_), d[n_v_ - 1]};
-  const double u = (v - v_min_) / h_;
-  const size_t j = std::min(static_cast<size_t>(u), n_v_ - 2);
-  TableIV r{};
-  hermite(y[j], y[j + 1], d[j], d[j + 1], h_, u - static_cast<double>(j), &r.i_A, &r.di_dv_S);
-  return r;
+  const size_t last = s_.size() - 1;
+  return eval(v, k < last ? StatePoint{k, 0.0, 1.0} : StatePoint{last - 1, 1.0, 1.0});
 }
 
 size_t TableTwin::state_interval(double s) const {

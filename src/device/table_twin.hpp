@@ -79,8 +79,9 @@ class TableTwin {
   size_t zero_;                               // index of V = 0 on the grid
   std::vector<double> g_, g_slope_;           // G(s_k) (or log G) and its Hermite slopes
   bool log_g_ = false;
-  std::vector<std::vector<double>> shape_, shape_slope_;  // S_k(V_j) and dS/dV at the points
-  std::vector<double> packed_;  // per state k, per point j: S_k(V_j), h dS_k/dV(V_j)
+  // Per state k, per point j: the shape S_k(V_j) = I / G(s_k) and h dS_k/dV at V_j (monotone
+  // Hermite slopes).
+  std::vector<double> packed_;
   double inv_h_ = 0;
 
   // eval outside the grid: linear with the end slopes.

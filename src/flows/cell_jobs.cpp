@@ -121,7 +121,7 @@ spice::Job pulse_read_job(const ParamTable& card, const CellBenchSettings& b, do
               ".end\n";
   // The step limit resolves the edges of a short pulse; a long one (a linear-ion-drift device's
   // millisecond pulses) is limited to 1/20000 of the bench, not to 1 ns, which made a 1 ms pulse
-  // a million steps (6 s) where 20000 (0.1 s) integrate the same state (tests/flows/check_lid_cell.py).
+  // a million steps (6 s) where 20000 (0.1 s) integrate the same state (tests/flows/test_cell_jobs.cpp).
   const double tmax = std::max(std::min(edge, t / 200), t / 20000);
   j.commands = {"tran " + netlist_number(tmax) + " " + netlist_number(t) + " 0 " + netlist_number(tmax) + " uic"};
   j.vectors = {"v(te)", "i(vs)", "v(x)"};

@@ -295,7 +295,7 @@ struct Solver::Impl {
     }
     sys.set(lin_start, opt.schur_diag_precond);
     eval(p, nullptr, &lin_start.g);
-    KrylovResult kr = step(p, true, 1e-2);
+    KrylovResult kr = step(p, true, 1e-2);  // the chord's own error is ~1e-2 of the currents
     rep.krylov_iterations += kr.iterations;
     apply_step(p, 1.0, trial);
     std::swap(p, trial);
