@@ -2,6 +2,7 @@
 // the peak memory (getrusage) belongs to that case:
 //   bench_xbar native N [linear|sinh|table] [vectors]   first solve incl. set-up, then further vectors
 //     (XBAR_TRACE=1: one line per Newton step; XBAR_NOCHORD=1: Newton from the ideal point)
+//   bench_xbar ratio N [vectors] [firsts]              linear, sinh and table interleaved: medians, ratios
 //   bench_xbar transfer N [vectors]               transfer-matrix build, then per vector
 //   bench_xbar cholmod N [amd|metis|nesdis]       sparse direct candidate (CHOLMOD supernodal)
 //   bench_xbar ngspice N                          ngspice operating point through the pool
@@ -16,7 +17,9 @@
 
 #include <Eigen/CholmodSupport>
 #include <Eigen/SparseCore>
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -145,18 +148,63 @@ int native(size_t n, const std::string& mode, int vectors) {
   std::vector<double> I = s.solve(v0, &rep);
   const double fw = first.w(), fc = first.c();
   Clock more;
-  int krylov = 0;
+  int krylov = 0, newton = 0;
   for (int k = 0; k < vectors; ++k) {
     SolveReport r2;
     s.solve(inputs(n, 100 + k), &r2);
     krylov += r2.krylov_iterations;
+    newton += r2.newton_iterations;
   }
   std::printf(
       "native %-6s N=%-5zu first %.4f s (cpu %.4f; Newton %d, Krylov %d, est %.1e)  further "
-      "%.4f s/vector (cpu %.4f; Krylov %.1f)  peak %.0f MB\n",
+      "%.4f s/vector (cpu %.4f; Newton %.2f, Krylov %.1f)  peak %.0f MB\n",
       mode.c_str(), n, fw, fc, rep.newton_iterations, rep.krylov_iterations,
-      rep.current_err_est, more.w() / vectors, more.c() / vectors, double(krylov) / vectors,
+      rep.current_err_est, more.w() / vectors, more.c() / vectors, double(newton) / vectors, double(krylov) / vectors,
       peak_MB());
+  return 0;
+}
+
+CellModel cell_for(const std::string& mode) {
+  CellModel cell;
+  if (mode == "sinh") cell.element = Element::sinh, cell.sinh.v0_V = 0.25;
+  if (mode == "table") cell.element = Element::table, cell.table = sinh_table();
+  return cell;
+}
+
+double median(std::vector<double> x) {
+  std::sort(x.begin(), x.end());
+  return x[x.size() / 2];
+}
+
+// The three cell models timed side by side in one process, interleaved (linear, sinh, table for
+// each first solve and each further vector), so that a drifting machine moves all three alike;
+// medians, and each model's ratio to the linear solve.
+int ratio(size_t n, int vectors, int firsts) {
+  const Array a = make_array(n);
+  const std::vector<std::string> modes = {"linear", "sinh", "table"};
+  std::vector<std::vector<double>> first(3), further(3);
+  std::vector<std::unique_ptr<Solver>> solvers(3);
+  for (int f = 0; f < firsts; ++f)
+    for (size_t m = 0; m < 3; ++m) {
+      Clock c;
+      auto s = std::make_unique<Solver>(a, wiring(), cell_for(modes[m]));
+      s->solve(inputs(n, 7));
+      first[m].push_back(c.w());
+      solvers[m] = std::move(s);
+    }
+  for (int k = 0; k < vectors; ++k)
+    for (size_t m = 0; m < 3; ++m) {
+      const std::vector<double> v = inputs(n, 100 + k);
+      Clock c;
+      solvers[m]->solve(v);
+      further[m].push_back(c.w());
+    }
+  const double f0 = median(first[0]), g0 = median(further[0]);
+  for (size_t m = 0; m < 3; ++m)
+    std::printf("ratio %-6s N=%-5zu first %.4f s (%.2fx linear)  further %.4f s/vector (%.2fx linear)"
+                "  medians of %d / %d, interleaved\n",
+                modes[m].c_str(), n, median(first[m]), median(first[m]) / f0, median(further[m]),
+                median(further[m]) / g0, firsts, vectors);
   return 0;
 }
 
@@ -254,6 +302,8 @@ int main(int argc, char** argv) {
   const size_t n = std::strtoul(argv[2], nullptr, 10);
   if (what == "native")
     return native(n, argc > 3 ? std::string(argv[3]) : "linear", argc > 4 ? std::atoi(argv[4]) : 5);
+  if (what == "ratio")
+    return ratio(n, argc > 3 ? std::atoi(argv[3]) : 40, argc > 4 ? std::atoi(argv[4]) : 7);
   if (what == "transfer") return transfer(n, argc > 3 ? std::atoi(argv[3]) : 50);
   if (what == "cholmod") return cholmod(n, argc > 3 ? argv[3] : "metis");
   if (what == "ngspice") return ngspice(n);

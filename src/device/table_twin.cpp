@@ -125,6 +125,46 @@ TableIV TableTwin::extrapolate(double v_V, const double* a, const double* b, dou
   return {wa * ya + wb * yb, (wa * a[e + 1] + wb * b[e + 1]) * inv_h_};
 }
 
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void TableTwin::eval_many(const double* v_V, const StatePoint* p, size_t n, double* i_A,
+                          double* di_dv_S) const {
+  const double top = static_cast<double>(n_v_ - 1), v_min = v_min_, inv_h = inv_h_;
+  const size_t stride = 2 * n_v_;
+  const double* __restrict base = packed_.data();
+  const double* __restrict v = v_V;
+  double* __restrict io = i_A;
+  double* __restrict dio = di_dv_S;
+  int any_out = 0;
+  for (size_t c = 0; c < n; ++c) {
+    const double u = (v[c] - v_min) * inv_h;
+    any_out |= !(u > 0) | (u >= top);
+    // Outside the grid (and NaN) an index inside it, the value replaced below.
+    double uc = u > 0 ? u : 0.0;
+    uc = uc < top ? uc : top - 1;
+    const size_t j = static_cast<size_t>(uc);
+    const double t = uc - static_cast<double>(j), t2 = t * t, t3 = t2 * t;
+    const double* pa = base + stride * p[c].k + 2 * j;
+    const double* pb = pa + stride;
+    const double wa = p[c].g * (1 - p[c].t), wb = p[c].g * p[c].t;
+    const double y0 = wa * pa[0] + wb * pb[0], d0 = wa * pa[1] + wb * pb[1];
+    const double y1 = wa * pa[2] + wb * pb[2], d1 = wa * pa[3] + wb * pb[3];
+    io[c] = (2 * t3 - 3 * t2 + 1) * y0 + (t3 - 2 * t2 + t) * d0 + (3 * t2 - 2 * t3) * y1 +
+            (t3 - t2) * d1;
+    dio[c] = ((6 * t2 - 6 * t) * (y0 - y1) + (3 * t2 - 4 * t + 1) * d0 + (3 * t2 - 2 * t) * d1) *
+             inv_h;
+  }
+  if (!any_out) return;
+  for (size_t c = 0; c < n; ++c) {
+    const double u = (v_V[c] - v_min_) * inv_h_;
+    if (!(u > 0) || u >= top) {
+      const TableIV e = eval(v_V[c], p[c]);
+      i_A[c] = e.i_A, di_dv_S[c] = e.di_dv_S;
+    }
+  }
+}
+
 double TableTwin::chord_S(double state, double v_ref_V) const {
   if (v_ref_V == 0) return eval(0.0, state).di_dv_S;
   return eval(v_ref_V, state).i_A / v_ref_V;
@@ -135,69 +175,134 @@ double TableTwin::chord_S(double state, double v_ref_V) const {
 // the chord at every tabulated state for the interval search.
 struct TableTwin::Chord {
   std::vector<double> ratio, at_state;
+  std::vector<double> log_ratio, log_at_state;  // when every ratio is > 0
   double g_min, g_max;
   bool rising;
 };
 
-double TableTwin::invert_chord(const Chord& c, double g_S) const {
+TableTwin::StatePoint TableTwin::invert_chord(const Chord& c, double g_S, double* state) const {
   const double slack = 1e-9 * c.g_max;
   if (!(g_S >= c.g_min - slack && g_S <= c.g_max + slack))
     throw InputError("conductance " + format_quantity(g_S, "S") + " is outside the device's range [" +
                      format_quantity(c.g_min, "S") + ", " + format_quantity(c.g_max, "S") + "]");
-  if (g_S <= c.g_min) return c.rising ? s_.front() : s_.back();  // within the slack: the end
-  if (g_S >= c.g_max) return c.rising ? s_.back() : s_.front();
+  const size_t last = s_.size() - 1;
+  auto at_end = [&](bool upper) {
+    *state = upper ? s_.back() : s_.front();
+    return upper ? StatePoint{last - 1, 1.0, g_at(last - 1, 1.0)} : StatePoint{0, 0.0, g_at(0, 0.0)};
+  };
+  if (g_S <= c.g_min) return at_end(!c.rising);  // within the slack: the end
+  if (g_S >= c.g_max) return at_end(c.rising);
   // The tabulated interval first (the chord at a tabulated state is exact there, and monotone
-  // over the states), then Illinois regula falsi in the weight t inside it (~10 evaluations).
-  size_t a = 0, b = s_.size() - 1;
-  while (b - a > 1) {
-    const size_t m = (a + b) / 2;
-    if ((c.at_state[m] < g_S) == c.rising) a = m; else b = m;
+  // over the states), then the weight t inside it.
+  // (The last interval start whose chord is below g when rising, above it when falling; the
+  // search without branches, since the comparisons are unpredictable.)
+  size_t a = 0;
+  for (size_t n = last; n > 1;) {
+    const size_t half = n / 2;
+    a = ((c.at_state[a + half] < g_S) == c.rising) ? a + half : a;
+    n -= half;
   }
-  auto chord = [&](double t) { return g_at(a, t) * ((1 - t) * c.ratio[a] + t * c.ratio[a + 1]); };
-  const double hs = s_[a + 1] - s_[a];
-  double lo = 0, hi = 1, f_lo = c.at_state[a] - g_S, f_hi = c.at_state[a + 1] - g_S;
-  if (f_lo == 0) return s_[a];
-  if (f_hi == 0) return s_[a + 1];
-  int side = 0;
-  const double width_tol = 1e-14 * (s_.back() - s_.front()) / hs;
-  for (int it = 0; it < 200 && hi - lo > width_tol; ++it) {
-    double mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
-    if (!(mid > lo && mid < hi)) mid = 0.5 * (lo + hi);
-    const double f = chord(mid) - g_S;
-    if (std::abs(f) <= 1e-14 * c.g_max) return s_[a] + mid * hs;
-    if ((f < 0) == (f_lo < 0)) {
-      lo = mid, f_lo = f;
-      if (side == -1) f_hi *= 0.5;
-      side = -1;
-    } else {
-      hi = mid, f_hi = f;
-      if (side == 1) f_lo *= 0.5;
-      side = 1;
-    }
-  }
-  return s_[a] + 0.5 * (lo + hi) * hs;
+  const double t = chord_weight(c, a, g_S);
+  *state = s_[a] + t * (s_[a + 1] - s_[a]);
+  // In logs the weight is solved to 1e-14 of the chord, so G is g / blend to that accuracy
+  // without a second Hermite and exp.
+  const double blend = (1 - t) * c.ratio[a] + t * c.ratio[a + 1];
+  const bool logs = log_g_ && !c.log_at_state.empty();
+  return {a, t, logs ? g_S / blend : g_at(a, t)};
 }
 
-std::vector<double> TableTwin::states_for_conductances(const std::vector<double>& g_S,
-                                                       double v_ref_V) const {
-  Chord c;
-  for (size_t k = 0; k < s_.size(); ++k) {
-    const TableIV sh = shape_at(k, v_ref_V);
-    c.ratio.push_back(v_ref_V == 0 ? sh.di_dv_S : sh.i_A / v_ref_V);
-    c.at_state.push_back((log_g_ ? std::exp(g_[k]) : std::max(g_[k], 0.0)) * c.ratio[k]);
+// Newton in t on f(t) = chord(t) - g inside interval a, kept inside the bracket [lo, hi]
+// (bisection when a step leaves it). With log G and positive shape ratios, f is taken in logs,
+// log chord(t) = log G(t) + log blend(t), which is nearly linear in t: 2-3 steps from the
+// secant between the ends (Illinois regula falsi on the plain chord took ~10 evaluations).
+double TableTwin::chord_weight(const Chord& c, size_t a, double g_S) const {
+  const double hs = s_[a + 1] - s_[a], ra = c.ratio[a], rb = c.ratio[a + 1];
+  const bool logs = log_g_ && !c.log_at_state.empty();
+  const double target = logs ? std::log(g_S) : g_S;
+  const double f_lo = (logs ? c.log_at_state[a] : c.at_state[a]) - target;
+  const double f_hi = (logs ? c.log_at_state[a + 1] : c.at_state[a + 1]) - target;
+  if (f_lo == 0) return 0.0;
+  if (f_hi == 0) return 1.0;
+  const bool up = f_hi > 0;  // f rises from lo to hi
+  const double f_tol = logs ? 1e-14 : 1e-14 * c.g_max;
+  const double log_ra = logs ? c.log_ratio[a] : 0.0;
+  double lo = 0, hi = 1, t = f_lo / (f_lo - f_hi);
+  for (int it = 0; it < 100; ++it) {
+    double y, dy;
+    hermite(g_[a], g_[a + 1], g_slope_[a], g_slope_[a + 1], hs, t, &y, &dy);
+    const double blend = (1 - t) * ra + t * rb;
+    double f, df;
+    if (logs) {
+      // (at v_ref = 0 every shape's ratio is 1, dS/dV(0) = 1 by the factoring: no log then)
+      f = y + (ra == rb ? log_ra : std::log(blend)) - target, df = dy * hs + (rb - ra) / blend;
+    } else {
+      const double g = log_g_ ? std::exp(y) : std::max(y, 0.0);
+      f = g * blend - target;
+      df = (log_g_ ? g * dy * hs : (y > 0 ? dy * hs : 0.0)) * blend + g * (rb - ra);
+    }
+    if (std::abs(f) <= f_tol) break;
+    if ((f > 0) == up) hi = t; else lo = t;
+    double next = df != 0 ? t - f / df : 0.5 * (lo + hi);
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    const bool done = std::abs(next - t) <= 1e-15 || hi - lo <= 1e-15;
+    t = next;
+    if (done) break;
   }
-  c.rising = c.at_state.back() > c.at_state.front();
-  c.g_min = std::min(c.at_state.front(), c.at_state.back());
-  c.g_max = std::max(c.at_state.front(), c.at_state.back());
-  std::vector<double> out(g_S.size());
+  return t;
+}
+
+void TableTwin::invert_all(const std::vector<double>& g_S, double v_ref_V, double* states,
+                           StatePoint* points) const {
+  const Chord c = chord_at(v_ref_V);
+  double state;
   for (size_t i = 0; i < g_S.size(); ++i) {
     try {
-      out[i] = invert_chord(c, g_S[i]);
+      const StatePoint p = invert_chord(c, g_S[i], states ? &states[i] : &state);
+      if (points) points[i] = p;
     } catch (const InputError& e) {
       throw InputError(std::string(e.what()) + " (chord at " + format_quantity(v_ref_V, "V") + ")");
     }
   }
+}
+
+std::vector<double> TableTwin::states_for_conductances(const std::vector<double>& g_S,
+                                                       double v_ref_V,
+                                                       std::vector<StatePoint>* points) const {
+  std::vector<double> out(g_S.size());
+  if (points) points->resize(g_S.size());
+  invert_all(g_S, v_ref_V, out.data(), points ? points->data() : nullptr);
   return out;
+}
+
+std::vector<TableTwin::StatePoint> TableTwin::points_for_conductances(
+    const std::vector<double>& g_S, double v_ref_V) const {
+  std::vector<StatePoint> out(g_S.size());
+  invert_all(g_S, v_ref_V, nullptr, out.data());
+  return out;
+}
+
+void TableTwin::shape_ratios(double v_V, std::vector<double>* out) const {
+  out->resize(s_.size());
+  for (size_t k = 0; k < s_.size(); ++k) {
+    const TableIV sh = shape_at(k, v_V);
+    (*out)[k] = v_V == 0 ? sh.di_dv_S : sh.i_A / v_V;
+  }
+}
+
+TableTwin::Chord TableTwin::chord_at(double v_ref_V) const {
+  Chord c;
+  shape_ratios(v_ref_V, &c.ratio);
+  for (size_t k = 0; k < s_.size(); ++k)
+    c.at_state.push_back((log_g_ ? std::exp(g_[k]) : std::max(g_[k], 0.0)) * c.ratio[k]);
+  if (std::all_of(c.ratio.begin(), c.ratio.end(), [](double r) { return r > 0; }))
+    for (size_t k = 0; k < s_.size(); ++k) {
+      c.log_ratio.push_back(std::log(c.ratio[k]));
+      c.log_at_state.push_back(std::log(c.at_state[k]));
+    }
+  c.rising = c.at_state.back() > c.at_state.front();
+  c.g_min = std::min(c.at_state.front(), c.at_state.back());
+  c.g_max = std::max(c.at_state.front(), c.at_state.back());
+  return c;
 }
 
 double TableTwin::state_for_conductance(double g_S, double v_ref_V) const {

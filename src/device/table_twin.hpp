@@ -57,6 +57,16 @@ class TableTwin {
     return {(2 * t3 - 3 * t2 + 1) * y0 + (t3 - 2 * t2 + t) * d0 + (3 * t2 - 2 * t3) * y1 + (t3 - t2) * d1,
             ((6 * t2 - 6 * t) * (y0 - y1) + (3 * t2 - 4 * t + 1) * d0 + (3 * t2 - 2 * t) * d1) * inv_h_};
   }
+  // The chord I(v)/v (dI/dV at v = 0) of every tabulated state's shape, so that the chord of a
+  // resolved state is chord(p, ratios) (the crossbar solver's start: one v per row).
+  void shape_ratios(double v_V, std::vector<double>* out) const;
+  static double chord(const StatePoint& p, const std::vector<double>& ratios) {
+    return p.g * ((1 - p.t) * ratios[p.k] + p.t * ratios[p.k + 1]);
+  }
+  // eval for n cells at once: i[c], di[c] = eval(v[c], p[c]) (the same arithmetic; in-grid
+  // cells in a loop the compiler vectorises, the few outside the grid after it).
+  void eval_many(const double* v_V, const StatePoint* p, size_t n, double* i_A,
+                 double* di_dv_S) const;
   // The small-signal conductance at 0 V at a state (interpolated as in eval).
   double conductance_S(double state) const;
   // Chord conductance I(v_ref)/v_ref, or the small-signal one when v_ref == 0.
@@ -64,8 +74,13 @@ class TableTwin {
   // The state whose chord conductance at v_ref is g (bisection; the table's G(s) must be
   // monotone). InputError naming g and the table's range when g is outside it.
   double state_for_conductance(double g_S, double v_ref_V) const;
-  // The same for many conductances at one v_ref (the shapes at v_ref computed once).
-  std::vector<double> states_for_conductances(const std::vector<double>& g_S, double v_ref_V) const;
+  // The same for many conductances at one v_ref (the shapes at v_ref computed once); with
+  // points, also each state resolved as at_state would (the crossbar solver's per-cell cache).
+  std::vector<double> states_for_conductances(const std::vector<double>& g_S, double v_ref_V,
+                                              std::vector<StatePoint>* points = nullptr) const;
+  // The resolved states alone (what the crossbar solver keeps per cell).
+  std::vector<StatePoint> points_for_conductances(const std::vector<double>& g_S,
+                                                  double v_ref_V) const;
 
   const std::vector<double>& states() const { return s_; }
   double v_min() const { return v_min_; }
@@ -92,7 +107,11 @@ class TableTwin {
   double g_at(size_t k, double t) const;  // G at weight t in interval k
   // The chord at v_ref as a function of the state, from the shapes at v_ref (one per state).
   struct Chord;
-  double invert_chord(const Chord& c, double g_S) const;
+  Chord chord_at(double v_ref_V) const;
+  StatePoint invert_chord(const Chord& c, double g_S, double* state) const;
+  void invert_all(const std::vector<double>& g_S, double v_ref_V, double* states,
+                  StatePoint* points) const;
+  double chord_weight(const Chord& c, size_t interval, double g_S) const;
 };
 
 // Fritsch-Carlson slopes for a monotone piecewise-cubic Hermite interpolant of y(x).

@@ -187,16 +187,23 @@ void LineFactors::solve(const double* rhs, double* out) const {
   }
   const double e = off_;
   if (rows_) {
-    for (size_t r = 0; r < N; ++r) {
-      const double* inv = inv_.data() + r * M;
-      const double* b = rhs + r * M;
-      double* x = out + r * M;
-      double y = b[0];
-      x[0] = y;
-      for (size_t c = 1; c < M; ++c) x[c] = y = b[c] - e * inv[c - 1] * y;
-      double xn = x[M - 1] * inv[M - 1];
-      x[M - 1] = xn;
-      for (size_t c = M - 1; c-- > 0;) x[c] = xn = (x[c] - e * xn) * inv[c];
+    // Each row's sweeps are serial recurrences: four rows at once overlap their latencies
+    // (bench/RESULTS.md 2026-12-07: 3x faster than one row at a time at N=256).
+    for (size_t r = 0; r < N; r += 4) {
+      const size_t nb = std::min<size_t>(4, N - r);
+      const double* inv[4];
+      const double* b[4];
+      double* x[4];
+      double y[4];
+      for (size_t k = 0; k < nb; ++k) {
+        inv[k] = inv_.data() + (r + k) * M, b[k] = rhs + (r + k) * M, x[k] = out + (r + k) * M;
+        x[k][0] = y[k] = b[k][0];
+      }
+      for (size_t c = 1; c < M; ++c)
+        for (size_t k = 0; k < nb; ++k) x[k][c] = y[k] = b[k][c] - e * inv[k][c - 1] * y[k];
+      for (size_t k = 0; k < nb; ++k) x[k][M - 1] = y[k] = x[k][M - 1] * inv[k][M - 1];
+      for (size_t c = M - 1; c-- > 0;)
+        for (size_t k = 0; k < nb; ++k) x[k][c] = y[k] = (x[k][c] - e * y[k]) * inv[k][c];
     }
     return;
   }
@@ -246,16 +253,20 @@ void LineFactors::inverse_diagonal(const double* cell_diag, std::vector<double>*
       for (size_t b = 0; b < nb; ++b)
         o[b][c] = 1 / (row_diag(*net_, cell_diag, r + b, c) - e2 * o[b][c + 1]);
   }
-  for (size_t r = 0; r < N; ++r) {
-    const double* inv = inv_.data() + r * M;  // 1/pf
-    double* o = out->data() + r * M;          // 1/pb on entry
-    double next = 0;                          // 1/pb_{c+1}
-    for (size_t c = M; c-- > 0;) {
-      double s = row_diag(*net_, cell_diag, r, c) - e2 * next;
-      if (c > 0) s -= e2 * inv[c - 1];
-      next = o[c];
-      o[c] = 1 / s;
-    }
+  for (size_t r = 0; r < N; r += 4) {
+    const size_t nb = std::min<size_t>(4, N - r);
+    const double* inv[4];  // 1/pf
+    double* o[4];          // 1/pb on entry
+    double next[4];        // 1/pb_{c+1}
+    for (size_t b = 0; b < nb; ++b)
+      inv[b] = inv_.data() + (r + b) * M, o[b] = out->data() + (r + b) * M, next[b] = 0;
+    for (size_t c = M; c-- > 0;)
+      for (size_t b = 0; b < nb; ++b) {
+        double s = row_diag(*net_, cell_diag, r + b, c) - e2 * next[b];
+        if (c > 0) s -= e2 * inv[b][c - 1];
+        next[b] = o[b][c];
+        o[b][c] = 1 / s;
+      }
   }
 }
 

@@ -4,11 +4,13 @@
 
 namespace cimchar::xbar {
 
-void SchurSystem::set(const Linearization& lin, bool schur_diag_precond) {
+void SchurSystem::set(const Linearization& lin, bool schur_diag_precond,
+                      bool keep_preconditioner) {
   lin_ = &lin;
   const size_t N = net_.N, M = net_.M;
   const double* a = lin.symmetric ? lin.g.data() : lin.a.data();
   rows_.factor_rows(net_, a);
+  if (keep_preconditioner && tu_.size() == net_.u_size()) return;
   // Preconditioner diagonal per cell: -d plus the exact diagonal of C T^{-1} B (c b (T^{-1})_ii),
   // built in place over the inverse row diagonal in the u-space scratch (whose size is N*M
   // whenever the row lines are resistive; ideal rows use their own small buffer).

@@ -29,8 +29,11 @@ class SchurSystem {
  public:
   explicit SchurSystem(const Network& net) : net_(net) {}
 
-  // Factors the row lines and the preconditioner for `lin` (kept by reference).
-  void set(const Linearization& lin, bool schur_diag_precond = true);
+  // Factors the row lines and the preconditioner for `lin` (kept by reference). With
+  // keep_preconditioner, only the row lines (S changes exactly; the preconditioner, built for an
+  // earlier linearization of the same shape, stays).
+  void set(const Linearization& lin, bool schur_diag_precond = true,
+           bool keep_preconditioner = false);
   size_t size() const { return net_.w_unknowns(); }
   const Network& net() const { return net_; }
 

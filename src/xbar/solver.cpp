@@ -40,6 +40,8 @@ struct Solver::Impl {
   // Tabulated two-terminal cells: each cell's state resolved once (interval, weight, G), so a
   // cell evaluation is two Hermite shapes (bench/RESULTS.md, issue 17 item 6).
   std::vector<device::TableTwin::StatePoint> tab;
+  mutable std::vector<double> row_scratch;  // 3 x cols: a row's cell currents, slopes, voltages
+  std::vector<double> ratios;     // the table's shape ratios at one row's bias (linear_start)
   Linearization lin, lin_trial;   // Jacobian at p and at the trial point
   Linearization lin_start;        // linear start problem (nonlinear cells)
   CurrentProbe probe;
@@ -54,12 +56,12 @@ struct Solver::Impl {
             wiring),
         sys(net) {
     const size_t n = arr.rows * arr.cols;
-    amp.resize(n);
-    amp = cell.amplitudes(arr.g_S);
     if (cell.element == Element::table && !cell.transistor) {
-      tab.resize(n);
-      for (size_t k = 0; k < n; ++k) tab[k] = cell.table->at_state(amp[k]);
+      tab = cell.table->points_for_conductances(arr.g_S, cell.table_v_ref_V);  // amp unused
+    } else {
+      amp = cell.amplitudes(arr.g_S);
     }
+    row_scratch.resize(3 * arr.cols);
     for (Linearization* L : {&lin, &lin_trial}) {
       L->symmetric = cell.symmetric();
       if (cell.linear()) break;  // the linear Jacobian is the conductance matrix, set below
@@ -84,20 +86,77 @@ struct Solver::Impl {
     return {t.i_A, t.di_dv_S};
   }
 
+  // Two-terminal nonlinear cells on resistive word and bit lines: each row's wire, driver and
+  // sense currents and its cells' currents in one pass, written (not accumulated) into the
+  // residuals (bench/RESULTS.md 2026-12-07: a zeroing pass and two wire passes fewer).
+  void eval_full_two_terminal(Point& pt, Linearization* out_lin) const {
+    const size_t N = arr.rows, M = arr.cols;
+    const double gr = net.g_wire_row, gc = net.g_wire_col;
+    double* i = row_scratch.data();
+    double* di = i + M;
+    for (size_t r = 0; r < N; ++r) {
+      const size_t k0 = r * M;
+      const double* u = &pt.u[k0];
+      const double* w = &pt.w[k0];
+      const double* wu = r > 0 ? w - M : w;  // a missing neighbour: itself (no current)
+      const double* wd = r + 1 < N ? w + M : w;
+      double* fu = &pt.fu[k0];
+      double* fw = &pt.fw[k0];
+      cell_currents(u, w, k0, i, out_lin ? &out_lin->g[k0] : di);
+      for (size_t c = 0; c < M; ++c) {
+        const double row_wire = c > 0 && c + 1 < M ? gr * ((u[c] - u[c - 1]) + (u[c] - u[c + 1])) : 0.0;
+        fu[c] = row_wire + i[c];
+        fw[c] = gc * ((w[c] - wu[c]) + (w[c] - wd[c])) - i[c];
+      }
+      if (M > 1) {
+        fu[0] += gr * (u[0] - u[1]);
+        fu[M - 1] += gr * (u[M - 1] - u[M - 2]);
+      }
+      fu[0] += net.g_drv * (u[0] - v[r]);
+      if (net.drive_both) fu[M - 1] += net.g_drv * (u[M - 1] - v[r]);
+      if (r == net.sense_row)
+        for (size_t c = 0; c < M; ++c) fw[c] += net.g_sense * (w[c] - net.v_sense);
+    }
+  }
+
+  // One row's two-terminal cell currents i and their slopes di at u - w (cells k0, k0 + 1, ...).
+  void cell_currents(const double* u, const double* w, size_t k0, double* i, double* di) const {
+    const size_t M = arr.cols;
+    double* dv = i + 2 * M;
+    for (size_t c = 0; c < M; ++c) dv[c] = u[c] - w[c];
+    if (!tab.empty()) {
+      cell.table->eval_many(dv, &tab[k0], M, i, di);
+      return;
+    }
+    const double* a = &amp[k0];
+    for (size_t c = 0; c < M; ++c) {
+      const ElementIV e = element_iv(cell, a[c], dv[c]);
+      i[c] = e.i, di[c] = e.di_dv;
+    }
+  }
+
   // Cell currents at pt -> KCL residuals, column currents, residual norm. With out_lin, also the
   // cells' Jacobian entries; with g_override, the cells are linear with those conductances.
   void eval(Point& pt, Linearization* out_lin, const std::vector<double>* g_override = nullptr) {
     const size_t N = arr.rows, M = arr.cols;
+    const bool linear = cell.linear() || g_override;
+    const bool full = net.row_full && net.col_full;
+    if (full && !linear && !cell.transistor) {
+      pt.fu.resize(net.u_size());
+      pt.fw.resize(net.w_size());
+      pt.I.resize(M);
+      eval_full_two_terminal(pt, out_lin);
+      finish_eval(pt);
+      return;
+    }
     pt.fu.assign(net.u_size(), 0.0);
     pt.fw.assign(net.w_size(), 0.0);
     pt.I.assign(M, 0.0);
     net.add_row_wire_currents(pt.u.data(), v.data(), pt.fu.data());
     net.add_col_wire_currents(pt.w.data(), pt.fw.data());
-    const bool linear = cell.linear() || g_override;
     const std::vector<double>& gl = g_override ? *g_override : cell.linear() ? lin.g : amp;
     if (cell.transistor && !linear && pt.x.size() != N * M)
       pt.x.assign(N * M, std::numeric_limits<double>::quiet_NaN());
-    const bool full = net.row_full && net.col_full;
     for (size_t r = 0; r < N; ++r) {
       const double vg = cell.transistor ? cell.gate(r) : 0.0;
       const size_t k0 = r * M;
@@ -139,6 +198,12 @@ struct Solver::Impl {
     if (net.col_fixed && full && linear)
       for (size_t r = 0; r < N; ++r)
         for (size_t c = 0; c < M; ++c) pt.I[c] += gl[r * M + c] * (pt.u[r * M + c] - pt.w[r * M + c]);
+    finish_eval(pt);
+  }
+
+  // Column currents at the sense ends and the residual norm.
+  void finish_eval(Point& pt) const {
+    const size_t M = arr.cols;
     if (!net.col_fixed)
       for (size_t c = 0; c < M; ++c)
         pt.I[c] = net.g_sense * (pt.w[net.sense_index(c)] - net.v_sense);
@@ -223,7 +288,10 @@ struct Solver::Impl {
     }
     double prev_change = 1, eta = 1e-2;
     for (int it = 1; it <= opt.max_newton; ++it) {
-      sys.set(lin, opt.schur_diag_precond);
+      // The preconditioner is rebuilt for the first Newton step (the chord start's is ~20% off
+      // the tangent conductances: one more Newton step, measured) and kept after it, when the
+      // Jacobian moves by ~1e-3 (bench/RESULTS.md 2026-12-07: the same Krylov counts).
+      sys.set(lin, opt.schur_diag_precond, it > 1);
       KrylovResult kr = step(p, lin.symmetric, eta);
       rep.krylov_iterations += kr.iterations;
       ++rep.newton_iterations;
@@ -256,11 +324,14 @@ struct Solver::Impl {
       rep.current_err_est = change;
       if (lambda == 1) {
         // Inexact Newton: the next step needs the currents only to about the size of the change
-        // after it (K change^2). When the step after next is predicted below the target, solve
-        // the next one to the target so that it can be the last.
+        // after it (next = K change^2). When the step after next is predicted below the target
+        // (next^2: K is an overestimate from the chord start's first step, 2-3 where the later
+        // steps show 0.1-0.2; with K next^2, 20% of the benchmark's vectors took a fourth Newton
+        // step), solve the next one to the target so that it can be the last. Only the inner
+        // tolerance depends on this; the convergence test above is unchanged.
         double K = std::max(1.0, std::min(1e3, change / (prev_change * prev_change)));
         double next = K * change * change;
-        eta = K * next * next <= 0.1 * opt.current_rtol
+        eta = next * next <= 0.1 * opt.current_rtol
                   ? 0.5 * opt.current_rtol
                   : std::clamp(0.01 * change * change, 0.5 * opt.current_rtol, 1e-2);
       } else {
@@ -269,6 +340,26 @@ struct Solver::Impl {
       prev_change = lambda == 1 ? change : 1;
     }
     return false;
+  }
+
+  // eval(pt, nullptr, &g) at the ideal start point on resistive lines, where every wire, driver
+  // and sense current is zero (each word line at its input, each bit line at v_sense): the
+  // residuals are the cells' currents alone.
+  void start_residuals(Point& pt, const std::vector<double>& g) const {
+    const size_t N = arr.rows, M = arr.cols;
+    pt.fu.resize(N * M);
+    pt.fw.resize(N * M);
+    pt.I.assign(M, 0.0);
+    double s = 0;
+    for (size_t r = 0; r < N; ++r) {
+      const double vb = v[r] - net.v_sense;
+      for (size_t c = 0; c < M; ++c) {
+        const double i = g[r * M + c] * vb;
+        pt.fu[r * M + c] = i, pt.fw[r * M + c] = -i;
+        s += 2 * i * i;
+      }
+    }
+    pt.fnorm = std::sqrt(s);
   }
 
   // Start point for nonlinear cells: the linear problem with each cell replaced by its chord
@@ -280,21 +371,25 @@ struct Solver::Impl {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (size_t r = 0; r < N; ++r) {
       const double vb = v[r] - net.v_sense, vg = cell.transistor ? cell.gate(r) : 0.0;
-      for (size_t c = 0; c < M; ++c) {
-        const size_t k = r * M + c;
-        double g;
-        if (cell.transistor) {
-          CellEval e = eval_cell(cell, amp[k], vg, v[r], net.v_sense, nan);
-          g = std::abs(vb) > 1e-9 ? e.iw / vb : e.diw_du;
-        } else {
-          const ElementIV e = element(k, vb);
-          g = std::abs(vb) > 1e-9 ? e.i / vb : e.di_dv;
+      double* g = &lin_start.g[r * M];
+      if (cell.transistor) {
+        for (size_t c = 0; c < M; ++c) {
+          CellEval e = eval_cell(cell, amp[r * M + c], vg, v[r], net.v_sense, nan);
+          g[c] = std::abs(vb) > 1e-9 ? e.iw / vb : e.diw_du;
         }
-        lin_start.g[k] = std::max(g, 1e-15);
+      } else if (!tab.empty()) {  // every cell of the row at the same vb: the states' shapes once
+        cell.table->shape_ratios(std::abs(vb) > 1e-9 ? vb : 0.0, &ratios);
+        for (size_t c = 0; c < M; ++c) g[c] = device::TableTwin::chord(tab[r * M + c], ratios);
+      } else {  // linear and sinh elements are linear in their amplitude
+        const ElementIV e = element_iv(cell, 1.0, vb);
+        const double unit = std::abs(vb) > 1e-9 ? e.i / vb : e.di_dv;
+        for (size_t c = 0; c < M; ++c) g[c] = amp[r * M + c] * unit;
       }
+      for (size_t c = 0; c < M; ++c) g[c] = std::max(g[c], 1e-15);
     }
     sys.set(lin_start, opt.schur_diag_precond);
-    eval(p, nullptr, &lin_start.g);
+    if (net.row_full && net.col_full) start_residuals(p, lin_start.g);
+    else eval(p, nullptr, &lin_start.g);
     KrylovResult kr = step(p, true, 1e-2);  // the chord's own error is ~1e-2 of the currents
     rep.krylov_iterations += kr.iterations;
     apply_step(p, 1.0, trial);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <random>
 
 #include "core/error.hpp"
@@ -128,6 +129,32 @@ TEST(TableTwin, ArrayInversionAndResolvedStatesAgreeWithEval) {
     }
   }
   EXPECT_THROW(t.states_for_conductances({g_lo, 0.5 * g_lo}, 0.2), cimchar::InputError);
+}
+
+// The row form the crossbar solver calls equals eval cell by cell: inside the grid, exactly on
+// its ends, beyond them (linear extrapolation) and for a NaN voltage (NaN, no out-of-bounds read).
+TEST(TableTwin, EvalManyEqualsEvalInsideAtAndBeyondTheGrid) {
+  const double v0 = 0.25;
+  IV f = [&](double v, double w) { return std::sinh(v / v0) * v0 * (1e-6 + 1e-4 * w * w); };
+  TableTwin t = tabulate(f, uniform(0, 1, 9), 0.5, 101);
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> V(-0.7, 0.7), S(0, 1);
+  std::vector<double> v(400);
+  std::vector<TableTwin::StatePoint> p(v.size());
+  for (size_t c = 0; c < v.size(); ++c) v[c] = V(rng), p[c] = t.at_state(S(rng));
+  v[0] = -0.5, v[1] = 0.5, v[2] = std::nextafter(0.5, 0.0), v[3] = 0.0, v[4] = 0.6;
+  v[5] = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> i(v.size()), di(v.size());
+  t.eval_many(v.data(), p.data(), v.size(), i.data(), di.data());
+  for (size_t c = 0; c < v.size(); ++c) {
+    const auto e = t.eval(v[c], p[c]);
+    if (c == 5) {
+      EXPECT_TRUE(std::isnan(i[c]) && std::isnan(e.i_A));
+      continue;
+    }
+    EXPECT_NEAR(i[c], e.i_A, 1e-14 * std::abs(e.i_A) + 1e-30) << v[c];
+    EXPECT_NEAR(di[c], e.di_dv_S, 1e-13 * std::abs(e.di_dv_S) + 1e-30) << v[c];
+  }
 }
 
 TEST(TableTwin, RejectsMalformedTables) {
