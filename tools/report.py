@@ -254,7 +254,38 @@ def wta_section(f):
         head = (["C = %.3g fF" % (c * 1e15) for c in caps] if caps is not None and len(caps) == len(rows[0]) - 1
                 else ["C%d" % i for i in range(len(rows[0]) - 1)])
         parts.append(table(["quantity"] + head, rows))
+    parts.append(wta_transistor_table(f))
     return "".join(parts)
+
+
+def wta_transistor_table(f):
+    """The WTA at transistor level next to the behavioural twin: per capacitance the measured
+    decision delay and energy (bit lines + comparators), the twin's (bit lines only), the area
+    and the twin's parameters fitted to the transistors (/lut/wta_transistor, /lut/wta)."""
+    if "/lut/wta_transistor" not in f:
+        return ("<p>Comparators: behavioural (tanh) only; nothing measured at transistor level "
+                "(<code>[wta.transistor]</code> runs them in ngspice).</p>")
+    t, b = f["/lut/wta_transistor"], f["/lut/wta"]
+    caps_b = list(b["capacitance"][:]) if "capacitance" in b else []
+    rows = []
+    for i, c in enumerate(t["capacitance"][:]):
+        j = caps_b.index(c) if c in caps_b else None
+        twin_delay = b["delay"][j] * 1e9 if j is not None else float("nan")
+        twin_energy = b["energy"][j] * 1e15 if j is not None else float("nan")
+        rows.append(["%.4g fF" % (c * 1e15), t["t_decision"][i] * 1e9, twin_delay,
+                     t["e_decision"][i] * 1e15, t["e_inputs"][i] * 1e15, t["e_comparators"][i] * 1e15,
+                     twin_energy, t["area"][i] * 1e12, t["v_trip_fit"][i], t["x_trip"][i],
+                     t["t_comp_fit"][i] * 1e12, t["fit_max_rel_err"][i] * 100])
+    return ("<p>Transistor level (%s): one ngspice transient per capacitance and current "
+            "level; the twin's trip voltage and delay fitted to the transistors' fire times. The "
+            "behavioural columns are the Monte Carlo's (random currents, offsets), the transistor "
+            "columns the bench's nominal currents.</p>" % (
+                html.escape(attr(f, "/lut/wta_transistor", "design")),) +
+            table(["C", "decision (ns), transistors", "decision (ns), twin MC",
+                   "energy (fJ), transistors", "of it: bit lines", "of it: comparators",
+                   "energy (fJ), twin MC (bit lines only)", "area (um^2)", "fitted v_trip (V)",
+                   "quasi-static trip (V)", "fitted t_comp (ps)", "twin vs transistors, max (%)"],
+                  rows))
 
 
 def threshold_section(f):

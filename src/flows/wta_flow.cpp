@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <optional>
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
@@ -23,6 +24,7 @@
 #include "flows/monte_carlo.hpp"
 #include "flows/stage_scope.hpp"
 #include "flows/stages.hpp"
+#include "flows/wta_transistor_stage.hpp"
 #include "lut/periph_records.hpp"
 #include "spice/job_journal.hpp"
 #include "periph/wta_stats.hpp"
@@ -41,6 +43,7 @@ struct WtaConfig {
   std::vector<double> caps, margins;
   size_t samples = 1000, spice_samples = 10, firing_points = 9;
   double error_rate = 0.01;
+  std::optional<WtaTransistorConfig> transistor;  // [wta.transistor]
 };
 
 WtaConfig parse(Section& t) {
@@ -78,6 +81,7 @@ WtaConfig parse(Section& t) {
   if (c.spice_samples > c.samples) t.fail("spice_samples", "must not exceed samples");
   c.error_rate = t.get_double("error_rate", 0.01, "", {1e-9, 0.5});
   c.firing_points = static_cast<size_t>(t.get_int("firing_points", 9, 2, 64));
+  c.transistor = parse_wta_transistor(t, c.caps, c.circuit);
   t.finish();
   // The smallest current must charge every capacitor past the trip point (plus 6 sigma of
   // offset) against the output conductance, with room to spare.
@@ -464,11 +468,17 @@ std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
   const WtaResult o = compute(cfg, scope);
   print_firing(cfg, o, scope.out());
   print_errors(cfg, o, scope.out());
+  std::optional<WtaTransistorResult> tr;
+  if (cfg.transistor) {
+    tr = run_wta_transistor_stage(*cfg.transistor, scope);
+    print_wta_transistor(*cfg.transistor, *tr, scope.out());
+  }
   return scope.write([&](H5Writer& out) {
     write_circuit(cfg, o, out);
     write_firing_mc(cfg, o, out);
     write_check(cfg, o, out);
     write_lut(cfg, o, out);
+    if (tr) write_wta_transistor(*cfg.transistor, *tr, out);
   });
 }
 
@@ -487,7 +497,9 @@ Probe wta_probe(const WtaConfig& cfg) {
 
 PreparedStage prepare_wta_stage(Section& table, const RunContext&) {
   auto cfg = std::make_shared<WtaConfig>(parse(table));
-  return {[cfg](const RunContext& ctx) { return run(*cfg, ctx); }, {wta_probe(*cfg)}};
+  std::vector<Probe> probes = {wta_probe(*cfg)};
+  if (cfg->transistor) probes.push_back(wta_transistor_probe(*cfg->transistor));
+  return {[cfg](const RunContext& ctx) { return run(*cfg, ctx); }, std::move(probes)};
 }
 
 }  // namespace cimchar::flows

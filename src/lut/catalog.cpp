@@ -22,7 +22,7 @@ bool is_placeholder(char c) { return c >= 'A' && c <= 'Z'; }
 
 std::vector<RecordDoc> catalog() {
   return {entry<ReadCurrentLut>(), entry<CellErrorLut>(),   entry<ColumnErrorLut>(),
-          entry<AdcErrorLut>(),    entry<WtaDecisionLut>(), entry<ThresholdLut>(),
+          entry<AdcErrorLut>(),    entry<WtaDecisionLut>(), entry<WtaTransistorLut>(), entry<ThresholdLut>(),
           entry<ThresholdComparatorLut>(),
           entry<SweepCurves>(), entry<AttributionTable>(), entry<IrDropLut>(),
           entry<IrDropModelLut>(), entry<ProductCounters>()};

@@ -152,4 +152,54 @@ void WtaDecisionLut::validate(const std::string& file) const {
   if (!(v_trip_V > 0)) throw InputError(file + ": " + kGroup + " has no positive v_trip_V");
 }
 
+void WtaTransistorLut::fields(Visitor& v) {
+  v.axis("capacitance", capacitance, "F", "integration capacitance per input");
+  struct F { const char* name; std::vector<double>* x; const char* units; const char* what; };
+  for (const F& f :
+       {F{"t_decision", &t_decision, "s",
+          "time to the inhibit (VDD/2), mean over the bench's current levels"},
+        F{"e_decision", &e_decision, "J", "e_inputs + e_comparators: the energy per decision"},
+        F{"e_comparators", &e_comparators, "J",
+          "supply energy of the inverters, keepers and clamps up to the decision (crowbar "
+          "current included), mean over the current levels"},
+        F{"e_inputs", &e_inputs, "J",
+          "vdd x the charge the bit-line sources deliver up to the decision, mean"},
+        F{"area", &area, "m^2",
+          "n_inputs x (layout_factor x sum of W L of an input's transistors + its capacitor at "
+          "the design's capacitor density)"},
+        F{"v_trip_fit", &v_trip_fit, "V",
+          "the twin's trip voltage fitted to the transistors' fire times t = v_trip C / I + t0 "
+          "(least squares of the relative error over the winners of every current level; the "
+          "input node's parasitics and the keeper included)"},
+        F{"t_comp_fit", &t_comp_fit, "s",
+          "the twin's comparator delay from that fit's intercept, t0 / ln 2 (at least 1 ps); it "
+          "grows with C (the intercept absorbs what v_trip C / I misses), so it is a fitted "
+          "parameter, not the inverters' delay alone"},
+        F{"x_trip", &x_trip, "V",
+          "the inverters' quasi-static trip level from a DC sweep of the input node"},
+        F{"fit_max_rel_err", &fit_max_rel_err, "1",
+          "largest relative difference between the fitted twin's and the transistors' fire and "
+          "decision times over the current levels"}})
+    v.var(f.name, *f.x, {"capacitance"}, f.units, f.what);
+  v.scalar("n_inputs", n_inputs, "1", "WTA inputs");
+  v.scalar("k", k, "1", "winners per decision");
+  v.scalar("margin", margin, "1", "relative margin between consecutive input currents");
+  v.scalar("vdd_V", vdd_V, "V", "the node's supply");
+  v.scalar("layout_factor", layout_factor, "1", "area / sum of W L (an assumption)");
+  v.text("node", node, "the BSIM4 node (devices/README.md)");
+  v.text("design", design, "the bench's devices and options");
+  v.text("definition", definition, "how the table was made");
+}
+
+void WtaTransistorLut::validate(const std::string& file) const {
+  const size_t n = capacitance.size();
+  for (double c : capacitance)
+    if (!(c > 0)) throw InputError(file + ": " + kGroup + "/capacitance must be positive");
+  for (const auto* f : {&t_decision, &e_decision, &e_comparators, &e_inputs, &area})
+    if (f->size() != n) throw InputError(file + ": " + kGroup + " needs one entry per capacitance");
+  for (size_t i = 0; i < n; ++i)
+    if (!(t_decision[i] > 0) || !(e_decision[i] > 0))
+      throw InputError(file + ": " + kGroup + " has a decision without a positive delay and energy");
+}
+
 }  // namespace cimchar::lut

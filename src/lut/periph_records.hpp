@@ -99,4 +99,28 @@ struct WtaDecisionLut {
   void validate(const std::string& file) const;
 };
 
+// The same WTA with transistor-level comparators (periph/wta_transistor.hpp) at the stage's
+// capacitances: measured decision delay, energy (bit lines + inverters, keepers and clamps) and
+// area, and the behavioural twin's trip level and comparator delay fitted to the transistors'
+// fire times. wta.h5, written when [wta.transistor] is configured; `cimchar ppa` takes its
+// energy and delay over the behavioural record's.
+struct WtaTransistorLut {
+  static constexpr const char* kGroup = "/lut/wta_transistor";
+  static constexpr const char* kDescription =
+      "the time-domain WTA at transistor level (BSIM4 inverters, keeper and clamps in ngspice): "
+      "per capacitance the decision delay, energy and area measured, and the twin fitted to it";
+  static constexpr Interpolation kInterpolation = Interpolation::nearest;
+
+  std::vector<double> capacitance;  // F
+  std::vector<double> t_decision, e_decision, e_comparators, e_inputs, area;  // [capacitance]
+  std::vector<double> v_trip_fit, t_comp_fit, x_trip, fit_max_rel_err;       // [capacitance]
+  double n_inputs = 0, k = 0, margin = 0, vdd_V = 0, layout_factor = 0;
+  std::string node, design, definition;
+
+  void fields(Visitor& v);
+  // One entry per capacitance in every per-capacitance field, positive capacitances and
+  // finite, positive delays and energies; InputError naming `file` otherwise.
+  void validate(const std::string& file) const;
+};
+
 }  // namespace cimchar::lut

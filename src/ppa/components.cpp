@@ -71,12 +71,23 @@ Luts load_luts(const std::filesystem::path& dir) {
   }
   if (fs::exists(dir / "wta.h5")) {
     H5Reader r(dir / "wta.h5");
-    const auto lut = lut::read<lut::WtaDecisionLut>(r);
     Figure f;
-    f.energy_J = mean_finite(lut.energy);
-    f.delay_s = mean_finite(lut.delay);
-    f.source = r.path().string() + " " + lut::WtaDecisionLut::kGroup +
-               " energy, delay (mean over the capacitance axis)";
+    if (r.has(lut::WtaTransistorLut::kGroup)) {  // measured at transistor level: comparators included
+      const auto t = lut::read<lut::WtaTransistorLut>(r);
+      t.validate(r.path().string());
+      f.energy_J = mean_finite(t.e_decision);
+      f.delay_s = mean_finite(t.t_decision);
+      f.source = r.path().string() + " " + lut::WtaTransistorLut::kGroup +
+                 " e_decision (bit lines + transistor comparators), t_decision (means over the "
+                 "capacitance axis)";
+    } else {
+      const auto lut = lut::read<lut::WtaDecisionLut>(r);
+      f.energy_J = mean_finite(lut.energy);
+      f.delay_s = mean_finite(lut.delay);
+      f.source = r.path().string() + " " + lut::WtaDecisionLut::kGroup +
+                 " energy, delay (mean over the capacitance axis; bit lines only, the "
+                 "behavioural comparators' own energy not modelled)";
+    }
     l.wta = f;
   }
   if (fs::exists(dir / "adc.h5")) {

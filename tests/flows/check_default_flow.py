@@ -121,12 +121,19 @@ with tempfile.TemporaryDirectory() as d:
           "sprint uses this run's LUTs: " + sprint)
     hardsea = desc[schemes.index("hardsea")]
     check("wta.h5" in hardsea, "hardsea uses this run's WTA LUT: " + hardsea)
+    with h5py.File(os.path.join(d, "wta.h5"), "r") as f:  # [wta.transistor]: measured, every case right
+        check("/lut/wta_transistor" in f and f["/wta/transistor/correct"][:].min() == 1,
+              "wta.h5 has the transistor-level WTA, every decision correct")
     check(os.path.exists(os.path.join(d, "ppa.h5")), "ppa.h5 written")
     if os.path.exists(os.path.join(d, "ppa.h5")):
         p = h5py.File(os.path.join(d, "ppa.h5"), "r")
         runs = [k for k in p["/runs"].keys() if k.isdigit()]
         check(len(runs) == len(schemes) - schemes.count("ideal"), "a PPA roll-up per crossbar run")
         for k in runs:
+            if p["/runs/%s" % k].attrs["scheme"] in ("hardsea", b"hardsea"):
+                src_wta = p["/runs/%s" % k].attrs.get("source_wta", b"")
+                src_wta = src_wta.decode() if isinstance(src_wta, bytes) else src_wta
+                check("/lut/wta_transistor" in src_wta, "hardsea's WTA cost from the transistor record: " + src_wta)
             e = p["/runs/%s/energy" % k]
             parts = sum(e[n][()] for n in e.keys() if n not in ("total", "per_layer", "static_write", "attention_core"))
             check(abs(parts - e["total"][()]) <= 1e-9 * e["total"][()], "run %s: breakdown sums to the total" % k)
@@ -196,6 +203,7 @@ with tempfile.TemporaryDirectory() as d:
             check(figs >= n and "not run" not in sections.get(sid, ""),
                   "report section %s: %d figures rendered (want %d)" % (sid, figs, n))
         check("Seed comparison" in sections.get("ppa", ""), "seed comparison table in the report")
+        check("Transistor level" in sections.get("wta", ""), "the WTA section shows the transistor level")
         summary = sections.get("summary", "")
         check(summary.count("<tr>") - 1 == len(schemes) and "GPU time / ours" in summary,
               "summary: one row per attention run (%d), with the GPU columns" % len(schemes))
