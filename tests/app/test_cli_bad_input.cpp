@@ -181,6 +181,23 @@ TEST(CliBadInput, ThresholdStrongArmUnreadableCardNamesIt) {
   EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
+// [wta.transistor] on a card ngspice cannot read: the stage's probe fails before anything runs.
+TEST(CliBadInput, WtaTransistorUnreadableCardNamesIt) {
+  const fs::path dir = fresh_dir("wta_tr_bad_card");
+  fs::create_directories(dir / "devices" / "mosfet");
+  write_text(dir / "devices" / "mosfet" / "ptm45hp.mod", "garbage line here\n");
+  write_text(dir / "flow.toml",
+             "[wta]\ncapacitances = [\"100 fF\"]\nmargins = [0.1]\nsamples = 10\n"
+             "spice_samples = 0\n[wta.transistor]\ncurrents = [\"10 uA\"]\n");
+  const auto r = run_cimchar_env("CIMCHAR_DEVICES=" + (dir / "devices").string(),
+                                 "wta " + (dir / "flow.toml").string() + " --out " +
+                                     (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find((dir / "devices" / "mosfet" / "ptm45hp.mod").string()), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
 TEST(CliBadInput, BadVariationValueInTheCardNamesCardAndKey) {
   // A card whose [variation] table has sigma < 0 or a rate outside [0, 1]: exit 2, the message
   // names the card file and key, nothing written.
