@@ -225,7 +225,49 @@ def adc_section(f):
     if rows:
         parts.append(table(["architecture", "bits", "INL max (LSB, endpoint)", "DNL max (LSB)",
                             "ENOB (ramp)", "ENOB (sine, IEEE 1241)", "SINAD (dB)", "SFDR (dBc)"], rows))
+    parts.append(adc_transistor_table(f))
     return "".join(parts) or "<p>no ADC transition tables in this file</p>"
+
+
+def finite_mean(ds):
+    x = np.asarray(ds[:], dtype=float)
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else float("nan")
+
+
+def adc_transistor_table(f):
+    """The ADCs built from transistors (/transistor_flash, /transistor_sar: StrongARM comparators
+    in ngspice, Monte Carlo of Pelgrom and capacitor mismatch) next to their behavioural twins."""
+    rows = []
+    for name, g in (("flash", "/transistor_flash"), ("SAR", "/transistor_sar")):
+        if g not in f:
+            continue
+        t, a = f[g], f[g].attrs
+        ok = int((np.asarray(t["failed"][:]) == 0).sum())
+        if name == "flash":
+            twin = "offset sigma %.1f mV (fitted); INL %.2f, DNL %.2f LSB (%d twin samples)" % (
+                float(a["twin_sigma_offset_V"]) * 1e3, float(a["twin_inl_max_mean"]),
+                float(a["twin_dnl_max_mean"]), int(a["twin_samples"]))
+            energy = float(a["energy_per_conversion_J"])
+            area = float(a["area_comparators_m2"]) + float(a["area_caps_m2"])
+        else:
+            twin = "max |T - T_twin| %.3f LSB (same capacitors, each sample's searched offset)" % (
+                finite_mean(t["max_abs_transition_diff"]))
+            energy = finite_mean(t["energy_comparator"])
+            area = float(a["area_comparator_m2"]) + float(a["area_caps_m2"])
+        rows.append([name, "%d / %d" % (ok, len(t["failed"][:])), finite_mean(t["inl_max"]),
+                     finite_mean(t["dnl_max"]), finite_mean(t["enob"]), energy * 1e15,
+                     float(a["conversion_time_s"]) * 1e9, area * 1e12, twin])
+    if not rows:
+        return ("<p>Comparators: behavioural (tanh) only; nothing measured at transistor level "
+                "(<code>[adc.transistor_flash]</code>, <code>[adc.transistor_sar]</code> run "
+                "StrongARM comparators in ngspice).</p>")
+    return ("<p>Transistor level (StrongARM comparators on BSIM4 cards, Monte Carlo of Pelgrom "
+            "and capacitor mismatch, one ngspice transient per sample), next to the behavioural "
+            "twin fitted to it. Energy: the flash's comparators and ladder; the SAR's comparator "
+            "(its DAC's switching not measured).</p>" +
+            table(["ADC", "samples ok", "INL max (LSB)", "DNL max (LSB)", "ENOB (ramp)",
+                   "energy / conversion (fJ)", "conversion (ns)", "area (um^2)", "twin"], rows))
 
 
 def wta_section(f):

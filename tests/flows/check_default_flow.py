@@ -204,6 +204,9 @@ with tempfile.TemporaryDirectory() as d:
                   "report section %s: %d figures rendered (want %d)" % (sid, figs, n))
         check("Seed comparison" in sections.get("ppa", ""), "seed comparison table in the report")
         check("Transistor level" in sections.get("wta", ""), "the WTA section shows the transistor level")
+        adc_sec = sections.get("adc", "")
+        check("Transistor level" in adc_sec and "<td>flash</td>" in adc_sec and "<td>SAR</td>" in adc_sec,
+              "the ADC section shows the transistor-level flash and SAR next to their twins")
         summary = sections.get("summary", "")
         check(summary.count("<tr>") - 1 == len(schemes) and "GPU time / ours" in summary,
               "summary: one row per attention run (%d), with the GPU columns" % len(schemes))
