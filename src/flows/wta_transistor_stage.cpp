@@ -13,6 +13,7 @@
 #include "device/mosfet_node.hpp"
 #include "lut/periph_records.hpp"
 #include "periph/wta_twin.hpp"
+#include "spice/pool.hpp"
 
 namespace cimchar::flows {
 
@@ -37,14 +38,22 @@ double stop_time(const WtaTransistorConfig& c, double cap, double vdd, const std
   return 3 * cap * vdd / s[c.design.k - 1];
 }
 
-WtaTransistorCase run_case(const WtaTransistorConfig& c, StageScope& scope, double cap, size_t level,
-                           const periph::WtaQuasiStatic& q, double vdd) {
+// One transient's job: capacitance cap, current level `level`.
+spice::Job case_job(const WtaTransistorConfig& c, double cap, size_t level, double vdd) {
   periph::WtaTransistorDesign d = c.design;
   d.c_F = cap;
+  const std::vector<double> i = level_currents(c, level);
+  return periph::wta_transistor_job(d, devices_dir().string(), i, stop_time(c, cap, vdd, i));
+}
+
+WtaTransistorCase read_case(const WtaTransistorConfig& c, double cap, size_t level,
+                            const periph::WtaQuasiStatic& q, const spice::Job& job,
+                            const spice::JobResult& res) {
+  periph::WtaTransistorDesign d = c.design;
+  d.c_F = cap;
+  const auto r = periph::wta_transistor_result(d, job, res);
   WtaTransistorCase k;
   k.i_A = level_currents(c, level);
-  const double t_stop = stop_time(c, cap, vdd, k.i_A);
-  const auto r = periph::run_wta_transistor(scope.pool(), d, devices_dir().string(), k.i_A, t_stop);
   k.t_fire_s = r.t_fire_s;
   k.fired = r.fired;
   k.correct = periph::wta_correct(k.i_A, r.fired, d.k);
@@ -181,11 +190,17 @@ WtaTransistorResult run_wta_transistor_stage(const WtaTransistorConfig& c, Stage
   WtaTransistorResult r;
   r.vdd_V = device::mosfet_node(c.design.node).vdd_V;
   const auto q = periph::wta_quasi_static(scope.pool(), c.design, devices_dir().string());
-  for (double cap : c.caps) {
+  const size_t L = c.currents.size();
+  std::vector<spice::Job> jobs;  // every transient as one batch, so the workers share them
+  for (double cap : c.caps)
+    for (size_t l = 0; l < L; ++l) jobs.push_back(case_job(c, cap, l, r.vdd_V));
+  const std::vector<spice::JobResult> res = scope.pool().run(jobs);
+  for (size_t ci = 0; ci < c.caps.size(); ++ci) {
+    const double cap = c.caps[ci];
     std::vector<WtaTransistorCase> cases;
-    for (size_t l = 0; l < c.currents.size(); ++l) {
+    for (size_t l = 0; l < L; ++l) {
       try {
-        cases.push_back(run_case(c, scope, cap, l, q, r.vdd_V));
+        cases.push_back(read_case(c, cap, l, q, jobs[ci * L + l], res[ci * L + l]));
       } catch (const SpiceError&) {  // one failed transient is a NaN row, not a failed stage
         cases.push_back(failed_case(c, l));
       }

@@ -92,9 +92,8 @@ std::string render_wta_transistor_bench(const WtaTransistorDesign& d, const std:
   return o.str();
 }
 
-WtaTransistorRun run_wta_transistor(spice::WorkerPool& pool, const WtaTransistorDesign& d,
-                                    const std::string& devices_dir, const std::vector<double>& i_A,
-                                    double t_stop_s) {
+spice::Job wta_transistor_job(const WtaTransistorDesign& d, const std::string& devices_dir,
+                              const std::vector<double>& i_A, double t_stop_s) {
   spice::Job j;
   j.name = std::string(kBench) + " (" + devices_dir + "/" + device::mosfet_node(d.node).mod_file + ")";
   j.netlist = render_wta_transistor_bench(d, devices_dir, i_A);
@@ -105,8 +104,12 @@ WtaTransistorRun run_wta_transistor(spice::WorkerPool& pool, const WtaTransistor
     j.vectors.push_back("i(vs" + std::to_string(i) + ")");
   }
   j.cost = static_cast<double>(5 * d.n_inputs);
-  const auto res = pool.run_one(j);
-  res.throw_if_failed(j.name);
+  return j;
+}
+
+WtaTransistorRun wta_transistor_result(const WtaTransistorDesign& d, const spice::Job& job,
+                                       const spice::JobResult& res) {
+  res.throw_if_failed(job.name);
   const auto& v = res.vectors;
   const auto& t = vector_named(v, "time", kBench);
   const double vdd = device::mosfet_node(d.node).vdd_V;
@@ -123,6 +126,13 @@ WtaTransistorRun run_wta_transistor(spice::WorkerPool& pool, const WtaTransistor
     r.energy_inputs_J += vdd * integral(t, vector_named(v, "i(vs" + std::to_string(i) + ")", kBench), t_end);
   r.energy_vdd_J = -vdd * integral(t, vector_named(v, "i(vdd)", kBench), t_end) - r.energy_inputs_J;
   return r;
+}
+
+WtaTransistorRun run_wta_transistor(spice::WorkerPool& pool, const WtaTransistorDesign& d,
+                                    const std::string& devices_dir, const std::vector<double>& i_A,
+                                    double t_stop_s) {
+  const spice::Job j = wta_transistor_job(d, devices_dir, i_A, t_stop_s);
+  return wta_transistor_result(d, j, pool.run_one(j));
 }
 
 WtaQuasiStatic wta_quasi_static(spice::WorkerPool& pool, const WtaTransistorDesign& d,

@@ -16,6 +16,8 @@
 
 namespace cimchar::spice {
 class WorkerPool;
+struct Job;
+struct JobResult;
 }
 
 namespace cimchar::periph {
@@ -46,6 +48,12 @@ std::string render_wta_transistor_bench(const WtaTransistorDesign& d, const std:
 WtaTransistorRun run_wta_transistor(spice::WorkerPool& pool, const WtaTransistorDesign& d,
                                     const std::string& devices_dir, const std::vector<double>& i_A,
                                     double t_stop_s);
+// The same in two halves, for callers that run many benches as one pool batch: the job, and
+// the run read from its result (SpiceError naming the job when it failed).
+spice::Job wta_transistor_job(const WtaTransistorDesign& d, const std::string& devices_dir,
+                              const std::vector<double>& i_A, double t_stop_s);
+WtaTransistorRun wta_transistor_result(const WtaTransistorDesign& d, const spice::Job& job,
+                                       const spice::JobResult& res);
 
 // The quasi-static view of one input, from a DC sweep in ngspice of the capacitor node x (the
 // first inverter and the keeper on it): the trip level, where the second inverter's output
