@@ -10,6 +10,7 @@
 #include "core/rng.hpp"
 #include "device/mosfet_node.hpp"
 #include "periph/adc_metrics.hpp"
+#include "spice/pool.hpp"
 
 namespace cimchar::flows {
 
@@ -18,32 +19,70 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 
-// One sample: its draws, the comparator's offset searched alone, the transistor run and the
-// twin on the same capacitors with that offset.
-void one_sample(const TransistorSarConfig& c, StageScope& scope, size_t s, TransistorSarResult& r) {
+// One sample's draws: the comparator's threshold shifts and the DAC's capacitor errors.
+struct SampleDraws {
+  std::vector<double> dvth;
+  periph::AdcSample tw;  // cap_rel here; offset_V once searched
+};
+
+SampleDraws draw_sample(const TransistorSarConfig& c, const StageScope& scope, size_t s) {
   const auto& d = c.design;
-  const periph::AdcDesign a = d.as_adc();
-  const auto ramp = periph::make_ramp(a, c.points_per_lsb);
   periph::StrongArmOptions o = c.mismatch;
   o.seed = scope.ctx().seed;
-  const auto dvth = periph::draw_strongarm_mismatch(d.comparator, o, s);
+  SampleDraws x;
+  x.dvth = periph::draw_strongarm_mismatch(d.comparator, o, s);
   auto rng = stream_rng(scope.ctx().seed, (uint64_t{3} << 48) | s);
   std::normal_distribution<double> n01(0, 1);
-  periph::AdcSample tw;
   for (int i = 0; i <= d.bits; ++i)
-    tw.cap_rel.push_back(c.sigma_cap_rel * n01(rng) / std::sqrt(std::ldexp(1.0, i < d.bits ? i : 0)));
+    x.tw.cap_rel.push_back(c.sigma_cap_rel * n01(rng) / std::sqrt(std::ldexp(1.0, i < d.bits ? i : 0)));
+  return x;
+}
+
+// Every sample's comparator offset searched alone, as one batch; if the batch fails, sample by
+// sample (NaN and the message for a sample whose search fails).
+std::vector<double> search_all(const TransistorSarConfig& c, StageScope& scope,
+                               const std::vector<SampleDraws>& x, std::vector<std::string>& why) {
+  periph::StrongArmOptions o = c.mismatch;
+  o.seed = scope.ctx().seed;
+  std::vector<std::vector<double>> dvth;
+  for (const auto& s : x) dvth.push_back(s.dvth);
   double res = 0;
-  tw.offset_V = {periph::search_offsets(scope.pool(), d.comparator, o, devices_dir().string(), {dvth}, res)[0]};
+  const std::string dir = devices_dir().string();
+  try {
+    return periph::search_offsets(scope.pool(), c.design.comparator, o, dir, dvth, res);
+  } catch (const SpiceError&) {
+    std::vector<double> off;
+    for (size_t s = 0; s < x.size(); ++s) {
+      try {
+        off.push_back(periph::search_offsets(scope.pool(), c.design.comparator, o, dir, {dvth[s]}, res)[0]);
+      } catch (const SpiceError& e) {
+        off.push_back(kNaN);
+        why[s] = e.what();
+      }
+    }
+    return off;
+  }
+}
+
+std::vector<double> ramp_inputs(const TransistorSarConfig& c) {
+  const auto ramp = periph::make_ramp(c.design.as_adc(), c.points_per_lsb);
   std::vector<double> vin;
   for (size_t p = 0; p < ramp.points; ++p) vin.push_back(ramp.x(p));
-  const auto run = periph::run_sar_strongarm(scope.pool(), d, devices_dir().string(), vin, tw.cap_rel, dvth);
+  return vin;
+}
+
+// One sample's transistor run analyzed, and the twin on the same capacitors with its offset.
+void append_sample(const TransistorSarConfig& c, const SampleDraws& x, const periph::SarStrongArmRun& run,
+                   TransistorSarResult& r) {
+  const periph::AdcDesign a = c.design.as_adc();
+  const auto ramp = periph::make_ramp(a, c.points_per_lsb);
   const auto st = periph::analyze(a, run.codes, ramp);
-  const auto tt = periph::histogram_transitions(periph::convert_ramp(a, tw, ramp), ramp, a.transitions());
+  const auto tt = periph::histogram_transitions(periph::convert_ramp(a, x.tw, ramp), ramp, a.transitions());
   double m = 0;
   for (size_t k = 0; k < tt.size(); ++k) m = std::max(m, std::abs(st.transitions_V[k] - tt[k]) / a.lsb_V());
   r.transitions_V.push_back(st.transitions_V);
   r.twin_transitions_V.push_back(tt);
-  r.offset_V.push_back(tw.offset_V[0]);
+  r.offset_V.push_back(x.tw.offset_V[0]);
   r.inl_max.push_back(st.inl_max);
   r.dnl_max.push_back(st.dnl_max);
   r.enob.push_back(st.enob);
@@ -51,6 +90,47 @@ void one_sample(const TransistorSarConfig& c, StageScope& scope, size_t s, Trans
   r.e_comparator_J.push_back(run.energy_vdd_J);
   r.e_clock_J.push_back(run.energy_clk_J);
   r.failed.emplace_back();
+}
+
+void append_failed(size_t transitions, const std::string& why, TransistorSarResult& r) {
+  r.transitions_V.emplace_back(transitions, kNaN);
+  r.twin_transitions_V.emplace_back(transitions, kNaN);
+  for (auto* v : {&r.offset_V, &r.inl_max, &r.dnl_max, &r.enob, &r.max_diff_lsb, &r.e_comparator_J, &r.e_clock_J})
+    v->push_back(kNaN);
+  r.failed.push_back(why);
+}
+
+// The samples' transients as one pool batch (the workers share them); a failed one is its
+// sample's NaN row, not a failed stage.
+void run_samples(const TransistorSarConfig& c, StageScope& scope, std::vector<SampleDraws>& x,
+                 std::vector<std::string>& why, TransistorSarResult& r) {
+  const std::vector<double> vin = ramp_inputs(c);
+  std::vector<spice::Job> jobs;
+  std::vector<size_t> of;
+  for (size_t s = 0; s < x.size(); ++s)
+    if (why[s].empty()) {
+      jobs.push_back(periph::sar_strongarm_job(c.design, devices_dir().string(), vin, x[s].tw.cap_rel, x[s].dvth));
+      of.push_back(s);
+    }
+  const auto res = scope.pool().run(jobs);
+  std::vector<const spice::JobResult*> by_sample(x.size(), nullptr);
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    by_sample[of[j]] = &res[j];
+    if (!res[j].ok()) why[of[j]] = jobs[j].name + ": " + res[j].message;
+  }
+  const size_t n = c.design.as_adc().transitions();
+  for (size_t s = 0; s < x.size(); ++s) {
+    if (!why[s].empty()) {
+      append_failed(n, why[s], r);
+      continue;
+    }
+    try {
+      const auto run = periph::sar_strongarm_from_vectors(c.design, vin.size(), by_sample[s]->vectors);
+      append_sample(c, x[s], run, r);
+    } catch (const SpiceError& e) {  // (append_sample appends only after its last read)
+      append_failed(n, e.what(), r);
+    }
+  }
 }
 
 }  // namespace
@@ -79,19 +159,12 @@ std::optional<TransistorSarConfig> parse_transistor_sar(Section& adc) {
 TransistorSarResult run_transistor_sar(const TransistorSarConfig& c, StageScope& scope) {
   const auto t0 = std::chrono::steady_clock::now();
   TransistorSarResult r;
-  const size_t n = c.design.as_adc().transitions();
-  for (size_t s = 0; s < c.samples; ++s) {
-    try {
-      one_sample(c, scope, s, r);
-    } catch (const SpiceError& e) {  // one failed sample is a NaN row, not a failed stage
-      // (one_sample appends its row only after its last ngspice run: nothing to undo)
-      r.transitions_V.emplace_back(n, kNaN);
-      r.twin_transitions_V.emplace_back(n, kNaN);
-      for (auto* v : {&r.offset_V, &r.inl_max, &r.dnl_max, &r.enob, &r.max_diff_lsb, &r.e_comparator_J, &r.e_clock_J})
-        v->push_back(kNaN);
-      r.failed.emplace_back(e.what());
-    }
-  }
+  std::vector<SampleDraws> x;
+  for (size_t s = 0; s < c.samples; ++s) x.push_back(draw_sample(c, scope, s));
+  std::vector<std::string> why(c.samples);
+  const std::vector<double> off = search_all(c, scope, x, why);
+  for (size_t s = 0; s < c.samples; ++s) x[s].tw.offset_V = {off[s]};
+  run_samples(c, scope, x, why, r);
   size_t ok = 0;
   for (const auto& f : r.failed) ok += f.empty();
   if (ok == 0) throw SpiceError("adc/transistor_sar", "every sample failed: " + r.failed.front());

@@ -18,6 +18,7 @@
 
 namespace cimchar::spice {
 class WorkerPool;
+struct Job;
 }
 
 namespace cimchar::periph {
@@ -58,5 +59,10 @@ SarStrongArmRun sar_strongarm_from_vectors(const SarStrongArmDesign& d, size_t c
 SarStrongArmRun run_sar_strongarm(spice::WorkerPool& pool, const SarStrongArmDesign& d,
                                   const std::string& devices_dir, const std::vector<double>& vin,
                                   const std::vector<double>& cap_rel, const std::vector<double>& dvth);
+// run_sar_strongarm's job (its name names the card and netlists), for callers that run many
+// samples as one pool batch and read each with sar_strongarm_from_vectors.
+spice::Job sar_strongarm_job(const SarStrongArmDesign& d, const std::string& devices_dir,
+                             const std::vector<double>& vin, const std::vector<double>& cap_rel,
+                             const std::vector<double>& dvth);
 
 }  // namespace cimchar::periph
