@@ -358,7 +358,9 @@ def comparator_table(f):
             ["delay t0 / tau", "%s / %s" % (fmt(get("t0_s") * 1e12), fmt(get("tau_s") * 1e12)), "ps"],
             ["delay at one sigma of overdrive", get("delay_s") * 1e12, "ps"],
             ["energy per decision (supply + clock)", (get("energy_J") + get("energy_clk_J")) * 1e15, "fJ"],
-            ["area", get("area_m2") * 1e12, "um^2"]]
+            ["area", get("area_m2") * 1e12, "um^2"],
+            ["integrating node's threshold shift (kickback; the offsets' mean)",
+             get("node_shift_V") * 1e3, "mV (the node flips at %s V)" % fmt(get("node_flip_V"))]]
     return ("<p>Comparator: %s</p>" % html.escape(attr(f, "/lut/threshold_comparator", "design") or kind) +
             table(["quantity", "value", "unit"], rows))
 

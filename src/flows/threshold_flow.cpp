@@ -20,6 +20,7 @@
 #include "lut/periph_records.hpp"
 #include "periph/strongarm.hpp"
 #include "periph/threshold.hpp"
+#include "periph/threshold_strongarm.hpp"
 
 namespace cimchar::flows {
 
@@ -36,6 +37,9 @@ struct ThresholdConfig {
   std::string comparator = "behavioural";
   periph::StrongArmDesign sa_design;
   periph::StrongArmOptions sa_options;
+  // strongarm: the mean of the decision offset, the integrating node's threshold shift measured
+  // with the StrongARM on it (measure_node_shift); 0 behavioural.
+  double offset_mean = 0;
   bool strongarm() const { return comparator == "strongarm"; }
 };
 
@@ -114,7 +118,7 @@ ThresholdConfig parse(Section& t) {
 double draw_offset(const ThresholdConfig& c, std::mt19937_64& rng) {
   std::normal_distribution<double> n01(0.0, 1.0);
   const double off = c.sigma_offset * n01(rng);
-  return off + c.sigma_noise * n01(rng);
+  return c.offset_mean + off + c.sigma_noise * n01(rng);
 }
 
 McSpec threshold_spec(const ThresholdConfig& c, const std::vector<double>& current,
@@ -141,9 +145,17 @@ McSpec threshold_spec(const ThresholdConfig& c, const std::vector<double>& curre
 
 // Per distance: ngspice's decisions and the twin's on the same draws, the twin's rates from its
 // own many draws, and the Gaussian limit.
+// The integrating node at transistor level with the StrongARM on it (nominal devices): where its
+// decision flips, in the node's own voltage, and the comparator's nominal offset measured alone.
+struct NodeShift {
+  double flip_V = std::nan(""), offset_alone_V = std::nan(""), resolution_V = std::nan("");
+  double shift_V = std::nan("");  // flip - v_th - offset_alone: what the node adds (kickback)
+};
+
 struct ThresholdResult {
   periph::StrongArmResult sa;     // strongarm only
   periph::StrongArmTwin sa_twin;  // strongarm only
+  NodeShift node;                 // strongarm only
   double overdrive_V = 0, comparator_delay_s = 0;
   std::vector<double> current, offset, v_top;
   std::vector<int64_t> keep, failed;
@@ -199,20 +211,51 @@ void tally_twin(const ThresholdConfig& c, uint64_t seed, ThresholdResult& o) {
     }
     const double p = static_cast<double>(tp) / static_cast<double>(c.twin_samples);
     o.p_twin.push_back(p);
-    o.p_gauss.push_back(periph::p_prune_gaussian(c.distances[d], o.sigma));
+    o.p_gauss.push_back(periph::p_prune_gaussian(c.distances[d] - c.offset_mean, o.sigma));
     o.p_false_prune.push_back(c.distances[d] > 0 ? p : nan);
     o.p_false_keep.push_back(c.distances[d] < 0 ? 1 - p : nan);
   }
 }
 
+// A staircase of currents integrating to v_th +- 60 mV in 2 mV steps (at C alone; the node's
+// parasitics lower them, the bench reports the voltage it reached) decided by the StrongARM on
+// the node in one transient; the flip between the last prune and the first keep.
+NodeShift measure_node_shift(const ThresholdConfig& c, StageScope& scope) {
+  const auto& k = c.circuit;
+  periph::ThresholdStrongArmDesign d;
+  d.c_int_F = k.c_int, d.t_int_s = k.t_int, d.v_th_V = k.v_th, d.comparator = c.sa_design;
+  std::vector<double> i;
+  for (int s = -30; s <= 30; ++s) i.push_back((k.v_th + 0.002 * s) * k.c_int / k.t_int);
+  const std::string dir = devices_dir().string();
+  const auto r = periph::run_threshold_strongarm(scope.pool(), d, dir, i, {});
+  NodeShift n;
+  for (size_t s = 1; s < r.keep.size(); ++s)
+    if (!r.keep[s - 1] && r.keep[s]) {
+      n.flip_V = 0.5 * (r.v_int_V[s] + r.v_int_V[s - 1]);
+      n.resolution_V = 0.5 * (r.v_int_V[s] - r.v_int_V[s - 1]);
+      break;
+    }
+  if (!std::isfinite(n.flip_V))
+    throw SpiceError("threshold/strongarm node bench",
+                     "the decision never flips between v_th - 60 mV and v_th + 60 mV");
+  double res = 0;
+  const std::vector<double> nominal(periph::strongarm_devices(c.sa_design).size(), 0.0);
+  n.offset_alone_V = periph::search_offsets(scope.pool(), c.sa_design, c.sa_options, dir, {nominal}, res)[0];
+  n.shift_V = n.flip_V - k.v_th - n.offset_alone_V;
+  return n;
+}
+
 // The StrongARM in ngspice (offsets by Monte Carlo with the flow's seed, delay and energy on
-// nominal devices); its offset sigma replaces the configured one.
+// nominal devices); its offset sigma replaces the configured one, and the integrating node's
+// threshold shift with the StrongARM on it becomes the offsets' mean.
 void characterize_comparator(ThresholdConfig& c, StageScope& scope, ThresholdResult& o) {
   c.sa_options.seed = scope.ctx().seed;
   o.sa = periph::characterize_strongarm(scope.pool(), c.sa_design, c.sa_options,
                                         devices_dir().string());
   o.sa_twin = periph::fit_strongarm_twin(c.sa_design, o.sa);
   c.sigma_offset = o.sa_twin.offset_sigma_V;
+  o.node = measure_node_shift(c, scope);
+  c.offset_mean = o.node.shift_V;
 }
 
 ThresholdResult compute(ThresholdConfig& c, StageScope& scope) {
@@ -258,6 +301,10 @@ void print(const ThresholdConfig& c, const ThresholdResult& o, const Sink& out) 
       "Pelgrom %.3f mV)\n",
       r.offset_sigma_V * 1e3, c.sa_options.mc_samples, r.offset_mean_V * 1e3,
       r.offset_resolution_V * 1e3, r.pelgrom_pair_sigma_V * 1e3);
+  out.print("    on the integrating node (%.3g fF, nominal devices): flips at %.4f V (+- %.2f mV), "
+            "the comparator alone at %+.2f mV: threshold shift %+.2f mV, the decision offsets' "
+            "mean\n", c.circuit.c_int * 1e15, o.node.flip_V, o.node.resolution_V * 1e3,
+            o.node.offset_alone_V * 1e3, o.node.shift_V * 1e3);
   out.print(
       "    delay t0 %.2f ps + tau %.2f ps ln(VDD/dV) (r^2 %.4f): %.2f ps at %.3f mV; energy "
       "%.2f fJ supply + %.2f fJ clock; area %.3f um^2\n",
@@ -311,8 +358,12 @@ lut::ThresholdComparatorLut comparator_record(const ThresholdConfig& c, const Th
     t.offset_mean_V = t.offset_resolution_V = t.pelgrom_pair_sigma_V = t.a_vt_V_m = nan;
     t.t0_s = t.tau_s = t.delay_fit_r2 = t.area_m2 = t.gate_area_m2 = nan;
     t.energy_J = t.energy_clk_J = t.delay_s = nan;  // not measured (0 would read as free)
+    t.node_shift_V = t.node_flip_V = t.node_offset_alone_V = nan;
     return t;
   }
+  t.node_shift_V = o.node.shift_V;
+  t.node_flip_V = o.node.flip_V;
+  t.node_offset_alone_V = o.node.offset_alone_V;
   // The fitted twin's figures as the stage used them, and the measurement's own details.
   const auto& tw = o.sa_twin;
   const auto& r = o.sa;

@@ -71,7 +71,17 @@ void ThresholdComparatorLut::fields(Visitor& v) {
         S{"energy_clk_J", &energy_clk_J, "J", "clock energy per decision (0 behavioural)"},
         S{"area_m2", &area_m2, "m^2", "layout factor x gate area (NaN behavioural)"},
         S{"gate_area_m2", &gate_area_m2, "m^2",
-          "sum of W L over the transistors (NaN behavioural)"}})
+          "sum of W L over the transistors (NaN behavioural)"},
+        S{"node_flip_V", &node_flip_V, "V",
+          "where the integrating node's decision flips with the StrongARM on it (nominal "
+          "devices, the node's own voltage; NaN behavioural)"},
+        S{"node_offset_alone_V", &node_offset_alone_V, "V",
+          "the nominal StrongARM's offset searched alone at the same common mode (NaN "
+          "behavioural)"},
+        S{"node_shift_V", &node_shift_V, "V",
+          "node_flip_V - v_th - node_offset_alone_V: the threshold shift the node adds (the "
+          "comparator's kickback on the floating capacitor); the mean of the decision offsets "
+          "the stage draws (NaN behavioural)"}})
     v.scalar(s.name, *s.x, s.units, s.what);
 }
 

@@ -47,6 +47,7 @@ struct ThresholdComparatorLut {
   double pelgrom_pair_sigma_V = 0, a_vt_V_m = 0;
   double t0_s = 0, tau_s = 0, delay_fit_r2 = 0, overdrive_V = 0, delay_s = 0;
   double energy_J = 0, energy_clk_J = 0, area_m2 = 0, gate_area_m2 = 0;
+  double node_shift_V = 0, node_flip_V = 0, node_offset_alone_V = 0;
 
   void fields(Visitor& v);
   // kind is one of the two; InputError naming `file` otherwise.

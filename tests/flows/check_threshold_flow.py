@@ -86,7 +86,8 @@ with tempfile.TemporaryDirectory() as d:
 
 # comparator = "strongarm" (characterization/threshold_strongarm.toml): the record read back with
 # h5py, its sigma recomputed here from the per-sample offsets, the prune curve against the
-# Gaussian limit with that sigma, the energy per decision from its parts, every unit parsed.
+# Gaussian limit with that sigma and the node's measured shift as its mean, the energy per
+# decision from its parts, every unit parsed.
 import pint
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 with tempfile.TemporaryDirectory() as d:
@@ -103,10 +104,14 @@ with tempfile.TemporaryDirectory() as d:
     check(abs(c["offset_sigma_V"] - np.std(off, ddof=1)) < 1e-12, "sigma vs numpy std")
     check(f["/circuit"].attrs["sigma_offset_V"] == c["offset_sigma_V"], "sigma used")
     sigma = math.hypot(c["offset_sigma_V"], 1e-3)
+    # the integrating node's kickback shift is the offsets' mean: positive, about 14 mV at 100 fF
+    shift = c["node_shift_V"]
+    check(0.008 < shift < 0.02 and abs(shift - (c["node_flip_V"] - 0.7 - c["node_offset_alone_V"])) < 1e-15,
+          "node shift %g" % shift)
     dist = f["/lut/threshold/distance"][:]
     twin = f["/lut/threshold/p_prune"][:]
     for k in range(len(dist)):
-        g = 0.5 * math.erfc(dist[k] / (math.sqrt(2) * sigma))
+        g = 0.5 * math.erfc((dist[k] - shift) / (math.sqrt(2) * sigma))
         check(abs(twin[k] - g) < 4 * (math.sqrt(g * (1 - g) / 20000) + 1e-4),
               "strongarm twin %.4f vs %.4f at %g" % (twin[k], g, dist[k]))
     t = f["/lut/threshold"].attrs
