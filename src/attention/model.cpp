@@ -1,5 +1,7 @@
 #include "attention/model.hpp"
 
+#include <algorithm>
+
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -401,6 +403,8 @@ std::vector<int> read_labels(Loader& L, const std::string& path, size_t n, size_
              std::to_string(C) + (seq > 0 ? " (or -1: no label)" : ""));
     out.push_back(static_cast<int>(v));
   }
+  if (seq > 0 && std::all_of(out.begin(), out.end(), [](int v) { return v < 0; }))
+    L.fail("'" + path + "' holds no label (every position is -1): nothing to score the model on");
   return out;
 }
 

@@ -27,6 +27,8 @@ struct Spec {
   int model_heads = 0;   // /model's n_heads attribute when > 0, else `heads`
   bool extra_layer = false;  // a second layer group that n_layers = 1 does not count
   double w_q_value = 0.1;    // every entry of w_q
+  bool token_task = false;   // a per-token task head (3 classes) with every label = token_label
+  double token_label = -1;
 };
 
 // Values of the patch-embedding fixture, as functions of their indices.
@@ -85,6 +87,14 @@ fs::path write_model(const Spec& s, const std::string& name) {
     size_t n = 1;
     for (size_t k : s.mask_dims) n *= k;
     w.write("/input/attn_mask", std::vector<double>(n, s.mask_value), s.mask_dims, "");
+  }
+  if (s.token_task) {
+    w.group("/task");
+    w.attr("/task", "name", std::string("next_token"));
+    w.attr("/task", "pooling", std::string("token"));
+    w.write("/task/head/w", std::vector<double>(3 * d, 0.1), {3, d}, "");
+    w.write("/task/head/b", std::vector<double>(3, 0.0), {3}, "");
+    w.write("/task/labels", std::vector<double>(B * S, s.token_label), {B, S}, "");
   }
   w.commit();
   return p;
@@ -187,6 +197,16 @@ TEST(ModelFile, WeightsOfAbsurdMagnitudeOrMinusInfNamed) {
   expect_input_error(write_model(s, "minf_w"), "'/model/layers/0/attn/w_q' holds -inf");
   s.w_q_value = 3.0;  // an ordinary weight still loads
   EXPECT_NO_THROW(load_model_file(write_model(s, "ok_w")));
+}
+
+// A per-token task (a language model's next tokens) whose labels are all -1 has nothing to
+// score: refused naming the dataset, not a division by zero later. One real label loads.
+TEST(ModelFile, PerTokenLabelsAllMissingNamed) {
+  Spec s;
+  s.token_task = true;
+  expect_input_error(write_model(s, "nolabels"), "'/task/labels' holds no label");
+  s.token_label = 2;
+  EXPECT_NO_THROW(load_model_file(write_model(s, "labels")));
 }
 
 TEST(ModelFile, MissingFile) {
