@@ -144,16 +144,10 @@ void TableTwin::eval_many(const double* v_V, const StatePoint* p, size_t n, doub
     double uc = u > 0 ? u : 0.0;
     uc = uc < top ? uc : top - 1;
     const size_t j = static_cast<size_t>(uc);
-    const double t = uc - static_cast<double>(j), t2 = t * t, t3 = t2 * t;
     const double* pa = base + stride * p[c].k + 2 * j;
-    const double* pb = pa + stride;
-    const double wa = p[c].g * (1 - p[c].t), wb = p[c].g * p[c].t;
-    const double y0 = wa * pa[0] + wb * pb[0], d0 = wa * pa[1] + wb * pb[1];
-    const double y1 = wa * pa[2] + wb * pb[2], d1 = wa * pa[3] + wb * pb[3];
-    io[c] = (2 * t3 - 3 * t2 + 1) * y0 + (t3 - 2 * t2 + t) * d0 + (3 * t2 - 2 * t3) * y1 +
-            (t3 - t2) * d1;
-    dio[c] = ((6 * t2 - 6 * t) * (y0 - y1) + (3 * t2 - 4 * t + 1) * d0 + (3 * t2 - 2 * t) * d1) *
-             inv_h;
+    const TableIV e = hermite_blend(pa, pa + stride, p[c].g * (1 - p[c].t), p[c].g * p[c].t,
+                                    uc - static_cast<double>(j), inv_h);
+    io[c] = e.i_A, dio[c] = e.di_dv_S;
   }
   if (!any_out) return;
   for (size_t c = 0; c < n; ++c) {

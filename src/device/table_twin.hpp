@@ -49,13 +49,17 @@ class TableTwin {
     const double u = (v_V - v_min_) * inv_h_;
     if (!(u > 0) || u >= static_cast<double>(n_v_ - 1)) return extrapolate(v_V, a, b, wa, wb);
     const size_t j = static_cast<size_t>(u);
-    const double t = u - static_cast<double>(j), t2 = t * t, t3 = t2 * t;
-    const double* pa = a + 2 * j;
-    const double* pb = b + 2 * j;
+    return hermite_blend(a + 2 * j, b + 2 * j, wa, wb, u - static_cast<double>(j), inv_h_);
+  }
+  // The two states' rows at grid interval j (pa, pb: their (S, h dS/dV) pairs at j and j + 1)
+  // blended with weights wa, wb, then the cubic Hermite basis at t in [0, 1).
+  static TableIV hermite_blend(const double* pa, const double* pb, double wa, double wb,
+                               double t, double inv_h) {
+    const double t2 = t * t, t3 = t2 * t;
     const double y0 = wa * pa[0] + wb * pb[0], d0 = wa * pa[1] + wb * pb[1];
     const double y1 = wa * pa[2] + wb * pb[2], d1 = wa * pa[3] + wb * pb[3];
     return {(2 * t3 - 3 * t2 + 1) * y0 + (t3 - 2 * t2 + t) * d0 + (3 * t2 - 2 * t3) * y1 + (t3 - t2) * d1,
-            ((6 * t2 - 6 * t) * (y0 - y1) + (3 * t2 - 4 * t + 1) * d0 + (3 * t2 - 2 * t) * d1) * inv_h_};
+            ((6 * t2 - 6 * t) * (y0 - y1) + (3 * t2 - 4 * t + 1) * d0 + (3 * t2 - 2 * t) * d1) * inv_h};
   }
   // The chord I(v)/v (dI/dV at v = 0) of every tabulated state's shape, so that the chord of a
   // resolved state is chord(p, ratios) (the crossbar solver's start: one v per row).

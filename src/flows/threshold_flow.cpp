@@ -143,8 +143,6 @@ McSpec threshold_spec(const ThresholdConfig& c, const std::vector<double>& curre
   return spec;
 }
 
-// Per distance: ngspice's decisions and the twin's on the same draws, the twin's rates from its
-// own many draws, and the Gaussian limit.
 // The integrating node at transistor level with the StrongARM on it (nominal devices): where its
 // decision flips, in the node's own voltage, and the comparator's nominal offset measured alone.
 struct NodeShift {
@@ -152,6 +150,8 @@ struct NodeShift {
   double shift_V = std::nan("");  // flip - v_th - offset_alone: what the node adds (kickback)
 };
 
+// Per distance: ngspice's decisions and the twin's on the same draws, the twin's rates from its
+// own many draws, and the Gaussian limit.
 struct ThresholdResult {
   periph::StrongArmResult sa;     // strongarm only
   periph::StrongArmTwin sa_twin;  // strongarm only

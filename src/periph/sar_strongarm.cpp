@@ -9,6 +9,7 @@
 #include "core/param_table.hpp"
 #include "core/units.hpp"
 #include "device/mosfet_node.hpp"
+#include "periph/bench_job.hpp"
 #include "periph/waveform.hpp"
 #include "spice/pool.hpp"
 
@@ -139,16 +140,11 @@ SarStrongArmRun sar_strongarm_from_vectors(const SarStrongArmDesign& d, size_t c
 spice::Job sar_strongarm_job(const SarStrongArmDesign& d, const std::string& devices_dir,
                              const std::vector<double>& vin, const std::vector<double>& cap_rel,
                              const std::vector<double>& dvth) {
-  const auto b = render_sar_strongarm_bench(d, devices_dir, vin, cap_rel, dvth);
-  spice::Job j;
-  j.name = std::string(kBench) + " (" + devices_dir + "/" +
-           device::mosfet_node(d.comparator.node).mod_file + ", " +
-           find_netlist("strongarm.lib").string() + ", " + find_netlist("adc.lib").string() + ")";
-  j.netlist = b.netlist;
-  j.commands = b.commands;
-  j.vectors = b.vectors;
-  j.cost = 15;
-  return j;
+  return bench_job(std::string(kBench) + " (" + devices_dir + "/" +
+                       device::mosfet_node(d.comparator.node).mod_file + ", " +
+                       find_netlist("strongarm.lib").string() + ", " +
+                       find_netlist("adc.lib").string() + ")",
+                   render_sar_strongarm_bench(d, devices_dir, vin, cap_rel, dvth), 15);
 }
 
 SarStrongArmRun run_sar_strongarm(spice::WorkerPool& pool, const SarStrongArmDesign& d,

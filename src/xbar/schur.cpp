@@ -10,7 +10,7 @@ void SchurSystem::set(const Linearization& lin, bool schur_diag_precond,
   const size_t N = net_.N, M = net_.M;
   const double* a = lin.symmetric ? lin.g.data() : lin.a.data();
   rows_.factor_rows(net_, a);
-  if (keep_preconditioner && tu_.size() == net_.u_size()) return;
+  if (keep_preconditioner && has_preconditioner_) return;
   // Preconditioner diagonal per cell: -d plus the exact diagonal of C T^{-1} B (c b (T^{-1})_ii),
   // built in place over the inverse row diagonal in the u-space scratch (whose size is N*M
   // whenever the row lines are resistive; ideal rows use their own small buffer).
@@ -26,6 +26,7 @@ void SchurSystem::set(const Linearization& lin, bool schur_diag_precond,
       diag[k] = std::max(s, 0.0);
     }
   pre_.factor_cols(net_, diag.data());
+  has_preconditioner_ = true;
   tu_.resize(net_.u_size());
   std::vector<double>().swap(small_);
 }

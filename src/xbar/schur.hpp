@@ -60,6 +60,7 @@ class SchurSystem {
   LineFactors rows_, pre_;
   std::vector<double> tu_;                 // u-space scratch
   std::vector<double> small_;              // set() scratch when word lines are ideal
+  bool has_preconditioner_ = false;       // set() has built pre_ once
 };
 
 }  // namespace cimchar::xbar

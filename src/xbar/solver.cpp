@@ -40,7 +40,7 @@ struct Solver::Impl {
   // Tabulated two-terminal cells: each cell's state resolved once (interval, weight, G), so a
   // cell evaluation is two Hermite shapes (bench/RESULTS.md, issue 17 item 6).
   std::vector<device::TableTwin::StatePoint> tab;
-  mutable std::vector<double> row_scratch;  // 3 x cols: a row's cell currents, slopes, voltages
+  std::vector<double> row_scratch;  // 3 x cols: a row's cell currents, slopes, voltages
   std::vector<double> ratios;     // the table's shape ratios at one row's bias (linear_start)
   Linearization lin, lin_trial;   // Jacobian at p and at the trial point
   Linearization lin_start;        // linear start problem (nonlinear cells)
@@ -89,7 +89,7 @@ struct Solver::Impl {
   // Two-terminal nonlinear cells on resistive word and bit lines: each row's wire, driver and
   // sense currents and its cells' currents in one pass, written (not accumulated) into the
   // residuals (bench/RESULTS.md 2026-12-07: a zeroing pass and two wire passes fewer).
-  void eval_full_two_terminal(Point& pt, Linearization* out_lin) const {
+  void eval_full_two_terminal(Point& pt, Linearization* out_lin) {
     const size_t N = arr.rows, M = arr.cols;
     const double gr = net.g_wire_row, gc = net.g_wire_col;
     double* i = row_scratch.data();
@@ -120,7 +120,7 @@ struct Solver::Impl {
   }
 
   // One row's two-terminal cell currents i and their slopes di at u - w (cells k0, k0 + 1, ...).
-  void cell_currents(const double* u, const double* w, size_t k0, double* i, double* di) const {
+  void cell_currents(const double* u, const double* w, size_t k0, double* i, double* di) {
     const size_t M = arr.cols;
     double* dv = i + 2 * M;
     for (size_t c = 0; c < M; ++c) dv[c] = u[c] - w[c];
@@ -342,26 +342,6 @@ struct Solver::Impl {
     return false;
   }
 
-  // eval(pt, nullptr, &g) at the ideal start point on resistive lines, where every wire, driver
-  // and sense current is zero (each word line at its input, each bit line at v_sense): the
-  // residuals are the cells' currents alone.
-  void start_residuals(Point& pt, const std::vector<double>& g) const {
-    const size_t N = arr.rows, M = arr.cols;
-    pt.fu.resize(N * M);
-    pt.fw.resize(N * M);
-    pt.I.assign(M, 0.0);
-    double s = 0;
-    for (size_t r = 0; r < N; ++r) {
-      const double vb = v[r] - net.v_sense;
-      for (size_t c = 0; c < M; ++c) {
-        const double i = g[r * M + c] * vb;
-        pt.fu[r * M + c] = i, pt.fw[r * M + c] = -i;
-        s += 2 * i * i;
-      }
-    }
-    pt.fnorm = std::sqrt(s);
-  }
-
   // Start point for nonlinear cells: the linear problem with each cell replaced by its chord
   // conductance at the ideal bias (V[r] - v_sense), solved loosely; Newton refines it.
   void linear_start(SolveReport& rep) {
@@ -388,8 +368,7 @@ struct Solver::Impl {
       for (size_t c = 0; c < M; ++c) g[c] = std::max(g[c], 1e-15);
     }
     sys.set(lin_start, opt.schur_diag_precond);
-    if (net.row_full && net.col_full) start_residuals(p, lin_start.g);
-    else eval(p, nullptr, &lin_start.g);
+    eval(p, nullptr, &lin_start.g);
     KrylovResult kr = step(p, true, 1e-2);  // the chord's own error is ~1e-2 of the currents
     rep.krylov_iterations += kr.iterations;
     apply_step(p, 1.0, trial);
