@@ -483,10 +483,12 @@ def ppa_section(files):
                              get("throughput_tokens"), get("mapping/replication"),
                              str(attr(f, g, "bottleneck", "")), get("area/total"),
                              get("tops_per_w"), get("gops_per_mm2"), get("assumptions/read_cycle") * 1e9,
-                             get("gpu/time_ratio"), get("gpu/energy_ratio"), get("gpu/core_time_ratio")])
+                             get("gpu/time_ratio"), get("gpu/time_ratio_launch_floor"), get("gpu/energy_ratio"),
+                             get("gpu/core_time_ratio"), get("gpu/core_time_ratio_launch_floor")])
             parts.append(table(["run", "energy (uJ)", "latency (ms)", "tokens/s", "weight copies", "bottleneck",
-                                "area (mm^2)", "TOPS/W", "GOPS/mm^2", "read cycle (ns)", "GPU time / ours",
-                                "GPU energy / ours", "GPU core time / ours"],
+                                "area (mm^2)", "TOPS/W", "GOPS/mm^2", "read cycle (ns)", "GPU time / ours (roofline)",
+                                "GPU time / ours (launch floor)", "GPU energy / ours", "GPU core time / ours (roofline)",
+                                "GPU core time / ours (launch floor)"],
                                rows))
             parts.append(gpu_assumptions(f, runs))
     parts.append(seed_table())

@@ -67,8 +67,11 @@ ArchCard load_arch_card(const std::filesystem::path& path) {
 }
 
 double array_area_mm2(const ArchCard& a, const TechCard& t, double rows, double cols) {
-  return rows * cols * t.cell_area_mm2() + rows * t.dac_area_mm2.value +
-         std::ceil(cols / a.columns_per_adc()) * t.adc_area_mm2.value;
+  return array_area_mm2(t, rows, cols, std::ceil(cols / a.columns_per_adc()) * t.adc_area_mm2.value);
+}
+
+double array_area_mm2(const TechCard& t, double rows, double cols, double converters_mm2) {
+  return rows * cols * t.cell_area_mm2() + rows * t.dac_area_mm2.value + converters_mm2;
 }
 
 Mapping map_weights(const ArchCard& a, const TechCard& t, const ArrayDemand& d, double tokens) {

@@ -31,6 +31,8 @@ ArchCard load_arch_card(const std::filesystem::path& path);
 // One rows x cols crossbar with its share of the converters: cells, a driver per row and
 // ceil(cols / columns_per_adc) ADCs.
 double array_area_mm2(const ArchCard& a, const TechCard& t, double rows, double cols);
+// The same with the converters' area given (an array without ADCs has decision circuits).
+double array_area_mm2(const TechCard& t, double rows, double cols, double converters_mm2);
 
 // What has to be on the chip: one copy of every layer's weight arrays, and the K/V (and
 // approximate-score) arrays of every layer and head, which hold one sequence at a time.

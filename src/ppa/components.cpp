@@ -66,6 +66,10 @@ Luts load_luts(const std::filesystem::path& dir) {
                                          lut::ThresholdComparatorLut::kGroup + " included"
                                    : ", its own energy and delay not modelled";
       f.source += " (comparator: " + cmp.kind + what + ")";
+      if (cmp.kind == "strongarm" && std::isfinite(cmp.area_m2) && cmp.area_m2 > 0)
+        l.comparator_area = AreaFigure{cmp.area_m2 * 1e6, r.path().string() + " " +
+                                                              lut::ThresholdComparatorLut::kGroup +
+                                                              " area_m2 (the StrongARM's devices)"};
     }
     l.threshold = f;
   }
@@ -80,6 +84,11 @@ Luts load_luts(const std::filesystem::path& dir) {
       f.source = r.path().string() + " " + lut::WtaTransistorLut::kGroup +
                  " e_decision (bit lines + transistor comparators), t_decision (means over the "
                  "capacitance axis)";
+      const double a = mean_finite(t.area);
+      if (std::isfinite(a) && a > 0 && t.n_inputs > 0)
+        l.wta_area_per_input = AreaFigure{a / t.n_inputs * 1e6,
+                                          r.path().string() + " " + lut::WtaTransistorLut::kGroup +
+                                              " area / n_inputs (mean over the capacitance axis)"};
     } else {
       const auto lut = lut::read<lut::WtaDecisionLut>(r);
       f.energy_J = mean_finite(lut.energy);

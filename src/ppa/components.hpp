@@ -20,6 +20,12 @@ struct Figure {
   std::string source;
 };
 
+// Silicon area of one unit of a peripheral, with where it came from.
+struct AreaFigure {
+  double area_mm2 = 0;
+  std::string source;
+};
+
 // What the characterization stages measured (all optional): --luts DIR looks for cell.h5,
 // adc.h5, wta.h5 and threshold.h5 there.
 struct Luts {
@@ -36,6 +42,11 @@ struct Luts {
   std::string adc_timing_source;
   std::optional<Figure> wta;           // per decision (race) (wta.h5)
   std::optional<Figure> threshold;     // per decision (threshold.h5)
+  // Measured area of the decision circuits of an array without ADCs: the transistor WTA's per
+  // input (wta.h5 /lut/wta_transistor: area / n_inputs, mean over the capacitance axis; its
+  // integration capacitor included) and the transistor StrongARM's per comparator (threshold.h5
+  // /lut/threshold_comparator area_m2). Absent where the stage ran behavioural circuits.
+  std::optional<AreaFigure> wta_area_per_input, comparator_area;
 };
 // Reads what exists under `dir`; a present but malformed file is an InputError.
 Luts load_luts(const std::filesystem::path& dir);

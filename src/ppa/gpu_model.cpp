@@ -31,10 +31,12 @@ GpuBaseline gpu_baseline(const GpuCard& g, const GpuShape& s) {
   auto run = [&](KernelClass c, double flops, double elements, bool core) {
     const GpuKernel k{flops, elements * bpe};
     const double t = kernel_time_s(g, c, k);
+    const double t_launch = std::max(t, g.launch_interval_s.value);
     r.flops += k.flops;
     r.bytes += k.bytes;
     r.time_s += t;
-    if (core) r.core_time_s += t;
+    r.time_launch_s += t_launch;
+    if (core) r.core_time_s += t, r.core_time_launch_s += t_launch;
   };
   for (int layer = 0; layer < s.layers; ++layer) {
     for (int p = 0; p < s.projections; ++p)
@@ -47,7 +49,7 @@ GpuBaseline gpu_baseline(const GpuCard& g, const GpuShape& s) {
     run(KernelClass::gemm, 2 * B * H * S * S * dh, B * H * (S * S + 2 * S * dh), true);
   }
   if (g.measured && shape_matches(*g.measured, s)) {
-    r.time_s = g.measured->time_s.value * s.layers;
+    r.time_s = r.time_launch_s = g.measured->time_s.value * s.layers;
     r.basis = "measured (" + g.measured->time_s.source + ")";
   }
   r.energy_J = g.board_power_W.value * r.time_s;

@@ -26,12 +26,17 @@ struct GpuBaseline {
   std::string name, basis;  // basis: "roofline" or "measured (<source>)"
   double flops = 0, bytes = 0, time_s = 0, energy_J = 0;
   double core_time_s = 0, core_energy_J = 0;  // Q K^T, softmax, P V kernels only
+  // Every kernel at least the card's launch interval (a stream of asynchronous launches from
+  // the host): sum of max(kernel time, launch interval); the measured time where it replaces
+  // the roofline (a measurement has its launches in it). Equal to time_s without an interval.
+  double time_launch_s = 0, core_time_launch_s = 0;
 };
 
 // max(FLOPs / (peak x compute fraction), bytes / (bandwidth x memory fraction)).
 double kernel_time_s(const GpuCard& g, KernelClass c, const GpuKernel& k);
 
-// The layer's kernels on the card: projections and FFN GEMMs, scores, softmax, context.
+// The layer's kernels on the card: projections and FFN GEMMs, scores, softmax, context (7 a
+// layer with all four projections and the FFN).
 GpuBaseline gpu_baseline(const GpuCard& g, const GpuShape& s);
 
 }  // namespace cimchar::ppa

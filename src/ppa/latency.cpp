@@ -36,11 +36,11 @@ double cycle_s(const Workload& w, const CounterRow& r, const TechCard& t, const 
 
 }  // namespace
 
-ArrayDemand array_demand(const Workload& w, const ArchCard& a, const TechCard& t) {
+ArrayDemand array_demand(const Workload& w, const ArchCard& a, const TechCard& t, const Luts& l) {
   ArrayDemand d;
   for (const auto& r : w.rows) {
     if (!r.analog || r.programs <= 0) continue;
-    const double area = array_area_mm2(a, t, r.x.rows, r.x.cols);
+    const double area = array_area_mm2(t, r.x.rows, r.x.cols, converter_area(w, r, t, a, l).area_mm2);
     if (is_static_row(r.name)) {  // every layer's weights, resident
       d.arrays_static += r.tiles;
       d.area_static_mm2 += r.tiles * area;

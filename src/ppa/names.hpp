@@ -35,10 +35,12 @@ inline constexpr std::array<const char*, 11> kEnergyParts{
 
 inline constexpr const char* kAArrays = "arrays";
 inline constexpr const char* kAAdc = "adc";
+inline constexpr const char* kADecision = "decision";  // WTA / threshold comparators
 inline constexpr const char* kADac = "dac";
 inline constexpr const char* kADigital = "digital";
 inline constexpr const char* kABuffer = "buffer";
-inline constexpr std::array<const char*, 5> kAreaParts{kAArrays, kAAdc, kADac, kADigital, kABuffer};
+inline constexpr std::array<const char*, 6> kAreaParts{kAArrays,  kAAdc,     kADecision,
+                                                       kADac,     kADigital, kABuffer};
 
 // The K/V arrays as a pipeline resource (architecture.hpp).
 inline constexpr const char* kKvArrays = "kv_arrays";

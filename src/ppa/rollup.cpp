@@ -49,6 +49,10 @@ GpuResult compare_gpu(const Workload& w, const GpuCard& gpu, const Result& res) 
   g.energy_ratio = ratio(g.energy_J, res.energy_total_J);
   g.core_speedup = ratio(g.core_time_s, res.latency_core_s);
   g.core_energy_ratio = ratio(g.core_energy_J, res.energy_core_J);
+  g.time_launch_s = b.time_launch_s;
+  g.core_time_launch_s = b.core_time_launch_s;
+  g.speedup_launch = ratio(g.time_launch_s, res.latency_s);
+  g.core_speedup_launch = ratio(g.core_time_launch_s, res.latency_core_s);
   return g;
 }
 
@@ -93,8 +97,9 @@ Result roll_up(const Workload& w, const TechCard& t, const ArchCard& a, const Lu
   res.file = w.file;
   res.n_layers = w.n_layers;
   res.traits = w.traits;
-  res.mapping = map_weights(a, t, array_demand(w, a, t), w.seq);
-  res.area_mm2 = area_of(w, t, a, res.mapping);
+  res.mapping = map_weights(a, t, array_demand(w, a, t, l), w.seq);
+  const Area area = area_of(w, t, a, l, res.mapping);
+  res.area_mm2 = area.parts;
   for (const auto& [k, v] : res.area_mm2) res.area_total_mm2 += v;
   const Energy e = energy_of(w, t, l, res.area_total_mm2);
   res.energy_J = e.parts;
@@ -102,6 +107,7 @@ Result roll_up(const Workload& w, const TechCard& t, const ArchCard& a, const Lu
   res.energy_core_J = e.core_J;
   res.static_write_energy_J = e.static_write_J * res.mapping.replication;  // every replica programmed
   res.sources = e.sources;
+  res.sources.insert(res.sources.end(), area.sources.begin(), area.sources.end());
   set_timing(res, w, layer_stages(w, t, a, l, res.mapping));
   set_speed_assumptions(res, w, t, a, l);
 

@@ -73,16 +73,28 @@ struct Energy {
 // The energy breakdown (energy.cpp); `area_mm2` sets the interconnect's mean distance.
 Energy energy_of(const Workload& w, const TechCard& t, const Luts& l, double area_mm2);
 
-// Arrays the run's counters need on chip (latency.cpp).
-ArrayDemand array_demand(const Workload& w, const ArchCard& a, const TechCard& t);
+// The converters of one array of row `r` (area.cpp): ceil(cols / columns_per_adc) ADCs of the
+// card where the row has ADCs; else its decision circuits by the selector trait, one per
+// column: the measured transistor WTA's area per input or StrongARM's area (Luts), and without
+// a measurement the card's ADCs as for an array with them (the source says which).
+AreaFigure converter_area(const Workload& w, const CounterRow& r, const TechCard& t,
+                          const ArchCard& a, const Luts& l);
+
+// Arrays the run's counters need on chip (latency.cpp), each with its converters.
+ArrayDemand array_demand(const Workload& w, const ArchCard& a, const TechCard& t, const Luts& l);
 // Each stage's time for one layer and one sequence on the mapped chip, in kStages order, with
 // the barriers of the scheme's pipeline trait (latency.cpp).
 std::vector<PipeStage> layer_stages(const Workload& w, const TechCard& t, const ArchCard& a,
                                     const Luts& l, const Mapping& m);
 
-// Area of the mapped chip: arrays, ADCs, row drivers, every layer's MAC units, the buffer
-// (area.cpp), in kAreaParts order.
-Parts area_of(const Workload& w, const TechCard& t, const ArchCard& a, const Mapping& m);
+// Area of the mapped chip: arrays, ADCs, the decision circuits of arrays without ADCs (WTA,
+// threshold comparators), row drivers, every layer's MAC units, the buffer (area.cpp), in
+// kAreaParts order, with the decision circuits' source when there are any.
+struct Area {
+  Parts parts;
+  std::vector<std::pair<std::string, std::string>> sources;
+};
+Area area_of(const Workload& w, const TechCard& t, const ArchCard& a, const Luts& l, const Mapping& m);
 
 struct Stage {
   std::string name;
@@ -96,6 +108,9 @@ struct GpuResult {
   double energy_ratio = 0;  // GPU energy / our energy
   // The attention core alone (Q K^T, softmax, P V kernels) and its ratios to our core.
   double core_time_s = 0, core_energy_J = 0, core_speedup = 0, core_energy_ratio = 0;
+  // The same times with every kernel at least the card's launch interval (gpu_model.hpp), and
+  // their ratios to ours; energy stays board power x the roofline time.
+  double time_launch_s = 0, core_time_launch_s = 0, speedup_launch = 0, core_speedup_launch = 0;
 };
 
 struct Result {

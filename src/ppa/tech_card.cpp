@@ -155,6 +155,8 @@ std::vector<std::tuple<std::string, double, std::string, std::string>> GpuCard::
       {"gpu.vector_fraction", vector_fraction.value, "", vector_fraction.source},
       {"gpu.memory_fraction", memory_fraction.value, "", memory_fraction.source},
   };
+  if (launch_interval_s.value > 0)
+    f.emplace_back("gpu.launch_interval", launch_interval_s.value, "s", launch_interval_s.source);
   if (measured) f.emplace_back("measured.layer_time", measured->time_s.value, "s", measured->time_s.source);
   return f;
 }
@@ -192,6 +194,7 @@ GpuCard load_gpu_card(const std::filesystem::path& path) {
   g.gemm_fraction = field(s, "gemm_fraction", "", {1e-3, 1});
   g.vector_fraction = field(s, "vector_fraction", "", {1e-3, 1});
   g.memory_fraction = field(s, "memory_fraction", "", {1e-3, 1});
+  if (s.has("launch_interval")) g.launch_interval_s = field(s, "launch_interval", "s", {0, 1});
   s.finish();
   if (root.has("measured")) {
     Section m = root.sub("measured");

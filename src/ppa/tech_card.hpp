@@ -52,6 +52,9 @@ struct GpuCard {
   Cited peak_flops, vector_flops, bandwidth_Bps, board_power_W, bytes_per_element;
   // Achievable fractions of peak per kernel class (tensor-core GEMM, CUDA-core vector, HBM).
   Cited gemm_fraction, vector_fraction, memory_fraction;
+  // The host's interval between asynchronous kernel launches: no kernel of a stream takes less
+  // (optional `launch_interval`; 0 without it). Sets the launch-floor time, beside the roofline.
+  Cited launch_interval_s{0, "not given"};
   std::optional<GpuMeasured> measured;
   // Every field as (key, value, unit, source), for the output file and the printed assumptions.
   std::vector<std::tuple<std::string, double, std::string, std::string>> fields() const;

@@ -134,6 +134,13 @@ with tempfile.TemporaryDirectory() as d:
                 src_wta = p["/runs/%s" % k].attrs.get("source_wta", b"")
                 src_wta = src_wta.decode() if isinstance(src_wta, bytes) else src_wta
                 check("/lut/wta_transistor" in src_wta, "hardsea's WTA cost from the transistor record: " + src_wta)
+                src_area = p["/runs/%s" % k].attrs.get("source_area_decision", b"")
+                src_area = src_area.decode() if isinstance(src_area, bytes) else src_area
+                check("/lut/wta_transistor" in src_area and p["/runs/%s/area/decision" % k][()] > 0,
+                      "hardsea's WTA area from the transistor record: " + src_area)
+            g = p["/runs/%s/gpu" % k]
+            check(g["time_ratio_launch_floor"][()] >= g["time_ratio"][()] > 0,
+                  "run %s: the launch floor only slows the GPU down" % k)
             e = p["/runs/%s/energy" % k]
             parts = sum(e[n][()] for n in e.keys() if n not in ("total", "per_layer", "static_write", "attention_core"))
             check(abs(parts - e["total"][()]) <= 1e-9 * e["total"][()], "run %s: breakdown sums to the total" % k)

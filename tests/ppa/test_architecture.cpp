@@ -162,12 +162,14 @@ Workload made_up(const SchemeTraits& tr) {
   return w;
 }
 
-double part(const Result& r, const std::string& k) {
-  for (const auto& [n, v] : r.energy_J)
+double value_of(const Parts& parts, const std::string& k) {
+  for (const auto& [n, v] : parts)
     if (n == k) return v;
   ADD_FAILURE() << k;
   return 0;
 }
+
+double part(const Result& r, const std::string& k) { return value_of(r.energy_J, k); }
 
 }  // namespace
 
@@ -247,4 +249,40 @@ TEST(SchemeTraits, NoSchemeNameInSrcPpa) {
       EXPECT_EQ(text.find(name), std::string::npos) << f.path() << " names " << name;
   }
   EXPECT_GT(files, 10);
+}
+
+// Arrays without ADCs carry their decision circuits in the area, one per column, not the
+// card's ADCs: the measured WTA's area per input (or StrongARM's), else the card's ADCs as for
+// an array with them; the mapping's area budget counts the same converters.
+TEST(Area, DecisionCircuitsOfArraysWithoutAdcs) {
+  const TechCard t = load_tech_card(card("32nm.toml"));
+  const ArchCard a = load_arch_card(card("arch_isaac_like.toml"));
+  SchemeTraits tr;
+  tr.selector = traits::kSelectWta;
+  Workload w = made_up(tr);
+  for (auto& r : w.rows)
+    if (r.name == rows::kScores) r.x.adc_bits = 0;
+  auto part = [](const Result& r, const std::string& k) { return value_of(r.area_mm2, k); };
+  const double adc = 0.0096 / 8;  // ISAAC Table I, one ADC for 128 columns
+  const Result card_only = roll_up(w, t, a, Luts{}, nullptr);
+  // Six arrays with converters; without a measurement the score array keeps the card's ADC.
+  EXPECT_NEAR(part(card_only, kAAdc) + part(card_only, kADecision),
+              (4 * card_only.mapping.replication + 2) * adc, 1e-12);
+  EXPECT_NEAR(part(card_only, kADecision), adc, 1e-12);
+  Luts l;
+  l.wta_area_per_input = AreaFigure{20e-6, "wta.h5"};  // 20 um^2 an input
+  const Result measured = roll_up(w, t, a, l, nullptr);
+  EXPECT_NEAR(part(measured, kADecision), 128 * 20e-6, 1e-12);
+  EXPECT_NEAR(part(measured, kAAdc), (4 * measured.mapping.replication + 1) * adc, 1e-12);
+  bool named = false;
+  for (const auto& [k, v] : measured.sources) named = named || (k == "area_decision" && v.find("wta.h5") == 0);
+  EXPECT_TRUE(named);
+  // The budget's demand: the K/V-side arrays (scores, context) with their own converters.
+  const ArrayDemand d = array_demand(w, a, t, l);
+  const double array = 16384 * t.cell_area_mm2() + 128 * t.dac_area_mm2.value;
+  EXPECT_NEAR(d.area_kv_mm2, 2 * array + adc + 128 * 20e-6, 1e-12);
+  // A threshold selector takes the comparator's measured area instead.
+  w.traits.selector = traits::kSelectThreshold;
+  l.comparator_area = AreaFigure{8.55e-6, "threshold.h5"};
+  EXPECT_NEAR(part(roll_up(w, t, a, l, nullptr), kADecision), 128 * 8.55e-6, 1e-12);
 }

@@ -275,6 +275,25 @@ TEST(GpuModel, KernelTimeIsTheRooflineAtAchievableFractions) {
   EXPECT_NEAR(kernel_time_s(g, KernelClass::vector, {1e12, 1}), 1e12 / (0.8 * 19.5e12), 1e-9);
 }
 
+// With the card's 4 us launch interval every kernel of the tiny layer (7 kernels of at most
+// 160 bytes: nanoseconds on the roofline) takes the interval; a large GEMM keeps its roofline
+// time; without an interval the launch-floor time equals the roofline.
+TEST(GpuModel, LaunchFloorLiftsShortKernelsOnly) {
+  GpuCard g = load_gpu_card(card("gpu_a100.toml"));
+  ASSERT_DOUBLE_EQ(g.launch_interval_s.value, 4e-6);
+  GpuShape s{1, 1, 8, 1, 0, 1, 4};  // 4 projections, scores, softmax, context: 7 kernels
+  const GpuBaseline tiny = gpu_baseline(g, s);
+  EXPECT_NEAR(tiny.time_launch_s, 7 * 4e-6, 1e-18);
+  EXPECT_NEAR(tiny.core_time_launch_s, 3 * 4e-6, 1e-18);
+  EXPECT_LT(tiny.time_s, 1e-8);
+  // One layer of d_model 4096, 2048 tokens: each projection 2 x 2048 x 4096^2 FLOPs at 80% of
+  // 312 TFLOP/s = 275 us, far above 4 us; the other kernels are above it too.
+  const GpuBaseline big = gpu_baseline(g, GpuShape{1, 2048, 4096, 32, 0, 1, 4});
+  EXPECT_DOUBLE_EQ(big.time_launch_s, big.time_s);
+  g.launch_interval_s = {0, "not given"};
+  EXPECT_DOUBLE_EQ(gpu_baseline(g, s).time_launch_s, tiny.time_s);
+}
+
 TEST(GpuModel, MeasuredLayerTimeReplacesTheRooflineOnlyForItsShape) {
   GpuCard g = load_gpu_card(card("gpu_a100.toml"));
   GpuMeasured m;
@@ -295,16 +314,21 @@ TEST(GpuModel, MeasuredLayerTimeReplacesTheRooflineOnlyForItsShape) {
   EXPECT_EQ(gpu_baseline(g, s).basis, "roofline");
 }
 
+// A threshold table with one distance: 3 fJ and 4 ns a decision.
+lut::ThresholdLut threshold_lut() {
+  lut::ThresholdLut t;
+  t.distance = t.distance_current = {0.0};
+  t.p_prune = t.p_prune_spice = t.p_prune_gaussian = t.p_false_prune = t.p_false_keep = {0.5};
+  t.e_decision_J = 3e-15;
+  t.t_decision_s = 4e-9;
+  return t;
+}
+
 TEST(Luts, MeasuredFiguresReplaceTheCard) {
   const fs::path d = tmp_dir("luts");
   {
     H5Writer w(d / "threshold.h5");
-    lut::ThresholdLut t;
-    t.distance = t.distance_current = {0.0};
-    t.p_prune = t.p_prune_spice = t.p_prune_gaussian = t.p_false_prune = t.p_false_keep = {0.5};
-    t.e_decision_J = 3e-15;
-    t.t_decision_s = 4e-9;
-    lut::write(w, t);
+    lut::write(w, threshold_lut());
     w.commit();
   }
   {
@@ -340,6 +364,41 @@ TEST(Luts, MeasuredFiguresReplaceTheCard) {
   EXPECT_DOUBLE_EQ(Luts{}.pulses_for(2), 1.0);
   // No adc.h5: the ADC stays on the card's figure of merit.
   EXPECT_NE(adc_figure(t, l, 8).source.find("Walden"), std::string::npos);
+}
+
+// The transistor-level records' areas: the WTA's per input (area / n_inputs, mean over the
+// capacitance axis) and the StrongARM's per comparator; a behavioural comparator has none.
+TEST(Luts, TransistorRecordsGiveTheDecisionCircuitsArea) {
+  const fs::path d = tmp_dir("luts_area");
+  {
+    H5Writer w(d / "wta.h5");
+    lut::WtaTransistorLut l;
+    l.capacitance = {100e-15, 1e-12};
+    l.t_decision = {7e-9, 70e-9};
+    l.e_decision = {5e-13, 4e-12};
+    l.e_comparators = l.e_inputs = {1e-13, 1e-12};
+    l.area = {200e-12, 2000e-12};  // 200 and 2000 um^2 for 10 inputs
+    l.v_trip_fit = l.t_comp_fit = l.x_trip = l.fit_max_rel_err = {0, 0};
+    l.n_inputs = 10;
+    l.k = 1;
+    lut::write(w, l);
+    w.commit();
+  }
+  {
+    H5Writer w(d / "threshold.h5");
+    lut::write(w, threshold_lut());
+    lut::ThresholdComparatorLut c;
+    c.kind = "strongarm";
+    c.area_m2 = 8.55e-12;
+    lut::write(w, c);
+    w.commit();
+  }
+  const Luts l = load_luts(d);
+  ASSERT_TRUE(l.wta_area_per_input && l.comparator_area);
+  EXPECT_NEAR(l.wta_area_per_input->area_mm2, 110e-6, 1e-15);  // (200 + 2000) / 2 / 10 um^2
+  EXPECT_NEAR(l.comparator_area->area_mm2, 8.55e-6, 1e-18);
+  EXPECT_NE(l.comparator_area->source.find("/lut/threshold_comparator"), std::string::npos);
+  EXPECT_FALSE(Luts{}.wta_area_per_input);
 }
 
 // An adc.h5 with the SAR testbench's timing but no energy (the default flow's: 10 ns sample +
