@@ -327,7 +327,23 @@ def wta_transistor_table(f):
                    "energy (fJ), transistors", "of it: bit lines", "of it: comparators",
                    "energy (fJ), twin MC (bit lines only)", "area (um^2)", "fitted v_trip (V)",
                    "quasi-static trip (V)", "fitted t_comp (ps)", "twin vs transistors, max (%)"],
-                  rows))
+                  rows) + wta_mismatch_text(f))
+
+
+def wta_mismatch_text(f):
+    """The trip path's Pelgrom Monte Carlo (/lut/wta_transistor trip_sigma_V ...) and the offset
+    sigma the behavioural Monte Carlo used (/wta sigma_offset_V, sigma_offset_source)."""
+    a = f["/lut/wta_transistor"].attrs
+    used = attr(f, "/wta", "sigma_offset_V", float("nan"))
+    src = html.escape(str(attr(f, "/wta", "sigma_offset_source", "configured")))
+    if "trip_sigma_V" not in a:
+        return ("<p>Mismatch: not measured at transistor level (<code>mismatch_samples</code>); the "
+                "behavioural Monte Carlo used an offset sigma of %.2f mV (%s).</p>" % (used * 1e3, src))
+    return ("<p>Mismatch (Pelgrom, A_VT %.2f mV um, %d samples of both inverters' devices): "
+            "trip-level sigma %.2f mV (linearized %.2f mV), mean shift %+.2f mV. The behavioural "
+            "Monte Carlo's offset sigma: %.2f mV, from %s.</p>" % (
+                float(a["a_vt_V_m"]) * 1e9, int(a["mismatch_samples"]), float(a["trip_sigma_V"]) * 1e3,
+                float(a["trip_linear_sigma_V"]) * 1e3, float(a["trip_mean_shift_V"]) * 1e3, used * 1e3, src))
 
 
 def threshold_section(f):

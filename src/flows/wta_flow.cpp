@@ -465,19 +465,31 @@ void write_lut(const WtaConfig& cfg, const WtaResult& o, H5Writer& out) {
 
 std::filesystem::path run(const WtaConfig& cfg, const RunContext& ctx) {
   StageScope scope("wta", ctx);
-  const WtaResult o = compute(cfg, scope);
-  print_firing(cfg, o, scope.out());
-  print_errors(cfg, o, scope.out());
+  // The transistors' trip mismatch first: the twin's Monte Carlo may take its offset sigma.
+  WtaConfig used = cfg;
+  std::string offset_source = "configured (sigma_offset)";
+  const auto mismatch = cfg.transistor ? run_wta_mismatch(*cfg.transistor, scope) : std::nullopt;
+  if (mismatch && cfg.transistor->twin_offset_from_mismatch) {
+    used.noise.sigma_offset_V = twin_offset_sigma_V(*mismatch, cfg.circuit.v_trip_V);
+    offset_source = "the transistor trip path's Pelgrom Monte Carlo (/lut/wta_transistor trip_sigma_V "
+                    "x v_trip / x_trip)";
+  }
+  const WtaResult o = compute(used, scope);
+  print_firing(used, o, scope.out());
+  print_errors(used, o, scope.out());
   std::optional<WtaTransistorResult> tr;
   if (cfg.transistor) {
     tr = run_wta_transistor_stage(*cfg.transistor, scope);
+    tr->mismatch = mismatch;
+    tr->twin_sigma_offset_V = used.noise.sigma_offset_V;
     print_wta_transistor(*cfg.transistor, *tr, scope.out());
   }
   return scope.write([&](H5Writer& out) {
-    write_circuit(cfg, o, out);
-    write_firing_mc(cfg, o, out);
-    write_check(cfg, o, out);
-    write_lut(cfg, o, out);
+    write_circuit(used, o, out);
+    out.attr("/wta", "sigma_offset_source", offset_source);
+    write_firing_mc(used, o, out);
+    write_check(used, o, out);
+    write_lut(used, o, out);
     if (tr) write_wta_transistor(*cfg.transistor, *tr, out);
   });
 }

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/param_table.hpp"
+#include "core/rng.hpp"
 #include "core/units.hpp"
 #include "device/mosfet_node.hpp"
 #include "lut/periph_records.hpp"
@@ -162,6 +163,12 @@ std::optional<WtaTransistorConfig> parse_wta_transistor(Section& wta, const std:
   d.w_keeper_m = s.get_double("w_keeper", d.w_keeper_m, "m", {10e-9, 100e-6});
   c.layout_factor = s.get_double("layout_factor", c.layout_factor, "", {1, 1000});
   c.cap_density_F_m2 = s.get_double("cap_density", c.cap_density_F_m2, "F/m^2", {1e-6, 1});
+  const double samples = s.get_double("mismatch_samples", 0, "", {0, 1e6});
+  if (samples != std::floor(samples) || samples == 1)
+    s.fail("mismatch_samples", "must be 0 (no Monte Carlo) or a whole number of at least 2");
+  c.mismatch_samples = static_cast<size_t>(samples);
+  c.a_vt_V_m = 1e-9 * s.get_double("a_vt_mV_um", 4.5, "", {0, 99.9});
+  c.twin_offset_from_mismatch = s.get_bool("twin_offset_from_mismatch", true);
   s.finish();
   c.caps = caps;
   c.twin = twin;
@@ -225,6 +232,16 @@ WtaTransistorResult run_wta_transistor_stage(const WtaTransistorConfig& c, Stage
   return r;
 }
 
+std::optional<periph::WtaTripMismatch> run_wta_mismatch(const WtaTransistorConfig& c, StageScope& scope) {
+  if (c.mismatch_samples == 0) return std::nullopt;
+  return periph::wta_trip_mismatch(scope.pool(), c.design, devices_dir().string(), c.a_vt_V_m,
+                                   c.mismatch_samples, splitmix64(scope.ctx().seed ^ 0x77A1000000000000ULL));
+}
+
+double twin_offset_sigma_V(const periph::WtaTripMismatch& m, double twin_v_trip_V) {
+  return m.sigma_V * twin_v_trip_V / m.nominal_V;
+}
+
 void print_wta_transistor(const WtaTransistorConfig& c, const WtaTransistorResult& r, const Sink& out) {
   size_t wrong = 0, failed = 0;
   for (const auto& row : r.cases)
@@ -243,6 +260,14 @@ void print_wta_transistor(const WtaTransistorConfig& c, const WtaTransistorResul
               c.caps[i] * 1e15, r.t_decision_s[i] * 1e9, r.e_decision_J[i] * 1e15,
               r.e_inputs_J[i] * 1e15, r.e_comparators_J[i] * 1e15, r.area_m2[i] * 1e12,
               r.v_trip_fit_V[i], r.t_comp_fit_s[i] * 1e12, r.fit_max_rel_err[i]);
+  if (!r.mismatch) return;
+  const auto& m = *r.mismatch;
+  out.print("  trip-path mismatch (%zu samples, A_VT %.2f mV um): trip level sigma %.2f mV (linearized "
+            "%.2f mV), mean shift %+.2f mV; sensitivities", m.x_trip_V.size(), c.a_vt_V_m * 1e9,
+            m.sigma_V * 1e3, m.linear_sigma_V * 1e3, (m.mean_V - m.nominal_V) * 1e3);
+  for (size_t i = 0; i < m.devices.size(); ++i) out.print(" %s %.3f", m.devices[i].c_str(), m.sensitivity[i]);
+  out.print("; the twin's offset sigma %.2f mV (%s)\n", r.twin_sigma_offset_V * 1e3,
+            c.twin_offset_from_mismatch ? "from this Monte Carlo" : "configured");
 }
 
 namespace {
@@ -267,6 +292,22 @@ void write_raw(const WtaTransistorConfig& c, const WtaTransistorResult& r, H5Wri
   out.attr(g, "design", describe(c));
   out.attr(g, "wall_s", r.wall_s);
   out.write(g + "/level_current", c.currents, {L}, "A");
+  if (r.mismatch) {
+    const auto& m = *r.mismatch;
+    const std::string mg = g + "/mismatch";
+    const size_t S = m.x_trip_V.size(), D = m.devices.size();
+    std::vector<double> dv;
+    for (const auto& row : m.dvth_V) dv.insert(dv.end(), row.begin(), row.end());
+    out.write(mg + "/x_trip", m.x_trip_V, {S}, "V");
+    out.write(mg + "/dvth", dv, {S, D}, "V");
+    out.attr(mg + "/dvth", "axes", std::string("sample,device"));
+    out.write(mg + "/sensitivity", m.sensitivity, {D}, "1");
+    out.write(mg + "/device_sigma", m.device_sigma_V, {D}, "V");
+    std::string names;
+    for (const auto& n : m.devices) names += (names.empty() ? "" : ",") + n;
+    out.attr(mg, "devices", names);
+    out.attr(mg, "nominal_V", m.nominal_V);
+  }
   for (auto [name, v, u] : {std::tuple{"current", &i, "A"}, {"t_fire", &tf, "s"},
                             {"t_fire_twin", &tft, "s"}, {"t_fire_quasi_static", &tfq, "s"},
                             {"fired", &fired, "1"}}) {
@@ -303,6 +344,16 @@ void write_wta_transistor(const WtaTransistorConfig& c, const WtaTransistorResul
   l.layout_factor = c.layout_factor;
   l.node = c.design.node;
   l.design = describe(c);
+  if (r.mismatch) {
+    const auto& m = *r.mismatch;
+    l.has_mismatch = true;
+    l.mismatch_samples = static_cast<double>(m.x_trip_V.size());
+    l.a_vt_V_m = c.a_vt_V_m;
+    l.trip_sigma_V = m.sigma_V;
+    l.trip_mean_shift_V = m.mean_V - m.nominal_V;
+    l.trip_linear_sigma_V = m.linear_sigma_V;
+    l.twin_sigma_offset_V = r.twin_sigma_offset_V;
+  }
   l.definition = "one ngspice transient per (capacitance, current level): inputs I, I(1-m), ... "
                  "charging their capacitors into BSIM4 inverters with keeper and inhibit clamps; "
                  "delays and energies up to the inhibit at VDD/2, means over the levels";

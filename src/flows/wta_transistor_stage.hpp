@@ -29,6 +29,9 @@ struct WtaTransistorConfig {
   double layout_factor = 10;           // area / sum of W L (an assumption, as the StrongARM's)
   double cap_density_F_m2 = 2e-3;      // the capacitors' area: 2 fF/um^2 (MIM; an assumption)
   periph::WtaCircuit twin;             // the stage's twin circuit (t_inhibit, widths, g_out)
+  size_t mismatch_samples = 0;         // the trip path's Pelgrom Monte Carlo; 0: none
+  double a_vt_V_m = 4.5e-9;            // Pelgrom A_VT (the StrongARM's, docs/peripherals.md)
+  bool twin_offset_from_mismatch = true;  // the twin's sigma_offset from the measured trip sigma
 };
 // From [wta.transistor] with the stage's capacitances, inputs, k and twin circuit.
 std::optional<WtaTransistorConfig> parse_wta_transistor(Section& wta, const std::vector<double>& caps,
@@ -44,6 +47,8 @@ struct WtaTransistorCase {  // one transient: capacitance c, current level l
 
 struct WtaTransistorResult {
   std::vector<std::vector<WtaTransistorCase>> cases;  // [capacitance][current level]
+  std::optional<periph::WtaTripMismatch> mismatch;    // with mismatch_samples > 0
+  double twin_sigma_offset_V = 0;                     // what the behavioural Monte Carlo used
   std::vector<double> x_trip_V, v_trip_fit_V, t0_fit_s, t_comp_fit_s, fit_max_rel_err;  // [cap]
   std::vector<double> t_decision_s, e_decision_J, e_comparators_J, e_inputs_J, area_m2;  // [cap]
   double vdd_V = 0, wall_s = 0;
@@ -52,6 +57,12 @@ struct WtaTransistorResult {
 // A short transient of the first bench, so an unreadable card fails before the stage runs.
 Probe wta_transistor_probe(const WtaTransistorConfig& c);
 WtaTransistorResult run_wta_transistor_stage(const WtaTransistorConfig& c, StageScope& scope);
+// The trip path's Pelgrom Monte Carlo (periph::wta_trip_mismatch), run before the behavioural
+// Monte Carlo so that its offset sigma can be the measured one; nullopt without samples.
+std::optional<periph::WtaTripMismatch> run_wta_mismatch(const WtaTransistorConfig& c, StageScope& scope);
+// The twin's offset sigma equivalent to the measured trip sigma: the same fraction of the trip
+// level, sigma x twin v_trip / x_trip.
+double twin_offset_sigma_V(const periph::WtaTripMismatch& m, double twin_v_trip_V);
 void print_wta_transistor(const WtaTransistorConfig& c, const WtaTransistorResult& r, const Sink& out);
 void write_wta_transistor(const WtaTransistorConfig& c, const WtaTransistorResult& r, H5Writer& out);
 

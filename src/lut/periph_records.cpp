@@ -196,6 +196,22 @@ void WtaTransistorLut::fields(Visitor& v) {
   v.scalar("margin", margin, "1", "relative margin between consecutive input currents");
   v.scalar("vdd_V", vdd_V, "V", "the node's supply");
   v.scalar("layout_factor", layout_factor, "1", "area / sum of W L (an assumption)");
+  struct S { const char* name; double* x; const char* units; const char* what; };
+  for (const S& s :
+       {S{"mismatch_samples", &mismatch_samples, "1",
+          "samples of the trip path's Pelgrom Monte Carlo (optional, as the five below)"},
+        S{"a_vt_V_m", &a_vt_V_m, "V m", "Pelgrom A_VT: sigma(dVth) = A_VT / sqrt(W L)"},
+        S{"trip_sigma_V", &trip_sigma_V, "V",
+          "standard deviation of the quasi-static trip level over the samples (both inverters' "
+          "devices drawn)"},
+        S{"trip_mean_shift_V", &trip_mean_shift_V, "V", "mean trip level - nominal trip level"},
+        S{"trip_linear_sigma_V", &trip_linear_sigma_V, "V",
+          "sqrt(sum (g_i sigma_i)^2) from each device's sensitivity g_i (central differences)"},
+        S{"twin_sigma_offset_V", &twin_sigma_offset_V, "V",
+          "the behavioural twin's offset sigma the stage used: trip_sigma_V x the twin's v_trip / "
+          "x_trip (the same fraction of the trip level), or the configured sigma_offset when "
+          "twin_offset_from_mismatch = false"}})
+    v.scalar(s.name, *s.x, s.units, s.what, &has_mismatch);
   v.text("node", node, "the BSIM4 node (devices/README.md)");
   v.text("design", design, "the bench's devices and options");
   v.text("definition", definition, "how the table was made");

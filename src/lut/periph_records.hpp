@@ -116,6 +116,10 @@ struct WtaTransistorLut {
   std::vector<double> t_decision, e_decision, e_comparators, e_inputs, area;  // [capacitance]
   std::vector<double> v_trip_fit, t_comp_fit, x_trip, fit_max_rel_err;       // [capacitance]
   double n_inputs = 0, k = 0, margin = 0, vdd_V = 0, layout_factor = 0;
+  // The trip path's Pelgrom Monte Carlo (optional: present when [wta.transistor] ran one).
+  bool has_mismatch = false;
+  double mismatch_samples = 0, a_vt_V_m = 0, trip_sigma_V = 0, trip_mean_shift_V = 0,
+         trip_linear_sigma_V = 0, twin_sigma_offset_V = 0;
   std::string node, design, definition;
 
   void fields(Visitor& v);

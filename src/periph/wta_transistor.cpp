@@ -4,10 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <random>
 #include <sstream>
 
 #include "core/error.hpp"
 #include "core/param_table.hpp"
+#include "core/rng.hpp"
 #include "core/units.hpp"
 #include "device/mosfet_node.hpp"
 #include "periph/waveform.hpp"
@@ -45,6 +48,76 @@ double integral(const std::vector<double>& t, const std::vector<double>& y, doub
   for (size_t s = 0; s + 1 < t.size() && t[s] < t_end; ++s)
     e += 0.5 * (y[s] + y[s + 1]) * (std::min(t[s + 1], t_end) - t[s]);
   return e;
+}
+
+struct TripDevice {
+  const char* name;
+  double w_m;
+};
+
+// The trip path's devices in the order of WtaTripMismatch::devices.
+std::vector<TripDevice> trip_devices(const WtaTransistorDesign& d) {
+  return {{"na", d.w_n_m}, {"pa", d.w_p_m}, {"nb", d.w_n_m}, {"pb", d.w_p_m}};
+}
+
+// One input's trip path (inverters a and b) on a swept capacitor node, with a delvto parameter
+// per device. The keeper is left out: with the node forced it only loads the sweep source.
+std::string trip_bench(const WtaTransistorDesign& d, const std::string& devices_dir) {
+  const auto& n = device::mosfet_node(d.node);
+  const std::string l = " l=" + num(d.l_m);
+  std::ostringstream o;
+  o << "cimchar WTA input trip path, mismatch\n.include " << devices_dir << "/" << n.mod_file
+    << "\n.param";
+  for (const auto& t : trip_devices(d)) o << " d_" << t.name << "=0";
+  o << "\nvdd vdd 0 " << num(n.vdd_V) << "\nvx x 0 0\n"
+    << "mna y x 0 0 " << n.nmos_model << l << " w=" << num(d.w_n_m) << " delvto={d_na}\n"
+    << "mpa y x vdd vdd " << n.pmos_model << l << " w=" << num(d.w_p_m) << " delvto={d_pa}\n"
+    << "mnb f y 0 0 " << n.nmos_model << l << " w=" << num(d.w_n_m) << " delvto={d_nb}\n"
+    << "mpb f y vdd vdd " << n.pmos_model << l << " w=" << num(d.w_p_m) << " delvto={d_pb}\n"
+    << ".end\n";
+  return o.str();
+}
+
+// Trip levels of every shift set (one per sample), in jobs of up to 16 samples.
+std::vector<double> trip_levels(spice::WorkerPool& pool, const WtaTransistorDesign& d,
+                                const std::string& devices_dir,
+                                const std::vector<std::vector<double>>& dvth) {
+  const auto& n = device::mosfet_node(d.node);
+  const auto devs = trip_devices(d);
+  const std::string bench = trip_bench(d, devices_dir);
+  std::vector<spice::Job> jobs;
+  for (size_t s = 0; s < dvth.size(); ++s) {
+    if (s % 16 == 0) {
+      spice::Job j;
+      j.name = std::string(kBench) + " trip mismatch (" + devices_dir + "/" + n.mod_file + ")";
+      j.netlist = bench;
+      j.commands = {"dc vx 0 " + num(n.vdd_V) + " " + num(n.vdd_V / 4000)};
+      j.vectors = {"v(x)", "v(f)"};
+      j.cost = 5;
+      jobs.push_back(std::move(j));
+    }
+    std::vector<std::string> set;
+    for (size_t i = 0; i < devs.size(); ++i)
+      set.push_back(std::string("alterparam d_") + devs[i].name + "=" + num(dvth[s][i]));
+    jobs.back().alter_sets.push_back(std::move(set));
+  }
+  const auto res = pool.run(jobs);
+  std::vector<double> x_trip;
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    res[j].throw_if_failed(jobs[j].name);
+    for (size_t k = 0; k < jobs[j].alter_sets.size(); ++k) {
+      if (k < res[j].sample_errors.size() && !res[j].sample_errors[k].empty())
+        throw SpiceError(jobs[j].name, "sample " + std::to_string(j * 16 + k) + ": " + res[j].sample_errors[k]);
+      std::string at = "@";  // ("@" + to_string: GCC 12 warns -Wrestrict, wrongly)
+      at += std::to_string(k);
+      const auto& x = vector_named(res[j].vectors, "v(x)" + at, kBench);
+      const double t = first_rise(x, vector_named(res[j].vectors, "v(f)" + at, kBench), 0.5 * n.vdd_V);
+      if (!std::isfinite(t))
+        throw SpiceError(jobs[j].name, "sample " + std::to_string(j * 16 + k) + ": the second inverter never trips");
+      x_trip.push_back(t);
+    }
+  }
+  return x_trip;
 }
 
 }  // namespace
@@ -170,6 +243,50 @@ double WtaQuasiStatic::fire_time_s(double c_F, double i_A) const {
     t += c_F * 0.5 * (g0 + g1) * (x1 - x_V[s]);
   }
   return t;
+}
+
+}  // namespace cimchar::periph
+
+namespace cimchar::periph {
+
+WtaTripMismatch wta_trip_mismatch(spice::WorkerPool& pool, const WtaTransistorDesign& d,
+                                  const std::string& devices_dir, double a_vt_V_m, size_t samples,
+                                  uint64_t seed) {
+  d.validate();
+  if (samples < 2) throw ConfigError("", "wta.transistor.mismatch_samples", 0, "must be at least 2");
+  WtaTripMismatch m;
+  const auto devs = trip_devices(d);
+  const size_t D = devs.size();
+  for (const auto& t : devs) {
+    m.devices.push_back(t.name);
+    m.device_sigma_V.push_back(a_vt_V_m / std::sqrt(t.w_m * d.l_m));
+  }
+  // Sets: nominal, +-shift per device, then the samples.
+  const double shift = 10e-3;
+  std::vector<std::vector<double>> sets(1 + 2 * D, std::vector<double>(D, 0.0));
+  for (size_t i = 0; i < D; ++i) sets[1 + 2 * i][i] = shift, sets[2 + 2 * i][i] = -shift;
+  std::normal_distribution<double> n01(0.0, 1.0);
+  for (size_t s = 0; s < samples; ++s) {
+    auto rng = stream_rng(seed, s);
+    std::vector<double> dv(D);
+    for (size_t i = 0; i < D; ++i) dv[i] = n01(rng) * m.device_sigma_V[i];
+    m.dvth_V.push_back(dv);
+    sets.push_back(dv);
+  }
+  const auto x = trip_levels(pool, d, devices_dir, sets);
+  m.nominal_V = x[0];
+  double lin = 0;
+  for (size_t i = 0; i < D; ++i) {
+    m.sensitivity.push_back((x[1 + 2 * i] - x[2 + 2 * i]) / (2 * shift));
+    lin += std::pow(m.sensitivity.back() * m.device_sigma_V[i], 2);
+  }
+  m.linear_sigma_V = std::sqrt(lin);
+  m.x_trip_V.assign(x.begin() + static_cast<long>(1 + 2 * D), x.end());
+  m.mean_V = std::accumulate(m.x_trip_V.begin(), m.x_trip_V.end(), 0.0) / static_cast<double>(samples);
+  double ss = 0;
+  for (double v : m.x_trip_V) ss += (v - m.mean_V) * (v - m.mean_V);
+  m.sigma_V = std::sqrt(ss / static_cast<double>(samples - 1));
+  return m;
 }
 
 }  // namespace cimchar::periph

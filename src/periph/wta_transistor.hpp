@@ -68,4 +68,25 @@ struct WtaQuasiStatic {
 WtaQuasiStatic wta_quasi_static(spice::WorkerPool& pool, const WtaTransistorDesign& d,
                                 const std::string& devices_dir);
 
+// Threshold mismatch of one input's trip path (Pelgrom: sigma(dVth) = A_VT / sqrt(W L) for the
+// first and second inverters' NMOS and PMOS, each its own normal draw, applied as BSIM4
+// delvto): each sample's trip level, where the second inverter's output rises through VDD/2 in
+// a DC sweep of the capacitor node in ngspice, and the linearized prediction
+// sqrt(sum (g_i sigma_i)^2) from each device's sensitivity g_i = d x_trip / d Vth_i (central
+// differences at +-10 mV). The keeper's mismatch does not move the quasi-static trip level (it
+// only loads the forced node) and is not drawn. One pool batch, samples sharing loaded
+// circuits (alter sets).
+struct WtaTripMismatch {
+  std::vector<std::string> devices;         // na, pa, nb, pb
+  std::vector<double> device_sigma_V;       // A_VT / sqrt(W L), per device
+  std::vector<std::vector<double>> dvth_V;  // [sample][device]
+  std::vector<double> x_trip_V;             // [sample]
+  double nominal_V = 0, mean_V = 0, sigma_V = 0;
+  std::vector<double> sensitivity;          // per device, V/V
+  double linear_sigma_V = 0;
+};
+WtaTripMismatch wta_trip_mismatch(spice::WorkerPool& pool, const WtaTransistorDesign& d,
+                                  const std::string& devices_dir, double a_vt_V_m, size_t samples,
+                                  uint64_t seed);
+
 }  // namespace cimchar::periph

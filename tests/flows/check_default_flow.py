@@ -124,6 +124,10 @@ with tempfile.TemporaryDirectory() as d:
     with h5py.File(os.path.join(d, "wta.h5"), "r") as f:  # [wta.transistor]: measured, every case right
         check("/lut/wta_transistor" in f and f["/wta/transistor/correct"][:].min() == 1,
               "wta.h5 has the transistor-level WTA, every decision correct")
+        t = f["/lut/wta_transistor"].attrs
+        check("trip_sigma_V" in t and abs(f["/wta"].attrs["sigma_offset_V"] - t["twin_sigma_offset_V"]) < 1e-12
+              and 5e-3 < t["trip_sigma_V"] < 40e-3,
+              "the WTA twin's offset sigma is the transistors' trip mismatch: %s" % dict(t))
     check(os.path.exists(os.path.join(d, "ppa.h5")), "ppa.h5 written")
     if os.path.exists(os.path.join(d, "ppa.h5")):
         p = h5py.File(os.path.join(d, "ppa.h5"), "r")

@@ -17,6 +17,7 @@
 #include "core/h5.hpp"
 #include "flows/flow.hpp"
 #include "lut/periph_records.hpp"
+#include "periph/wta_stats.hpp"
 #include "periph/wta_transistor.hpp"
 #include "periph/wta_twin.hpp"
 #include "periph_pool.hpp"
@@ -57,6 +58,7 @@ WtaRun run_flow_k(size_t k) {
   fs::create_directories(r.dir);
   std::string text = kFlow;
   text.replace(text.find("k = K"), 5, "k = " + std::to_string(k));
+  if (k == 2) text += "mismatch_samples = 24\n";  // the trip path's Pelgrom Monte Carlo
   const fs::path toml = r.dir / "flow.toml";
   std::ofstream(toml) << text;
   flows::FlowOptions o;
@@ -162,10 +164,44 @@ TEST(WtaStageTransistor, AreaEnergyAndWhatPpaReads) {
   EXPECT_NE(l.wta->source.find(lut::WtaTransistorLut::kGroup), std::string::npos) << l.wta->source;
 }
 
+// With mismatch_samples the record carries the trip path's Monte Carlo (its sigma is the sample
+// sd of the raw trip levels, about 19 mV at A_VT 4.5 mV um against the behavioural default of
+// 5 mV), and the behavioural Monte Carlo ran with the equivalent offset sigma, sigma x v_trip /
+// x_trip: /wta sigma_offset_V, and the LUT's total sigma is that with the noise and kT/C (the
+// twin's own formula); without samples the configured 5 mV stays.
+TEST(WtaStageTransistor, TripMismatchSetsTheTwinsOffsetSigma) {
+  const WtaRun& r = flow_run(2);
+  ASSERT_TRUE(r.rec.has_mismatch);
+  EXPECT_EQ(r.rec.mismatch_samples, 24);
+  H5Reader in(r.dir / "out" / "wta.h5");
+  const auto x = in.read("/wta/transistor/mismatch/x_trip");
+  ASSERT_EQ(x.size(), 24u);
+  double m = 0, ss = 0;
+  for (double v : x) m += v / 24;
+  for (double v : x) ss += (v - m) * (v - m);
+  EXPECT_NEAR(r.rec.trip_sigma_V, std::sqrt(ss / 23), 1e-12);
+  EXPECT_GT(r.rec.trip_sigma_V, 10e-3);
+  EXPECT_LT(r.rec.trip_sigma_V, 30e-3);
+  const double nominal = in.attr_double("/wta/transistor/mismatch", "nominal_V");
+  const double used = r.rec.trip_sigma_V * 0.5 / nominal;  // the twin's v_trip 0.5 V
+  EXPECT_NEAR(in.attr_double("/wta", "sigma_offset_V"), used, 1e-12);
+  EXPECT_NEAR(r.rec.twin_sigma_offset_V, used, 1e-12);
+  const auto lut = lut::read<lut::WtaDecisionLut>(in);
+  periph::WtaNoise nz;
+  nz.sigma_offset_V = used;
+  nz.sigma_noise_V = 1e-3;
+  for (size_t c = 0; c < 2; ++c)
+    EXPECT_NEAR(lut.sigma_total[c], nz.total_sigma_V(lut.capacitance[c]), 1e-12) << c;
+  H5Reader plain(flow_run(1).dir / "out" / "wta.h5");
+  EXPECT_FALSE(flow_run(1).rec.has_mismatch);
+  EXPECT_DOUBLE_EQ(plain.attr_double("/wta", "sigma_offset_V"), 5e-3);
+}
+
 TEST(WtaStageTransistor, BadKeysNameThemselves) {
   const fs::path dir = fs::temp_directory_path() / ("cimchar_wta_bad_" + std::to_string(getpid()));
   fs::create_directories(dir);
-  for (const std::string bad : {"node = \"nm7\"", "margin = 2.0", "currents = []", "w_n = \"-1 um\""}) {
+  for (const std::string bad : {"node = \"nm7\"", "margin = 2.0", "currents = []", "w_n = \"-1 um\"",
+                                "mismatch_samples = 1"}) {
     std::string text = kFlow;
     text.replace(text.find("k = K"), 5, "k = 1");
     text.replace(text.find("margin = 0.1"), 12, bad);

@@ -52,3 +52,30 @@ TEST(WtaTransistor, FireTimesAreCTripOverIAndTheLargestWin) {
     EXPECT_GT(r.energy_vdd_J, 0);
   }
 }
+
+// Pelgrom mismatch of the trip path: each device's sigma is A_VT / sqrt(W L) (4.5 mV um over
+// 0.5 um x 45 nm = 30 mV for the NMOS); the first inverter's two sensitivities add to about 1
+// (an inverter's switching threshold lies between V_tn and VDD - |V_tp| with weights r/(1+r)
+// and 1/(1+r)), the second inverter's are divided by the first's gain; the Monte Carlo sigma
+// of the trip level equals its linearization sqrt(sum (g_i sigma_i)^2) within what 100 samples
+// resolve (the sample sd's own sd is 7%); the nominal trip equals the quasi-static sweep's
+// (another bench: the first inverter's transfer inverted twice).
+TEST(WtaTransistor, TripMismatchMatchesItsLinearization) {
+  WtaTransistorDesign d;
+  const WtaTripMismatch m = wta_trip_mismatch(test::pool(), d, devices_dir(), 4.5e-9, 100, 7);
+  ASSERT_EQ(m.devices.size(), 4u);
+  EXPECT_NEAR(m.device_sigma_V[0], 4.5e-9 / std::sqrt(0.5e-6 * 45e-9), 1e-12);
+  EXPECT_NEAR(m.device_sigma_V[1], 4.5e-9 / std::sqrt(1e-6 * 45e-9), 1e-12);
+  const double q = wta_quasi_static(test::pool(), d, devices_dir()).x_trip_V;
+  std::printf("  trip %.4f V (quasi-static %.4f V); sensitivities na %.3f pa %.3f nb %.3f pb %.3f; "
+              "sigma MC %.2f mV, linear %.2f mV; mean shift %.2f mV\n", m.nominal_V, q,
+              m.sensitivity[0], m.sensitivity[1], m.sensitivity[2], m.sensitivity[3],
+              m.sigma_V * 1e3, m.linear_sigma_V * 1e3, (m.mean_V - m.nominal_V) * 1e3);
+  EXPECT_NEAR(m.nominal_V, q, 1e-3);
+  EXPECT_GT(m.sensitivity[0], 0);  // a higher V_tn: a weaker pull-down, a later trip
+  EXPECT_GT(m.sensitivity[1], 0);  // delvto > 0 on the PMOS: |V_tp| smaller, a stronger pull-up
+  EXPECT_NEAR(m.sensitivity[0] + m.sensitivity[1], 1.0, 0.2);
+  EXPECT_LT(std::abs(m.sensitivity[2]) + std::abs(m.sensitivity[3]), 0.3);
+  EXPECT_NEAR(m.sigma_V, m.linear_sigma_V, 0.25 * m.linear_sigma_V);
+  EXPECT_NEAR(m.mean_V, m.nominal_V, 3 * m.sigma_V / std::sqrt(100.0) + 1e-3);
+}
