@@ -742,8 +742,11 @@ def attribution_tables(files):
             g = f["attribution"]
             names = {k: (g.attrs[k].decode() if isinstance(g.attrs[k], bytes) else str(g.attrs[k])).split("\n")
                      for k in ("models", "schemes", "nonidealities")}
-            out.append((names, {k: g[k][()] for k in ("d_accuracy", "d_rel_l2", "accuracy", "rel_l2",
-                                                       "full_accuracy", "ideal_accuracy", "dominant")}))
+            d = {k: g[k][()] for k in ("d_accuracy", "d_rel_l2", "accuracy", "rel_l2",
+                                       "full_accuracy", "ideal_accuracy", "dominant")}
+            for k in ("d_accuracy_lo", "d_accuracy_hi"):  # files before the paired intervals lack them
+                d[k] = g[k][()] if k in g else np.full_like(d["d_accuracy"], np.nan)
+            out.append((names, d))
     return out
 
 
@@ -776,8 +779,15 @@ def attribution_section(files):
                 fig, ax = plt.subplots()
                 x = np.arange(len(keep))
                 for mode, label in ((0, "on alone (vs ideal arm)"), (1, "removed alone (full - removed)")):
-                    ax.bar(x + (mode - 0.5) * 0.4, [v[k, mode] for k in keep], 0.4, label=label,
-                           color="C%d" % mode)
+                    y = np.array([v[k, mode] for k in keep])
+                    err = None
+                    if task:  # the paired 95% interval of each delta, where it was recorded
+                        lo = np.array([d["d_accuracy_lo"][m, s][k, mode] for k in keep])
+                        hi = np.array([d["d_accuracy_hi"][m, s][k, mode] for k in keep])
+                        if np.isfinite(lo).any():
+                            err = np.nan_to_num(np.vstack([y - lo, hi - y]))
+                    ax.bar(x + (mode - 0.5) * 0.4, y, 0.4, label=label, color="C%d" % mode,
+                           yerr=err, capsize=2, error_kw={"lw": 0.7})
                 ax.set_xticks(x)
                 ax.set_xticklabels([names["nonidealities"][k] for k in keep], rotation=30, fontsize=7)
                 ax.axhline(0, color="k", lw=0.5)
@@ -787,7 +797,8 @@ def attribution_section(files):
                 parts.append(svg(fig))
     note = ("<p>Each bar: the change from switching that nonideality on, alone from the config with "
             "every nonideality off, or last on top of all the others (docs/schemes.md, "
-            "\"Attribution\"). Every arm runs with the same seed (paired).</p>")
+            "\"Attribution\"). Every arm runs with the same seed (paired); the whiskers are the paired "
+            "95% interval of each accuracy change, item by item between its two arms.</p>")
     return note + ("".join(parts) or "<p>no attribution in these files</p>")
 
 

@@ -198,6 +198,7 @@ struct Outputs {
   // Scheme (a) against the ideal run (b), item by item: sequences (classification) or
   // labelled positions (per token). Hits and the count scored follow from it.
   PairedCounts pairs;
+  std::vector<uint8_t> right;   // per scored item, in order: the scheme right (1) or not (0)
   double nll = 0, nll_ref = 0;  // summed next-token cross-entropy (per-token tasks)
   double ir_diff2 = 0, ir_model_err2 = 0, y_norm2 = 0, y_ref_norm2 = 0;
 };
@@ -205,6 +206,7 @@ struct Outputs {
 // One scored item: whether the scheme and the ideal run got it right.
 void tally(bool right, bool right_ref, Outputs& o) {
   (right ? (right_ref ? o.pairs.both : o.pairs.only_a) : (right_ref ? o.pairs.only_b : o.pairs.neither)) += 1;
+  o.right.push_back(right ? 1 : 0);
 }
 
 // -log softmax(row)[label], computed stably.
@@ -325,6 +327,7 @@ void summarize(const ModelFile& mf, const Outputs& o, bool ir_model, RunSummary&
       s.accuracy_delta = static_cast<double>(p.only_a - p.only_b) / n;
       s.accuracy_delta_ci = paired_difference_interval(o.pairs);
       s.pairs = o.pairs;
+      s.item_right = o.right;
     }
     s.accuracy_fp32_recorded = mf.task->fp32_accuracy;
     s.per_token = mf.task->per_token();

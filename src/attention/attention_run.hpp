@@ -47,6 +47,9 @@ struct RunSummary {
   std::optional<double> accuracy_delta;
   Interval accuracy_delta_ci;
   PairedCounts pairs;
+  // Per scored item (sequence, or labelled position), in order: 1 where the scheme is right.
+  // Two runs of one model on the same sequences pair item by item (attribution's arms).
+  std::vector<uint8_t> item_right;
   std::optional<double> perplexity, perplexity_ideal, perplexity_fp32_recorded;
   std::optional<double> logits_rel_l2_vs_torch;  // ideal-run logits vs torch's float32 logits
   // ir_drop = "both": the run repeated with the compact IR-drop model; its outputs vs the exact

@@ -260,51 +260,88 @@ Plan plan(const AttributionSpec& spec, uint64_t seed) {
   return p;
 }
 
-// Runs (or takes from the journal) this rank's runs; every run's metrics (point_metrics, then
-// each layer's rel_l2 and KL) on every rank. Layers beyond a model's are NaN.
-std::vector<std::vector<double>> run_all(const AttributionSpec& spec, const Plan& p, size_t width,
-                                         const AttributionRequest& req, spice::JobJournal& journal,
-                                         AttributionSummary& sum) {
+// One run's results: its metrics (point_metrics, then each layer's rel_l2 and KL; layers beyond
+// a model's are NaN) and its per-item rightness (RunSummary::item_right as 0/1; empty without a
+// task head or from a journal written before it was kept).
+struct RunValues {
+  std::vector<double> metrics, right;
+};
+
+// This rank's run i, computed or taken from the journal.
+RunValues run_one(const AttributionSpec& spec, const Plan& p, size_t i, size_t width,
+                  const AttributionRequest& req, spice::JobJournal& journal, AttributionSummary& sum) {
+  RunValues v;
+  const spice::JobResult* r = journal.find(p.runs[i].hash);
+  if (r && r->vectors.at("metrics").size() == width) {
+    v.metrics = r->vectors.at("metrics");
+    if (auto it = r->vectors.find("right"); it != r->vectors.end()) v.right = it->second;
+    ++sum.reused;
+    return v;
+  }
+  RunRequest rr;
+  rr.model_file = spec.models[p.runs[i].model];
+  rr.out_file = req.out_file.string() + ".run" + std::to_string(ranks().rank) + ".h5";
+  rr.config_text = p.runs[i].config;
+  rr.seed = req.seed;
+  rr.max_sequences = spec.max_sequences;
+  const RunSummary s = run_attention(rr);
+  v.metrics = point_metrics(s);
+  v.metrics.resize(width, std::nan(""));
+  for (size_t l = 0; l < s.metrics.layers.size() && kFields + 2 * l + 1 < width; ++l) {
+    v.metrics[kFields + 2 * l] = s.metrics.layers[l].rel_l2;
+    v.metrics[kFields + 2 * l + 1] = s.metrics.layers[l].kl;
+  }
+  v.right.assign(s.item_right.begin(), s.item_right.end());
+  std::error_code ec;
+  fs::remove(rr.out_file, ec);
+  spice::JobResult jr;
+  jr.vectors["metrics"] = v.metrics;
+  jr.vectors["right"] = v.right;
+  journal.append(p.runs[i].hash, jr);
+  ++sum.computed;
+  return v;
+}
+
+// Every run's values on every rank (each run is computed by one rank; the others hold zeros).
+std::vector<RunValues> run_all(const AttributionSpec& spec, const Plan& p, size_t width,
+                               const AttributionRequest& req, spice::JobJournal& journal,
+                               AttributionSummary& sum) {
   const Ranks rk = ranks();
-  std::vector<double> flat(p.runs.size() * width, 0.0);
-  const fs::path tmp = req.out_file.string() + ".run" + std::to_string(rk.rank) + ".h5";
-  for (size_t i = 0; i < p.runs.size(); ++i) {
+  const size_t R = p.runs.size();
+  std::vector<RunValues> local(R);
+  std::vector<double> flat(R * width, 0.0), items(R, 0.0);
+  for (size_t i = 0; i < R; ++i) {
     if (static_cast<int>(i % static_cast<size_t>(rk.size)) != rk.rank) continue;
-    std::vector<double> v;
-    if (const spice::JobResult* r = journal.find(p.runs[i].hash)) {
-      v = r->vectors.at("metrics");
-      ++sum.reused;
-    } else {
-      RunRequest rr;
-      rr.model_file = spec.models[p.runs[i].model];
-      rr.out_file = tmp;
-      rr.config_text = p.runs[i].config;
-      rr.seed = req.seed;
-      rr.max_sequences = spec.max_sequences;
-      const RunSummary s = run_attention(rr);
-      v = point_metrics(s);
-      v.resize(width, std::nan(""));
-      for (size_t l = 0; l < s.metrics.layers.size() && kFields + 2 * l + 1 < width; ++l) {
-        v[kFields + 2 * l] = s.metrics.layers[l].rel_l2;
-        v[kFields + 2 * l + 1] = s.metrics.layers[l].kl;
-      }
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      spice::JobResult jr;
-      jr.vectors["metrics"] = v;
-      journal.append(p.runs[i].hash, jr);
-      ++sum.computed;
-    }
-    CIMCHAR_CHECK(v.size() == width, "attribution journal entry of the wrong width");
-    std::copy(v.begin(), v.end(), flat.begin() + static_cast<std::ptrdiff_t>(i * width));
-    if (req.progress) std::cerr << "attribution " << i + 1 << "/" << p.runs.size() << "\n";
+    local[i] = run_one(spec, p, i, width, req, journal, sum);
+    std::copy(local[i].metrics.begin(), local[i].metrics.end(), flat.begin() + static_cast<std::ptrdiff_t>(i * width));
+    items[i] = static_cast<double>(local[i].right.size());
+    if (req.progress) std::cerr << "attribution " << i + 1 << "/" << R << "\n";
   }
   sum_over_ranks(flat);
-  std::vector<std::vector<double>> out(p.runs.size());
-  for (size_t i = 0; i < p.runs.size(); ++i)
-    out[i].assign(flat.begin() + static_cast<std::ptrdiff_t>(i * width),
-                  flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+  sum_over_ranks(items);
+  const size_t W = R ? static_cast<size_t>(*std::max_element(items.begin(), items.end())) : 0;
+  std::vector<double> rights(R * W, 0.0);
+  for (size_t i = 0; i < R; ++i)
+    std::copy(local[i].right.begin(), local[i].right.end(), rights.begin() + static_cast<std::ptrdiff_t>(i * W));
+  sum_over_ranks(rights);
+  std::vector<RunValues> out(R);
+  for (size_t i = 0; i < R; ++i) {
+    const auto row = flat.begin() + static_cast<std::ptrdiff_t>(i * width);
+    out[i].metrics.assign(row, row + static_cast<std::ptrdiff_t>(width));
+    const auto r = rights.begin() + static_cast<std::ptrdiff_t>(i * W);
+    out[i].right.assign(r, r + static_cast<std::ptrdiff_t>(items[i]));
+  }
   return out;
+}
+
+// The paired 95% interval of accuracy(on) - accuracy(off) over the items both runs scored
+// (metrics.hpp: Newcombe's hybrid score interval); NaN when either run kept no items.
+Interval arm_delta_interval(const std::vector<double>& on, const std::vector<double>& off) {
+  if (on.empty() || on.size() != off.size()) return {std::nan(""), std::nan("")};
+  PairedCounts c;
+  for (size_t j = 0; j < on.size(); ++j)
+    (on[j] > 0.5 ? (off[j] > 0.5 ? c.both : c.only_a) : (off[j] > 0.5 ? c.only_b : c.neither)) += 1;
+  return paired_difference_interval(c);
 }
 
 std::string joined(const std::vector<std::string>& v) {
@@ -315,7 +352,7 @@ std::string joined(const std::vector<std::string>& v) {
 
 // The record: arm values, deltas (effect of switching on) and the dominant nonideality.
 lut::AttributionTable table_of(const AttributionSpec& spec, const Plan& p,
-                               const std::vector<std::vector<double>>& res, size_t layers) {
+                               const std::vector<RunValues>& runs, size_t layers) {
   const size_t M = spec.models.size(), S = spec.schemes.size(), K = kNonidealityCount, L = layers;
   const double nan = std::nan("");
   lut::AttributionTable t;
@@ -326,7 +363,7 @@ lut::AttributionTable table_of(const AttributionSpec& spec, const Plan& p,
   };
   t.model = idx(M), t.scheme = idx(S), t.nonideality = idx(K), t.mode = {0, 1}, t.layer = idx(L);
   for (auto* v : {&t.accuracy, &t.accuracy_lo, &t.accuracy_hi, &t.accuracy_n, &t.rel_l2, &t.kl, &t.cosine,
-                  &t.sparsity, &t.d_accuracy, &t.d_rel_l2, &t.d_kl})
+                  &t.sparsity, &t.d_accuracy, &t.d_accuracy_lo, &t.d_accuracy_hi, &t.d_rel_l2, &t.d_kl})
     v->assign(M * S * K * 2, nan);
   for (auto* v : {&t.layer_rel_l2, &t.layer_kl, &t.d_layer_rel_l2, &t.d_layer_kl}) v->assign(M * S * K * 2 * L, nan);
   for (auto* v : {&t.ideal_accuracy, &t.ideal_accuracy_lo, &t.ideal_accuracy_hi, &t.ideal_rel_l2, &t.ideal_kl,
@@ -335,15 +372,15 @@ lut::AttributionTable table_of(const AttributionSpec& spec, const Plan& p,
     v->assign(M * S, nan);
   for (auto* v : {&t.ideal_layer_rel_l2, &t.full_layer_rel_l2}) v->assign(M * S * L, nan);
   // The ideal and full arms of each pair first: the deltas need them.
-  std::vector<const std::vector<double>*> ideal(M * S, nullptr), full(M * S, nullptr);
+  std::vector<const RunValues*> ideal(M * S, nullptr), full(M * S, nullptr);
   for (const Arm& a : p.arms) {
     const size_t ms = a.model * S + a.scheme;
-    if (a.kind == kIdealArm) ideal[ms] = &res[a.run];
-    if (a.kind == kFullArm) full[ms] = &res[a.run];
+    if (a.kind == kIdealArm) ideal[ms] = &runs[a.run];
+    if (a.kind == kFullArm) full[ms] = &runs[a.run];
   }
   for (size_t ms = 0; ms < M * S; ++ms) {
     if (!ideal[ms]) continue;
-    const auto &i = *ideal[ms], &f = *full[ms];
+    const auto &i = ideal[ms]->metrics, &f = full[ms]->metrics;
     t.ideal_accuracy[ms] = i[kAcc], t.ideal_accuracy_lo[ms] = i[kLo], t.ideal_accuracy_hi[ms] = i[kHi];
     t.ideal_rel_l2[ms] = i[kRelL2], t.ideal_kl[ms] = i[kKl];
     t.full_accuracy[ms] = f[kAcc], t.full_accuracy_lo[ms] = f[kLo], t.full_accuracy_hi[ms] = f[kHi];
@@ -358,10 +395,14 @@ lut::AttributionTable table_of(const AttributionSpec& spec, const Plan& p,
     if (a.kind != kAlone && a.kind != kRemoved) continue;
     const size_t ms = a.model * S + a.scheme, mode = a.kind == kAlone ? 0 : 1;
     const size_t at = (ms * K + static_cast<size_t>(a.k)) * 2 + mode;
-    const auto& v = res[a.run];
+    const auto& v = runs[a.run].metrics;
     // Effect of switching on: alone - ideal, full - removed.
-    const auto& on = a.kind == kAlone ? v : *full[ms];
-    const auto& off = a.kind == kAlone ? *ideal[ms] : v;
+    const RunValues& on_run = a.kind == kAlone ? runs[a.run] : *full[ms];
+    const RunValues& off_run = a.kind == kAlone ? *ideal[ms] : runs[a.run];
+    const auto& on = on_run.metrics;
+    const auto& off = off_run.metrics;
+    const Interval ci = arm_delta_interval(on_run.right, off_run.right);
+    t.d_accuracy_lo[at] = ci.lo, t.d_accuracy_hi[at] = ci.hi;
     t.accuracy[at] = v[kAcc], t.accuracy_lo[at] = v[kLo], t.accuracy_hi[at] = v[kHi], t.accuracy_n[at] = v[kN];
     t.rel_l2[at] = v[kRelL2], t.kl[at] = v[kKl], t.cosine[at] = v[kCos], t.sparsity[at] = v[kSparsity];
     t.d_accuracy[at] = on[kAcc] - off[kAcc];
@@ -416,15 +457,20 @@ std::string print_table(const AttributionSpec& spec, const lut::AttributionTable
                                      t.accuracy_n[(ms * K) * 2]) + " rel_l2 " + fmt("%.3e", t.ideal_rel_l2[ms]);
       o += "; dominant: " + std::string(std::isnan(t.dominant[ms]) ? "none"
                                         : kNonidealities[static_cast<size_t>(t.dominant[ms])]) + "\n";
-      std::snprintf(line, sizeof line, "  %-13s %9s %9s %10s %10s | %9s %9s %10s %10s\n", "nonideality",
-                    "alone", "d_acc", "d_rel_l2", "d_kl", "removed", "d_acc", "d_rel_l2", "d_kl");
+      std::snprintf(line, sizeof line, "  %-13s %9s %27s %10s %10s | %9s %27s %10s %10s\n", "nonideality",
+                    "alone", "d_acc [paired 95%]", "d_rel_l2", "d_kl", "removed", "d_acc [paired 95%]",
+                    "d_rel_l2", "d_kl");
       o += line;
+      auto d_acc = [&](size_t i) {
+        return fmt("%+.4f", t.d_accuracy[i]) + " [" + fmt("%+.3f", t.d_accuracy_lo[i]) + ", " +
+               fmt("%+.3f", t.d_accuracy_hi[i]) + "]";
+      };
       for (size_t k = 0; k < K; ++k) {
         const size_t a = (ms * K + k) * 2, r = a + 1;
         if (std::isnan(t.rel_l2[a])) continue;
-        std::snprintf(line, sizeof line, "  %-13s %9.4f %+9.4f %+10.3e %+10.3e | %9.4f %+9.4f %+10.3e %+10.3e\n",
-                      kNonidealities[k], t.accuracy[a], t.d_accuracy[a], t.d_rel_l2[a], t.d_kl[a], t.accuracy[r],
-                      t.d_accuracy[r], t.d_rel_l2[r], t.d_kl[r]);
+        std::snprintf(line, sizeof line, "  %-13s %9.4f %27s %+10.3e %+10.3e | %9.4f %27s %+10.3e %+10.3e\n",
+                      kNonidealities[k], t.accuracy[a], d_acc(a).c_str(), t.d_rel_l2[a], t.d_kl[a],
+                      t.accuracy[r], d_acc(r).c_str(), t.d_rel_l2[r], t.d_kl[r]);
         o += line;
       }
     }

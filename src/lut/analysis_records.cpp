@@ -56,6 +56,10 @@ void AttributionTable::fields(Visitor& v) {
   v.var("sparsity", sparsity, CIMCHAR_ARM_DIMS, "1", "fraction of attention weights pruned");
   v.var("d_accuracy", d_accuracy, CIMCHAR_ARM_DIMS, "1",
         "accuracy change from switching the nonideality on: alone - ideal, or full - removed");
+  v.var("d_accuracy_lo", d_accuracy_lo, CIMCHAR_ARM_DIMS, "1",
+        "paired 95% interval of d_accuracy, lower end: Newcombe's hybrid score interval over the "
+        "items both arms scored, item by item (NaN without per-item results)");
+  v.var("d_accuracy_hi", d_accuracy_hi, CIMCHAR_ARM_DIMS, "1", "its upper end");
   v.var("d_rel_l2", d_rel_l2, CIMCHAR_ARM_DIMS, "1", "rel_l2 change from switching it on (as d_accuracy)");
   v.var("d_kl", d_kl, CIMCHAR_ARM_DIMS, "1", "KL change from switching it on (as d_accuracy), in nat");
 #undef CIMCHAR_ARM_DIMS

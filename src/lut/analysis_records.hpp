@@ -48,7 +48,7 @@ struct AttributionTable {
   std::vector<double> model, scheme, nonideality, mode, layer;  // index axes
   // [model, scheme, nonideality, mode]
   std::vector<double> accuracy, accuracy_lo, accuracy_hi, accuracy_n, rel_l2, kl, cosine, sparsity;
-  std::vector<double> d_accuracy, d_rel_l2, d_kl;
+  std::vector<double> d_accuracy, d_accuracy_lo, d_accuracy_hi, d_rel_l2, d_kl;
   // [model, scheme, nonideality, mode, layer]
   std::vector<double> layer_rel_l2, layer_kl, d_layer_rel_l2, d_layer_kl;
   // [model, scheme]: the arms with every nonideality off (ideal_*) and on (full_*)

@@ -144,3 +144,60 @@ TEST(Attribution, BadInputNamesTheKey) {
 }
 
 }  // namespace
+
+// Each accuracy delta carries the paired 95% interval of its two arms, item by item: equal to
+// Newcombe's interval (metrics.hpp) of the paired table built here from two independent runs of
+// the arms' configs (the ideal arm and read noise alone) on the same held-out images of the
+// shipped digits model; the delta lies inside it, and it is narrower than the two arms' own
+// Wilson intervals put together (the arms agree on most sequences).
+TEST(Attribution, AccuracyDeltasCarryThePairedIntervalOfTheirArms) {
+  const fs::path model = fs::path(CIMCHAR_TEST_SOURCE_DIR) / "models" / "digits.h5";
+  const size_t n = 64;
+  const std::string scheme =
+      "[attention]\nscheme = \"rram-baseline\"\n[attention.crossbar]\nreadout = \"statistical\"\n"
+      "[attention.crossbar.nonideal.model.read_noise]\nenabled = true\nsigma_rel = 1.0\n";
+  const fs::path d = dir("paired");
+  write(d / "scheme.toml", scheme);
+  write(d / "a.toml", "[attribution]\nmax_sequences = " + std::to_string(n) + "\nmodels = [\"" + model.string() +
+                          "\"]\nschemes = [\"" + (d / "scheme.toml").string() + "\"]\n");
+  AttributionRequest req;
+  req.config_file = d / "a.toml";
+  req.out_file = d / "attribution.h5";
+  run_attribution(req);
+  H5Reader h(req.out_file);
+  const auto acc = h.read("/attribution/d_accuracy"), lo = h.read("/attribution/d_accuracy_lo"),
+             hi = h.read("/attribution/d_accuracy_hi");
+  const int rn = index_of("read_noise");
+  const auto on = present_nonidealities(scheme, (d / "scheme.toml").string(), req.seed);
+  std::vector<int> others;
+  for (int k : on)
+    if (k != rn) others.push_back(k);
+  auto items = [&](const std::vector<int>& off, const char* name) {
+    RunRequest r;
+    r.model_file = model;
+    r.out_file = d / name;
+    r.config_text = config_without(scheme, (d / "scheme.toml").string(), off, req.seed);
+    r.max_sequences = static_cast<int>(n);
+    return run_attention(r).item_right;
+  };
+  const auto alone = items(others, "alone.h5"), ideal = items(on, "ideal.h5");
+  ASSERT_EQ(alone.size(), n);
+  ASSERT_EQ(ideal.size(), n);
+  PairedCounts c;
+  for (size_t j = 0; j < n; ++j)
+    (alone[j] ? (ideal[j] ? c.both : c.only_a) : (ideal[j] ? c.only_b : c.neither)) += 1;
+  const Interval want = paired_difference_interval(c);
+  const size_t a = at(rn, 0);
+  std::printf("  read noise alone: d_acc %+.4f [%+.4f, %+.4f]; paired table %lld %lld %lld %lld\n", acc[a],
+              lo[a], hi[a], static_cast<long long>(c.both), static_cast<long long>(c.only_a),
+              static_cast<long long>(c.only_b), static_cast<long long>(c.neither));
+  EXPECT_NEAR(acc[a], static_cast<double>(c.only_a - c.only_b) / static_cast<double>(n), 1e-12);
+  EXPECT_GT(c.only_a + c.only_b, 0);  // the arms differ somewhere, or the interval is trivial
+  EXPECT_NEAR(lo[a], want.lo, 1e-12);
+  EXPECT_NEAR(hi[a], want.hi, 1e-12);
+  EXPECT_LE(lo[a], acc[a]);
+  EXPECT_GE(hi[a], acc[a]);
+  const auto alo = h.read("/attribution/accuracy_lo"), ahi = h.read("/attribution/accuracy_hi");
+  EXPECT_LT(hi[a] - lo[a], (ahi[a] - alo[a]) + (h.read("/attribution/ideal_accuracy_hi")[0] -
+                                                h.read("/attribution/ideal_accuracy_lo")[0]));
+}
