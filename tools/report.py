@@ -758,7 +758,12 @@ def dominant_nonideality(files):
             for s, scheme in enumerate(names["schemes"]):
                 k = d["dominant"][m, s]
                 if math.isfinite(k):
-                    dom[(scheme, os.path.splitext(os.path.basename(model))[0])] = names["nonidealities"][int(k)]
+                    text = names["nonidealities"][int(k)]
+                    # What removing it gains, with its paired 95% interval (mode 1: full - removed).
+                    gain, lo, hi = (-d[f][m, s][int(k), 1] for f in ("d_accuracy", "d_accuracy_hi", "d_accuracy_lo"))
+                    if math.isfinite(gain) and math.isfinite(lo):
+                        text += " (removing it: %+.3f [%+.3f, %+.3f])" % (gain, lo, hi)
+                    dom[(scheme, os.path.splitext(os.path.basename(model))[0])] = text
     return dom
 
 
