@@ -114,6 +114,18 @@ void write_metrics(H5Writer& w, const std::string& g, const Metrics& m) {
 
 namespace {
 
+}  // namespace
+
+RunKeys read_run_keys(Section& att) {
+  RunKeys k;
+  k.recall_k = static_cast<int>(att.get_int("recall_k", k.recall_k, 1, 1 << 20));
+  k.calibration_sequences =
+      static_cast<int>(att.get_int("calibration_sequences", k.calibration_sequences, 1, 1 << 20));
+  return k;
+}
+
+namespace {
+
 // The configuration and the scheme (ConfigError before anything is read or computed).
 struct Configured {
   TomlDoc doc;
@@ -121,6 +133,7 @@ struct Configured {
   std::unique_ptr<Scheme> sch_model;  // ir_drop = "both": the same with the compact model
   const SchemeInfo* info = nullptr;
   uint64_t seed = 1;
+  RunKeys keys;
   // Another scheme from the same config and seed (the same chip, its own counters).
   std::unique_ptr<Scheme> twin() const {
     toml::table copy = doc.root;
@@ -148,7 +161,8 @@ Configured configure(const RunRequest& req, RunSummary& s) {
     throw ConfigError("no scheme: give --scheme NAME or `scheme` in the config's [attention]");
   const SchemeInfo& info = find_scheme(scheme);
   s.scheme = scheme;
-  s.top_k = static_cast<int>(att.get_int("recall_k", 8, 1, 1 << 20));
+  c.keys = read_run_keys(att);
+  s.top_k = c.keys.recall_k;
   c.sch = info.make(att, req.seed);
   c.info = &info;
   c.seed = req.seed;
@@ -184,7 +198,8 @@ void calibrate(const ModelFile& mf, Configured& c, RunSummary& s) {
     probe->calibrate(cal);
   }
   const Batch* split = mf.calibration ? &*mf.calibration : nullptr;
-  for (auto& v : calibrate_adc_ranges(mf.model, split, probe.get(), *c.sch, c.sch_model.get()))
+  for (auto& v : calibrate_adc_ranges(mf.model, split, probe.get(), *c.sch, c.sch_model.get(),
+                                      c.keys.calibration_sequences))
     s.calibrated.push_back(std::move(v));
   s.timing.calibration_s += since(t1);
 }

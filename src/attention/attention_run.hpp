@@ -9,9 +9,19 @@
 #include <string>
 
 #include "attention/metrics.hpp"
+#include "attention/range_calibration.hpp"
 #include "attention/scheme.hpp"
 
 namespace cimchar::attention {
+
+// The [attention] keys of a run that are not the scheme's own (docs/schemes.md): the k of the
+// top-k recall metric, and how many calibration sequences the ADC ranges are read on.
+struct RunKeys {
+  int recall_k = 8;
+  int calibration_sequences = kRangeSequences;
+};
+// ConfigError naming the key when a value is out of range.
+RunKeys read_run_keys(Section& attention);
 
 struct RunRequest {
   std::filesystem::path model_file;

@@ -309,7 +309,7 @@ void check_scheme_config(const std::string& text, const std::string& file, uint6
   Section att = root.sub("attention");
   const SchemeInfo& info = find_scheme(att.get_string("scheme", ""));
   info.make(att, seed);
-  att.get_int("recall_k", 8, 1, 1 << 20);
+  read_run_keys(att);
   att.finish();
   root.finish();
 }

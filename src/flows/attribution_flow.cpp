@@ -28,6 +28,7 @@ struct AttributionStage {
   bool use_luts = false;
   std::string ir_drop = "off", adc_arch = "sar";
   double r_wire_ohm = 1.0, wta_capacitance_F = 100e-15;
+  int calibration_sequences = 0;  // set in every scheme that leaves it out (0: the default, 32)
 };
 
 toml::table& table_at(toml::table& t, std::initializer_list<const char*> path) {
@@ -97,8 +98,12 @@ std::string with_run_luts(const AttributionStage& c, const attention::SweepSchem
 fs::path run(const AttributionStage& c, const RunContext& ctx) {
   StageScope scope("attribution", ctx);
   attention::AttributionSpec spec = c.spec;
-  if (c.use_luts)
-    for (auto& sc : spec.schemes) sc.text = with_run_luts(c, sc, ctx);
+  for (auto& sc : spec.schemes) {
+    if (c.use_luts) sc.text = with_run_luts(c, sc, ctx);
+    if (c.calibration_sequences > 0)
+      sc.text = wire(sc.text, sc.file, ctx.seed, {"attention"}, "calibration_sequences",
+                     int64_t{c.calibration_sequences});
+  }
   attention::AttributionRequest req;
   req.out_file = scope.output();
   req.seed = ctx.seed;
@@ -119,6 +124,7 @@ PreparedStage prepare_attribution_stage(Section& table, const RunContext& ctx) {
   c->r_wire_ohm = table.get_double("r_wire", 1.0, "ohm", {0, 1e4});
   c->adc_arch = table.get_choice("adc_arch", "sar", {"sar", "flash"});
   c->wta_capacitance_F = table.get_double("wta_capacitance", 100e-15, "F", {1e-18, 1e-6});
+  c->calibration_sequences = static_cast<int>(table.get_int("calibration_sequences", 0, 0, 1 << 20));
   c->spec = attention::parse_attribution(table, ctx.config_file);
   // Every scheme's arms built now (a key a scheme refuses fails before any stage runs); the
   // LUTs this run will write are added when the stage runs.

@@ -33,6 +33,7 @@ struct SchemesConfig {
   std::string adc_arch = "sar";
   double wta_capacitance = 100e-15;
   int sequences = 0;
+  int calibration_sequences = 0;  // the ADC range pass's sequences (0: the scheme's default, 32)
   std::filesystem::path tech, gpu, arch;  // PPA roll-up of the crossbar runs ("" = none)
 };
 
@@ -64,6 +65,7 @@ SchemesConfig parse(Section& t) {
   c.adc_arch = t.get_choice("adc_arch", "sar", {"sar", "flash"});
   c.wta_capacitance = t.get_double("wta_capacitance", 100e-15, "F", {1e-18, 1e-6});
   c.sequences = static_cast<int>(t.get_int("sequences", 0, 0, 1 << 30));
+  c.calibration_sequences = static_cast<int>(t.get_int("calibration_sequences", 0, 0, 1 << 20));
   if (t.get_bool("ppa", true)) {
     auto card = [&](const std::string& key, const std::string& def) {
       const std::string p = t.get_string(key, def);
@@ -93,6 +95,7 @@ std::string toml_number(double x) {
 std::string scheme_config(const SchemesConfig& c, const std::string& scheme, const RunContext& ctx) {
   std::string s = "[attention]\nscheme = \"" + scheme + "\"\n";
   if (scheme == "ideal") return s;
+  if (c.calibration_sequences > 0) s += "calibration_sequences = " + std::to_string(c.calibration_sequences) + "\n";
   std::error_code ec;
   const auto thr = ctx.out_dir / "threshold.h5", var = ctx.out_dir / "variation.h5";
   const auto adc = ctx.out_dir / "adc.h5", wta = ctx.out_dir / "wta.h5";

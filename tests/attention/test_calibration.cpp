@@ -239,6 +239,28 @@ TEST(RangeCalibration, ChoosesTheSplitsLargestReadForEveryProduct) {
   EXPECT_EQ(h.attr_string("/calibration/crossbar.adc_full_scale.scores", "source"), "calibration");
 }
 
+// calibration_sequences = n reads the ranges on the split's first n sequences only: a split whose
+// first sequence has its last feature 0 (one g_off row fewer in each q/k/v column) and the rest
+// all ones gives (g_on + 2 g_off) / (128 g_on) at n = 1 and (g_on + 3 g_off) / (128 g_on) at the
+// default; 0 is refused naming the key.
+TEST(RangeCalibration, CalibrationSequencesReadsTheFirstN) {
+  std::vector<double> split(kBatch * kSeq * kD, 1.0);
+  for (size_t i = kD - 1; i < kSeq * kD; i += kD) split[i] = 0;  // sequence 0 only
+  const fs::path m = write_model("rng_first", draw_x(2, 1.0), &split);
+  const double g_on = 100e-6, g_off = 1e-6;
+  const RunSummary one = run(m, std::string(kBaseline) + "calibration_sequences = 1\n");
+  const RunSummary all = run(m, kBaseline);
+  EXPECT_NEAR(chosen(one, "crossbar.adc_full_scale.q_proj").value, (g_on + 2 * g_off) / (128 * g_on), 1e-12);
+  EXPECT_NEAR(chosen(all, "crossbar.adc_full_scale.q_proj").value, (g_on + 3 * g_off) / (128 * g_on), 1e-12);
+  EXPECT_NE(chosen(one, "crossbar.adc_full_scale.q_proj").basis.find("of 1 calibration sequences"), std::string::npos);
+  try {
+    run(m, std::string(kBaseline) + "calibration_sequences = 0\n");
+    ADD_FAILURE() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("calibration_sequences"), std::string::npos) << e.what();
+  }
+}
+
 // The calibration pass runs on a twin of the scheme: the run's counters are those of a run with
 // the same range fixed; a range in the config wins; without a split the default is said.
 TEST(RangeCalibration, ConfigWinsCountersUntouchedDefaultWithoutSplit) {

@@ -119,6 +119,10 @@ with tempfile.TemporaryDirectory() as d:
     sprint = desc[schemes.index("sprint")]
     check("threshold.h5" in sprint and "variation.h5" in sprint and "adc.h5" in sprint,
           "sprint uses this run's LUTs: " + sprint)
+    with h5py.File(os.path.join(d, "attention_rram-baseline_recall.h5"), "r") as f:  # calibration_sequences = 8
+        basis = f["/calibration/crossbar.adc_full_scale.q_proj"].attrs["basis"]
+        basis = basis.decode() if isinstance(basis, bytes) else basis
+        check("of 8 calibration sequences" in basis, "[schemes] calibration_sequences reaches the run: " + basis)
     hardsea = desc[schemes.index("hardsea")]
     check("wta.h5" in hardsea, "hardsea uses this run's WTA LUT: " + hardsea)
     with h5py.File(os.path.join(d, "wta.h5"), "r") as f:  # [wta.transistor]: measured, every case right
@@ -231,8 +235,11 @@ with tempfile.TemporaryDirectory() as d:
                 want = names[int(k)] if np.isfinite(k) else ""
                 row = re.search(r"<tr><td>rram-baseline</td><td>%s</td>(.*?)</tr>" % re.escape(os.path.basename(model)),
                                 summary, re.S)
-                check(row is not None and want and row.group(1).endswith("<td>%s</td>" % want),
-                      "summary: rram-baseline / %s names the dominant nonideality %r" % (model, want))
+                # The name, then what removing it gains with its paired interval.
+                check(row is not None and want and re.search(r"<td>%s \(removing it: [+-][0-9.]+ \[[+-][0-9.]+, [+-][0-9.]+\]\)</td>$"
+                                                            % re.escape(want), row.group(1)) is not None,
+                      "summary: rram-baseline / %s names the dominant nonideality %r with its gain: %s"
+                      % (model, want, row.group(1)[-120:] if row else ""))
         check("attribution" in sections and sections["attribution"].count("<svg") >= 2,
               "attribution section: a chart per attributed model")
         check(dom.find('id="summary"') < dom.find('id="cell"') < dom.find('id="provenance"'),
