@@ -85,10 +85,7 @@ AdcLut AdcLut::load(const std::string& file, const std::string& arch, int bits, 
   return a;
 }
 
-int AdcLut::code(double x, size_t instance) const {
-  const auto& t = transitions_[instance % transitions_.size()];
-  return static_cast<int>(std::upper_bound(t.begin(), t.end(), x) - t.begin());
-}
+int AdcLut::code(double x, size_t instance) const { return count_at_or_below(transitions(instance), x); }
 
 WtaLut WtaLut::load(const std::string& file, double c_F) {
   const auto l = lut::read<lut::WtaDecisionLut>(H5Reader(file));

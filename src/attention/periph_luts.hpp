@@ -3,6 +3,9 @@
 // throws InputError naming them.
 #pragma once
 
+#include <cmath>
+#include <cstddef>
+
 #include <cstdint>
 #include <random>
 #include <string>
@@ -45,8 +48,27 @@ class AdcLut {
                      uint64_t seed);
   // Code of a value given in LSB (0 .. 2^bits - 1, clipped) by ADC `instance`.
   int code(double x_lsb, size_t instance) const;
+  // The number of transitions t (increasing) at or below x, std::upper_bound's count, found by
+  // walking from the ideal code round(x): the transitions lie within a fraction of an LSB of
+  // k + 1/2, so one step each way (branch-free) almost always settles it, where a binary
+  // search over 2^N - 1 of them mispredicted at every level (it was most of a LUT-wired
+  // per-read run's time). NaN counts all, as upper_bound.
+  static int count_at_or_below(const std::vector<double>& t, double x) {
+    const auto n = static_cast<std::ptrdiff_t>(t.size());
+    if (std::isnan(x)) return static_cast<int>(n);
+    const double g = std::floor(x + 0.5);
+    std::ptrdiff_t j = g <= 0 ? 0 : g >= static_cast<double>(n) ? n : static_cast<std::ptrdiff_t>(g);
+    const double* p = t.data();
+    if (j < n) j += p[j] <= x;
+    if (j > 0) j -= p[j - 1] > x;
+    while (j < n && p[j] <= x) ++j;
+    while (j > 0 && p[j - 1] > x) --j;
+    return static_cast<int>(j);
+  }
   int bits() const { return bits_; }
   size_t instances() const { return transitions_.size(); }
+  // ADC `instance`'s transitions in LSB, increasing (code(x) counts those at or below x).
+  const std::vector<double>& transitions(size_t instance) const { return transitions_[instance % transitions_.size()]; }
   const std::string& file() const { return file_; }
 
  private:

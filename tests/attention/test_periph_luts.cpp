@@ -125,6 +125,31 @@ TEST(AdcLut, ErrorFreeTableIsTheUniformQuantizer) {
   }
 }
 
+// code(x) counts the transitions at or below x, as std::upper_bound does, also where the errors
+// are large (sigma 1.5 LSB, mean 2 LSB: the walk from round(x) takes several steps), beyond both
+// ends, at the transitions themselves, and for NaN and infinities.
+TEST(AdcLut, CodeCountsTheTransitionsAtOrBelowTheInput) {
+  const auto lut = AdcLut::load(adc_file("cimchar_adc_walk.h5", 6, 2.0, 1.5), "sar", 6, 4, 9);
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(-8.0, 72.0);
+  auto count = [&](double x, size_t k) {
+    const auto& t = lut.transitions(k);
+    return static_cast<int>(std::upper_bound(t.begin(), t.end(), x) - t.begin());
+  };
+  for (size_t k = 0; k < 4; ++k) {
+    for (int i = 0; i < 20000; ++i) {
+      const double x = u(rng);
+      ASSERT_EQ(lut.code(x, k), count(x, k)) << x;
+    }
+    for (double x : lut.transitions(k)) {
+      EXPECT_EQ(lut.code(x, k), count(x, k));
+      EXPECT_EQ(lut.code(std::nextafter(x, -1e9), k), count(std::nextafter(x, -1e9), k));
+    }
+    for (double x : {std::nan(""), HUGE_VAL, -HUGE_VAL, 1e300, -1e300})
+      EXPECT_EQ(lut.code(x, k), count(x, k)) << x;
+  }
+}
+
 TEST(AdcLut, OffsetShiftsEveryTransition) {
   // Every transition 0.3 LSB late: the code of x LSB is round(x - 0.3).
   auto lut = AdcLut::load(adc_file("cimchar_adc_off.h5", 4, 0.3, 0), "sar", 4, 1, 1);
