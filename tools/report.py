@@ -846,19 +846,21 @@ def summary_section(run_dir, att, ppa, attr_files=()):
                  if math.isfinite(a.accuracy_delta) else "n/a")
         rows.append([a.scheme, a.model, ci, delta, a.n, a.fp32_accuracy, a.sparsity,
                      get("energy_total", 1e6), get("latency_total", 1e3), get("gpu_time_ratio"),
-                     get("gpu_energy_ratio"), dom.get((a.scheme, os.path.splitext(a.model)[0]), "")])
+                     get("gpu_time_ratio_launch_floor"), get("gpu_energy_ratio"), dom.get((a.scheme, os.path.splitext(a.model)[0]), "")])
     note = ("<p>Accuracy on the first n held-out sequences with its 95% Wilson interval (for a "
             "language model, next-token accuracy over the n labelled positions of those sequences); "
             "&minus; ideal: the scheme's accuracy minus the ideal run's on the same items, with its paired "
             "95% interval (Newcombe), which resolves losses the two accuracies' intervals cannot; fp32 is "
             "torch's accuracy on the whole held-out set recorded in the model file. Energy and "
             "latency per run from <code>cimchar ppa</code>; GPU columns are GPU / ours (&gt; 1: "
-            "ours is faster / spends less energy) from the roofline baseline (docs/ppa.md). "
+            "ours is faster / spends less energy) from the roofline baseline, and with every GPU "
+            "kernel at least the GPU card's launch interval (the launch floor; docs/ppa.md). "
             "Dominant nonideality: the one whose removal gains most accuracy, from this run's "
             "attribution*.h5 (<code>cimchar attribution</code> or an [attribution] stage, "
             "docs/schemes.md); blank where this run attributed none.</p>")
     return note + table(["scheme", "model", "accuracy [95% CI]", "\u2212 ideal [paired 95% CI]", "n", "fp32", "sparsity",
-                         "energy (uJ)", "latency (ms)", "GPU time / ours", "GPU energy / ours",
+                         "energy (uJ)", "latency (ms)", "GPU time / ours (roofline)",
+                         "GPU time / ours (launch floor)", "GPU energy / ours",
                          "dominant nonideality"], rows)
 
 

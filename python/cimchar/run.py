@@ -78,7 +78,7 @@ class Run:
                                 if isinstance(d, h5py.Dataset):
                                     row["%s_%s" % (sub, n)] = float(d[()])
                     for n in ("latency/total", "throughput", "tops_per_w", "gops_per_mm2",
-                              "gpu/time_ratio", "gpu/energy_ratio"):
+                              "gpu/time_ratio", "gpu/time_ratio_launch_floor", "gpu/energy_ratio"):
                         row[n.replace("/", "_")] = _scalar(g, n)
                     rows.append(row)
         return pd.DataFrame(rows)
