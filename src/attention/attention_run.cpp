@@ -112,10 +112,6 @@ void write_metrics(H5Writer& w, const std::string& g, const Metrics& m) {
 
 }  // namespace
 
-namespace {
-
-}  // namespace
-
 RunKeys read_run_keys(Section& att) {
   RunKeys k;
   k.recall_k = static_cast<int>(att.get_int("recall_k", k.recall_k, 1, 1 << 20));

@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <sstream>
 
 #include "core/error.hpp"
 #include "core/param_table.hpp"
 #include "core/rng.hpp"
+#include "core/sample_stats.hpp"
 #include "core/units.hpp"
 #include "device/mosfet_node.hpp"
 #include "spice/pool.hpp"
@@ -85,13 +85,6 @@ std::string job_name(const std::string& what, const StrongArmDesign& d,
                      const std::string& devices_dir) {
   return "periph/strongarm " + what + " (" + devices_dir + "/" + device::mosfet_node(d.node).mod_file +
          ", " + find_netlist("strongarm.lib").string() + ")";
-}
-
-double sample_sd(const std::vector<double>& x, double& mean) {
-  mean = std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
-  double ss = 0;
-  for (double v : x) ss += (v - mean) * (v - mean);
-  return x.size() > 1 ? std::sqrt(ss / static_cast<double>(x.size() - 1)) : 0.0;
 }
 
 }  // namespace

@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <random>
 #include <sstream>
 
 #include "core/error.hpp"
 #include "core/param_table.hpp"
 #include "core/rng.hpp"
+#include "core/sample_stats.hpp"
 #include "core/units.hpp"
 #include "device/mosfet_node.hpp"
 #include "periph/waveform.hpp"
@@ -282,10 +282,7 @@ WtaTripMismatch wta_trip_mismatch(spice::WorkerPool& pool, const WtaTransistorDe
   }
   m.linear_sigma_V = std::sqrt(lin);
   m.x_trip_V.assign(x.begin() + static_cast<long>(1 + 2 * D), x.end());
-  m.mean_V = std::accumulate(m.x_trip_V.begin(), m.x_trip_V.end(), 0.0) / static_cast<double>(samples);
-  double ss = 0;
-  for (double v : m.x_trip_V) ss += (v - m.mean_V) * (v - m.mean_V);
-  m.sigma_V = std::sqrt(ss / static_cast<double>(samples - 1));
+  m.sigma_V = sample_sd(m.x_trip_V, m.mean_V);
   return m;
 }
 

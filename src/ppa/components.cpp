@@ -34,88 +34,104 @@ double Luts::pulses_for(int bits) const {
   return best->second;
 }
 
+namespace {
+
+// cell.h5: the mean write-verify pulses per precision.
+void read_cell(const std::filesystem::path& file, Luts& l) {
+  H5Reader r(file);
+  for (int b = 1; b <= 8; ++b) {
+    const std::string g = "/program/b" + std::to_string(b) + "/pulses";
+    if (!r.has(g)) continue;
+    const double m = mean_finite(r.read(g));
+    if (!std::isfinite(m) || m <= 0) throw InputError(r.path().string() + ": " + g + " has no pulses");
+    l.write_pulses[b] = m;
+  }
+  l.write_pulses_source = r.path().string() +
+                          " /program/b<bits>/pulses (mean over levels and trials, at the arrays' "
+                          "bits per cell or the nearest measured)";
+}
+
+// threshold.h5: the decision's energy and delay; the StrongARM's area where it was measured.
+void read_threshold(const std::filesystem::path& file, Luts& l) {
+  H5Reader r(file);
+  const auto lut = lut::read<lut::ThresholdLut>(r);
+  Figure f;
+  f.energy_J = lut.e_decision_J;
+  f.delay_s = lut.t_decision_s;
+  f.source = r.path().string() + " " + lut::ThresholdLut::kGroup + " e_decision_J, t_decision_s";
+  if (r.has(lut::ThresholdComparatorLut::kGroup)) {  // older files have no such record
+    const auto cmp = lut::read<lut::ThresholdComparatorLut>(r);
+    cmp.validate(r.path().string());
+    const std::string what = cmp.kind == "strongarm"
+                                 ? std::string(", transistor level: its energy_J, energy_clk_J "
+                                               "and delay_s in ") +
+                                       lut::ThresholdComparatorLut::kGroup + " included"
+                                 : ", its own energy and delay not modelled";
+    f.source += " (comparator: " + cmp.kind + what + ")";
+    if (cmp.kind == "strongarm" && std::isfinite(cmp.area_m2) && cmp.area_m2 > 0)
+      l.comparator_area = AreaFigure{cmp.area_m2 * 1e6, r.path().string() + " " +
+                                                            lut::ThresholdComparatorLut::kGroup +
+                                                            " area_m2 (the StrongARM's devices)"};
+  }
+  l.threshold = f;
+}
+
+// wta.h5: the transistor-level record where there is one (energy, delay, area per input), else
+// the behavioural one (bit lines only).
+void read_wta(const std::filesystem::path& file, Luts& l) {
+  H5Reader r(file);
+  Figure f;
+  if (r.has(lut::WtaTransistorLut::kGroup)) {  // measured at transistor level: comparators included
+    const auto t = lut::read<lut::WtaTransistorLut>(r);
+    t.validate(r.path().string());
+    f.energy_J = mean_finite(t.e_decision);
+    f.delay_s = mean_finite(t.t_decision);
+    f.source = r.path().string() + " " + lut::WtaTransistorLut::kGroup +
+               " e_decision (bit lines + transistor comparators), t_decision (means over the "
+               "capacitance axis)";
+    const double a = mean_finite(t.area);
+    if (std::isfinite(a) && a > 0 && t.n_inputs > 0)
+      l.wta_area_per_input = AreaFigure{a / t.n_inputs * 1e6,
+                                        r.path().string() + " " + lut::WtaTransistorLut::kGroup +
+                                            " area / n_inputs (mean over the capacitance axis)"};
+  } else {
+    const auto lut = lut::read<lut::WtaDecisionLut>(r);
+    f.energy_J = mean_finite(lut.energy);
+    f.delay_s = mean_finite(lut.delay);
+    f.source = r.path().string() + " " + lut::WtaDecisionLut::kGroup +
+               " energy, delay (mean over the capacitance axis; bit lines only, the "
+               "behavioural comparators' own energy not modelled)";
+  }
+  l.wta = f;
+}
+
+// adc.h5: the energy per conversion when the stage records it; else the SAR timing only.
+void read_adc(const std::filesystem::path& file, Luts& l) {
+  H5Reader r(file);
+  if (r.has_attr("/lut/adc", "e_conversion_J") && r.has_attr("/lut/adc", "t_conversion_s") &&
+      r.has_attr("/lut/adc", "bits")) {
+    Figure f;
+    f.energy_J = r.attr_double("/lut/adc", "e_conversion_J");
+    f.delay_s = r.attr_double("/lut/adc", "t_conversion_s");
+    f.source = r.path().string() + " /lut/adc e_conversion_J, t_conversion_s";
+    l.adc = f;
+    l.adc_bits = static_cast<int>(r.attr_double("/lut/adc", "bits"));
+  } else if (r.has_attr("/adc", "t_sample_s") && r.has_attr("/adc", "t_bit_s")) {
+    l.adc_t_sample_s = r.attr_double("/adc", "t_sample_s");
+    l.adc_t_bit_s = r.attr_double("/adc", "t_bit_s");
+    l.adc_timing_source = r.path().string() + " /adc t_sample_s + bits x t_bit_s";
+  }
+}
+
+}  // namespace
+
 Luts load_luts(const std::filesystem::path& dir) {
   Luts l;
   namespace fs = std::filesystem;
-  if (fs::exists(dir / "cell.h5")) {
-    H5Reader r(dir / "cell.h5");
-    for (int b = 1; b <= 8; ++b) {
-      const std::string g = "/program/b" + std::to_string(b) + "/pulses";
-      if (!r.has(g)) continue;
-      const double m = mean_finite(r.read(g));
-      if (!std::isfinite(m) || m <= 0) throw InputError(r.path().string() + ": " + g + " has no pulses");
-      l.write_pulses[b] = m;
-    }
-    l.write_pulses_source = r.path().string() +
-                            " /program/b<bits>/pulses (mean over levels and trials, at the arrays' "
-                            "bits per cell or the nearest measured)";
-  }
-  if (fs::exists(dir / "threshold.h5")) {
-    H5Reader r(dir / "threshold.h5");
-    const auto lut = lut::read<lut::ThresholdLut>(r);
-    Figure f;
-    f.energy_J = lut.e_decision_J;
-    f.delay_s = lut.t_decision_s;
-    f.source = r.path().string() + " " + lut::ThresholdLut::kGroup + " e_decision_J, t_decision_s";
-    if (r.has(lut::ThresholdComparatorLut::kGroup)) {  // older files have no such record
-      const auto cmp = lut::read<lut::ThresholdComparatorLut>(r);
-      cmp.validate(r.path().string());
-      const std::string what = cmp.kind == "strongarm"
-                                   ? std::string(", transistor level: its energy_J, energy_clk_J "
-                                                 "and delay_s in ") +
-                                         lut::ThresholdComparatorLut::kGroup + " included"
-                                   : ", its own energy and delay not modelled";
-      f.source += " (comparator: " + cmp.kind + what + ")";
-      if (cmp.kind == "strongarm" && std::isfinite(cmp.area_m2) && cmp.area_m2 > 0)
-        l.comparator_area = AreaFigure{cmp.area_m2 * 1e6, r.path().string() + " " +
-                                                              lut::ThresholdComparatorLut::kGroup +
-                                                              " area_m2 (the StrongARM's devices)"};
-    }
-    l.threshold = f;
-  }
-  if (fs::exists(dir / "wta.h5")) {
-    H5Reader r(dir / "wta.h5");
-    Figure f;
-    if (r.has(lut::WtaTransistorLut::kGroup)) {  // measured at transistor level: comparators included
-      const auto t = lut::read<lut::WtaTransistorLut>(r);
-      t.validate(r.path().string());
-      f.energy_J = mean_finite(t.e_decision);
-      f.delay_s = mean_finite(t.t_decision);
-      f.source = r.path().string() + " " + lut::WtaTransistorLut::kGroup +
-                 " e_decision (bit lines + transistor comparators), t_decision (means over the "
-                 "capacitance axis)";
-      const double a = mean_finite(t.area);
-      if (std::isfinite(a) && a > 0 && t.n_inputs > 0)
-        l.wta_area_per_input = AreaFigure{a / t.n_inputs * 1e6,
-                                          r.path().string() + " " + lut::WtaTransistorLut::kGroup +
-                                              " area / n_inputs (mean over the capacitance axis)"};
-    } else {
-      const auto lut = lut::read<lut::WtaDecisionLut>(r);
-      f.energy_J = mean_finite(lut.energy);
-      f.delay_s = mean_finite(lut.delay);
-      f.source = r.path().string() + " " + lut::WtaDecisionLut::kGroup +
-                 " energy, delay (mean over the capacitance axis; bit lines only, the "
-                 "behavioural comparators' own energy not modelled)";
-    }
-    l.wta = f;
-  }
-  if (fs::exists(dir / "adc.h5")) {
-    H5Reader r(dir / "adc.h5");
-    // Energy per conversion when the stage records it; else the SAR timing only.
-    if (r.has_attr("/lut/adc", "e_conversion_J") && r.has_attr("/lut/adc", "t_conversion_s") &&
-        r.has_attr("/lut/adc", "bits")) {
-      Figure f;
-      f.energy_J = r.attr_double("/lut/adc", "e_conversion_J");
-      f.delay_s = r.attr_double("/lut/adc", "t_conversion_s");
-      f.source = r.path().string() + " /lut/adc e_conversion_J, t_conversion_s";
-      l.adc = f;
-      l.adc_bits = static_cast<int>(r.attr_double("/lut/adc", "bits"));
-    } else if (r.has_attr("/adc", "t_sample_s") && r.has_attr("/adc", "t_bit_s")) {
-      l.adc_t_sample_s = r.attr_double("/adc", "t_sample_s");
-      l.adc_t_bit_s = r.attr_double("/adc", "t_bit_s");
-      l.adc_timing_source = r.path().string() + " /adc t_sample_s + bits x t_bit_s";
-    }
-  }
+  if (fs::exists(dir / "cell.h5")) read_cell(dir / "cell.h5", l);
+  if (fs::exists(dir / "threshold.h5")) read_threshold(dir / "threshold.h5", l);
+  if (fs::exists(dir / "wta.h5")) read_wta(dir / "wta.h5", l);
+  if (fs::exists(dir / "adc.h5")) read_adc(dir / "adc.h5", l);
   return l;
 }
 
